@@ -1,0 +1,508 @@
+/* admin_rpc.c — pitlane.v1.Admin: protobuf <-> engine for the chain's
+ * structure. No rule lives here: the engine validates; this file copies
+ * fields (failing with the field's name when one cannot fit) and maps
+ * results. Reply messages point into engine output structs on the stack,
+ * which outlive the packing in pl_rpc_reply. */
+#include <stdlib.h>
+
+#include "methods.h"
+#include "pitlane/admin.h"
+#include "pitlane/v1/admin.pb-c.h"
+
+#define COPY(r, dst, src, field)                                             \
+  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+
+static const char *idem_or_null(const char *k) {
+  return k != NULL && k[0] != '\0' ? k : NULL;
+}
+
+/* ---- engine struct -> message ------------------------------------------ */
+
+static void chain_msg(Pitlane__V1__Chain *m, pl_chain_info *c) {
+  pitlane__v1__chain__init(m);
+  m->code = c->code;
+  m->name = c->name;
+  m->created_ms = c->created_ms;
+}
+
+static void store_msg(Pitlane__V1__Store *m, pl_store_info *s) {
+  pitlane__v1__store__init(m);
+  m->chain = s->chain;
+  m->code = s->code;
+  m->name = s->name;
+  m->utc_offset_min = s->utc_offset_min;
+  m->lat_e6 = s->lat_e6;
+  m->lng_e6 = s->lng_e6;
+  m->created_ms = s->created_ms;
+}
+
+static void warehouse_msg(Pitlane__V1__Warehouse *m, pl_warehouse_info *w) {
+  pitlane__v1__warehouse__init(m);
+  m->chain = w->chain;
+  m->code = w->code;
+  m->store = w->store;
+  m->name = w->name;
+}
+
+static void bay_msg(Pitlane__V1__Bay *m, pl_bay_info *b) {
+  pitlane__v1__bay__init(m);
+  m->chain = b->chain;
+  m->store = b->store;
+  m->code = b->code;
+  m->type = (Pitlane__V1__BayType)b->type;
+}
+
+/* sk/skp: caller storage for the skills (PL_MAX_SKILLS each). */
+static void tech_msg(Pitlane__V1__Technician *m, pl_technician_info *t,
+                     Pitlane__V1__SkillLevel *sk,
+                     Pitlane__V1__SkillLevel **skp) {
+  pitlane__v1__technician__init(m);
+  m->chain = t->chain;
+  m->store = t->store;
+  m->code = t->code;
+  m->name = t->name;
+  for (int i = 0; i < t->n_skills; i++) {
+    pitlane__v1__skill_level__init(&sk[i]);
+    sk[i].skill = (Pitlane__V1__Skill)t->skills[i].skill;
+    sk[i].level = t->skills[i].level;
+    skp[i] = &sk[i];
+  }
+  m->n_skills = (size_t)t->n_skills;
+  m->skills = skp;
+}
+
+static void part_msg(Pitlane__V1__Part *m, pl_part_info *p) {
+  pitlane__v1__part__init(m);
+  m->chain = p->chain;
+  m->part_no = p->part_no;
+  m->name = p->name;
+  m->spec = p->spec;
+  m->oem = p->oem;
+  m->unit = p->unit;
+  m->purchase_fen = p->purchase_fen;
+  m->sale_fen = p->sale_fen;
+}
+
+/* ---- chains -------------------------------------------------------------- */
+
+static void create_chain(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__CreateChainRequest *q = (const void *)msg;
+  if (q->chain == NULL)
+    {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "chain: required");
+    return;
+  }
+  pl_chain_info in = {0}, out;
+  if (!COPY(r, in.code, q->chain->code, "chain.code") ||
+      !COPY(r, in.name, q->chain->name, "chain.name"))
+    return;
+  pl_error err;
+  int rc = pl_chain_create(pl_rpc_engine(r), &in,
+                           idem_or_null(q->idempotency_key),
+                           pl_rpc_write(r), &out, &err);
+  if (rc != 0)
+    {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__Chain m;
+  chain_msg(&m, &out);
+  pl_rpc_reply(r, &m.base);
+}
+
+static void get_chain(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__GetChainRequest *q = (const void *)msg;
+  pl_chain_info c;
+  pl_error err;
+  int rc = pl_chain_get(pl_rpc_engine(r), q->code, &c, &err);
+  if (rc != 0)
+    {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__Chain cm;
+  chain_msg(&cm, &c);
+  Pitlane__V1__ChainSummary m;
+  pitlane__v1__chain_summary__init(&m);
+  m.chain = &cm;
+  m.stores = c.stores;
+  m.warehouses = c.warehouses;
+  m.bays = c.bays;
+  m.technicians = c.technicians;
+  m.parts = c.parts;
+  pl_rpc_reply(r, &m.base);
+}
+
+/* Allocates room for a listing of up to n items of `size` bytes plus their
+ * message structs and pointers; fails the call on OOM. */
+static void *list_alloc(pl_rpc *r, int n, size_t size) {
+  void *p = calloc(n > 0 ? (size_t)n : 1, size);
+  if (p == NULL)
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  return p;
+}
+
+static void list_chains(pl_rpc *r, const ProtobufCMessage *msg) {
+  pl_engine *e = pl_rpc_engine(r);
+  int n = pl_chain_list(e, NULL, 0);
+  pl_chain_info *info = list_alloc(r, n, sizeof *info);
+  Pitlane__V1__Chain *ms = list_alloc(r, n, sizeof *ms);
+  Pitlane__V1__Chain **mp = list_alloc(r, n, sizeof *mp);
+  if (info != NULL && ms != NULL && mp != NULL) {
+    int got = pl_chain_list(e, info, n);
+    n = got < n ? got : n;
+    for (int i = 0; i < n; i++) {
+      chain_msg(&ms[i], &info[i]);
+      mp[i] = &ms[i];
+    }
+    Pitlane__V1__ListChainsResponse m;
+    pitlane__v1__list_chains_response__init(&m);
+    m.n_chains = (size_t)n;
+    m.chains = mp;
+    pl_rpc_reply(r, &m.base);
+  }
+  free(info);
+  free(ms);
+  free(mp);
+}
+
+/* ---- stores -------------------------------------------------------------- */
+
+static void create_store(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__CreateStoreRequest *q = (const void *)msg;
+  const Pitlane__V1__Store *s = q->store;
+  if (s == NULL)
+    {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "store: required");
+    return;
+  }
+  pl_store_info in = {0}, out;
+  if (!COPY(r, in.chain, s->chain, "store.chain") ||
+      !COPY(r, in.code, s->code, "store.code") ||
+      !COPY(r, in.name, s->name, "store.name"))
+    return;
+  in.utc_offset_min = s->utc_offset_min;
+  in.lat_e6 = s->lat_e6;
+  in.lng_e6 = s->lng_e6;
+  pl_error err;
+  int rc = pl_store_create(pl_rpc_engine(r), &in,
+                           idem_or_null(q->idempotency_key),
+                           pl_rpc_write(r), &out, &err);
+  if (rc != 0)
+    {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__Store m;
+  store_msg(&m, &out);
+  pl_rpc_reply(r, &m.base);
+}
+
+static void get_store(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__GetStoreRequest *q = (const void *)msg;
+  pl_store_info s;
+  pl_error err;
+  int rc = pl_store_get(pl_rpc_engine(r), q->chain, q->code, &s, &err);
+  if (rc != 0)
+    {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__Store m;
+  store_msg(&m, &s);
+  pl_rpc_reply(r, &m.base);
+}
+
+static void list_stores(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__ListStoresRequest *q = (const void *)msg;
+  pl_engine *e = pl_rpc_engine(r);
+  pl_error err;
+  int n = pl_store_list(e, q->chain, NULL, 0, &err);
+  if (n < 0)
+    {
+    pl_rpc_engine_fail(r, n, &err);
+    return;
+  }
+  pl_store_info *info = list_alloc(r, n, sizeof *info);
+  Pitlane__V1__Store *ms = list_alloc(r, n, sizeof *ms);
+  Pitlane__V1__Store **mp = list_alloc(r, n, sizeof *mp);
+  if (info != NULL && ms != NULL && mp != NULL) {
+    int got = pl_store_list(e, q->chain, info, n, &err);
+    n = got < n ? got : n;
+    for (int i = 0; i < n; i++) {
+      store_msg(&ms[i], &info[i]);
+      mp[i] = &ms[i];
+    }
+    Pitlane__V1__ListStoresResponse m;
+    pitlane__v1__list_stores_response__init(&m);
+    m.n_stores = (size_t)n;
+    m.stores = mp;
+    pl_rpc_reply(r, &m.base);
+  }
+  free(info);
+  free(ms);
+  free(mp);
+}
+
+/* ---- warehouses ---------------------------------------------------------- */
+
+static void create_warehouse(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__CreateWarehouseRequest *q = (const void *)msg;
+  const Pitlane__V1__Warehouse *w = q->warehouse;
+  if (w == NULL)
+    {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+                       "warehouse: required");
+    return;
+  }
+  pl_warehouse_info in = {0}, out;
+  if (!COPY(r, in.chain, w->chain, "warehouse.chain") ||
+      !COPY(r, in.code, w->code, "warehouse.code") ||
+      !COPY(r, in.store, w->store, "warehouse.store") ||
+      !COPY(r, in.name, w->name, "warehouse.name"))
+    return;
+  pl_error err;
+  int rc = pl_warehouse_create(pl_rpc_engine(r), &in,
+                               idem_or_null(q->idempotency_key),
+                               pl_rpc_write(r), &out, &err);
+  if (rc != 0)
+    {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__Warehouse m;
+  warehouse_msg(&m, &out);
+  pl_rpc_reply(r, &m.base);
+}
+
+static void list_warehouses(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__ListWarehousesRequest *q = (const void *)msg;
+  pl_engine *e = pl_rpc_engine(r);
+  pl_error err;
+  int n = pl_warehouse_list(e, q->chain, NULL, 0, &err);
+  if (n < 0)
+    {
+    pl_rpc_engine_fail(r, n, &err);
+    return;
+  }
+  pl_warehouse_info *info = list_alloc(r, n, sizeof *info);
+  Pitlane__V1__Warehouse *ms = list_alloc(r, n, sizeof *ms);
+  Pitlane__V1__Warehouse **mp = list_alloc(r, n, sizeof *mp);
+  if (info != NULL && ms != NULL && mp != NULL) {
+    int got = pl_warehouse_list(e, q->chain, info, n, &err);
+    n = got < n ? got : n;
+    for (int i = 0; i < n; i++) {
+      warehouse_msg(&ms[i], &info[i]);
+      mp[i] = &ms[i];
+    }
+    Pitlane__V1__ListWarehousesResponse m;
+    pitlane__v1__list_warehouses_response__init(&m);
+    m.n_warehouses = (size_t)n;
+    m.warehouses = mp;
+    pl_rpc_reply(r, &m.base);
+  }
+  free(info);
+  free(ms);
+  free(mp);
+}
+
+/* ---- bays and technicians ------------------------------------------------ */
+
+static void create_bay(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__CreateBayRequest *q = (const void *)msg;
+  const Pitlane__V1__Bay *b = q->bay;
+  if (b == NULL)
+    {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "bay: required");
+    return;
+  }
+  pl_bay_info in = {0}, out;
+  if (!COPY(r, in.chain, b->chain, "bay.chain") ||
+      !COPY(r, in.store, b->store, "bay.store") ||
+      !COPY(r, in.code, b->code, "bay.code"))
+    return;
+  in.type = (pl_bay_type)b->type;
+  pl_error err;
+  int rc = pl_bay_create(pl_rpc_engine(r), &in,
+                         idem_or_null(q->idempotency_key), pl_rpc_write(r),
+                         &out, &err);
+  if (rc != 0)
+    {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__Bay m;
+  bay_msg(&m, &out);
+  pl_rpc_reply(r, &m.base);
+}
+
+static void create_technician(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__CreateTechnicianRequest *q = (const void *)msg;
+  const Pitlane__V1__Technician *t = q->technician;
+  if (t == NULL)
+    {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+                       "technician: required");
+    return;
+  }
+  pl_technician_info in = {0}, out;
+  if (!COPY(r, in.chain, t->chain, "technician.chain") ||
+      !COPY(r, in.store, t->store, "technician.store") ||
+      !COPY(r, in.code, t->code, "technician.code") ||
+      !COPY(r, in.name, t->name, "technician.name"))
+    return;
+  if (t->n_skills > PL_MAX_SKILLS)
+    {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+                       "technician.skills: at most %d", PL_MAX_SKILLS);
+    return;
+  }
+  in.n_skills = (int32_t)t->n_skills;
+  for (size_t i = 0; i < t->n_skills; i++) {
+    in.skills[i].skill = (pl_skill)t->skills[i]->skill;
+    in.skills[i].level = t->skills[i]->level;
+  }
+  pl_error err;
+  int rc = pl_technician_create(pl_rpc_engine(r), &in,
+                                idem_or_null(q->idempotency_key),
+                                pl_rpc_write(r), &out, &err);
+  if (rc != 0)
+    {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__Technician m;
+  Pitlane__V1__SkillLevel sk[PL_MAX_SKILLS];
+  Pitlane__V1__SkillLevel *skp[PL_MAX_SKILLS];
+  tech_msg(&m, &out, sk, skp);
+  pl_rpc_reply(r, &m.base);
+}
+
+static void list_resources(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__ListResourcesRequest *q = (const void *)msg;
+  pl_engine *e = pl_rpc_engine(r);
+  pl_error err;
+  int nb = pl_bay_list(e, q->chain, q->store, NULL, 0, &err);
+  if (nb < 0)
+    {
+    pl_rpc_engine_fail(r, nb, &err);
+    return;
+  }
+  int nt = pl_technician_list(e, q->chain, q->store, NULL, 0, &err);
+  if (nt < 0)
+    {
+    pl_rpc_engine_fail(r, nt, &err);
+    return;
+  }
+  pl_bay_info *bi = list_alloc(r, nb, sizeof *bi);
+  Pitlane__V1__Bay *bm = list_alloc(r, nb, sizeof *bm);
+  Pitlane__V1__Bay **bp = list_alloc(r, nb, sizeof *bp);
+  pl_technician_info *ti = list_alloc(r, nt, sizeof *ti);
+  Pitlane__V1__Technician *tm = list_alloc(r, nt, sizeof *tm);
+  Pitlane__V1__Technician **tp = list_alloc(r, nt, sizeof *tp);
+  Pitlane__V1__SkillLevel *sk =
+      list_alloc(r, nt * PL_MAX_SKILLS, sizeof *sk);
+  Pitlane__V1__SkillLevel **skp =
+      list_alloc(r, nt * PL_MAX_SKILLS, sizeof *skp);
+  if (bi && bm && bp && ti && tm && tp && sk && skp) {
+    nb = pl_bay_list(e, q->chain, q->store, bi, nb, &err);
+    nt = pl_technician_list(e, q->chain, q->store, ti, nt, &err);
+    Pitlane__V1__ListResourcesResponse m;
+    pitlane__v1__list_resources_response__init(&m);
+    /* Counts only grow; the arrays hold what was asked for first. */
+    m.n_bays = 0;
+    for (int i = 0; i < nb; i++) {
+      bay_msg(&bm[i], &bi[i]);
+      bp[i] = &bm[i];
+      m.n_bays++;
+    }
+    m.bays = bp;
+    m.n_technicians = 0;
+    for (int i = 0; i < nt; i++) {
+      tech_msg(&tm[i], &ti[i], sk + i * PL_MAX_SKILLS,
+               skp + i * PL_MAX_SKILLS);
+      tp[i] = &tm[i];
+      m.n_technicians++;
+    }
+    m.technicians = tp;
+    pl_rpc_reply(r, &m.base);
+  }
+  free(bi);
+  free(bm);
+  free(bp);
+  free(ti);
+  free(tm);
+  free(tp);
+  free(sk);
+  free(skp);
+}
+
+/* ---- parts --------------------------------------------------------------- */
+
+static void create_part(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__CreatePartRequest *q = (const void *)msg;
+  const Pitlane__V1__Part *p = q->part;
+  if (p == NULL)
+    {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "part: required");
+    return;
+  }
+  pl_part_info in = {0}, out;
+  if (!COPY(r, in.chain, p->chain, "part.chain") ||
+      !COPY(r, in.part_no, p->part_no, "part.part_no") ||
+      !COPY(r, in.name, p->name, "part.name") ||
+      !COPY(r, in.spec, p->spec, "part.spec") ||
+      !COPY(r, in.unit, p->unit, "part.unit"))
+    return;
+  in.oem = p->oem;
+  in.purchase_fen = p->purchase_fen;
+  in.sale_fen = p->sale_fen;
+  pl_error err;
+  int rc = pl_part_create(pl_rpc_engine(r), &in,
+                          idem_or_null(q->idempotency_key), pl_rpc_write(r),
+                          &out, &err);
+  if (rc != 0)
+    {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__Part m;
+  part_msg(&m, &out);
+  pl_rpc_reply(r, &m.base);
+}
+
+static void get_part(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__GetPartRequest *q = (const void *)msg;
+  pl_part_info p;
+  pl_error err;
+  int rc = pl_part_get(pl_rpc_engine(r), q->chain, q->part_no, &p, &err);
+  if (rc != 0)
+    {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__Part m;
+  part_msg(&m, &p);
+  pl_rpc_reply(r, &m.base);
+}
+
+#define ADMIN(name, req, fn)                                                 \
+  {"/pitlane.v1.Admin/" name, &pitlane__v1__##req##__descriptor, fn}
+
+const pl_method pl_admin_methods[] = {
+    ADMIN("CreateChain", create_chain_request, create_chain),
+    ADMIN("GetChain", get_chain_request, get_chain),
+    ADMIN("ListChains", list_chains_request, list_chains),
+    ADMIN("CreateStore", create_store_request, create_store),
+    ADMIN("GetStore", get_store_request, get_store),
+    ADMIN("ListStores", list_stores_request, list_stores),
+    ADMIN("CreateWarehouse", create_warehouse_request, create_warehouse),
+    ADMIN("ListWarehouses", list_warehouses_request, list_warehouses),
+    ADMIN("CreateBay", create_bay_request, create_bay),
+    ADMIN("CreateTechnician", create_technician_request, create_technician),
+    ADMIN("ListResources", list_resources_request, list_resources),
+    ADMIN("CreatePart", create_part_request, create_part),
+    ADMIN("GetPart", get_part_request, get_part),
+};
+const int pl_admin_n_methods =
+    (int)(sizeof pl_admin_methods / sizeof pl_admin_methods[0]);

@@ -1,0 +1,13 @@
+/* methods.h — the method tables each service module exports; main.c
+ * concatenates them for the server. */
+#ifndef PL_API_METHODS_H
+#define PL_API_METHODS_H
+
+#include "rpc.h"
+
+extern const pl_method pl_admin_methods[];
+extern const int pl_admin_n_methods;
+extern const pl_method pl_health_methods[];
+extern const int pl_health_n_methods;
+
+#endif

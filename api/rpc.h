@@ -1,0 +1,54 @@
+/* rpc.h — what a handler sees of one unary call.
+ *
+ * The server decodes the request (a malformed one never reaches a
+ * handler), calls the handler on a worker thread, and sends whatever the
+ * handler left: a reply message (pl_rpc_reply) or a status
+ * (pl_rpc_fail / pl_rpc_engine_fail). A handler that passes pl_rpc_write(r)
+ * to an engine mutation which returns PL_OK gets its reply sent only once
+ * the change is durable (from the commit thread); if the engine call fails
+ * it reports the failure with pl_rpc_engine_fail and the reply goes at once.
+ */
+#ifndef PL_API_RPC_H
+#define PL_API_RPC_H
+
+#include <grpc/grpc.h>
+#include <grpc/status.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "pitlane/pitlane.h"
+
+typedef struct pl_rpc pl_rpc;
+
+typedef void (*pl_handler_fn)(pl_rpc *r, const ProtobufCMessage *req);
+
+typedef struct pl_method {
+  const char *path; /* "/pitlane.v1.Admin/GetStore" */
+  const ProtobufCMessageDescriptor *request;
+  pl_handler_fn handler;
+} pl_method;
+
+pl_engine *pl_rpc_engine(pl_rpc *r);
+
+/* The pl_write for one engine mutation of this call: the reply waits for
+ * its durability. At most one mutation per call takes it. */
+const pl_write *pl_rpc_write(pl_rpc *r);
+
+/* Encodes msg as the reply (status OK). */
+void pl_rpc_reply(pl_rpc *r, const ProtobufCMessage *msg);
+
+/* Sets an error status with a printf-style message. */
+void pl_rpc_fail(pl_rpc *r, grpc_status_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Maps an engine error (rc < 0) to its gRPC status, with err's message. */
+void pl_rpc_engine_fail(pl_rpc *r, int rc, const pl_error *err);
+
+/* The gRPC status for an engine code. */
+grpc_status_code pl_status_for(int rc);
+
+/* Copies src into dst[cap]; on overflow fails the call naming `field` and
+ * returns -1. */
+int pl_rpc_copy(pl_rpc *r, char *dst, size_t cap, const char *src,
+                const char *field);
+
+#endif

@@ -1,0 +1,476 @@
+/* server.c — the gRPC C-core server loop (see server.h).
+ *
+ * Each worker owns one completion queue. For every registered method the
+ * worker keeps REQUESTS_PER_METHOD calls requested on its queue, plus one
+ * catch-all grpc_server_request_call for methods nobody registered. A call
+ * moves through:
+ *
+ *   REQUESTED --(arrives; a fresh request replaces it)--> handler runs
+ *     -> reply ready and, for writes, durable (whichever comes last sends)
+ *   SENDING   --(batch done)--> freed
+ *
+ * A write's reply is sent from the commit thread when its change is on
+ * disk; grpc_call_start_batch is thread-safe and the completion still comes
+ * back on the worker's queue. `holds` counts what a call still waits for
+ * before it can be sent (the handler's return, the durable callback). */
+#include "server.h"
+
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REQUESTS_PER_METHOD 2
+#define MAX_MESSAGE_BYTES (4 * 1024 * 1024)
+
+typedef struct worker worker;
+
+enum phase { PHASE_REQUESTED, PHASE_SENDING };
+
+struct pl_rpc {
+  worker *w;
+  int method;          /* index in methods, or -1 for the catch-all */
+  enum phase phase;
+  grpc_call *call;
+  gpr_timespec deadline;
+  grpc_call_details details; /* catch-all only */
+  grpc_metadata_array md;
+  grpc_byte_buffer *payload;
+  /* result */
+  grpc_status_code code;
+  char detail[PL_ERRMSG_MAX + 64];
+  grpc_byte_buffer *reply;
+  pl_write write;
+  int write_taken;   /* a mutation was handed pl_rpc_write */
+  int write_dropped; /* ... and refused it: no durable callback comes */
+  int durable_rc;    /* set by the commit thread before its release */
+  atomic_int holds;
+  int cancelled; /* RECV_CLOSE_ON_SERVER */
+  grpc_slice detail_slice;
+};
+
+struct worker {
+  pl_server *srv;
+  grpc_completion_queue *cq;
+  pthread_t thread;
+  int started;
+};
+
+struct pl_server {
+  grpc_server *server;
+  pl_engine *engine;
+  const pl_method *methods;
+  int n_methods;
+  void **registered; /* per method */
+  worker *workers;
+  int n_workers;
+  grpc_completion_queue *shutdown_cq;
+};
+
+/* ---- handler API -------------------------------------------------------- */
+
+pl_engine *pl_rpc_engine(pl_rpc *r) { return r->w->srv->engine; }
+
+void pl_rpc_reply(pl_rpc *r, const ProtobufCMessage *msg) {
+  size_t n = protobuf_c_message_get_packed_size(msg);
+  grpc_slice s = grpc_slice_malloc(n);
+  protobuf_c_message_pack(msg, GRPC_SLICE_START_PTR(s));
+  if (r->reply != NULL)
+    grpc_byte_buffer_destroy(r->reply);
+  r->reply = grpc_raw_byte_buffer_create(&s, 1);
+  grpc_slice_unref(s);
+  r->code = GRPC_STATUS_OK;
+}
+
+void pl_rpc_fail(pl_rpc *r, grpc_status_code code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+  va_end(ap);
+  r->code = code;
+  if (r->reply != NULL) {
+    grpc_byte_buffer_destroy(r->reply);
+    r->reply = NULL;
+  }
+}
+
+grpc_status_code pl_status_for(int rc) {
+  switch (rc) {
+  case PL_OK:
+    return GRPC_STATUS_OK;
+  case PL_EINVAL:
+    return GRPC_STATUS_INVALID_ARGUMENT;
+  case PL_ENOTFOUND:
+    return GRPC_STATUS_NOT_FOUND;
+  case PL_EEXIST:
+    return GRPC_STATUS_ALREADY_EXISTS;
+  case PL_EPRECOND:
+    return GRPC_STATUS_FAILED_PRECONDITION;
+  case PL_ENOMEM:
+  case PL_ELIMIT:
+    return GRPC_STATUS_RESOURCE_EXHAUSTED;
+  case PL_EIO:
+  case PL_EUNAVAIL:
+    return GRPC_STATUS_UNAVAILABLE;
+  default:
+    return GRPC_STATUS_INTERNAL;
+  }
+}
+
+void pl_rpc_engine_fail(pl_rpc *r, int rc, const pl_error *err) {
+  const char *msg = err != NULL && err->msg[0] ? err->msg : pl_strerror(rc);
+  pl_rpc_fail(r, pl_status_for(rc), "%s", msg);
+  if (r->write_taken && !r->write_dropped) {
+    /* The engine refused before queuing: its callback will not come. The
+     * handler's own hold keeps this from reaching zero here. */
+    r->write_dropped = 1;
+    atomic_fetch_sub(&r->holds, 1);
+  }
+}
+
+int pl_rpc_copy(pl_rpc *r, char *dst, size_t cap, const char *src,
+                const char *field) {
+  if (src == NULL)
+    src = "";
+  size_t n = strlen(src);
+  if (n >= cap) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+                "%s: longer than %zu bytes", field, cap - 1);
+    return -1;
+  }
+  memcpy(dst, src, n + 1);
+  return 0;
+}
+
+/* ---- call lifecycle ----------------------------------------------------- */
+
+static void rpc_free(pl_rpc *r) {
+  if (r->call != NULL)
+    grpc_call_unref(r->call);
+  if (r->payload != NULL)
+    grpc_byte_buffer_destroy(r->payload);
+  if (r->reply != NULL)
+    grpc_byte_buffer_destroy(r->reply);
+  grpc_metadata_array_destroy(&r->md);
+  if (r->method < 0)
+    grpc_call_details_destroy(&r->details);
+  grpc_slice_unref(r->detail_slice);
+  free(r);
+}
+
+/* Sends the status (and the reply, if OK). Any thread. */
+static void rpc_send(pl_rpc *r) {
+  if (r->durable_rc != 0)
+    pl_rpc_fail(r, GRPC_STATUS_UNAVAILABLE,
+                "storage: the write could not be made durable (%s); the "
+                "server refuses writes until restarted",
+                pl_strerror(r->durable_rc));
+  grpc_op ops[4];
+  memset(ops, 0, sizeof ops);
+  int n = 0;
+  ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+  if (r->code == GRPC_STATUS_OK && r->reply != NULL) {
+    ops[n].op = GRPC_OP_SEND_MESSAGE;
+    ops[n++].data.send_message.send_message = r->reply;
+  }
+  r->detail_slice = grpc_slice_from_copied_string(r->detail);
+  ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+  ops[n].data.send_status_from_server.status = r->code;
+  ops[n++].data.send_status_from_server.status_details =
+      r->code == GRPC_STATUS_OK ? NULL : &r->detail_slice;
+  ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+  ops[n++].data.recv_close_on_server.cancelled = &r->cancelled;
+  r->phase = PHASE_SENDING;
+  grpc_call_error e = grpc_call_start_batch(r->call, ops, (size_t)n, r, NULL);
+  if (e != GRPC_CALL_OK) {
+    /* Only a bug gets here (ops invalid for the call's state). */
+    fprintf(stderr, "pitlaned: start_batch failed (%d)\n", (int)e);
+    grpc_call_cancel(r->call, NULL);
+    rpc_free(r);
+  }
+}
+
+static void rpc_release(pl_rpc *r) {
+  if (atomic_fetch_sub(&r->holds, 1) == 1)
+    rpc_send(r);
+}
+
+static void rpc_durable(void *arg, int rc) {
+  pl_rpc *r = arg;
+  r->durable_rc = rc; /* read by the sender after the release below */
+  rpc_release(r);
+}
+
+const pl_write *pl_rpc_write(pl_rpc *r) {
+  r->write.durable = rpc_durable;
+  r->write.arg = r;
+  r->write_taken = 1;
+  atomic_fetch_add(&r->holds, 1);
+  return &r->write;
+}
+
+static void request_call(worker *w, int method);
+
+static void rpc_arrived(pl_rpc *r) {
+  pl_server *s = r->w->srv;
+  atomic_init(&r->holds, 1);
+  r->code = GRPC_STATUS_OK;
+  if (r->method < 0) {
+    char *m = grpc_slice_to_c_string(r->details.method);
+    pl_rpc_fail(r, GRPC_STATUS_UNIMPLEMENTED, "method %s: not implemented",
+                m);
+    gpr_free(m);
+    rpc_release(r);
+    return;
+  }
+  const pl_method *m = &s->methods[r->method];
+  if (r->payload == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "request: no message");
+    rpc_release(r);
+    return;
+  }
+  grpc_byte_buffer_reader rd;
+  if (!grpc_byte_buffer_reader_init(&rd, r->payload)) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "request: unreadable");
+    rpc_release(r);
+    return;
+  }
+  grpc_slice body = grpc_byte_buffer_reader_readall(&rd);
+  grpc_byte_buffer_reader_destroy(&rd);
+  ProtobufCMessage *req = protobuf_c_message_unpack(
+      m->request, NULL, GRPC_SLICE_LENGTH(body), GRPC_SLICE_START_PTR(body));
+  grpc_slice_unref(body);
+  if (req == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+                "request: malformed %s message", m->request->name);
+    rpc_release(r);
+    return;
+  }
+  m->handler(r, req);
+  protobuf_c_message_free_unpacked(req, NULL);
+  if (r->code == GRPC_STATUS_OK && r->reply == NULL)
+    pl_rpc_fail(r, GRPC_STATUS_INTERNAL, "handler produced no reply");
+  rpc_release(r);
+}
+
+static void request_call(worker *w, int method) {
+  pl_server *s = w->srv;
+  pl_rpc *r = calloc(1, sizeof *r);
+  if (r == NULL)
+    return; /* fewer outstanding requests; grpc queues calls meanwhile */
+  r->w = w;
+  r->method = method;
+  r->phase = PHASE_REQUESTED;
+  r->detail_slice = grpc_empty_slice();
+  grpc_metadata_array_init(&r->md);
+  grpc_call_error e;
+  if (method < 0) {
+    grpc_call_details_init(&r->details);
+    e = grpc_server_request_call(s->server, &r->call, &r->details, &r->md,
+                                 w->cq, w->cq, r);
+  } else {
+    e = grpc_server_request_registered_call(
+        s->server, s->registered[method], &r->call, &r->deadline, &r->md,
+        &r->payload, w->cq, w->cq, r);
+  }
+  if (e != GRPC_CALL_OK)
+    rpc_free(r);
+}
+
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  for (;;) {
+    grpc_event ev = grpc_completion_queue_next(
+        w->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    if (ev.type == GRPC_QUEUE_SHUTDOWN)
+      return NULL;
+    if (ev.type != GRPC_OP_COMPLETE)
+      continue;
+    pl_rpc *r = ev.tag;
+    if (r->phase == PHASE_SENDING) {
+      rpc_free(r);
+    } else if (!ev.success) {
+      rpc_free(r); /* the server is shutting down */
+    } else {
+      request_call(w, r->method);
+      rpc_arrived(r);
+    }
+  }
+}
+
+/* ---- start and stop ----------------------------------------------------- */
+
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return NULL;
+  char *buf = NULL;
+  size_t n = 0, cap = 0;
+  for (;;) {
+    if (n + 4096 + 1 > cap) {
+      cap = cap ? cap * 2 : 8192;
+      char *nb = realloc(buf, cap);
+      if (nb == NULL) {
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      buf = nb;
+    }
+    size_t got = fread(buf + n, 1, 4096, f);
+    n += got;
+    if (got < 4096)
+      break;
+  }
+  fclose(f);
+  buf[n] = '\0';
+  return buf;
+}
+
+static grpc_server_credentials *make_creds(const pl_server_config *cfg,
+                                           char *why, size_t why_len) {
+  if (cfg->tls_cert == NULL && cfg->tls_key == NULL)
+    return grpc_insecure_server_credentials_create();
+  if (cfg->tls_cert == NULL || cfg->tls_key == NULL) {
+    snprintf(why, why_len, "--tls-cert and --tls-key go together");
+    return NULL;
+  }
+  char *cert = read_file(cfg->tls_cert);
+  char *key = read_file(cfg->tls_key);
+  grpc_server_credentials *c = NULL;
+  if (cert == NULL || key == NULL) {
+    snprintf(why, why_len, "cannot read %s", cert ? cfg->tls_key
+                                                   : cfg->tls_cert);
+  } else {
+    grpc_ssl_pem_key_cert_pair pair = {key, cert};
+    c = grpc_ssl_server_credentials_create(NULL, &pair, 1, 0, NULL);
+    if (c == NULL)
+      snprintf(why, why_len, "TLS credentials rejected");
+  }
+  free(cert);
+  free(key);
+  return c;
+}
+
+static void server_free(pl_server *s) {
+  if (s->server != NULL)
+    grpc_server_destroy(s->server);
+  for (int i = 0; i < s->n_workers; i++) {
+    worker *w = &s->workers[i];
+    if (w->cq == NULL)
+      continue;
+    grpc_completion_queue_shutdown(w->cq);
+    if (w->started)
+      pthread_join(w->thread, NULL);
+    else
+      while (grpc_completion_queue_next(w->cq,
+                                        gpr_inf_future(GPR_CLOCK_REALTIME),
+                                        NULL)
+                 .type != GRPC_QUEUE_SHUTDOWN) {
+      }
+    grpc_completion_queue_destroy(w->cq);
+  }
+  if (s->shutdown_cq != NULL) {
+    grpc_completion_queue_shutdown(s->shutdown_cq);
+    while (grpc_completion_queue_pluck(s->shutdown_cq, NULL,
+                                       gpr_inf_future(GPR_CLOCK_REALTIME),
+                                       NULL)
+               .type != GRPC_QUEUE_SHUTDOWN) {
+    }
+    grpc_completion_queue_destroy(s->shutdown_cq);
+  }
+  free(s->workers);
+  free(s->registered);
+  free(s);
+}
+
+int pl_server_start(const pl_server_config *cfg, pl_engine *engine,
+                    pl_server **out, int *port, char *why, size_t why_len) {
+  *out = NULL;
+  pl_server *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    snprintf(why, why_len, "out of memory");
+    return -1;
+  }
+  s->engine = engine;
+  s->methods = cfg->methods;
+  s->n_methods = cfg->n_methods;
+  s->n_workers = cfg->threads;
+  s->workers = calloc((size_t)cfg->threads, sizeof *s->workers);
+  s->registered = calloc((size_t)cfg->n_methods + 1, sizeof *s->registered);
+  if (s->workers == NULL || s->registered == NULL) {
+    snprintf(why, why_len, "out of memory");
+    free(s->workers);
+    free(s->registered);
+    free(s);
+    return -1;
+  }
+  grpc_arg args[2] = {
+      {.type = GRPC_ARG_INTEGER,
+       .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+       .value.integer = MAX_MESSAGE_BYTES},
+      {.type = GRPC_ARG_INTEGER,
+       .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
+       .value.integer = MAX_MESSAGE_BYTES},
+  };
+  grpc_channel_args ch_args = {2, args};
+  s->server = grpc_server_create(&ch_args, NULL);
+  for (int i = 0; i < cfg->n_methods; i++)
+    s->registered[i] = grpc_server_register_method(
+        s->server, cfg->methods[i].path, NULL,
+        GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+  for (int i = 0; i < s->n_workers; i++) {
+    s->workers[i].srv = s;
+    s->workers[i].cq = grpc_completion_queue_create_for_next(NULL);
+    grpc_server_register_completion_queue(s->server, s->workers[i].cq, NULL);
+  }
+  s->shutdown_cq = grpc_completion_queue_create_for_pluck(NULL);
+  grpc_server_register_completion_queue(s->server, s->shutdown_cq, NULL);
+
+  grpc_server_credentials *creds = make_creds(cfg, why, why_len);
+  int bound = 0;
+  if (creds != NULL) {
+    bound = grpc_server_add_http2_port(s->server, cfg->listen, creds);
+    grpc_server_credentials_release(creds);
+    if (bound == 0)
+      snprintf(why, why_len, "cannot listen on %s", cfg->listen);
+  }
+  if (bound == 0) {
+    server_free(s);
+    return -1;
+  }
+  grpc_server_start(s->server);
+  for (int i = 0; i < s->n_workers; i++) {
+    worker *w = &s->workers[i];
+    for (int m = 0; m < s->n_methods; m++)
+      for (int k = 0; k < REQUESTS_PER_METHOD; k++)
+        request_call(w, m);
+    request_call(w, -1);
+    if (pthread_create(&w->thread, NULL, worker_main, w) == 0)
+      w->started = 1;
+  }
+  *port = bound;
+  *out = s;
+  return 0;
+}
+
+void pl_server_stop(pl_server *s, int grace_ms) {
+  if (s == NULL)
+    return;
+  grpc_server_shutdown_and_notify(s->server, s->shutdown_cq, s);
+  gpr_timespec deadline = gpr_time_add(
+      gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_millis(grace_ms, GPR_TIMESPAN));
+  grpc_event ev =
+      grpc_completion_queue_pluck(s->shutdown_cq, s, deadline, NULL);
+  if (ev.type == GRPC_QUEUE_TIMEOUT) {
+    grpc_server_cancel_all_calls(s->server);
+    grpc_completion_queue_pluck(s->shutdown_cq, s,
+                                gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+  }
+  server_free(s);
+}

@@ -1,0 +1,932 @@
+/* admin.c — the chain's structure: chains, stores, warehouses, bays,
+ * technicians and parts (create, get, list) and their stored rows.
+ *
+ * Every create follows one path, under the owning lock (engines's
+ * chains_lock for a chain, the chain's write lock for everything else):
+ *   validate -> look up (idempotent replay or PL_EEXIST) -> allocate the
+ *   record and reserve index room (the only steps that can fail) -> queue
+ *   the row and its ledger entry -> insert into memory (cannot fail).
+ * So a failed create changes nothing, and a queued one is visible to the
+ * next reader at once. A replayed create queues an empty write, so its
+ * acknowledgement still waits until the original is durable.
+ *
+ * Row layouts (codec.h; a leading version, fields appended only):
+ *   chain      1 name created_ms idem
+ *   store      1 name utc_offset lat lng created_ms idem
+ *   warehouse  1 store name idem
+ *   bay        1 type idem
+ *   technician 1 name n (skill level)*n idem
+ *   part       1 name spec oem unit purchase_fen sale_fen idem */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "keys.h"
+#include "pitlane/admin.h"
+#include "validate.h"
+
+#define ROW_VERSION 1
+
+/* ---- the shared create path ------------------------------------------- */
+
+typedef struct create_op {
+  pl__buf key, val;
+  pl__sync sync;
+  int queued;
+} create_op;
+
+static void create_op_free(create_op *op) {
+  pl__buf_free(&op->key);
+  pl__buf_free(&op->val);
+}
+
+/* Queues the row in op->key/op->val with a ledger entry of `ledger_op`.
+ * Called under the lock that orders writes to this row. */
+static int queue_row(pl_engine *e, pl__chain *c, unsigned ledger_op,
+                     create_op *op, const pl_write *w) {
+  if (op->key.oom || op->val.oom)
+    return PL_ENOMEM;
+  pl__batch b = {0};
+  pl__batch_put(&b, op->key.p, op->key.n, op->val.p, op->val.n);
+  pl__ledger lg = {.chain = c->info.code,
+                   .next_seq = &c->next_seq,
+                   .op = ledger_op,
+                   .at_ms = pl_engine_now_ms(e),
+                   .key = op->key.p,
+                   .kl = op->key.n,
+                   .val = op->val.p,
+                   .vl = op->val.n};
+  int rc = b.ops.oom ? PL_ENOMEM
+                     : pl__commit_submit(&e->commit, &b, &lg, w, &op->sync,
+                                         NULL);
+  pl__batch_free(&b);
+  op->queued = rc == 0;
+  return rc;
+}
+
+/* An idempotent replay: acknowledged once everything queued so far is. */
+static int queue_replay(pl_engine *e, create_op *op, const pl_write *w) {
+  pl__batch b = {0};
+  int rc = pl__commit_submit(&e->commit, &b, NULL, w, &op->sync, NULL);
+  op->queued = rc == 0;
+  return rc;
+}
+
+/* After the locks are dropped: waits for durability when the caller gave
+ * no pl_write, and reports the outcome. */
+static int finish(int rc, create_op *op, const pl_write *w, pl_error *err) {
+  if (rc == 0 && op->queued && w == NULL)
+    rc = pl__sync_wait(&op->sync);
+  create_op_free(op);
+  if (rc == PL_EIO)
+    return pl__fail(err, rc, "storage: write failed; engine now read-only");
+  if (rc == PL_EUNAVAIL)
+    return pl__fail(err, rc, "storage: engine is read-only after a failure");
+  if (rc == PL_ENOMEM)
+    return pl__fail(err, rc, "engine: out of memory");
+  return rc;
+}
+
+/* Replay or conflict for a create whose record exists. */
+static int existing(pl_engine *e, create_op *op, const pl_write *w,
+                    const char *stored_idem, const char *idem,
+                    pl_error *err, const char *what, const char *code) {
+  if (idem != NULL && idem[0] != '\0' && strcmp(stored_idem, idem) == 0)
+    return queue_replay(e, op, w);
+  return pl__fail(err, PL_EEXIST, "%s: '%s' already exists", what, code);
+}
+
+static int check_idem(pl_error *err, const char *idem) {
+  if (idem == NULL)
+    return 0;
+  return pl__check_opt_code(err, "idempotency_key", idem, PL_IDEM_MAX);
+}
+
+static void set_idem(char *dst, const char *idem) {
+  dst[0] = '\0';
+  if (idem != NULL)
+    memcpy(dst, idem, strlen(idem) + 1); /* checked: < PL_IDEM_MAX */
+}
+
+/* Finds a chain and takes its lock; PL_ENOTFOUND names the field. */
+static int lock_chain(pl_engine *e, const char *code, int write,
+                      const char *field, pl__chain **out, pl_error *err) {
+  int rc = pl__check_code(err, field, code, PL_CODE_MAX);
+  if (rc != 0)
+    return rc;
+  pl__chain *c = pl__chain_find(e, code);
+  if (c == NULL)
+    return pl__fail(err, PL_ENOTFOUND, "%s: no chain '%s'", field, code);
+  if (write)
+    pthread_rwlock_wrlock(&c->lock);
+  else
+    pthread_rwlock_rdlock(&c->lock);
+  *out = c;
+  return 0;
+}
+
+static pl__store *store_in(pl__chain *c, const char *code) {
+  int32_t i = pl__strmap_get(&c->store_ix, code);
+  return i >= 0 ? c->stores.items[i] : NULL;
+}
+
+/* ---- rows ------------------------------------------------------------- */
+
+static void chain_row(pl__buf *v, const pl__chain *c) {
+  pl__buf_uvar(v, ROW_VERSION);
+  pl__buf_str(v, c->info.name);
+  pl__buf_svar(v, c->info.created_ms);
+  pl__buf_str(v, c->idem);
+}
+
+static void store_row(pl__buf *v, const pl__store *s) {
+  pl__buf_uvar(v, ROW_VERSION);
+  pl__buf_str(v, s->info.name);
+  pl__buf_svar(v, s->info.utc_offset_min);
+  pl__buf_svar(v, s->info.lat_e6);
+  pl__buf_svar(v, s->info.lng_e6);
+  pl__buf_svar(v, s->info.created_ms);
+  pl__buf_str(v, s->idem);
+}
+
+static void warehouse_row(pl__buf *v, const pl__warehouse *w) {
+  pl__buf_uvar(v, ROW_VERSION);
+  pl__buf_str(v, w->info.store);
+  pl__buf_str(v, w->info.name);
+  pl__buf_str(v, w->idem);
+}
+
+static void bay_row(pl__buf *v, const pl__bay *b) {
+  pl__buf_uvar(v, ROW_VERSION);
+  pl__buf_uvar(v, (uint64_t)b->info.type);
+  pl__buf_str(v, b->idem);
+}
+
+static void tech_row(pl__buf *v, const pl__tech *t) {
+  pl__buf_uvar(v, ROW_VERSION);
+  pl__buf_str(v, t->info.name);
+  pl__buf_uvar(v, (uint64_t)t->info.n_skills);
+  for (int i = 0; i < t->info.n_skills; i++) {
+    pl__buf_uvar(v, (uint64_t)t->info.skills[i].skill);
+    pl__buf_uvar(v, (uint64_t)t->info.skills[i].level);
+  }
+  pl__buf_str(v, t->idem);
+}
+
+static void part_row(pl__buf *v, const pl__part *p) {
+  pl__buf_uvar(v, ROW_VERSION);
+  pl__buf_str(v, p->info.name);
+  pl__buf_str(v, p->info.spec);
+  pl__buf_uvar(v, p->info.oem ? 1 : 0);
+  pl__buf_str(v, p->info.unit);
+  pl__buf_svar(v, p->info.purchase_fen);
+  pl__buf_svar(v, p->info.sale_fen);
+  pl__buf_str(v, p->idem);
+}
+
+/* ---- validation of records -------------------------------------------- */
+
+static int check_tech(pl_error *err, const pl_technician_info *t) {
+  int rc = pl__check_text(err, "technician.name", t->name, PL_NAME_MAX, 0);
+  if (rc == 0)
+    rc = pl__check_range(err, "technician.skills", t->n_skills, 0,
+                         PL_MAX_SKILLS);
+  for (int i = 0; rc == 0 && i < t->n_skills; i++) {
+    rc = pl__check_range(err, "technician.skills.skill", t->skills[i].skill,
+                         1, PL_SKILL_MAX);
+    if (rc == 0)
+      rc = pl__check_range(err, "technician.skills.level",
+                           t->skills[i].level, 1, PL_SKILL_LEVEL_MAX);
+    for (int j = 0; rc == 0 && j < i; j++)
+      if (t->skills[j].skill == t->skills[i].skill)
+        rc = pl__fail(err, PL_EINVAL, "technician.skills: skill %d twice",
+                      (int)t->skills[i].skill);
+  }
+  return rc;
+}
+
+static int check_part(pl_error *err, const pl_part_info *p) {
+  int rc = pl__check_text(err, "part.name", p->name, PL_NAME_MAX, 0);
+  if (rc == 0)
+    rc = pl__check_text(err, "part.spec", p->spec, PL_NAME_MAX, 1);
+  if (rc == 0)
+    rc = pl__check_text(err, "part.unit", p->unit, PL_CODE_MAX, 1);
+  if (rc == 0)
+    rc = pl__check_range(err, "part.purchase_fen", p->purchase_fen, 0,
+                         INT64_MAX / 4);
+  if (rc == 0)
+    rc = pl__check_range(err, "part.sale_fen", p->sale_fen, 0,
+                         INT64_MAX / 4);
+  return rc;
+}
+
+/* ---- chains ----------------------------------------------------------- */
+
+static void chain_free(pl__chain *c) {
+  for (int i = 0; i < c->stores.n; i++) {
+    pl__store *s = c->stores.items[i];
+    pl__strmap_free(&s->bay_ix);
+    pl__strmap_free(&s->tech_ix);
+    pl__vec_free_all(&s->bays);
+    pl__vec_free_all(&s->techs);
+  }
+  pl__strmap_free(&c->store_ix);
+  pl__vec_free_all(&c->stores);
+  pl__strmap_free(&c->wh_ix);
+  pl__vec_free_all(&c->warehouses);
+  pl__strmap_free(&c->part_ix);
+  pl__vec_free_all(&c->parts);
+  pthread_rwlock_destroy(&c->lock);
+  free(c);
+}
+
+static pl__chain *chain_new(const char *code) {
+  pl__chain *c = calloc(1, sizeof *c);
+  if (c == NULL)
+    return NULL;
+  memcpy(c->info.code, code, strlen(code) + 1);
+  pthread_rwlock_init(&c->lock, NULL);
+  c->next_seq = 1;
+  return c;
+}
+
+/* Under chains_lock (write). Cannot fail after the reservations. */
+static int chain_insert(pl_engine *e, pl__chain *c) {
+  if (pl__vec_reserve(&e->chains, 1) != 0 ||
+      pl__strmap_reserve(&e->chain_ix, 1) != 0)
+    return PL_ENOMEM;
+  pl__strmap_put(&e->chain_ix, c->info.code, e->chains.n);
+  pl__vec_push(&e->chains, c);
+  return 0;
+}
+
+int pl_chain_create(pl_engine *e, const pl_chain_info *in,
+                    const char *idem, const pl_write *w, pl_chain_info *out,
+                    pl_error *err) {
+  create_op op = {0};
+  int rc = pl__check_code(err, "chain.code", in->code, PL_CODE_MAX);
+  if (rc == 0)
+    rc = pl__check_text(err, "chain.name", in->name, PL_NAME_MAX, 0);
+  if (rc == 0)
+    rc = check_idem(err, idem);
+  if (rc != 0)
+    return rc;
+  pthread_rwlock_wrlock(&e->chains_lock);
+  int32_t i = pl__strmap_get(&e->chain_ix, in->code);
+  pl__chain *c = i >= 0 ? e->chains.items[i] : NULL;
+  if (c != NULL) {
+    rc = existing(e, &op, w, c->idem, idem, err, "chain.code", in->code);
+  } else if ((c = chain_new(in->code)) == NULL) {
+    rc = PL_ENOMEM;
+  } else {
+    memcpy(c->info.name, in->name, strlen(in->name) + 1);
+    c->info.created_ms = pl_engine_now_ms(e);
+    set_idem(c->idem, idem);
+    rc = pl__vec_reserve(&e->chains, 1);
+    if (rc == 0)
+      rc = pl__strmap_reserve(&e->chain_ix, 1);
+    pl__key_make(&op.key, c->info.code, PL__K_CHAIN, NULL, NULL);
+    chain_row(&op.val, c);
+    if (rc == 0)
+      rc = queue_row(e, c, PL__OP_CHAIN_CREATE, &op, w);
+    if (rc == 0)
+      chain_insert(e, c);
+    else
+      chain_free(c);
+  }
+  if (rc == 0 && out != NULL) {
+    *out = c->info;
+  }
+  pthread_rwlock_unlock(&e->chains_lock);
+  return finish(rc, &op, w, err);
+}
+
+int pl_chain_get(pl_engine *e, const char *chain, pl_chain_info *out,
+                 pl_error *err) {
+  pl__chain *c;
+  int rc = lock_chain(e, chain, 0, "chain", &c, err);
+  if (rc != 0)
+    return rc;
+  *out = c->info;
+  out->stores = c->stores.n;
+  out->warehouses = c->warehouses.n;
+  out->parts = c->parts.n;
+  out->bays = out->technicians = 0;
+  for (int i = 0; i < c->stores.n; i++) {
+    const pl__store *s = c->stores.items[i];
+    out->bays += s->bays.n;
+    out->technicians += s->techs.n;
+  }
+  pthread_rwlock_unlock(&c->lock);
+  return 0;
+}
+
+int pl_chain_list(pl_engine *e, pl_chain_info *out, int cap) {
+  pthread_rwlock_rdlock(&e->chains_lock);
+  int n = e->chains.n;
+  for (int i = 0; i < n && i < cap; i++) {
+    const pl__chain *c = e->chains.items[i];
+    out[i] = c->info; /* code, name, created_ms never change */
+  }
+  pthread_rwlock_unlock(&e->chains_lock);
+  return n;
+}
+
+/* ---- stores ----------------------------------------------------------- */
+
+int pl_store_create(pl_engine *e, const pl_store_info *in, const char *idem,
+                    const pl_write *w, pl_store_info *out, pl_error *err) {
+  create_op op = {0};
+  int rc = pl__check_code(err, "store.code", in->code, PL_CODE_MAX);
+  if (rc == 0)
+    rc = pl__check_text(err, "store.name", in->name, PL_NAME_MAX, 0);
+  if (rc == 0)
+    rc = pl__check_range(err, "store.utc_offset_min", in->utc_offset_min,
+                         -720, 840);
+  if (rc == 0)
+    rc = pl__check_range(err, "store.lat_e6", in->lat_e6, -90000000,
+                         90000000);
+  if (rc == 0)
+    rc = pl__check_range(err, "store.lng_e6", in->lng_e6, -180000000,
+                         180000000);
+  if (rc == 0)
+    rc = check_idem(err, idem);
+  pl__chain *c = NULL;
+  if (rc == 0)
+    rc = lock_chain(e, in->chain, 1, "store.chain", &c, err);
+  if (rc != 0)
+    return rc;
+  pl__store *s = store_in(c, in->code);
+  if (s != NULL) {
+    rc = existing(e, &op, w, s->idem, idem, err, "store.code", in->code);
+  } else if ((s = calloc(1, sizeof *s)) == NULL) {
+    rc = PL_ENOMEM;
+  } else {
+    s->info = *in;
+    s->info.created_ms = pl_engine_now_ms(e);
+    set_idem(s->idem, idem);
+    rc = pl__vec_reserve(&c->stores, 1);
+    if (rc == 0)
+      rc = pl__strmap_reserve(&c->store_ix, 1);
+    pl__key_make(&op.key, c->info.code, PL__K_STORE, s->info.code, NULL);
+    store_row(&op.val, s);
+    if (rc == 0)
+      rc = queue_row(e, c, PL__OP_STORE_CREATE, &op, w);
+    if (rc == 0) {
+      pl__strmap_put(&c->store_ix, s->info.code, c->stores.n);
+      pl__vec_push(&c->stores, s);
+    } else {
+      free(s);
+      s = NULL;
+    }
+  }
+  if (rc == 0 && out != NULL)
+    *out = s->info;
+  pthread_rwlock_unlock(&c->lock);
+  return finish(rc, &op, w, err);
+}
+
+int pl_store_get(pl_engine *e, const char *chain, const char *store,
+                 pl_store_info *out, pl_error *err) {
+  int rc = pl__check_code(err, "store", store, PL_CODE_MAX);
+  pl__chain *c;
+  if (rc == 0)
+    rc = lock_chain(e, chain, 0, "chain", &c, err);
+  if (rc != 0)
+    return rc;
+  const pl__store *s = store_in(c, store);
+  if (s != NULL)
+    *out = s->info;
+  else
+    rc = pl__fail(err, PL_ENOTFOUND, "store: no store '%s' in chain '%s'",
+                  store, chain);
+  pthread_rwlock_unlock(&c->lock);
+  return rc;
+}
+
+int pl_store_list(pl_engine *e, const char *chain, pl_store_info *out,
+                  int cap, pl_error *err) {
+  pl__chain *c;
+  int rc = lock_chain(e, chain, 0, "chain", &c, err);
+  if (rc != 0)
+    return rc;
+  int n = c->stores.n;
+  for (int i = 0; i < n && i < cap; i++)
+    out[i] = ((const pl__store *)c->stores.items[i])->info;
+  pthread_rwlock_unlock(&c->lock);
+  return n;
+}
+
+/* ---- warehouses ------------------------------------------------------- */
+
+int pl_warehouse_create(pl_engine *e, const pl_warehouse_info *in,
+                        const char *idem, const pl_write *w,
+                        pl_warehouse_info *out, pl_error *err) {
+  create_op op = {0};
+  int rc = pl__check_code(err, "warehouse.code", in->code, PL_CODE_MAX);
+  if (rc == 0)
+    rc = pl__check_opt_code(err, "warehouse.store", in->store, PL_CODE_MAX);
+  if (rc == 0)
+    rc = pl__check_text(err, "warehouse.name", in->name, PL_NAME_MAX, 0);
+  if (rc == 0)
+    rc = check_idem(err, idem);
+  pl__chain *c = NULL;
+  if (rc == 0)
+    rc = lock_chain(e, in->chain, 1, "warehouse.chain", &c, err);
+  if (rc != 0)
+    return rc;
+  int32_t i = pl__strmap_get(&c->wh_ix, in->code);
+  pl__warehouse *wh = i >= 0 ? c->warehouses.items[i] : NULL;
+  if (wh != NULL) {
+    rc = existing(e, &op, w, wh->idem, idem, err, "warehouse.code",
+                  in->code);
+  } else if (in->store[0] != '\0' && store_in(c, in->store) == NULL) {
+    rc = pl__fail(err, PL_ENOTFOUND, "warehouse.store: no store '%s'",
+                  in->store);
+  } else if ((wh = calloc(1, sizeof *wh)) == NULL) {
+    rc = PL_ENOMEM;
+  } else {
+    wh->info = *in;
+    set_idem(wh->idem, idem);
+    rc = pl__vec_reserve(&c->warehouses, 1);
+    if (rc == 0)
+      rc = pl__strmap_reserve(&c->wh_ix, 1);
+    pl__key_make(&op.key, c->info.code, PL__K_WAREHOUSE, wh->info.code,
+                 NULL);
+    warehouse_row(&op.val, wh);
+    if (rc == 0)
+      rc = queue_row(e, c, PL__OP_WAREHOUSE_CREATE, &op, w);
+    if (rc == 0) {
+      pl__strmap_put(&c->wh_ix, wh->info.code, c->warehouses.n);
+      pl__vec_push(&c->warehouses, wh);
+    } else {
+      free(wh);
+      wh = NULL;
+    }
+  }
+  if (rc == 0 && out != NULL)
+    *out = wh->info;
+  pthread_rwlock_unlock(&c->lock);
+  return finish(rc, &op, w, err);
+}
+
+int pl_warehouse_list(pl_engine *e, const char *chain,
+                      pl_warehouse_info *out, int cap, pl_error *err) {
+  pl__chain *c;
+  int rc = lock_chain(e, chain, 0, "chain", &c, err);
+  if (rc != 0)
+    return rc;
+  int n = c->warehouses.n;
+  for (int i = 0; i < n && i < cap; i++)
+    out[i] = ((const pl__warehouse *)c->warehouses.items[i])->info;
+  pthread_rwlock_unlock(&c->lock);
+  return n;
+}
+
+/* ---- bays and technicians --------------------------------------------- */
+
+/* Locks the chain for writing and finds the store a resource belongs to. */
+static int lock_store(pl_engine *e, const char *chain, const char *store,
+                      const char *what, pl__chain **c_out,
+                      pl__store **s_out, pl_error *err) {
+  char field[48];
+  snprintf(field, sizeof field, "%s.chain", what);
+  int rc = lock_chain(e, chain, 1, field, c_out, err);
+  if (rc != 0)
+    return rc;
+  *s_out = store_in(*c_out, store);
+  if (*s_out == NULL) {
+    pthread_rwlock_unlock(&(*c_out)->lock);
+    return pl__fail(err, PL_ENOTFOUND, "%s.store: no store '%s'", what,
+                    store);
+  }
+  return 0;
+}
+
+int pl_bay_create(pl_engine *e, const pl_bay_info *in, const char *idem,
+                  const pl_write *w, pl_bay_info *out, pl_error *err) {
+  create_op op = {0};
+  int rc = pl__check_code(err, "bay.code", in->code, PL_CODE_MAX);
+  if (rc == 0)
+    rc = pl__check_code(err, "bay.store", in->store, PL_CODE_MAX);
+  if (rc == 0)
+    rc = pl__check_range(err, "bay.type", in->type, 1, PL_BAY_TYPE_MAX);
+  if (rc == 0)
+    rc = check_idem(err, idem);
+  pl__chain *c = NULL;
+  pl__store *s = NULL;
+  if (rc == 0)
+    rc = lock_store(e, in->chain, in->store, "bay", &c, &s, err);
+  if (rc != 0)
+    return rc;
+  int32_t i = pl__strmap_get(&s->bay_ix, in->code);
+  pl__bay *b = i >= 0 ? s->bays.items[i] : NULL;
+  if (b != NULL) {
+    rc = existing(e, &op, w, b->idem, idem, err, "bay.code", in->code);
+  } else if ((b = calloc(1, sizeof *b)) == NULL) {
+    rc = PL_ENOMEM;
+  } else {
+    b->info = *in;
+    set_idem(b->idem, idem);
+    rc = pl__vec_reserve(&s->bays, 1);
+    if (rc == 0)
+      rc = pl__strmap_reserve(&s->bay_ix, 1);
+    pl__key_make(&op.key, c->info.code, PL__K_BAY, s->info.code,
+                 b->info.code);
+    bay_row(&op.val, b);
+    if (rc == 0)
+      rc = queue_row(e, c, PL__OP_BAY_CREATE, &op, w);
+    if (rc == 0) {
+      pl__strmap_put(&s->bay_ix, b->info.code, s->bays.n);
+      pl__vec_push(&s->bays, b);
+    } else {
+      free(b);
+      b = NULL;
+    }
+  }
+  if (rc == 0 && out != NULL)
+    *out = b->info;
+  pthread_rwlock_unlock(&c->lock);
+  return finish(rc, &op, w, err);
+}
+
+int pl_technician_create(pl_engine *e, const pl_technician_info *in,
+                         const char *idem, const pl_write *w,
+                         pl_technician_info *out, pl_error *err) {
+  create_op op = {0};
+  int rc = pl__check_code(err, "technician.code", in->code, PL_CODE_MAX);
+  if (rc == 0)
+    rc = pl__check_code(err, "technician.store", in->store, PL_CODE_MAX);
+  if (rc == 0)
+    rc = check_tech(err, in);
+  if (rc == 0)
+    rc = check_idem(err, idem);
+  pl__chain *c = NULL;
+  pl__store *s = NULL;
+  if (rc == 0)
+    rc = lock_store(e, in->chain, in->store, "technician", &c, &s, err);
+  if (rc != 0)
+    return rc;
+  int32_t i = pl__strmap_get(&s->tech_ix, in->code);
+  pl__tech *t = i >= 0 ? s->techs.items[i] : NULL;
+  if (t != NULL) {
+    rc = existing(e, &op, w, t->idem, idem, err, "technician.code",
+                  in->code);
+  } else if ((t = calloc(1, sizeof *t)) == NULL) {
+    rc = PL_ENOMEM;
+  } else {
+    t->info = *in;
+    set_idem(t->idem, idem);
+    rc = pl__vec_reserve(&s->techs, 1);
+    if (rc == 0)
+      rc = pl__strmap_reserve(&s->tech_ix, 1);
+    pl__key_make(&op.key, c->info.code, PL__K_TECH, s->info.code,
+                 t->info.code);
+    tech_row(&op.val, t);
+    if (rc == 0)
+      rc = queue_row(e, c, PL__OP_TECH_CREATE, &op, w);
+    if (rc == 0) {
+      pl__strmap_put(&s->tech_ix, t->info.code, s->techs.n);
+      pl__vec_push(&s->techs, t);
+    } else {
+      free(t);
+      t = NULL;
+    }
+  }
+  if (rc == 0 && out != NULL)
+    *out = t->info;
+  pthread_rwlock_unlock(&c->lock);
+  return finish(rc, &op, w, err);
+}
+
+/* Read-locks the chain and finds a store (for listings). */
+static int rdlock_store(pl_engine *e, const char *chain, const char *store,
+                        pl__chain **c_out, const pl__store **s_out,
+                        pl_error *err) {
+  int rc = pl__check_code(err, "store", store, PL_CODE_MAX);
+  if (rc == 0)
+    rc = lock_chain(e, chain, 0, "chain", c_out, err);
+  if (rc != 0)
+    return rc;
+  *s_out = store_in(*c_out, store);
+  if (*s_out == NULL) {
+    pthread_rwlock_unlock(&(*c_out)->lock);
+    return pl__fail(err, PL_ENOTFOUND, "store: no store '%s'", store);
+  }
+  return 0;
+}
+
+int pl_bay_list(pl_engine *e, const char *chain, const char *store,
+                pl_bay_info *out, int cap, pl_error *err) {
+  pl__chain *c;
+  const pl__store *s;
+  int rc = rdlock_store(e, chain, store, &c, &s, err);
+  if (rc != 0)
+    return rc;
+  int n = s->bays.n;
+  for (int i = 0; i < n && i < cap; i++)
+    out[i] = ((const pl__bay *)s->bays.items[i])->info;
+  pthread_rwlock_unlock(&c->lock);
+  return n;
+}
+
+int pl_technician_list(pl_engine *e, const char *chain, const char *store,
+                       pl_technician_info *out, int cap, pl_error *err) {
+  pl__chain *c;
+  const pl__store *s;
+  int rc = rdlock_store(e, chain, store, &c, &s, err);
+  if (rc != 0)
+    return rc;
+  int n = s->techs.n;
+  for (int i = 0; i < n && i < cap; i++)
+    out[i] = ((const pl__tech *)s->techs.items[i])->info;
+  pthread_rwlock_unlock(&c->lock);
+  return n;
+}
+
+/* ---- parts ------------------------------------------------------------ */
+
+int pl_part_create(pl_engine *e, const pl_part_info *in, const char *idem,
+                   const pl_write *w, pl_part_info *out, pl_error *err) {
+  create_op op = {0};
+  int rc = pl__check_code(err, "part.part_no", in->part_no, PL_CODE_MAX);
+  if (rc == 0)
+    rc = check_part(err, in);
+  if (rc == 0)
+    rc = check_idem(err, idem);
+  pl__chain *c = NULL;
+  if (rc == 0)
+    rc = lock_chain(e, in->chain, 1, "part.chain", &c, err);
+  if (rc != 0)
+    return rc;
+  int32_t i = pl__strmap_get(&c->part_ix, in->part_no);
+  pl__part *p = i >= 0 ? c->parts.items[i] : NULL;
+  if (p != NULL) {
+    rc = existing(e, &op, w, p->idem, idem, err, "part.part_no",
+                  in->part_no);
+  } else if ((p = calloc(1, sizeof *p)) == NULL) {
+    rc = PL_ENOMEM;
+  } else {
+    p->info = *in;
+    set_idem(p->idem, idem);
+    rc = pl__vec_reserve(&c->parts, 1);
+    if (rc == 0)
+      rc = pl__strmap_reserve(&c->part_ix, 1);
+    pl__key_make(&op.key, c->info.code, PL__K_PART, p->info.part_no, NULL);
+    part_row(&op.val, p);
+    if (rc == 0)
+      rc = queue_row(e, c, PL__OP_PART_CREATE, &op, w);
+    if (rc == 0) {
+      pl__strmap_put(&c->part_ix, p->info.part_no, c->parts.n);
+      pl__vec_push(&c->parts, p);
+    } else {
+      free(p);
+      p = NULL;
+    }
+  }
+  if (rc == 0 && out != NULL)
+    *out = p->info;
+  pthread_rwlock_unlock(&c->lock);
+  return finish(rc, &op, w, err);
+}
+
+int pl_part_get(pl_engine *e, const char *chain, const char *part_no,
+                pl_part_info *out, pl_error *err) {
+  int rc = pl__check_code(err, "part_no", part_no, PL_CODE_MAX);
+  pl__chain *c;
+  if (rc == 0)
+    rc = lock_chain(e, chain, 0, "chain", &c, err);
+  if (rc != 0)
+    return rc;
+  int32_t i = pl__strmap_get(&c->part_ix, part_no);
+  if (i >= 0)
+    *out = ((const pl__part *)c->parts.items[i])->info;
+  else
+    rc = pl__fail(err, PL_ENOTFOUND, "part_no: no part '%s' in chain '%s'",
+                  part_no, chain);
+  pthread_rwlock_unlock(&c->lock);
+  return rc;
+}
+
+/* ---- recovery --------------------------------------------------------- */
+
+/* Splits "a 0x00 b" into two codes. */
+static int split2(const unsigned char *rest, size_t rl, char *a, char *b) {
+  const unsigned char *z = memchr(rest, 0, rl);
+  if (z == NULL)
+    return -1;
+  size_t al = (size_t)(z - rest), bl = rl - al - 1;
+  if (al == 0 || al >= PL_CODE_MAX || bl == 0 || bl >= PL_CODE_MAX)
+    return -1;
+  memcpy(a, rest, al);
+  a[al] = '\0';
+  memcpy(b, z + 1, bl);
+  b[bl] = '\0';
+  return memchr(b, 0, bl) == NULL ? 0 : -1;
+}
+
+static int copy_code(const unsigned char *rest, size_t rl, char *dst) {
+  if (rl == 0 || rl >= PL_CODE_MAX || memchr(rest, 0, rl) != NULL)
+    return -1;
+  memcpy(dst, rest, rl);
+  dst[rl] = '\0';
+  return 0;
+}
+
+static int load_chain(pl_engine *e, const char *code, pl__rd *r) {
+  pl__chain *c = chain_new(code);
+  if (c == NULL)
+    return PL_ENOMEM;
+  pl__rd_str(r, c->info.name, sizeof c->info.name);
+  c->info.created_ms = pl__rd_svar(r);
+  pl__rd_str(r, c->idem, sizeof c->idem);
+  int rc = r->bad || pl__chain_find(e, code) != NULL ? PL_ECORRUPT
+                                                     : chain_insert(e, c);
+  if (rc != 0)
+    chain_free(c);
+  return rc;
+}
+
+static int load_store(pl__chain *c, const unsigned char *rest, size_t rl,
+                      pl__rd *r) {
+  pl__store *s = calloc(1, sizeof *s);
+  if (s == NULL)
+    return PL_ENOMEM;
+  memcpy(s->info.chain, c->info.code, sizeof s->info.chain);
+  int bad = copy_code(rest, rl, s->info.code);
+  pl__rd_str(r, s->info.name, sizeof s->info.name);
+  s->info.utc_offset_min = (int32_t)pl__rd_svar(r);
+  s->info.lat_e6 = (int32_t)pl__rd_svar(r);
+  s->info.lng_e6 = (int32_t)pl__rd_svar(r);
+  s->info.created_ms = pl__rd_svar(r);
+  pl__rd_str(r, s->idem, sizeof s->idem);
+  int rc = bad || r->bad || store_in(c, s->info.code) ? PL_ECORRUPT : 0;
+  if (rc == 0)
+    rc = pl__vec_reserve(&c->stores, 1);
+  if (rc == 0)
+    rc = pl__strmap_put(&c->store_ix, s->info.code, c->stores.n);
+  if (rc != 0) {
+    free(s);
+    return rc;
+  }
+  pl__vec_push(&c->stores, s);
+  return 0;
+}
+
+static int load_warehouse(pl__chain *c, const unsigned char *rest,
+                          size_t rl, pl__rd *r) {
+  pl__warehouse *w = calloc(1, sizeof *w);
+  if (w == NULL)
+    return PL_ENOMEM;
+  memcpy(w->info.chain, c->info.code, sizeof w->info.chain);
+  int bad = copy_code(rest, rl, w->info.code);
+  pl__rd_str(r, w->info.store, sizeof w->info.store);
+  pl__rd_str(r, w->info.name, sizeof w->info.name);
+  pl__rd_str(r, w->idem, sizeof w->idem);
+  int rc = bad || r->bad || pl__strmap_get(&c->wh_ix, w->info.code) >= 0
+               ? PL_ECORRUPT
+               : 0;
+  if (rc == 0)
+    rc = pl__vec_reserve(&c->warehouses, 1);
+  if (rc == 0)
+    rc = pl__strmap_put(&c->wh_ix, w->info.code, c->warehouses.n);
+  if (rc != 0) {
+    free(w);
+    return rc;
+  }
+  pl__vec_push(&c->warehouses, w);
+  return 0;
+}
+
+static int load_bay(pl__chain *c, const unsigned char *rest, size_t rl,
+                    pl__rd *r) {
+  pl__bay *b = calloc(1, sizeof *b);
+  if (b == NULL)
+    return PL_ENOMEM;
+  memcpy(b->info.chain, c->info.code, sizeof b->info.chain);
+  int bad = split2(rest, rl, b->info.store, b->info.code);
+  uint64_t type = pl__rd_uvar(r);
+  b->info.type = (pl_bay_type)(type <= PL_BAY_TYPE_MAX ? type : 0);
+  pl__rd_str(r, b->idem, sizeof b->idem);
+  pl__store *s = bad ? NULL : store_in(c, b->info.store);
+  int rc = s == NULL || r->bad || b->info.type == 0 ||
+                   pl__strmap_get(&s->bay_ix, b->info.code) >= 0
+               ? PL_ECORRUPT
+               : 0;
+  if (rc == 0)
+    rc = pl__vec_reserve(&s->bays, 1);
+  if (rc == 0)
+    rc = pl__strmap_put(&s->bay_ix, b->info.code, s->bays.n);
+  if (rc != 0) {
+    free(b);
+    return rc;
+  }
+  pl__vec_push(&s->bays, b);
+  return 0;
+}
+
+static int load_tech(pl__chain *c, const unsigned char *rest, size_t rl,
+                     pl__rd *r) {
+  pl__tech *t = calloc(1, sizeof *t);
+  if (t == NULL)
+    return PL_ENOMEM;
+  memcpy(t->info.chain, c->info.code, sizeof t->info.chain);
+  int bad = split2(rest, rl, t->info.store, t->info.code);
+  pl__rd_str(r, t->info.name, sizeof t->info.name);
+  uint64_t n = pl__rd_uvar(r);
+  if (n > PL_MAX_SKILLS)
+    bad = 1;
+  for (uint64_t i = 0; !bad && i < n; i++) {
+    t->info.skills[i].skill = (pl_skill)pl__rd_uvar(r);
+    t->info.skills[i].level = (int32_t)pl__rd_uvar(r);
+  }
+  t->info.n_skills = bad ? 0 : (int32_t)n;
+  pl__rd_str(r, t->idem, sizeof t->idem);
+  pl__store *s = bad ? NULL : store_in(c, t->info.store);
+  int rc = s == NULL || r->bad || check_tech(NULL, &t->info) != 0 ||
+                   pl__strmap_get(&s->tech_ix, t->info.code) >= 0
+               ? PL_ECORRUPT
+               : 0;
+  if (rc == 0)
+    rc = pl__vec_reserve(&s->techs, 1);
+  if (rc == 0)
+    rc = pl__strmap_put(&s->tech_ix, t->info.code, s->techs.n);
+  if (rc != 0) {
+    free(t);
+    return rc;
+  }
+  pl__vec_push(&s->techs, t);
+  return 0;
+}
+
+static int load_part(pl__chain *c, const unsigned char *rest, size_t rl,
+                     pl__rd *r) {
+  pl__part *p = calloc(1, sizeof *p);
+  if (p == NULL)
+    return PL_ENOMEM;
+  memcpy(p->info.chain, c->info.code, sizeof p->info.chain);
+  int bad = copy_code(rest, rl, p->info.part_no);
+  pl__rd_str(r, p->info.name, sizeof p->info.name);
+  pl__rd_str(r, p->info.spec, sizeof p->info.spec);
+  p->info.oem = pl__rd_uvar(r) != 0;
+  pl__rd_str(r, p->info.unit, sizeof p->info.unit);
+  p->info.purchase_fen = pl__rd_svar(r);
+  p->info.sale_fen = pl__rd_svar(r);
+  pl__rd_str(r, p->idem, sizeof p->idem);
+  int rc = bad || r->bad || pl__strmap_get(&c->part_ix, p->info.part_no) >= 0
+               ? PL_ECORRUPT
+               : 0;
+  if (rc == 0)
+    rc = pl__vec_reserve(&c->parts, 1);
+  if (rc == 0)
+    rc = pl__strmap_put(&c->part_ix, p->info.part_no, c->parts.n);
+  if (rc != 0) {
+    free(p);
+    return rc;
+  }
+  pl__vec_push(&c->parts, p);
+  return 0;
+}
+
+int pl__admin_load(pl_engine *e, unsigned kind, const char *chain,
+                   const unsigned char *rest, size_t rl,
+                   const unsigned char *val, size_t vl, pl_error *err) {
+  pl__rd r;
+  pl__rd_init(&r, val, vl);
+  if (pl__rd_uvar(&r) != ROW_VERSION || r.bad)
+    return pl__fail(err, PL_ECORRUPT, "recovery: chain '%s' kind %u: "
+                    "unknown row version", chain, kind);
+  int rc;
+  if (kind == PL__K_CHAIN) {
+    rc = rl == 0 ? load_chain(e, chain, &r) : PL_ECORRUPT;
+  } else {
+    pl__chain *c = pl__chain_find(e, chain);
+    if (c == NULL)
+      rc = PL_ECORRUPT;
+    else if (kind == PL__K_STORE)
+      rc = load_store(c, rest, rl, &r);
+    else if (kind == PL__K_WAREHOUSE)
+      rc = load_warehouse(c, rest, rl, &r);
+    else if (kind == PL__K_BAY)
+      rc = load_bay(c, rest, rl, &r);
+    else if (kind == PL__K_TECH)
+      rc = load_tech(c, rest, rl, &r);
+    else if (kind == PL__K_PART)
+      rc = load_part(c, rest, rl, &r);
+    else
+      rc = PL_ECORRUPT;
+  }
+  if (rc == PL_ECORRUPT)
+    return pl__fail(err, rc, "recovery: chain '%s' kind %u: bad row", chain,
+                    kind);
+  return rc;
+}
+
+void pl__admin_free(pl_engine *e) {
+  for (int i = 0; i < e->chains.n; i++)
+    chain_free(e->chains.items[i]);
+  free(e->chains.items);
+  memset(&e->chains, 0, sizeof e->chains);
+  pl__strmap_free(&e->chain_ix);
+}

@@ -1,0 +1,168 @@
+/* engine.c — the engine object: open (rebuild memory from RocksDB), close,
+ * clock, and the small containers the model uses.
+ *
+ * Recovery reads every entity row once, in key order (keys.h puts parents
+ * first), and for each chain seeks to its last ledger entry to continue the
+ * sequence; ledger entries themselves are skipped, not read. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "keys.h"
+
+int pl__vec_reserve(pl__vec *v, int extra) {
+  if (v->n + extra <= v->cap)
+    return 0;
+  int ncap = v->cap ? v->cap : 8;
+  while (ncap < v->n + extra)
+    ncap *= 2;
+  void **ni = realloc(v->items, (size_t)ncap * sizeof *ni);
+  if (ni == NULL)
+    return PL_ENOMEM;
+  v->items = ni;
+  v->cap = ncap;
+  return 0;
+}
+
+void pl__vec_push(pl__vec *v, void *item) { v->items[v->n++] = item; }
+
+void pl__vec_free_all(pl__vec *v) {
+  for (int i = 0; i < v->n; i++)
+    free(v->items[i]);
+  free(v->items);
+  memset(v, 0, sizeof *v);
+}
+
+static int64_t realtime_ms(void *arg) {
+  (void)arg;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t pl_engine_now_ms(const pl_engine *e) {
+  return e->clock(e->clock_arg);
+}
+
+int pl_engine_failed(const pl_engine *e) {
+  return atomic_load(&((pl_engine *)e)->failed);
+}
+
+pl__chain *pl__chain_find(pl_engine *e, const char *code) {
+  pthread_rwlock_rdlock(&e->chains_lock);
+  int32_t i = pl__strmap_get(&e->chain_ix, code);
+  pl__chain *c = i >= 0 ? e->chains.items[i] : NULL;
+  pthread_rwlock_unlock(&e->chains_lock);
+  return c;
+}
+
+/* Sets the chain's next ledger sequence from its last stored entry. */
+static int recover_ledger_seq(pl_engine *e, pl__db_iter *it, pl__chain *c) {
+  pl__buf k = {0};
+  pl__key_ledger(&k, c->info.code, UINT64_MAX);
+  if (k.oom)
+    return PL_ENOMEM;
+  pl__db_iter_seek_for_prev(it, k.p, k.n);
+  size_t plen = k.n - 8;
+  c->next_seq = 1;
+  if (pl__db_iter_valid(it)) {
+    size_t kl;
+    const unsigned char *key = pl__db_iter_key(it, &kl);
+    if (kl == k.n && memcmp(key, k.p, plen) == 0)
+      c->next_seq = pl__be64_get(key + plen) + 1;
+  }
+  pl__buf_free(&k);
+  (void)e;
+  return 0;
+}
+
+static int recover(pl_engine *e, pl_error *err) {
+  pl__db_iter *it = pl__db_iter_new(e->db);
+  if (it == NULL)
+    return PL_ENOMEM;
+  int rc = 0;
+  pl__buf seek = {0};
+  pl__db_iter_seek(it, "\x01", 1); /* skip global (0x00-prefixed) keys */
+  while (rc == 0 && pl__db_iter_valid(it)) {
+    size_t kl, vl;
+    const unsigned char *k = pl__db_iter_key(it, &kl);
+    const unsigned char *v = pl__db_iter_value(it, &vl);
+    const unsigned char *z = memchr(k, 0, kl);
+    if (z == NULL || (size_t)(z - k) >= PL_CODE_MAX || z + 1 >= k + kl) {
+      rc = pl__fail(err, PL_ECORRUPT, "recovery: malformed key");
+      break;
+    }
+    char chain[PL_CODE_MAX];
+    memcpy(chain, k, (size_t)(z - k));
+    chain[z - k] = '\0';
+    unsigned kind = z[1];
+    const unsigned char *rest = z + 2;
+    size_t rl = kl - (size_t)(rest - k);
+    if (kind == PL__K_LEDGER) {
+      /* Skip this chain's ledger: seek past its kind byte. */
+      pl__key_prefix(&seek, chain, PL__K_LEDGER + 1);
+      if (seek.oom) {
+        rc = PL_ENOMEM;
+        break;
+      }
+      pl__db_iter_seek(it, seek.p, seek.n);
+      continue;
+    }
+    rc = pl__admin_load(e, kind, chain, rest, rl, v, vl, err);
+    if (rc == 0 && kind == PL__K_CHAIN) {
+      pl__chain *c = pl__chain_find(e, chain);
+      /* A fresh iterator: repositioning this one would lose our place. */
+      pl__db_iter *it2 = pl__db_iter_new(e->db);
+      rc = it2 == NULL ? PL_ENOMEM : recover_ledger_seq(e, it2, c);
+      pl__db_iter_free(it2);
+    }
+    if (rc == 0)
+      pl__db_iter_next(it);
+  }
+  if (rc == 0)
+    rc = pl__db_iter_status(it, err);
+  pl__buf_free(&seek);
+  pl__db_iter_free(it);
+  return rc;
+}
+
+int pl_engine_open(const pl_config *cfg, pl_engine **out, pl_error *err) {
+  *out = NULL;
+  if (cfg == NULL || cfg->path == NULL || cfg->path[0] == '\0')
+    return pl__fail(err, PL_EINVAL, "config.path: required");
+  pl_engine *e = calloc(1, sizeof *e);
+  if (e == NULL)
+    return pl__fail(err, PL_ENOMEM, "engine: out of memory");
+  e->clock = cfg->clock ? cfg->clock : realtime_ms;
+  e->clock_arg = cfg->clock_arg;
+  atomic_init(&e->failed, 0);
+  pthread_rwlock_init(&e->chains_lock, NULL);
+  int rc = pl__db_open(cfg->path, cfg->no_sync, &e->db, err);
+  if (rc != 0)
+    goto fail;
+  rc = recover(e, err);
+  if (rc != 0)
+    goto fail;
+  rc = pl__commit_start(&e->commit, e->db, &e->failed);
+  if (rc != 0)
+    goto fail;
+  *out = e;
+  return 0;
+fail:
+  pl__admin_free(e);
+  pl__db_close(e->db);
+  pthread_rwlock_destroy(&e->chains_lock);
+  free(e);
+  return rc;
+}
+
+void pl_engine_close(pl_engine *e) {
+  if (e == NULL)
+    return;
+  pl__commit_stop(&e->commit);
+  pl__admin_free(e);
+  pl__db_close(e->db);
+  pthread_rwlock_destroy(&e->chains_lock);
+  free(e);
+}

@@ -1,0 +1,104 @@
+/* internal.h — the engine object and its in-memory model (private).
+ *
+ * Ownership: the engine owns its chains; a chain owns its stores,
+ * warehouses and parts; a store owns its bays and technicians. Nothing is
+ * freed before pl_engine_close (records are never deleted yet), so a
+ * pointer found under a lock stays valid after the lock is dropped; its
+ * fields, though, are only read under the owning chain's lock.
+ *
+ * Lock order (docs/architecture.md): engine->chains_lock, then one chain's
+ * lock, then the commit queue's mutex. Never two chains at once. */
+#ifndef PL_INTERNAL_H
+#define PL_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "commit.h"
+#include "db.h"
+#include "pitlane/admin.h"
+#include "pitlane/pitlane.h"
+#include "strmap.h"
+
+/* A growable array of owned pointers. */
+typedef struct pl__vec {
+  void **items;
+  int n, cap;
+} pl__vec;
+
+/* Makes room for `extra` more items; 0 or PL_ENOMEM. */
+int pl__vec_reserve(pl__vec *v, int extra);
+/* Appends; the room must have been reserved. */
+void pl__vec_push(pl__vec *v, void *item);
+/* Frees every item and the array. */
+void pl__vec_free_all(pl__vec *v);
+
+typedef struct pl__store {
+  pl_store_info info;
+  char idem[PL_IDEM_MAX];
+  pl__strmap bay_ix;
+  pl__vec bays; /* pl__bay* */
+  pl__strmap tech_ix;
+  pl__vec techs; /* pl__tech* */
+} pl__store;
+
+typedef struct pl__bay {
+  pl_bay_info info;
+  char idem[PL_IDEM_MAX];
+} pl__bay;
+
+typedef struct pl__tech {
+  pl_technician_info info;
+  char idem[PL_IDEM_MAX];
+} pl__tech;
+
+typedef struct pl__warehouse {
+  pl_warehouse_info info;
+  char idem[PL_IDEM_MAX];
+} pl__warehouse;
+
+typedef struct pl__part {
+  pl_part_info info;
+  char idem[PL_IDEM_MAX];
+} pl__part;
+
+typedef struct pl__chain {
+  pl_chain_info info; /* counts are computed on read */
+  char idem[PL_IDEM_MAX];
+  pthread_rwlock_t lock;
+  pl__strmap store_ix;
+  pl__vec stores; /* pl__store* */
+  pl__strmap wh_ix;
+  pl__vec warehouses; /* pl__warehouse* */
+  pl__strmap part_ix;
+  pl__vec parts; /* pl__part* */
+  uint64_t next_seq; /* ledger; under the commit queue's mutex */
+} pl__chain;
+
+struct pl_engine {
+  pl_clock_fn clock;
+  void *clock_arg;
+  pl__db *db;
+  pl__commit commit;
+  atomic_int failed;
+  pthread_rwlock_t chains_lock;
+  pl__strmap chain_ix;
+  pl__vec chains; /* pl__chain* */
+};
+
+/* Fills err (if not NULL) with code and a printf-style message; returns
+ * code. */
+int pl__fail(pl_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Looks a chain up (takes and drops chains_lock); NULL if unknown. */
+pl__chain *pl__chain_find(pl_engine *e, const char *code);
+
+/* Recovery: loads one stored row into memory; called by pl_engine_open in
+ * key order. Returns 0 or PL_ECORRUPT. */
+int pl__admin_load(pl_engine *e, unsigned kind, const char *chain,
+                   const unsigned char *rest, size_t rl,
+                   const unsigned char *val, size_t vl, pl_error *err);
+void pl__admin_free(pl_engine *e);
+
+#endif

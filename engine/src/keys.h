@@ -1,0 +1,52 @@
+/* keys.h — the RocksDB key layout.
+ *
+ * Every chain-scoped key is  <chain code> 0x00 <kind> <rest>,  so one chain
+ * is one contiguous key range (the unit a later shard move copies). Kinds
+ * are ordered parent-first, so a forward scan at open meets a chain before
+ * its stores and a store before its bays. Keys that begin with 0x00 are
+ * global (no chain code is empty).
+ *
+ *   kind  rest                      value (codec.h rows)
+ *   0x01  -                         chain
+ *   0x02  store                     store
+ *   0x03  warehouse                 warehouse
+ *   0x04  store 0x00 bay            bay
+ *   0x05  store 0x00 technician     technician
+ *   0x06  part_no                   part
+ *   0xF0  seq (8 bytes big-endian)  ledger entry: op, at_ms, key, value
+ */
+#ifndef PL_KEYS_H
+#define PL_KEYS_H
+
+#include <stdint.h>
+
+#include "codec.h"
+
+enum {
+  PL__K_CHAIN = 0x01,
+  PL__K_STORE = 0x02,
+  PL__K_WAREHOUSE = 0x03,
+  PL__K_BAY = 0x04,
+  PL__K_TECH = 0x05,
+  PL__K_PART = 0x06,
+  PL__K_LEDGER = 0xF0,
+};
+
+/* Ledger operation codes (stable: they are stored). */
+enum {
+  PL__OP_CHAIN_CREATE = 1,
+  PL__OP_STORE_CREATE = 2,
+  PL__OP_WAREHOUSE_CREATE = 3,
+  PL__OP_BAY_CREATE = 4,
+  PL__OP_TECH_CREATE = 5,
+  PL__OP_PART_CREATE = 6,
+};
+
+/* <chain> 0x00 <kind> */
+void pl__key_prefix(pl__buf *k, const char *chain, unsigned kind);
+/* prefix + a, and if b is not NULL, 0x00 b */
+void pl__key_make(pl__buf *k, const char *chain, unsigned kind,
+                  const char *a, const char *b);
+void pl__key_ledger(pl__buf *k, const char *chain, uint64_t seq);
+
+#endif
