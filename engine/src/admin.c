@@ -131,6 +131,35 @@ static pl__store *store_in(pl__chain *c, const char *code) {
   return i >= 0 ? c->stores.items[i] : NULL;
 }
 
+/* ---- listing order ----------------------------------------------------- */
+
+static int cmp_chain(const void *a, const void *b) {
+  return strcmp(((const pl_chain_info *)a)->code,
+                ((const pl_chain_info *)b)->code);
+}
+static int cmp_store(const void *a, const void *b) {
+  return strcmp(((const pl_store_info *)a)->code,
+                ((const pl_store_info *)b)->code);
+}
+static int cmp_warehouse(const void *a, const void *b) {
+  return strcmp(((const pl_warehouse_info *)a)->code,
+                ((const pl_warehouse_info *)b)->code);
+}
+static int cmp_bay(const void *a, const void *b) {
+  return strcmp(((const pl_bay_info *)a)->code,
+                ((const pl_bay_info *)b)->code);
+}
+static int cmp_tech(const void *a, const void *b) {
+  return strcmp(((const pl_technician_info *)a)->code,
+                ((const pl_technician_info *)b)->code);
+}
+
+static void sort_out(void *out, int n, int cap, size_t size,
+                     int (*cmp)(const void *, const void *)) {
+  if (out != NULL)
+    qsort(out, (size_t)(n < cap ? n : cap), size, cmp);
+}
+
 /* ---- rows ------------------------------------------------------------- */
 
 static void chain_row(pl__buf *v, const pl__chain *c) {
@@ -330,6 +359,7 @@ int pl_chain_list(pl_engine *e, pl_chain_info *out, int cap) {
     out[i] = c->info; /* code, name, created_ms never change */
   }
   pthread_rwlock_unlock(&e->chains_lock);
+  sort_out(out, n, cap, sizeof *out, cmp_chain);
   return n;
 }
 
@@ -415,6 +445,7 @@ int pl_store_list(pl_engine *e, const char *chain, pl_store_info *out,
   for (int i = 0; i < n && i < cap; i++)
     out[i] = ((const pl__store *)c->stores.items[i])->info;
   pthread_rwlock_unlock(&c->lock);
+  sort_out(out, n, cap, sizeof *out, cmp_store);
   return n;
 }
 
@@ -481,6 +512,7 @@ int pl_warehouse_list(pl_engine *e, const char *chain,
   for (int i = 0; i < n && i < cap; i++)
     out[i] = ((const pl__warehouse *)c->warehouses.items[i])->info;
   pthread_rwlock_unlock(&c->lock);
+  sort_out(out, n, cap, sizeof *out, cmp_warehouse);
   return n;
 }
 
@@ -628,6 +660,7 @@ int pl_bay_list(pl_engine *e, const char *chain, const char *store,
   for (int i = 0; i < n && i < cap; i++)
     out[i] = ((const pl__bay *)s->bays.items[i])->info;
   pthread_rwlock_unlock(&c->lock);
+  sort_out(out, n, cap, sizeof *out, cmp_bay);
   return n;
 }
 
@@ -642,6 +675,7 @@ int pl_technician_list(pl_engine *e, const char *chain, const char *store,
   for (int i = 0; i < n && i < cap; i++)
     out[i] = ((const pl__tech *)s->techs.items[i])->info;
   pthread_rwlock_unlock(&c->lock);
+  sort_out(out, n, cap, sizeof *out, cmp_tech);
   return n;
 }
 

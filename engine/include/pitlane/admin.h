@@ -135,9 +135,9 @@ PL_API int pl_store_get(pl_engine *e, const char *chain, const char *store,
 PL_API int pl_part_get(pl_engine *e, const char *chain, const char *part_no,
                        pl_part_info *out, pl_error *err);
 
-/* Listings, in creation order. Each copies at most `cap` records into
- * out[] (out may be NULL when cap is 0) and returns the total count (>= 0),
- * or a negative PL_E*. */
+/* Listings, sorted by code (bytewise). Each returns the total count (>= 0)
+ * or a negative PL_E*, and copies min(cap, total) records into out[] (out
+ * may be NULL when cap is 0); pass cap >= total to get them all. */
 PL_API int pl_chain_list(pl_engine *e, pl_chain_info *out, int cap);
 PL_API int pl_store_list(pl_engine *e, const char *chain, pl_store_info *out,
                          int cap, pl_error *err);

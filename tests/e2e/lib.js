@@ -1,0 +1,97 @@
+// Helpers for the end-to-end tests: start pitlaned on a free loopback port
+// with a fresh data directory, and gRPC clients built from proto/ with
+// @grpc/grpc-js (independent of the server's C code).
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PITLANED = process.env.PITLANED || path.join(ROOT, 'build', 'pitlaned');
+
+const packageDefinition = protoLoader.loadSync(
+  ['pitlane/v1/admin.proto', 'grpc/health/v1/health.proto'],
+  { includeDirs: [path.join(ROOT, "proto")], keepCase: true, longs: Number, enums: String, defaults: true },
+);
+const proto = grpc.loadPackageDefinition(packageDefinition);
+
+function tempDir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'pitlane-e2e-'));
+}
+
+// Starts pitlaned; resolves with { port, addr, proc, stop(signal) }.
+function startServer({ dataDir, demo = true, threads = 2 } = {}) {
+  const dir = dataDir || tempDir();
+  const args = ['--listen', '127.0.0.1:0', '--data', dir, '--threads', String(threads)];
+  if (demo) args.push('--demo');
+  const proc = spawn(PITLANED, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`pitlaned did not start: ${stderr}`)), 20000);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`pitlaned exited early (${code}): ${stderr}`));
+    });
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on ([\d.]+):(\d+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      proc.removeAllListeners('exit');
+      const addr = `${m[1]}:${m[2]}`;
+      const exited = new Promise((res) => proc.on('exit', (code, sig) => res({ code, sig, stderr })));
+      resolve({
+        port: Number(m[2]),
+        addr,
+        dataDir: dir,
+        proc,
+        exited,
+        stop(signal = 'SIGTERM') {
+          proc.kill(signal);
+          return exited;
+        },
+      });
+    });
+  });
+}
+
+function clients(addr) {
+  const creds = grpc.credentials.createInsecure();
+  return {
+    health: new proto.grpc.health.v1.Health(addr, creds),
+    admin: new proto.pitlane.v1.Admin(addr, creds),
+    raw: new grpc.Client(addr, creds),
+  };
+}
+
+// Promise wrapper: call(client, 'Method', req) -> response, or throws the
+// grpc error (with .code and .details).
+function call(client, method, req, deadlineMs = 10000) {
+  return new Promise((resolve, reject) => {
+    client[method](req, { deadline: Date.now() + deadlineMs }, (err, res) => {
+      if (err) reject(err);
+      else resolve(res);
+    });
+  });
+}
+
+// Sends raw bytes to a method path; resolves with the raw reply bytes.
+function rawCall(raw, methodPath, bytes) {
+  return new Promise((resolve, reject) => {
+    raw.makeUnaryRequest(methodPath, (b) => b, (b) => b, bytes, (err, res) => {
+      if (err) reject(err);
+      else resolve(res);
+    });
+  });
+}
+
+function closeAll(c) {
+  for (const k of Object.keys(c)) c[k].close();
+}
+
+module.exports = { grpc, proto, startServer, clients, call, rawCall, closeAll, tempDir, PITLANED };
