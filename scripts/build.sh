@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Configures and builds into build/ (or build-asan/ with `asan`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-release}
+jobs=${PL_JOBS:-$(nproc)}
+case "$mode" in
+  release) dir=build; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  asan)    dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=Debug -DPL_SANITIZE=ON -DPL_BENCH=OFF) ;;
+  *) echo "usage: scripts/build.sh [release|asan]" >&2; exit 2 ;;
+esac
+cmake -S . -B "$dir" "${flags[@]}" >/dev/null
+cmake --build "$dir" -j "$jobs"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Quick start (a): install what is missing, build, and run pitlaned on
+# 127.0.0.1:50051 with its RocksDB under ./var and the demo chain loaded.
+# Extra arguments go to pitlaned (e.g. --threads 4). Ctrl-C stops it
+# gracefully.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh release
+mkdir -p var
+exec build/pitlaned --listen "${PL_LISTEN:-127.0.0.1:50051}" --data var/db --demo "$@"
