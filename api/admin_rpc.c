@@ -9,7 +9,7 @@
 #include "pitlane/admin.h"
 #include "pitlane/v1/admin.pb-c.h"
 
-#define COPY(r, dst, src, field)                                             \
+#define COPY(r, dst, src, field)                                               \
   (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
 
 static const char *idem_or_null(const char *k) {
@@ -87,8 +87,7 @@ static void part_msg(Pitlane__V1__Part *m, pl_part_info *p) {
 
 static void create_chain(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__CreateChainRequest *q = (const void *)msg;
-  if (q->chain == NULL)
-    {
+  if (q->chain == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "chain: required");
     return;
   }
@@ -97,11 +96,10 @@ static void create_chain(pl_rpc *r, const ProtobufCMessage *msg) {
       !COPY(r, in.name, q->chain->name, "chain.name"))
     return;
   pl_error err;
-  int rc = pl_chain_create(pl_rpc_engine(r), &in,
-                           idem_or_null(q->idempotency_key),
-                           pl_rpc_write(r), &out, &err);
-  if (rc != 0)
-    {
+  int rc =
+      pl_chain_create(pl_rpc_engine(r), &in, idem_or_null(q->idempotency_key),
+                      pl_rpc_write(r), &out, &err);
+  if (rc != 0) {
     pl_rpc_engine_fail(r, rc, &err);
     return;
   }
@@ -115,8 +113,7 @@ static void get_chain(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_chain_info c;
   pl_error err;
   int rc = pl_chain_get(pl_rpc_engine(r), q->code, &c, &err);
-  if (rc != 0)
-    {
+  if (rc != 0) {
     pl_rpc_engine_fail(r, rc, &err);
     return;
   }
@@ -147,7 +144,7 @@ static void list_chains(pl_rpc *r, const ProtobufCMessage *msg) {
   int n = pl_chain_list(e, NULL, 0);
   pl_chain_info *info = list_alloc(r, n, sizeof *info);
   Pitlane__V1__Chain *ms = list_alloc(r, n, sizeof *ms);
-  Pitlane__V1__Chain **mp = list_alloc(r, n, sizeof *mp);
+  Pitlane__V1__Chain **mp = list_alloc(r, n, sizeof(Pitlane__V1__Chain *));
   if (info != NULL && ms != NULL && mp != NULL) {
     int got = pl_chain_list(e, info, n);
     n = got < n ? got : n;
@@ -171,8 +168,7 @@ static void list_chains(pl_rpc *r, const ProtobufCMessage *msg) {
 static void create_store(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__CreateStoreRequest *q = (const void *)msg;
   const Pitlane__V1__Store *s = q->store;
-  if (s == NULL)
-    {
+  if (s == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "store: required");
     return;
   }
@@ -185,11 +181,10 @@ static void create_store(pl_rpc *r, const ProtobufCMessage *msg) {
   in.lat_e6 = s->lat_e6;
   in.lng_e6 = s->lng_e6;
   pl_error err;
-  int rc = pl_store_create(pl_rpc_engine(r), &in,
-                           idem_or_null(q->idempotency_key),
-                           pl_rpc_write(r), &out, &err);
-  if (rc != 0)
-    {
+  int rc =
+      pl_store_create(pl_rpc_engine(r), &in, idem_or_null(q->idempotency_key),
+                      pl_rpc_write(r), &out, &err);
+  if (rc != 0) {
     pl_rpc_engine_fail(r, rc, &err);
     return;
   }
@@ -203,8 +198,7 @@ static void get_store(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_store_info s;
   pl_error err;
   int rc = pl_store_get(pl_rpc_engine(r), q->chain, q->code, &s, &err);
-  if (rc != 0)
-    {
+  if (rc != 0) {
     pl_rpc_engine_fail(r, rc, &err);
     return;
   }
@@ -218,14 +212,13 @@ static void list_stores(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_engine *e = pl_rpc_engine(r);
   pl_error err;
   int n = pl_store_list(e, q->chain, NULL, 0, &err);
-  if (n < 0)
-    {
+  if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
   pl_store_info *info = list_alloc(r, n, sizeof *info);
   Pitlane__V1__Store *ms = list_alloc(r, n, sizeof *ms);
-  Pitlane__V1__Store **mp = list_alloc(r, n, sizeof *mp);
+  Pitlane__V1__Store **mp = list_alloc(r, n, sizeof(Pitlane__V1__Store *));
   if (info != NULL && ms != NULL && mp != NULL) {
     int got = pl_store_list(e, q->chain, info, n, &err);
     n = got < n ? got : n;
@@ -249,10 +242,8 @@ static void list_stores(pl_rpc *r, const ProtobufCMessage *msg) {
 static void create_warehouse(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__CreateWarehouseRequest *q = (const void *)msg;
   const Pitlane__V1__Warehouse *w = q->warehouse;
-  if (w == NULL)
-    {
-    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
-                       "warehouse: required");
+  if (w == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "warehouse: required");
     return;
   }
   pl_warehouse_info in = {0}, out;
@@ -265,8 +256,7 @@ static void create_warehouse(pl_rpc *r, const ProtobufCMessage *msg) {
   int rc = pl_warehouse_create(pl_rpc_engine(r), &in,
                                idem_or_null(q->idempotency_key),
                                pl_rpc_write(r), &out, &err);
-  if (rc != 0)
-    {
+  if (rc != 0) {
     pl_rpc_engine_fail(r, rc, &err);
     return;
   }
@@ -280,14 +270,14 @@ static void list_warehouses(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_engine *e = pl_rpc_engine(r);
   pl_error err;
   int n = pl_warehouse_list(e, q->chain, NULL, 0, &err);
-  if (n < 0)
-    {
+  if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
   pl_warehouse_info *info = list_alloc(r, n, sizeof *info);
   Pitlane__V1__Warehouse *ms = list_alloc(r, n, sizeof *ms);
-  Pitlane__V1__Warehouse **mp = list_alloc(r, n, sizeof *mp);
+  Pitlane__V1__Warehouse **mp =
+      list_alloc(r, n, sizeof(Pitlane__V1__Warehouse *));
   if (info != NULL && ms != NULL && mp != NULL) {
     int got = pl_warehouse_list(e, q->chain, info, n, &err);
     n = got < n ? got : n;
@@ -311,8 +301,7 @@ static void list_warehouses(pl_rpc *r, const ProtobufCMessage *msg) {
 static void create_bay(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__CreateBayRequest *q = (const void *)msg;
   const Pitlane__V1__Bay *b = q->bay;
-  if (b == NULL)
-    {
+  if (b == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "bay: required");
     return;
   }
@@ -323,11 +312,10 @@ static void create_bay(pl_rpc *r, const ProtobufCMessage *msg) {
     return;
   in.type = (pl_bay_type)b->type;
   pl_error err;
-  int rc = pl_bay_create(pl_rpc_engine(r), &in,
-                         idem_or_null(q->idempotency_key), pl_rpc_write(r),
-                         &out, &err);
-  if (rc != 0)
-    {
+  int rc =
+      pl_bay_create(pl_rpc_engine(r), &in, idem_or_null(q->idempotency_key),
+                    pl_rpc_write(r), &out, &err);
+  if (rc != 0) {
     pl_rpc_engine_fail(r, rc, &err);
     return;
   }
@@ -339,10 +327,8 @@ static void create_bay(pl_rpc *r, const ProtobufCMessage *msg) {
 static void create_technician(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__CreateTechnicianRequest *q = (const void *)msg;
   const Pitlane__V1__Technician *t = q->technician;
-  if (t == NULL)
-    {
-    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
-                       "technician: required");
+  if (t == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "technician: required");
     return;
   }
   pl_technician_info in = {0}, out;
@@ -351,10 +337,9 @@ static void create_technician(pl_rpc *r, const ProtobufCMessage *msg) {
       !COPY(r, in.code, t->code, "technician.code") ||
       !COPY(r, in.name, t->name, "technician.name"))
     return;
-  if (t->n_skills > PL_MAX_SKILLS)
-    {
+  if (t->n_skills > PL_MAX_SKILLS) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
-                       "technician.skills: at most %d", PL_MAX_SKILLS);
+                "technician.skills: at most %d", PL_MAX_SKILLS);
     return;
   }
   in.n_skills = (int32_t)t->n_skills;
@@ -366,8 +351,7 @@ static void create_technician(pl_rpc *r, const ProtobufCMessage *msg) {
   int rc = pl_technician_create(pl_rpc_engine(r), &in,
                                 idem_or_null(q->idempotency_key),
                                 pl_rpc_write(r), &out, &err);
-  if (rc != 0)
-    {
+  if (rc != 0) {
     pl_rpc_engine_fail(r, rc, &err);
     return;
   }
@@ -383,27 +367,25 @@ static void list_resources(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_engine *e = pl_rpc_engine(r);
   pl_error err;
   int nb = pl_bay_list(e, q->chain, q->store, NULL, 0, &err);
-  if (nb < 0)
-    {
+  if (nb < 0) {
     pl_rpc_engine_fail(r, nb, &err);
     return;
   }
   int nt = pl_technician_list(e, q->chain, q->store, NULL, 0, &err);
-  if (nt < 0)
-    {
+  if (nt < 0) {
     pl_rpc_engine_fail(r, nt, &err);
     return;
   }
   pl_bay_info *bi = list_alloc(r, nb, sizeof *bi);
   Pitlane__V1__Bay *bm = list_alloc(r, nb, sizeof *bm);
-  Pitlane__V1__Bay **bp = list_alloc(r, nb, sizeof *bp);
+  Pitlane__V1__Bay **bp = list_alloc(r, nb, sizeof(Pitlane__V1__Bay *));
   pl_technician_info *ti = list_alloc(r, nt, sizeof *ti);
   Pitlane__V1__Technician *tm = list_alloc(r, nt, sizeof *tm);
-  Pitlane__V1__Technician **tp = list_alloc(r, nt, sizeof *tp);
-  Pitlane__V1__SkillLevel *sk =
-      list_alloc(r, nt * PL_MAX_SKILLS, sizeof *sk);
+  Pitlane__V1__Technician **tp =
+      list_alloc(r, nt, sizeof(Pitlane__V1__Technician *));
+  Pitlane__V1__SkillLevel *sk = list_alloc(r, nt * PL_MAX_SKILLS, sizeof *sk);
   Pitlane__V1__SkillLevel **skp =
-      list_alloc(r, nt * PL_MAX_SKILLS, sizeof *skp);
+      list_alloc(r, nt * PL_MAX_SKILLS, sizeof(Pitlane__V1__SkillLevel *));
   if (bi && bm && bp && ti && tm && tp && sk && skp) {
     nb = pl_bay_list(e, q->chain, q->store, bi, nb, &err);
     nt = pl_technician_list(e, q->chain, q->store, ti, nt, &err);
@@ -419,8 +401,8 @@ static void list_resources(pl_rpc *r, const ProtobufCMessage *msg) {
     m.bays = bp;
     m.n_technicians = 0;
     for (int i = 0; i < nt; i++) {
-      tech_msg(&tm[i], &ti[i], sk + i * PL_MAX_SKILLS,
-               skp + i * PL_MAX_SKILLS);
+      tech_msg(&tm[i], &ti[i], sk + (size_t)i * PL_MAX_SKILLS,
+               skp + (size_t)i * PL_MAX_SKILLS);
       tp[i] = &tm[i];
       m.n_technicians++;
     }
@@ -442,8 +424,7 @@ static void list_resources(pl_rpc *r, const ProtobufCMessage *msg) {
 static void create_part(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__CreatePartRequest *q = (const void *)msg;
   const Pitlane__V1__Part *p = q->part;
-  if (p == NULL)
-    {
+  if (p == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "part: required");
     return;
   }
@@ -458,11 +439,10 @@ static void create_part(pl_rpc *r, const ProtobufCMessage *msg) {
   in.purchase_fen = p->purchase_fen;
   in.sale_fen = p->sale_fen;
   pl_error err;
-  int rc = pl_part_create(pl_rpc_engine(r), &in,
-                          idem_or_null(q->idempotency_key), pl_rpc_write(r),
-                          &out, &err);
-  if (rc != 0)
-    {
+  int rc =
+      pl_part_create(pl_rpc_engine(r), &in, idem_or_null(q->idempotency_key),
+                     pl_rpc_write(r), &out, &err);
+  if (rc != 0) {
     pl_rpc_engine_fail(r, rc, &err);
     return;
   }
@@ -476,8 +456,7 @@ static void get_part(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_part_info p;
   pl_error err;
   int rc = pl_part_get(pl_rpc_engine(r), q->chain, q->part_no, &p, &err);
-  if (rc != 0)
-    {
+  if (rc != 0) {
     pl_rpc_engine_fail(r, rc, &err);
     return;
   }
@@ -486,8 +465,8 @@ static void get_part(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
-#define ADMIN(name, req, fn)                                                 \
-  {"/pitlane.v1.Admin/" name, &pitlane__v1__##req##__descriptor, fn}
+#define ADMIN(name, req, fn)                                                   \
+  { "/pitlane.v1.Admin/" name, &pitlane__v1__##req##__descriptor, fn }
 
 const pl_method pl_admin_methods[] = {
     ADMIN("CreateChain", create_chain_request, create_chain),

@@ -26,9 +26,10 @@ static void check(pl_rpc *r, const ProtobufCMessage *msg) {
   }
   Grpc__Health__V1__HealthCheckResponse m;
   grpc__health__v1__health_check_response__init(&m);
-  m.status = pl_engine_failed(pl_rpc_engine(r))
-                 ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING
-                 : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+  m.status =
+      pl_engine_failed(pl_rpc_engine(r))
+          ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING
+          : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
   pl_rpc_reply(r, &m.base);
 }
 

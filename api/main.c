@@ -77,8 +77,7 @@ static int parse(int argc, char **argv, options *o) {
       o->threads = (int)n;
       continue;
     } else {
-      return fprintf(stderr, "pitlaned: unknown option '%s'\n%s", a, usage),
-             -1;
+      return fprintf(stderr, "pitlaned: unknown option '%s'\n%s", a, usage), -1;
     }
     if (i + 1 >= argc)
       return fprintf(stderr, "pitlaned: %s needs a value\n", a), -1;

@@ -34,7 +34,7 @@ enum phase { PHASE_REQUESTED, PHASE_SENDING };
 
 struct pl_rpc {
   worker *w;
-  int method;          /* index in methods, or -1 for the catch-all */
+  int method; /* index in methods, or -1 for the catch-all */
   enum phase phase;
   grpc_call *call;
   gpr_timespec deadline;
@@ -74,7 +74,9 @@ struct pl_server {
 
 /* ---- handler API -------------------------------------------------------- */
 
-pl_engine *pl_rpc_engine(pl_rpc *r) { return r->w->srv->engine; }
+pl_engine *pl_rpc_engine(pl_rpc *r) {
+  return r->w->srv->engine;
+}
 
 void pl_rpc_reply(pl_rpc *r, const ProtobufCMessage *msg) {
   size_t n = protobuf_c_message_get_packed_size(msg);
@@ -139,8 +141,8 @@ int pl_rpc_copy(pl_rpc *r, char *dst, size_t cap, const char *src,
     src = "";
   size_t n = strlen(src);
   if (n >= cap) {
-    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
-                "%s: longer than %zu bytes", field, cap - 1);
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "%s: longer than %zu bytes",
+                field, cap - 1);
     return -1;
   }
   memcpy(dst, src, n + 1);
@@ -222,8 +224,7 @@ static void rpc_arrived(pl_rpc *r) {
   r->code = GRPC_STATUS_OK;
   if (r->method < 0) {
     char *m = grpc_slice_to_c_string(r->details.method);
-    pl_rpc_fail(r, GRPC_STATUS_UNIMPLEMENTED, "method %s: not implemented",
-                m);
+    pl_rpc_fail(r, GRPC_STATUS_UNIMPLEMENTED, "method %s: not implemented", m);
     gpr_free(m);
     rpc_release(r);
     return;
@@ -274,9 +275,9 @@ static void request_call(worker *w, int method) {
     e = grpc_server_request_call(s->server, &r->call, &r->details, &r->md,
                                  w->cq, w->cq, r);
   } else {
-    e = grpc_server_request_registered_call(
-        s->server, s->registered[method], &r->call, &r->deadline, &r->md,
-        &r->payload, w->cq, w->cq, r);
+    e = grpc_server_request_registered_call(s->server, s->registered[method],
+                                            &r->call, &r->deadline, &r->md,
+                                            &r->payload, w->cq, w->cq, r);
   }
   if (e != GRPC_CALL_OK)
     rpc_free(r);
@@ -292,10 +293,8 @@ static void *worker_main(void *arg) {
     if (ev.type != GRPC_OP_COMPLETE)
       continue;
     pl_rpc *r = ev.tag;
-    if (r->phase == PHASE_SENDING) {
-      rpc_free(r);
-    } else if (!ev.success) {
-      rpc_free(r); /* the server is shutting down */
+    if (r->phase == PHASE_SENDING || !ev.success) {
+      rpc_free(r); /* done, or a request cancelled by shutdown */
     } else {
       request_call(w, r->method);
       rpc_arrived(r);
@@ -344,8 +343,8 @@ static grpc_server_credentials *make_creds(const pl_server_config *cfg,
   char *key = read_file(cfg->tls_key);
   grpc_server_credentials *c = NULL;
   if (cert == NULL || key == NULL) {
-    snprintf(why, why_len, "cannot read %s", cert ? cfg->tls_key
-                                                   : cfg->tls_cert);
+    snprintf(why, why_len, "cannot read %s",
+             cert ? cfg->tls_key : cfg->tls_cert);
   } else {
     grpc_ssl_pem_key_cert_pair pair = {key, cert};
     c = grpc_ssl_server_credentials_create(NULL, &pair, 1, 0, NULL);
@@ -368,9 +367,8 @@ static void server_free(pl_server *s) {
     if (w->started)
       pthread_join(w->thread, NULL);
     else
-      while (grpc_completion_queue_next(w->cq,
-                                        gpr_inf_future(GPR_CLOCK_REALTIME),
-                                        NULL)
+      while (grpc_completion_queue_next(
+                 w->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
                  .type != GRPC_QUEUE_SHUTDOWN) {
       }
     grpc_completion_queue_destroy(w->cq);
@@ -378,8 +376,7 @@ static void server_free(pl_server *s) {
   if (s->shutdown_cq != NULL) {
     grpc_completion_queue_shutdown(s->shutdown_cq);
     while (grpc_completion_queue_pluck(s->shutdown_cq, NULL,
-                                       gpr_inf_future(GPR_CLOCK_REALTIME),
-                                       NULL)
+                                       gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
                .type != GRPC_QUEUE_SHUTDOWN) {
     }
     grpc_completion_queue_destroy(s->shutdown_cq);
@@ -463,8 +460,9 @@ void pl_server_stop(pl_server *s, int grace_ms) {
   if (s == NULL)
     return;
   grpc_server_shutdown_and_notify(s->server, s->shutdown_cq, s);
-  gpr_timespec deadline = gpr_time_add(
-      gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_millis(grace_ms, GPR_TIMESPAN));
+  gpr_timespec deadline =
+      gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+                   gpr_time_from_millis(grace_ms, GPR_TIMESPAN));
   grpc_event ev =
       grpc_completion_queue_pluck(s->shutdown_cq, s, deadline, NULL);
   if (ev.type == GRPC_QUEUE_TIMEOUT) {

@@ -20,8 +20,7 @@ static pl_engine *g_engine;
 static char g_dir[512];
 static atomic_long g_seq;
 
-static int rm_one(const char *p, const struct stat *sb, int f,
-                  struct FTW *w) {
+static int rm_one(const char *p, const struct stat *sb, int f, struct FTW *w) {
   (void)sb, (void)f, (void)w;
   return remove(p);
 }

@@ -43,30 +43,42 @@ pl_bench *pl_bench_unit_us(pl_bench *b) {
   return b;
 }
 
-int pl_bench_keep_running(pl_bench_state *st) { return st->s->KeepRunning(); }
-int64_t pl_bench_range(pl_bench_state *st, int i) { return st->s->range(i); }
+int pl_bench_keep_running(pl_bench_state *st) {
+  return st->s->KeepRunning();
+}
+int64_t pl_bench_range(pl_bench_state *st, int i) {
+  return st->s->range(i);
+}
 int pl_bench_thread_index(pl_bench_state *st) {
   return st->s->thread_index();
 }
-int pl_bench_thread_count(pl_bench_state *st) { return st->s->threads(); }
+int pl_bench_thread_count(pl_bench_state *st) {
+  return st->s->threads();
+}
 int64_t pl_bench_iterations(pl_bench_state *st) {
   return st->s->iterations();
 }
-void pl_bench_pause(pl_bench_state *st) { st->s->PauseTiming(); }
-void pl_bench_resume(pl_bench_state *st) { st->s->ResumeTiming(); }
+void pl_bench_pause(pl_bench_state *st) {
+  st->s->PauseTiming();
+}
+void pl_bench_resume(pl_bench_state *st) {
+  st->s->ResumeTiming();
+}
 void pl_bench_set_items(pl_bench_state *st, int64_t items) {
   st->s->SetItemsProcessed(items);
 }
 void pl_bench_counter(pl_bench_state *st, const char *name, double value,
                       int as_rate) {
-  st->s->counters[name] = benchmark::Counter(
-      value, as_rate ? benchmark::Counter::kIsRate
-                     : benchmark::Counter::kDefaults);
+  st->s->counters[name] =
+      benchmark::Counter(value, as_rate ? benchmark::Counter::kIsRate
+                                        : benchmark::Counter::kDefaults);
 }
 void pl_bench_error(pl_bench_state *st, const char *msg) {
   st->s->SkipWithError(msg);
 }
-void pl_bench_use(const void *p) { benchmark::DoNotOptimize(p); }
+void pl_bench_use(const void *p) {
+  benchmark::DoNotOptimize(p);
+}
 
 int pl_bench_main(int argc, char **argv) {
   benchmark::Initialize(&argc, argv);

@@ -11,6 +11,13 @@ echo "== build (RelWithDebInfo) and test"
 scripts/build.sh release
 (cd build && ctest --output-on-failure --timeout 600)
 
+echo "== lint (clang-format, cppcheck, clang-tidy)"
+if command -v clang-format >/dev/null && command -v cppcheck >/dev/null && command -v clang-tidy >/dev/null; then
+  scripts/lint.sh
+else
+  echo "lint: clang-format/cppcheck/clang-tidy not all installed; skipped"
+fi
+
 echo "== build with ASan+UBSan and test"
 scripts/build.sh asan
 # gRPC and RocksDB come from Debian uninstrumented; leaks inside them at

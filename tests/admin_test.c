@@ -115,10 +115,8 @@ static void duplicates_conflict_unless_the_idempotency_key_matches(void **st) {
   assert_int_equal(pl_part_create(f->e, &p, "k1", NULL, &again, NULL), 0);
   assert_true(again.sale_fen == first.sale_fen);
   assert_string_equal(again.name, first.name);
-  assert_int_equal(pl_part_create(f->e, &p, "k2", NULL, NULL, NULL),
-                   PL_EEXIST);
-  assert_int_equal(pl_part_create(f->e, &p, NULL, NULL, NULL, NULL),
-                   PL_EEXIST);
+  assert_int_equal(pl_part_create(f->e, &p, "k2", NULL, NULL, NULL), PL_EEXIST);
+  assert_int_equal(pl_part_create(f->e, &p, NULL, NULL, NULL, NULL), PL_EEXIST);
   pl_chain_info c;
   assert_int_equal(pl_chain_get(f->e, "c1", &c, NULL), 0);
   assert_int_equal(c.parts, 1);
@@ -126,10 +124,13 @@ static void duplicates_conflict_unless_the_idempotency_key_matches(void **st) {
 
 static void technician_skills_are_checked(void **st) {
   fixture *f = *st;
-  pl_technician_info t = {.chain = "c1", .store = "S1", .code = "T1",
-                          .name = "王", .n_skills = 2,
-                          .skills = {{PL_SKILL_ENGINE, 3},
-                                     {PL_SKILL_ENGINE, 4}}};
+  pl_technician_info t = {
+      .chain = "c1",
+      .store = "S1",
+      .code = "T1",
+      .name = "王",
+      .n_skills = 2,
+      .skills = {{PL_SKILL_ENGINE, 3}, {PL_SKILL_ENGINE, 4}}};
   pl_error err;
   assert_int_equal(pl_technician_create(f->e, &t, NULL, NULL, NULL, &err),
                    PL_EINVAL);
@@ -141,8 +142,7 @@ static void technician_skills_are_checked(void **st) {
   assert_non_null(strstr(err.msg, "technician.skills.level"));
   t.skills[1].level = 5;
   pl_technician_info out;
-  assert_int_equal(pl_technician_create(f->e, &t, NULL, NULL, &out, NULL),
-                   0);
+  assert_int_equal(pl_technician_create(f->e, &t, NULL, NULL, &out, NULL), 0);
   assert_int_equal(out.n_skills, 2);
   pl_technician_info list[4];
   assert_int_equal(pl_technician_list(f->e, "c1", "S1", list, 4, NULL), 1);

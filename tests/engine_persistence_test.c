@@ -24,8 +24,7 @@ static void take(pl_engine *e, snapshot *s) {
   s->n_stores = pl_store_list(e, PL_DEMO_CHAIN, s->stores, 8, NULL);
   s->n_whs = pl_warehouse_list(e, PL_DEMO_CHAIN, s->whs, 8, NULL);
   s->n_bays = pl_bay_list(e, PL_DEMO_CHAIN, "SH01", s->bays, 16, NULL);
-  s->n_techs =
-      pl_technician_list(e, PL_DEMO_CHAIN, "SH02", s->techs, 16, NULL);
+  s->n_techs = pl_technician_list(e, PL_DEMO_CHAIN, "SH02", s->techs, 16, NULL);
   for (int i = 0; i < 16; i++) {
     char no[PL_CODE_MAX];
     snprintf(no, sizeof no, "P%d", i);
@@ -94,8 +93,10 @@ static void everything_acknowledged_is_there_after_reopen(void **st) {
   pl_engine *e = test_open(dir, &clk);
   assert_int_equal(pl_demo_load(e, NULL), 0);
   for (int i = 0; i < 16; i++) {
-    pl_part_info p = {.chain = PL_DEMO_CHAIN, .oem = i % 2,
-                      .purchase_fen = 100 * i, .sale_fen = 150 * i};
+    pl_part_info p = {.chain = PL_DEMO_CHAIN,
+                      .oem = i % 2,
+                      .purchase_fen = 100 * i,
+                      .sale_fen = 150 * i};
     snprintf(p.part_no, sizeof p.part_no, "P%d", i);
     snprintf(p.name, sizeof p.name, "配件 %d", i);
     assert_int_equal(pl_part_create(e, &p, NULL, NULL, NULL, NULL), 0);

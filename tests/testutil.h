@@ -4,10 +4,13 @@
 #ifndef PL_TESTUTIL_H
 #define PL_TESTUTIL_H
 
+/* cmocka needs these three first */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,6 +17,8 @@
  *   bay        1 type idem
  *   technician 1 name n (skill level)*n idem
  *   part       1 name spec oem unit purchase_fen sale_fen idem */
+#include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,9 +59,9 @@ static int queue_row(pl_engine *e, pl__chain *c, unsigned ledger_op,
                    .kl = op->key.n,
                    .val = op->val.p,
                    .vl = op->val.n};
-  int rc = b.ops.oom ? PL_ENOMEM
-                     : pl__commit_submit(&e->commit, &b, &lg, w, &op->sync,
-                                         NULL);
+  int rc = b.ops.oom
+               ? PL_ENOMEM
+               : pl__commit_submit(&e->commit, &b, &lg, w, &op->sync, NULL);
   pl__batch_free(&b);
   op->queued = rc == 0;
   return rc;
@@ -80,21 +82,21 @@ static int finish(int rc, create_op *op, const pl_write *w, pl_error *err) {
     rc = pl__sync_wait(&op->sync);
   create_op_free(op);
   if (rc == PL_EIO)
-    return pl__fail(err, rc, "storage: write failed; engine now read-only");
+    return PL__FAIL(err, rc, "storage: write failed; engine now read-only");
   if (rc == PL_EUNAVAIL)
-    return pl__fail(err, rc, "storage: engine is read-only after a failure");
+    return PL__FAIL(err, rc, "storage: engine is read-only after a failure");
   if (rc == PL_ENOMEM)
-    return pl__fail(err, rc, "engine: out of memory");
+    return PL__FAIL(err, rc, "engine: out of memory");
   return rc;
 }
 
 /* Replay or conflict for a create whose record exists. */
 static int existing(pl_engine *e, create_op *op, const pl_write *w,
-                    const char *stored_idem, const char *idem,
-                    pl_error *err, const char *what, const char *code) {
+                    const char *stored_idem, const char *idem, pl_error *err,
+                    const char *what, const char *code) {
   if (idem != NULL && idem[0] != '\0' && strcmp(stored_idem, idem) == 0)
     return queue_replay(e, op, w);
-  return pl__fail(err, PL_EEXIST, "%s: '%s' already exists", what, code);
+  return PL__FAIL(err, PL_EEXIST, "%s: '%s' already exists", what, code);
 }
 
 static int check_idem(pl_error *err, const char *idem) {
@@ -117,7 +119,7 @@ static int lock_chain(pl_engine *e, const char *code, int write,
     return rc;
   pl__chain *c = pl__chain_find(e, code);
   if (c == NULL)
-    return pl__fail(err, PL_ENOTFOUND, "%s: no chain '%s'", field, code);
+    return PL__FAIL(err, PL_ENOTFOUND, "%s: no chain '%s'", field, code);
   if (write)
     pthread_rwlock_wrlock(&c->lock);
   else
@@ -128,7 +130,10 @@ static int lock_chain(pl_engine *e, const char *code, int write,
 
 static pl__store *store_in(pl__chain *c, const char *code) {
   int32_t i = pl__strmap_get(&c->store_ix, code);
-  return i >= 0 ? c->stores.items[i] : NULL;
+  if (i < 0)
+    return NULL;
+  assert(i < c->stores.n);
+  return c->stores.items[i];
 }
 
 /* ---- listing order ----------------------------------------------------- */
@@ -146,8 +151,7 @@ static int cmp_warehouse(const void *a, const void *b) {
                 ((const pl_warehouse_info *)b)->code);
 }
 static int cmp_bay(const void *a, const void *b) {
-  return strcmp(((const pl_bay_info *)a)->code,
-                ((const pl_bay_info *)b)->code);
+  return strcmp(((const pl_bay_info *)a)->code, ((const pl_bay_info *)b)->code);
 }
 static int cmp_tech(const void *a, const void *b) {
   return strcmp(((const pl_technician_info *)a)->code,
@@ -169,7 +173,8 @@ static void chain_row(pl__buf *v, const pl__chain *c) {
   pl__buf_str(v, c->idem);
 }
 
-static void store_row(pl__buf *v, const pl__store *s) {
+static void store_row(pl__buf *v, const void *rec) {
+  const pl__store *s = rec;
   pl__buf_uvar(v, ROW_VERSION);
   pl__buf_str(v, s->info.name);
   pl__buf_svar(v, s->info.utc_offset_min);
@@ -179,20 +184,23 @@ static void store_row(pl__buf *v, const pl__store *s) {
   pl__buf_str(v, s->idem);
 }
 
-static void warehouse_row(pl__buf *v, const pl__warehouse *w) {
+static void warehouse_row(pl__buf *v, const void *rec) {
+  const pl__warehouse *w = rec;
   pl__buf_uvar(v, ROW_VERSION);
   pl__buf_str(v, w->info.store);
   pl__buf_str(v, w->info.name);
   pl__buf_str(v, w->idem);
 }
 
-static void bay_row(pl__buf *v, const pl__bay *b) {
+static void bay_row(pl__buf *v, const void *rec) {
+  const pl__bay *b = rec;
   pl__buf_uvar(v, ROW_VERSION);
   pl__buf_uvar(v, (uint64_t)b->info.type);
   pl__buf_str(v, b->idem);
 }
 
-static void tech_row(pl__buf *v, const pl__tech *t) {
+static void tech_row(pl__buf *v, const void *rec) {
+  const pl__tech *t = rec;
   pl__buf_uvar(v, ROW_VERSION);
   pl__buf_str(v, t->info.name);
   pl__buf_uvar(v, (uint64_t)t->info.n_skills);
@@ -203,7 +211,8 @@ static void tech_row(pl__buf *v, const pl__tech *t) {
   pl__buf_str(v, t->idem);
 }
 
-static void part_row(pl__buf *v, const pl__part *p) {
+static void part_row(pl__buf *v, const void *rec) {
+  const pl__part *p = rec;
   pl__buf_uvar(v, ROW_VERSION);
   pl__buf_str(v, p->info.name);
   pl__buf_str(v, p->info.spec);
@@ -214,6 +223,94 @@ static void part_row(pl__buf *v, const pl__part *p) {
   pl__buf_str(v, p->idem);
 }
 
+/* ---- one create path for every record kind ---------------------------- */
+
+/* Every record struct starts with its public info and has an idempotency
+ * key; a kind says where its code and key sit and how its row is written. */
+typedef struct rec_kind {
+  size_t rec_size;  /* sizeof the record struct */
+  size_t info_size; /* sizeof its leading info */
+  size_t code_off;  /* offsetof the code within info */
+  size_t idem_off;  /* offsetof the idempotency key within the record */
+  unsigned ledger_op;
+  const char *field; /* "store.code", for PL_EEXIST */
+  void (*row)(pl__buf *v, const void *rec);
+} rec_kind;
+
+#define KIND(T, INFO, CODE, OP, FIELD, ROW)                                    \
+  {                                                                            \
+    sizeof(T), sizeof(INFO), offsetof(INFO, CODE), offsetof(T, idem), OP,      \
+        FIELD, ROW                                                             \
+  }
+static const rec_kind K_STORE =
+    KIND(pl__store, pl_store_info, code, PL__OP_STORE_CREATE, "store.code",
+         store_row);
+static const rec_kind K_WAREHOUSE =
+    KIND(pl__warehouse, pl_warehouse_info, code, PL__OP_WAREHOUSE_CREATE,
+         "warehouse.code", warehouse_row);
+static const rec_kind K_BAY =
+    KIND(pl__bay, pl_bay_info, code, PL__OP_BAY_CREATE, "bay.code", bay_row);
+static const rec_kind K_TECH =
+    KIND(pl__tech, pl_technician_info, code, PL__OP_TECH_CREATE,
+         "technician.code", tech_row);
+static const rec_kind K_PART =
+    KIND(pl__part, pl_part_info, part_no, PL__OP_PART_CREATE, "part.part_no",
+         part_row);
+
+#define REC_CODE(k, rec) ((char *)(rec) + (k)->code_off)
+#define REC_IDEM(k, rec) ((char *)(rec) + (k)->idem_off)
+
+/* Creates (or replays) the record `in` in vec/ix, under the lock that
+ * guards them; op->key must already hold its key. On PL_OK *rec_out is the
+ * stored record. */
+static int create_record(pl_engine *e, pl__chain *c, const rec_kind *k,
+                         pl__vec *vec, pl__strmap *ix, const void *in,
+                         const char *idem, create_op *op, const pl_write *w,
+                         void **rec_out, pl_error *err) {
+  const char *code = (const char *)in + k->code_off;
+  int32_t i = pl__strmap_get(ix, code);
+  if (i >= 0) {
+    *rec_out = vec->items[i];
+    return existing(e, op, w, REC_IDEM(k, *rec_out), idem, err, k->field, code);
+  }
+  void *rec = calloc(1, k->rec_size);
+  if (rec == NULL)
+    return PL_ENOMEM;
+  memcpy(rec, in, k->info_size);
+  set_idem(REC_IDEM(k, rec), idem);
+  k->row(&op->val, rec);
+  int rc = pl__vec_reserve(vec, 1);
+  if (rc == 0)
+    rc = pl__strmap_reserve(ix, 1);
+  if (rc == 0)
+    rc = queue_row(e, c, k->ledger_op, op, w);
+  if (rc != 0) {
+    free(rec);
+    return rc;
+  }
+  pl__strmap_put(ix, REC_CODE(k, rec), vec->n);
+  pl__vec_push(vec, rec);
+  *rec_out = rec;
+  return 0;
+}
+
+/* Recovery: adds a decoded record, or frees it and returns PL_ECORRUPT if
+ * it did not decode or repeats a code. */
+static int insert_loaded(const rec_kind *k, pl__vec *vec, pl__strmap *ix,
+                         void *rec, int bad) {
+  int rc = bad || pl__strmap_get(ix, REC_CODE(k, rec)) >= 0 ? PL_ECORRUPT : 0;
+  if (rc == 0)
+    rc = pl__vec_reserve(vec, 1);
+  if (rc == 0)
+    rc = pl__strmap_put(ix, REC_CODE(k, rec), vec->n);
+  if (rc != 0) {
+    free(rec);
+    return rc;
+  }
+  pl__vec_push(vec, rec);
+  return 0;
+}
+
 /* ---- validation of records -------------------------------------------- */
 
 static int check_tech(pl_error *err, const pl_technician_info *t) {
@@ -222,14 +319,14 @@ static int check_tech(pl_error *err, const pl_technician_info *t) {
     rc = pl__check_range(err, "technician.skills", t->n_skills, 0,
                          PL_MAX_SKILLS);
   for (int i = 0; rc == 0 && i < t->n_skills; i++) {
-    rc = pl__check_range(err, "technician.skills.skill", t->skills[i].skill,
-                         1, PL_SKILL_MAX);
+    rc = pl__check_range(err, "technician.skills.skill", t->skills[i].skill, 1,
+                         PL_SKILL_MAX);
     if (rc == 0)
-      rc = pl__check_range(err, "technician.skills.level",
-                           t->skills[i].level, 1, PL_SKILL_LEVEL_MAX);
+      rc = pl__check_range(err, "technician.skills.level", t->skills[i].level,
+                           1, PL_SKILL_LEVEL_MAX);
     for (int j = 0; rc == 0 && j < i; j++)
       if (t->skills[j].skill == t->skills[i].skill)
-        rc = pl__fail(err, PL_EINVAL, "technician.skills: skill %d twice",
+        rc = PL__FAIL(err, PL_EINVAL, "technician.skills: skill %d twice",
                       (int)t->skills[i].skill);
   }
   return rc;
@@ -245,8 +342,7 @@ static int check_part(pl_error *err, const pl_part_info *p) {
     rc = pl__check_range(err, "part.purchase_fen", p->purchase_fen, 0,
                          INT64_MAX / 4);
   if (rc == 0)
-    rc = pl__check_range(err, "part.sale_fen", p->sale_fen, 0,
-                         INT64_MAX / 4);
+    rc = pl__check_range(err, "part.sale_fen", p->sale_fen, 0, INT64_MAX / 4);
   return rc;
 }
 
@@ -290,9 +386,8 @@ static int chain_insert(pl_engine *e, pl__chain *c) {
   return 0;
 }
 
-int pl_chain_create(pl_engine *e, const pl_chain_info *in,
-                    const char *idem, const pl_write *w, pl_chain_info *out,
-                    pl_error *err) {
+int pl_chain_create(pl_engine *e, const pl_chain_info *in, const char *idem,
+                    const pl_write *w, pl_chain_info *out, pl_error *err) {
   create_op op = {0};
   int rc = pl__check_code(err, "chain.code", in->code, PL_CODE_MAX);
   if (rc == 0)
@@ -333,7 +428,7 @@ int pl_chain_create(pl_engine *e, const pl_chain_info *in,
 
 int pl_chain_get(pl_engine *e, const char *chain, pl_chain_info *out,
                  pl_error *err) {
-  pl__chain *c;
+  pl__chain *c = NULL;
   int rc = lock_chain(e, chain, 0, "chain", &c, err);
   if (rc != 0)
     return rc;
@@ -372,14 +467,13 @@ int pl_store_create(pl_engine *e, const pl_store_info *in, const char *idem,
   if (rc == 0)
     rc = pl__check_text(err, "store.name", in->name, PL_NAME_MAX, 0);
   if (rc == 0)
-    rc = pl__check_range(err, "store.utc_offset_min", in->utc_offset_min,
-                         -720, 840);
+    rc = pl__check_range(err, "store.utc_offset_min", in->utc_offset_min, -720,
+                         840);
   if (rc == 0)
-    rc = pl__check_range(err, "store.lat_e6", in->lat_e6, -90000000,
-                         90000000);
+    rc = pl__check_range(err, "store.lat_e6", in->lat_e6, -90000000, 90000000);
   if (rc == 0)
-    rc = pl__check_range(err, "store.lng_e6", in->lng_e6, -180000000,
-                         180000000);
+    rc =
+        pl__check_range(err, "store.lng_e6", in->lng_e6, -180000000, 180000000);
   if (rc == 0)
     rc = check_idem(err, idem);
   pl__chain *c = NULL;
@@ -387,32 +481,14 @@ int pl_store_create(pl_engine *e, const pl_store_info *in, const char *idem,
     rc = lock_chain(e, in->chain, 1, "store.chain", &c, err);
   if (rc != 0)
     return rc;
-  pl__store *s = store_in(c, in->code);
-  if (s != NULL) {
-    rc = existing(e, &op, w, s->idem, idem, err, "store.code", in->code);
-  } else if ((s = calloc(1, sizeof *s)) == NULL) {
-    rc = PL_ENOMEM;
-  } else {
-    s->info = *in;
-    s->info.created_ms = pl_engine_now_ms(e);
-    set_idem(s->idem, idem);
-    rc = pl__vec_reserve(&c->stores, 1);
-    if (rc == 0)
-      rc = pl__strmap_reserve(&c->store_ix, 1);
-    pl__key_make(&op.key, c->info.code, PL__K_STORE, s->info.code, NULL);
-    store_row(&op.val, s);
-    if (rc == 0)
-      rc = queue_row(e, c, PL__OP_STORE_CREATE, &op, w);
-    if (rc == 0) {
-      pl__strmap_put(&c->store_ix, s->info.code, c->stores.n);
-      pl__vec_push(&c->stores, s);
-    } else {
-      free(s);
-      s = NULL;
-    }
-  }
+  pl_store_info rec = *in;
+  rec.created_ms = pl_engine_now_ms(e);
+  pl__key_make(&op.key, c->info.code, PL__K_STORE, in->code, NULL);
+  void *stored = NULL;
+  rc = create_record(e, c, &K_STORE, &c->stores, &c->store_ix, &rec, idem, &op,
+                     w, &stored, err);
   if (rc == 0 && out != NULL)
-    *out = s->info;
+    *out = ((const pl__store *)stored)->info;
   pthread_rwlock_unlock(&c->lock);
   return finish(rc, &op, w, err);
 }
@@ -420,7 +496,7 @@ int pl_store_create(pl_engine *e, const pl_store_info *in, const char *idem,
 int pl_store_get(pl_engine *e, const char *chain, const char *store,
                  pl_store_info *out, pl_error *err) {
   int rc = pl__check_code(err, "store", store, PL_CODE_MAX);
-  pl__chain *c;
+  pl__chain *c = NULL;
   if (rc == 0)
     rc = lock_chain(e, chain, 0, "chain", &c, err);
   if (rc != 0)
@@ -429,15 +505,15 @@ int pl_store_get(pl_engine *e, const char *chain, const char *store,
   if (s != NULL)
     *out = s->info;
   else
-    rc = pl__fail(err, PL_ENOTFOUND, "store: no store '%s' in chain '%s'",
+    rc = PL__FAIL(err, PL_ENOTFOUND, "store: no store '%s' in chain '%s'",
                   store, chain);
   pthread_rwlock_unlock(&c->lock);
   return rc;
 }
 
-int pl_store_list(pl_engine *e, const char *chain, pl_store_info *out,
-                  int cap, pl_error *err) {
-  pl__chain *c;
+int pl_store_list(pl_engine *e, const char *chain, pl_store_info *out, int cap,
+                  pl_error *err) {
+  pl__chain *c = NULL;
   int rc = lock_chain(e, chain, 0, "chain", &c, err);
   if (rc != 0)
     return rc;
@@ -467,44 +543,24 @@ int pl_warehouse_create(pl_engine *e, const pl_warehouse_info *in,
     rc = lock_chain(e, in->chain, 1, "warehouse.chain", &c, err);
   if (rc != 0)
     return rc;
-  int32_t i = pl__strmap_get(&c->wh_ix, in->code);
-  pl__warehouse *wh = i >= 0 ? c->warehouses.items[i] : NULL;
-  if (wh != NULL) {
-    rc = existing(e, &op, w, wh->idem, idem, err, "warehouse.code",
-                  in->code);
-  } else if (in->store[0] != '\0' && store_in(c, in->store) == NULL) {
-    rc = pl__fail(err, PL_ENOTFOUND, "warehouse.store: no store '%s'",
+  void *stored = NULL;
+  if (in->store[0] != '\0' && store_in(c, in->store) == NULL) {
+    rc = PL__FAIL(err, PL_ENOTFOUND, "warehouse.store: no store '%s'",
                   in->store);
-  } else if ((wh = calloc(1, sizeof *wh)) == NULL) {
-    rc = PL_ENOMEM;
   } else {
-    wh->info = *in;
-    set_idem(wh->idem, idem);
-    rc = pl__vec_reserve(&c->warehouses, 1);
-    if (rc == 0)
-      rc = pl__strmap_reserve(&c->wh_ix, 1);
-    pl__key_make(&op.key, c->info.code, PL__K_WAREHOUSE, wh->info.code,
-                 NULL);
-    warehouse_row(&op.val, wh);
-    if (rc == 0)
-      rc = queue_row(e, c, PL__OP_WAREHOUSE_CREATE, &op, w);
-    if (rc == 0) {
-      pl__strmap_put(&c->wh_ix, wh->info.code, c->warehouses.n);
-      pl__vec_push(&c->warehouses, wh);
-    } else {
-      free(wh);
-      wh = NULL;
-    }
+    pl__key_make(&op.key, c->info.code, PL__K_WAREHOUSE, in->code, NULL);
+    rc = create_record(e, c, &K_WAREHOUSE, &c->warehouses, &c->wh_ix, in, idem,
+                       &op, w, &stored, err);
   }
   if (rc == 0 && out != NULL)
-    *out = wh->info;
+    *out = ((const pl__warehouse *)stored)->info;
   pthread_rwlock_unlock(&c->lock);
   return finish(rc, &op, w, err);
 }
 
-int pl_warehouse_list(pl_engine *e, const char *chain,
-                      pl_warehouse_info *out, int cap, pl_error *err) {
-  pl__chain *c;
+int pl_warehouse_list(pl_engine *e, const char *chain, pl_warehouse_info *out,
+                      int cap, pl_error *err) {
+  pl__chain *c = NULL;
   int rc = lock_chain(e, chain, 0, "chain", &c, err);
   if (rc != 0)
     return rc;
@@ -520,8 +576,8 @@ int pl_warehouse_list(pl_engine *e, const char *chain,
 
 /* Locks the chain for writing and finds the store a resource belongs to. */
 static int lock_store(pl_engine *e, const char *chain, const char *store,
-                      const char *what, pl__chain **c_out,
-                      pl__store **s_out, pl_error *err) {
+                      const char *what, pl__chain **c_out, pl__store **s_out,
+                      pl_error *err) {
   char field[48];
   snprintf(field, sizeof field, "%s.chain", what);
   int rc = lock_chain(e, chain, 1, field, c_out, err);
@@ -530,8 +586,7 @@ static int lock_store(pl_engine *e, const char *chain, const char *store,
   *s_out = store_in(*c_out, store);
   if (*s_out == NULL) {
     pthread_rwlock_unlock(&(*c_out)->lock);
-    return pl__fail(err, PL_ENOTFOUND, "%s.store: no store '%s'", what,
-                    store);
+    return PL__FAIL(err, PL_ENOTFOUND, "%s.store: no store '%s'", what, store);
   }
   return 0;
 }
@@ -552,33 +607,12 @@ int pl_bay_create(pl_engine *e, const pl_bay_info *in, const char *idem,
     rc = lock_store(e, in->chain, in->store, "bay", &c, &s, err);
   if (rc != 0)
     return rc;
-  int32_t i = pl__strmap_get(&s->bay_ix, in->code);
-  pl__bay *b = i >= 0 ? s->bays.items[i] : NULL;
-  if (b != NULL) {
-    rc = existing(e, &op, w, b->idem, idem, err, "bay.code", in->code);
-  } else if ((b = calloc(1, sizeof *b)) == NULL) {
-    rc = PL_ENOMEM;
-  } else {
-    b->info = *in;
-    set_idem(b->idem, idem);
-    rc = pl__vec_reserve(&s->bays, 1);
-    if (rc == 0)
-      rc = pl__strmap_reserve(&s->bay_ix, 1);
-    pl__key_make(&op.key, c->info.code, PL__K_BAY, s->info.code,
-                 b->info.code);
-    bay_row(&op.val, b);
-    if (rc == 0)
-      rc = queue_row(e, c, PL__OP_BAY_CREATE, &op, w);
-    if (rc == 0) {
-      pl__strmap_put(&s->bay_ix, b->info.code, s->bays.n);
-      pl__vec_push(&s->bays, b);
-    } else {
-      free(b);
-      b = NULL;
-    }
-  }
+  pl__key_make(&op.key, c->info.code, PL__K_BAY, in->store, in->code);
+  void *stored = NULL;
+  rc = create_record(e, c, &K_BAY, &s->bays, &s->bay_ix, in, idem, &op, w,
+                     &stored, err);
   if (rc == 0 && out != NULL)
-    *out = b->info;
+    *out = ((const pl__bay *)stored)->info;
   pthread_rwlock_unlock(&c->lock);
   return finish(rc, &op, w, err);
 }
@@ -600,34 +634,12 @@ int pl_technician_create(pl_engine *e, const pl_technician_info *in,
     rc = lock_store(e, in->chain, in->store, "technician", &c, &s, err);
   if (rc != 0)
     return rc;
-  int32_t i = pl__strmap_get(&s->tech_ix, in->code);
-  pl__tech *t = i >= 0 ? s->techs.items[i] : NULL;
-  if (t != NULL) {
-    rc = existing(e, &op, w, t->idem, idem, err, "technician.code",
-                  in->code);
-  } else if ((t = calloc(1, sizeof *t)) == NULL) {
-    rc = PL_ENOMEM;
-  } else {
-    t->info = *in;
-    set_idem(t->idem, idem);
-    rc = pl__vec_reserve(&s->techs, 1);
-    if (rc == 0)
-      rc = pl__strmap_reserve(&s->tech_ix, 1);
-    pl__key_make(&op.key, c->info.code, PL__K_TECH, s->info.code,
-                 t->info.code);
-    tech_row(&op.val, t);
-    if (rc == 0)
-      rc = queue_row(e, c, PL__OP_TECH_CREATE, &op, w);
-    if (rc == 0) {
-      pl__strmap_put(&s->tech_ix, t->info.code, s->techs.n);
-      pl__vec_push(&s->techs, t);
-    } else {
-      free(t);
-      t = NULL;
-    }
-  }
+  pl__key_make(&op.key, c->info.code, PL__K_TECH, in->store, in->code);
+  void *stored = NULL;
+  rc = create_record(e, c, &K_TECH, &s->techs, &s->tech_ix, in, idem, &op, w,
+                     &stored, err);
   if (rc == 0 && out != NULL)
-    *out = t->info;
+    *out = ((const pl__tech *)stored)->info;
   pthread_rwlock_unlock(&c->lock);
   return finish(rc, &op, w, err);
 }
@@ -644,14 +656,14 @@ static int rdlock_store(pl_engine *e, const char *chain, const char *store,
   *s_out = store_in(*c_out, store);
   if (*s_out == NULL) {
     pthread_rwlock_unlock(&(*c_out)->lock);
-    return pl__fail(err, PL_ENOTFOUND, "store: no store '%s'", store);
+    return PL__FAIL(err, PL_ENOTFOUND, "store: no store '%s'", store);
   }
   return 0;
 }
 
 int pl_bay_list(pl_engine *e, const char *chain, const char *store,
                 pl_bay_info *out, int cap, pl_error *err) {
-  pl__chain *c;
+  pl__chain *c = NULL;
   const pl__store *s;
   int rc = rdlock_store(e, chain, store, &c, &s, err);
   if (rc != 0)
@@ -666,7 +678,7 @@ int pl_bay_list(pl_engine *e, const char *chain, const char *store,
 
 int pl_technician_list(pl_engine *e, const char *chain, const char *store,
                        pl_technician_info *out, int cap, pl_error *err) {
-  pl__chain *c;
+  pl__chain *c = NULL;
   const pl__store *s;
   int rc = rdlock_store(e, chain, store, &c, &s, err);
   if (rc != 0)
@@ -694,33 +706,12 @@ int pl_part_create(pl_engine *e, const pl_part_info *in, const char *idem,
     rc = lock_chain(e, in->chain, 1, "part.chain", &c, err);
   if (rc != 0)
     return rc;
-  int32_t i = pl__strmap_get(&c->part_ix, in->part_no);
-  pl__part *p = i >= 0 ? c->parts.items[i] : NULL;
-  if (p != NULL) {
-    rc = existing(e, &op, w, p->idem, idem, err, "part.part_no",
-                  in->part_no);
-  } else if ((p = calloc(1, sizeof *p)) == NULL) {
-    rc = PL_ENOMEM;
-  } else {
-    p->info = *in;
-    set_idem(p->idem, idem);
-    rc = pl__vec_reserve(&c->parts, 1);
-    if (rc == 0)
-      rc = pl__strmap_reserve(&c->part_ix, 1);
-    pl__key_make(&op.key, c->info.code, PL__K_PART, p->info.part_no, NULL);
-    part_row(&op.val, p);
-    if (rc == 0)
-      rc = queue_row(e, c, PL__OP_PART_CREATE, &op, w);
-    if (rc == 0) {
-      pl__strmap_put(&c->part_ix, p->info.part_no, c->parts.n);
-      pl__vec_push(&c->parts, p);
-    } else {
-      free(p);
-      p = NULL;
-    }
-  }
+  pl__key_make(&op.key, c->info.code, PL__K_PART, in->part_no, NULL);
+  void *stored = NULL;
+  rc = create_record(e, c, &K_PART, &c->parts, &c->part_ix, in, idem, &op, w,
+                     &stored, err);
   if (rc == 0 && out != NULL)
-    *out = p->info;
+    *out = ((const pl__part *)stored)->info;
   pthread_rwlock_unlock(&c->lock);
   return finish(rc, &op, w, err);
 }
@@ -728,7 +719,7 @@ int pl_part_create(pl_engine *e, const pl_part_info *in, const char *idem,
 int pl_part_get(pl_engine *e, const char *chain, const char *part_no,
                 pl_part_info *out, pl_error *err) {
   int rc = pl__check_code(err, "part_no", part_no, PL_CODE_MAX);
-  pl__chain *c;
+  pl__chain *c = NULL;
   if (rc == 0)
     rc = lock_chain(e, chain, 0, "chain", &c, err);
   if (rc != 0)
@@ -737,7 +728,7 @@ int pl_part_get(pl_engine *e, const char *chain, const char *part_no,
   if (i >= 0)
     *out = ((const pl__part *)c->parts.items[i])->info;
   else
-    rc = pl__fail(err, PL_ENOTFOUND, "part_no: no part '%s' in chain '%s'",
+    rc = PL__FAIL(err, PL_ENOTFOUND, "part_no: no part '%s' in chain '%s'",
                   part_no, chain);
   pthread_rwlock_unlock(&c->lock);
   return rc;
@@ -795,21 +786,11 @@ static int load_store(pl__chain *c, const unsigned char *rest, size_t rl,
   s->info.lng_e6 = (int32_t)pl__rd_svar(r);
   s->info.created_ms = pl__rd_svar(r);
   pl__rd_str(r, s->idem, sizeof s->idem);
-  int rc = bad || r->bad || store_in(c, s->info.code) ? PL_ECORRUPT : 0;
-  if (rc == 0)
-    rc = pl__vec_reserve(&c->stores, 1);
-  if (rc == 0)
-    rc = pl__strmap_put(&c->store_ix, s->info.code, c->stores.n);
-  if (rc != 0) {
-    free(s);
-    return rc;
-  }
-  pl__vec_push(&c->stores, s);
-  return 0;
+  return insert_loaded(&K_STORE, &c->stores, &c->store_ix, s, bad || r->bad);
 }
 
-static int load_warehouse(pl__chain *c, const unsigned char *rest,
-                          size_t rl, pl__rd *r) {
+static int load_warehouse(pl__chain *c, const unsigned char *rest, size_t rl,
+                          pl__rd *r) {
   pl__warehouse *w = calloc(1, sizeof *w);
   if (w == NULL)
     return PL_ENOMEM;
@@ -818,19 +799,8 @@ static int load_warehouse(pl__chain *c, const unsigned char *rest,
   pl__rd_str(r, w->info.store, sizeof w->info.store);
   pl__rd_str(r, w->info.name, sizeof w->info.name);
   pl__rd_str(r, w->idem, sizeof w->idem);
-  int rc = bad || r->bad || pl__strmap_get(&c->wh_ix, w->info.code) >= 0
-               ? PL_ECORRUPT
-               : 0;
-  if (rc == 0)
-    rc = pl__vec_reserve(&c->warehouses, 1);
-  if (rc == 0)
-    rc = pl__strmap_put(&c->wh_ix, w->info.code, c->warehouses.n);
-  if (rc != 0) {
-    free(w);
-    return rc;
-  }
-  pl__vec_push(&c->warehouses, w);
-  return 0;
+  return insert_loaded(&K_WAREHOUSE, &c->warehouses, &c->wh_ix, w,
+                       bad || r->bad);
 }
 
 static int load_bay(pl__chain *c, const unsigned char *rest, size_t rl,
@@ -844,20 +814,12 @@ static int load_bay(pl__chain *c, const unsigned char *rest, size_t rl,
   b->info.type = (pl_bay_type)(type <= PL_BAY_TYPE_MAX ? type : 0);
   pl__rd_str(r, b->idem, sizeof b->idem);
   pl__store *s = bad ? NULL : store_in(c, b->info.store);
-  int rc = s == NULL || r->bad || b->info.type == 0 ||
-                   pl__strmap_get(&s->bay_ix, b->info.code) >= 0
-               ? PL_ECORRUPT
-               : 0;
-  if (rc == 0)
-    rc = pl__vec_reserve(&s->bays, 1);
-  if (rc == 0)
-    rc = pl__strmap_put(&s->bay_ix, b->info.code, s->bays.n);
-  if (rc != 0) {
+  if (s == NULL) {
     free(b);
-    return rc;
+    return PL_ECORRUPT;
   }
-  pl__vec_push(&s->bays, b);
-  return 0;
+  return insert_loaded(&K_BAY, &s->bays, &s->bay_ix, b,
+                       r->bad || b->info.type == 0);
 }
 
 static int load_tech(pl__chain *c, const unsigned char *rest, size_t rl,
@@ -878,20 +840,12 @@ static int load_tech(pl__chain *c, const unsigned char *rest, size_t rl,
   t->info.n_skills = bad ? 0 : (int32_t)n;
   pl__rd_str(r, t->idem, sizeof t->idem);
   pl__store *s = bad ? NULL : store_in(c, t->info.store);
-  int rc = s == NULL || r->bad || check_tech(NULL, &t->info) != 0 ||
-                   pl__strmap_get(&s->tech_ix, t->info.code) >= 0
-               ? PL_ECORRUPT
-               : 0;
-  if (rc == 0)
-    rc = pl__vec_reserve(&s->techs, 1);
-  if (rc == 0)
-    rc = pl__strmap_put(&s->tech_ix, t->info.code, s->techs.n);
-  if (rc != 0) {
+  if (s == NULL) {
     free(t);
-    return rc;
+    return PL_ECORRUPT;
   }
-  pl__vec_push(&s->techs, t);
-  return 0;
+  return insert_loaded(&K_TECH, &s->techs, &s->tech_ix, t,
+                       r->bad || check_tech(NULL, &t->info) != 0);
 }
 
 static int load_part(pl__chain *c, const unsigned char *rest, size_t rl,
@@ -908,19 +862,7 @@ static int load_part(pl__chain *c, const unsigned char *rest, size_t rl,
   p->info.purchase_fen = pl__rd_svar(r);
   p->info.sale_fen = pl__rd_svar(r);
   pl__rd_str(r, p->idem, sizeof p->idem);
-  int rc = bad || r->bad || pl__strmap_get(&c->part_ix, p->info.part_no) >= 0
-               ? PL_ECORRUPT
-               : 0;
-  if (rc == 0)
-    rc = pl__vec_reserve(&c->parts, 1);
-  if (rc == 0)
-    rc = pl__strmap_put(&c->part_ix, p->info.part_no, c->parts.n);
-  if (rc != 0) {
-    free(p);
-    return rc;
-  }
-  pl__vec_push(&c->parts, p);
-  return 0;
+  return insert_loaded(&K_PART, &c->parts, &c->part_ix, p, bad || r->bad);
 }
 
 int pl__admin_load(pl_engine *e, unsigned kind, const char *chain,
@@ -929,30 +871,42 @@ int pl__admin_load(pl_engine *e, unsigned kind, const char *chain,
   pl__rd r;
   pl__rd_init(&r, val, vl);
   if (pl__rd_uvar(&r) != ROW_VERSION || r.bad)
-    return pl__fail(err, PL_ECORRUPT, "recovery: chain '%s' kind %u: "
-                    "unknown row version", chain, kind);
-  int rc;
-  if (kind == PL__K_CHAIN) {
-    rc = rl == 0 ? load_chain(e, chain, &r) : PL_ECORRUPT;
-  } else {
-    pl__chain *c = pl__chain_find(e, chain);
-    if (c == NULL)
-      rc = PL_ECORRUPT;
-    else if (kind == PL__K_STORE)
+    return PL__FAIL(err, PL_ECORRUPT,
+                    "recovery: chain '%s' kind %u: "
+                    "unknown row version",
+                    chain, kind);
+  pl__chain *c = kind == PL__K_CHAIN ? NULL : pl__chain_find(e, chain);
+  int rc = PL_ECORRUPT; /* unknown kind, or a row of an unknown chain */
+  switch (kind) {
+  case PL__K_CHAIN:
+    if (rl == 0)
+      rc = load_chain(e, chain, &r);
+    break;
+  case PL__K_STORE:
+    if (c != NULL)
       rc = load_store(c, rest, rl, &r);
-    else if (kind == PL__K_WAREHOUSE)
+    break;
+  case PL__K_WAREHOUSE:
+    if (c != NULL)
       rc = load_warehouse(c, rest, rl, &r);
-    else if (kind == PL__K_BAY)
+    break;
+  case PL__K_BAY:
+    if (c != NULL)
       rc = load_bay(c, rest, rl, &r);
-    else if (kind == PL__K_TECH)
+    break;
+  case PL__K_TECH:
+    if (c != NULL)
       rc = load_tech(c, rest, rl, &r);
-    else if (kind == PL__K_PART)
+    break;
+  case PL__K_PART:
+    if (c != NULL)
       rc = load_part(c, rest, rl, &r);
-    else
-      rc = PL_ECORRUPT;
+    break;
+  default:
+    break;
   }
   if (rc == PL_ECORRUPT)
-    return pl__fail(err, rc, "recovery: chain '%s' kind %u: bad row", chain,
+    return PL__FAIL(err, rc, "recovery: chain '%s' kind %u: bad row", chain,
                     kind);
   return rc;
 }

@@ -58,7 +58,7 @@ void pl__buf_uvar(pl__buf *b, uint64_t v) {
 }
 
 void pl__buf_svar(pl__buf *b, int64_t v) {
-  pl__buf_uvar(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+  pl__buf_uvar(b, ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0));
 }
 
 void pl__buf_str(pl__buf *b, const char *s) {
@@ -74,7 +74,9 @@ void pl__rd_init(pl__rd *r, const void *p, size_t n) {
   r->bad = 0;
 }
 
-int pl__rd_more(const pl__rd *r) { return !r->bad && r->off < r->n; }
+int pl__rd_more(const pl__rd *r) {
+  return !r->bad && r->off < r->n;
+}
 
 uint64_t pl__rd_uvar(pl__rd *r) {
   if (!pl__rd_more(r))

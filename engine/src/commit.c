@@ -45,7 +45,7 @@ static void write_group(pl__commit *c, pl__commit_item *list) {
   for (pl__commit_item *it = list; it != NULL; it = it->next)
     n++;
   if (n > 64)
-    arr = malloc((size_t)n * sizeof *arr);
+    arr = malloc((size_t)n * sizeof(pl__batch *));
   int rc = PL_EIO;
   if (arr != NULL && !atomic_load(c->failed)) {
     int i = 0;

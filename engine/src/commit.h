@@ -31,7 +31,7 @@ typedef struct pl__commit {
   int stopping;                 /* under mu */
   int started;
   pl__db *db;
-  atomic_int *failed; /* the engine's flag */
+  atomic_int *failed;     /* the engine's flag */
   uint64_t groups, items; /* statistics, commit thread only */
 } pl__commit;
 

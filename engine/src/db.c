@@ -113,8 +113,7 @@ static void batch_apply(rocksdb_writebatch_t *wb, const pl__batch *b) {
   }
 }
 
-int pl__db_write(pl__db *d, pl__batch *const *batches, int n,
-                 pl_error *err) {
+int pl__db_write(pl__db *d, pl__batch *const *batches, int n, pl_error *err) {
   rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
   for (int i = 0; i < n; i++)
     batch_apply(wb, batches[i]);
@@ -164,9 +163,13 @@ void pl__db_iter_seek_for_prev(pl__db_iter *it, const void *k, size_t kl) {
   rocksdb_iter_seek_for_prev(it->it, k, kl);
 }
 
-int pl__db_iter_valid(pl__db_iter *it) { return rocksdb_iter_valid(it->it); }
+int pl__db_iter_valid(pl__db_iter *it) {
+  return rocksdb_iter_valid(it->it);
+}
 
-void pl__db_iter_next(pl__db_iter *it) { rocksdb_iter_next(it->it); }
+void pl__db_iter_next(pl__db_iter *it) {
+  rocksdb_iter_next(it->it);
+}
 
 const unsigned char *pl__db_iter_key(pl__db_iter *it, size_t *kl) {
   return (const unsigned char *)rocksdb_iter_key(it->it, kl);

@@ -31,8 +31,7 @@ void pl__db_close(pl__db *db);
 
 /* Writes batches[0..n) as one atomic write, fsynced unless opened with
  * no_sync. Returns 0 or PL_EIO. */
-int pl__db_write(pl__db *db, pl__batch *const *batches, int n,
-                 pl_error *err);
+int pl__db_write(pl__db *db, pl__batch *const *batches, int n, pl_error *err);
 
 /* Reads one key: 0 and *val (malloc'd, caller frees) or PL_ENOTFOUND. */
 int pl__db_get(pl__db *db, const void *k, size_t kl, pl__buf *val,

@@ -4,6 +4,7 @@
  * Recovery reads every entity row once, in key order (keys.h puts parents
  * first), and for each chain seeks to its last ledger entry to continue the
  * sequence; ledger entries themselves are skipped, not read. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,7 +26,9 @@ int pl__vec_reserve(pl__vec *v, int extra) {
   return 0;
 }
 
-void pl__vec_push(pl__vec *v, void *item) { v->items[v->n++] = item; }
+void pl__vec_push(pl__vec *v, void *item) {
+  v->items[v->n++] = item;
+}
 
 void pl__vec_free_all(pl__vec *v) {
   for (int i = 0; i < v->n; i++)
@@ -90,7 +93,7 @@ static int recover(pl_engine *e, pl_error *err) {
     const unsigned char *v = pl__db_iter_value(it, &vl);
     const unsigned char *z = memchr(k, 0, kl);
     if (z == NULL || (size_t)(z - k) >= PL_CODE_MAX || z + 1 >= k + kl) {
-      rc = pl__fail(err, PL_ECORRUPT, "recovery: malformed key");
+      rc = PL__FAIL(err, PL_ECORRUPT, "recovery: malformed key");
       break;
     }
     char chain[PL_CODE_MAX];
@@ -130,10 +133,10 @@ static int recover(pl_engine *e, pl_error *err) {
 int pl_engine_open(const pl_config *cfg, pl_engine **out, pl_error *err) {
   *out = NULL;
   if (cfg == NULL || cfg->path == NULL || cfg->path[0] == '\0')
-    return pl__fail(err, PL_EINVAL, "config.path: required");
+    return PL__FAIL(err, PL_EINVAL, "config.path: required");
   pl_engine *e = calloc(1, sizeof *e);
   if (e == NULL)
-    return pl__fail(err, PL_ENOMEM, "engine: out of memory");
+    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   e->clock = cfg->clock ? cfg->clock : realtime_ms;
   e->clock_arg = cfg->clock_arg;
   atomic_init(&e->failed, 0);

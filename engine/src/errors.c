@@ -5,8 +5,8 @@ const char *pl_strerror(int rc) {
   switch (rc) {
   case PL_OK:
     return "ok";
-#define PL__ERR_TEXT(name, val, text)                                        \
-  case PL_##name:                                                            \
+#define PL__ERR_TEXT(name, val, text)                                          \
+  case PL_##name:                                                              \
     return text;
     PL_ERRNO_MAP(PL__ERR_TEXT)
 #undef PL__ERR_TEXT
@@ -19,8 +19,8 @@ const char *pl_err_name(int rc) {
   switch (rc) {
   case PL_OK:
     return "PL_OK";
-#define PL__ERR_NAME(name, val, text)                                        \
-  case PL_##name:                                                            \
+#define PL__ERR_NAME(name, val, text)                                          \
+  case PL_##name:                                                              \
     return "PL_" #name;
     PL_ERRNO_MAP(PL__ERR_NAME)
 #undef PL__ERR_NAME

@@ -9,8 +9,8 @@ void pl__key_prefix(pl__buf *k, const char *chain, unsigned kind) {
   pl__buf_u8(k, kind);
 }
 
-void pl__key_make(pl__buf *k, const char *chain, unsigned kind,
-                  const char *a, const char *b) {
+void pl__key_make(pl__buf *k, const char *chain, unsigned kind, const char *a,
+                  const char *b) {
   pl__key_prefix(k, chain, kind);
   if (a != NULL)
     pl__buf_bytes(k, a, strlen(a));

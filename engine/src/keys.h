@@ -45,8 +45,8 @@ enum {
 /* <chain> 0x00 <kind> */
 void pl__key_prefix(pl__buf *k, const char *chain, unsigned kind);
 /* prefix + a, and if b is not NULL, 0x00 b */
-void pl__key_make(pl__buf *k, const char *chain, unsigned kind,
-                  const char *a, const char *b);
+void pl__key_make(pl__buf *k, const char *chain, unsigned kind, const char *a,
+                  const char *b);
 void pl__key_ledger(pl__buf *k, const char *chain, uint64_t seq);
 
 #endif

@@ -3,22 +3,10 @@
  * scan is bounded by the buffer's capacity, never by strlen alone. */
 #include "validate.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
-
-int pl__fail(pl_error *err, int code, const char *fmt, ...) {
-  if (err != NULL) {
-    err->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-  }
-  return code;
-}
 
 static int code_char(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -29,11 +17,11 @@ int pl__check_opt_code(pl_error *err, const char *field, const char *s,
                        size_t cap) {
   size_t n = strnlen(s, cap);
   if (n == cap)
-    return pl__fail(err, PL_EINVAL, "%s: longer than %zu bytes", field,
+    return PL__FAIL(err, PL_EINVAL, "%s: longer than %zu bytes", field,
                     cap - 1);
   for (size_t i = 0; i < n; i++)
     if (!code_char((unsigned char)s[i]))
-      return pl__fail(err, PL_EINVAL,
+      return PL__FAIL(err, PL_EINVAL,
                       "%s: only letters, digits, '.', '_' and '-' allowed",
                       field);
   return 0;
@@ -42,7 +30,7 @@ int pl__check_opt_code(pl_error *err, const char *field, const char *s,
 int pl__check_code(pl_error *err, const char *field, const char *s,
                    size_t cap) {
   if (s == NULL || s[0] == '\0')
-    return pl__fail(err, PL_EINVAL, "%s: required", field);
+    return PL__FAIL(err, PL_EINVAL, "%s: required", field);
   return pl__check_opt_code(err, field, s, cap);
 }
 
@@ -78,23 +66,23 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
   return len;
 }
 
-int pl__check_text(pl_error *err, const char *field, const char *s,
-                   size_t cap, int allow_empty) {
+int pl__check_text(pl_error *err, const char *field, const char *s, size_t cap,
+                   int allow_empty) {
   size_t n = strnlen(s, cap);
   if (n == cap)
-    return pl__fail(err, PL_EINVAL, "%s: longer than %zu bytes", field,
+    return PL__FAIL(err, PL_EINVAL, "%s: longer than %zu bytes", field,
                     cap - 1);
   if (n == 0 && !allow_empty)
-    return pl__fail(err, PL_EINVAL, "%s: required", field);
+    return PL__FAIL(err, PL_EINVAL, "%s: required", field);
   const unsigned char *u = (const unsigned char *)s;
   for (size_t i = 0; i < n;) {
     if (u[i] < 0x20 || u[i] == 0x7F)
-      return pl__fail(err, PL_EINVAL, "%s: control character at byte %zu",
+      return PL__FAIL(err, PL_EINVAL, "%s: control character at byte %zu",
                       field, i);
     size_t l = utf8_seq(u + i, n - i);
     if (l == 0)
-      return pl__fail(err, PL_EINVAL, "%s: invalid UTF-8 at byte %zu",
-                      field, i);
+      return PL__FAIL(err, PL_EINVAL, "%s: invalid UTF-8 at byte %zu", field,
+                      i);
     i += l;
   }
   return 0;
@@ -103,8 +91,7 @@ int pl__check_text(pl_error *err, const char *field, const char *s,
 int pl__check_range(pl_error *err, const char *field, int64_t v, int64_t lo,
                     int64_t hi) {
   if (v < lo || v > hi)
-    return pl__fail(err, PL_EINVAL,
-                    "%s: %lld out of range [%lld, %lld]", field,
+    return PL__FAIL(err, PL_EINVAL, "%s: %lld out of range [%lld, %lld]", field,
                     (long long)v, (long long)lo, (long long)hi);
   return 0;
 }

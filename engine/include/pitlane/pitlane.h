@@ -31,15 +31,15 @@ extern "C" {
 #define PL_API __attribute__((visibility("default")))
 
 /* X-macro: name, value, text. */
-#define PL_ERRNO_MAP(XX)                                                     \
-  XX(EINVAL, -1, "invalid argument")                                         \
-  XX(ENOTFOUND, -2, "not found")                                             \
-  XX(EEXIST, -3, "already exists")                                           \
-  XX(EPRECOND, -4, "failed precondition")                                    \
-  XX(ENOMEM, -5, "out of memory")                                            \
-  XX(EIO, -6, "storage I/O error")                                           \
-  XX(ECORRUPT, -7, "corrupt stored data")                                    \
-  XX(EUNAVAIL, -8, "engine refuses writes after a storage failure")          \
+#define PL_ERRNO_MAP(XX)                                                       \
+  XX(EINVAL, -1, "invalid argument")                                           \
+  XX(ENOTFOUND, -2, "not found")                                               \
+  XX(EEXIST, -3, "already exists")                                             \
+  XX(EPRECOND, -4, "failed precondition")                                      \
+  XX(ENOMEM, -5, "out of memory")                                              \
+  XX(EIO, -6, "storage I/O error")                                             \
+  XX(ECORRUPT, -7, "corrupt stored data")                                      \
+  XX(EUNAVAIL, -8, "engine refuses writes after a storage failure")            \
   XX(ELIMIT, -9, "resource limit reached")
 
 typedef enum pl_errno {
@@ -56,19 +56,19 @@ PL_API const char *pl_err_name(int rc);
 
 #define PL_ERRMSG_MAX 160
 typedef struct pl_error {
-  int code;                 /* the PL_E* returned */
-  char msg[PL_ERRMSG_MAX];  /* "field: reason", NUL-terminated */
+  int code;                /* the PL_E* returned */
+  char msg[PL_ERRMSG_MAX]; /* "field: reason", NUL-terminated */
 } pl_error;
 
 /* Returns the current time in UTC milliseconds. */
 typedef int64_t (*pl_clock_fn)(void *arg);
 
 typedef struct pl_config {
-  const char *path;   /* RocksDB directory; created if missing */
-  pl_clock_fn clock;  /* NULL: CLOCK_REALTIME */
+  const char *path;  /* RocksDB directory; created if missing */
+  pl_clock_fn clock; /* NULL: CLOCK_REALTIME */
   void *clock_arg;
-  int no_sync;        /* 0: fsync every group commit (the default). 1 only
-                         for throwaway benchmark databases. */
+  int no_sync; /* 0: fsync every group commit (the default). 1 only
+                  for throwaway benchmark databases. */
 } pl_config;
 
 typedef struct pl_engine pl_engine;
