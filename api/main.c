@@ -120,16 +120,12 @@ int main(int argc, char **argv) {
   }
 
   grpc_init();
-  int n = pl_health_n_methods + pl_admin_n_methods;
-  pl_method *methods = calloc((size_t)n, sizeof *methods);
+  int n = 0;
+  pl_method *methods = pl_all_methods(&n);
   if (methods == NULL) {
     fprintf(stderr, "pitlaned: out of memory\n");
     return 1;
   }
-  memcpy(methods, pl_health_methods,
-         (size_t)pl_health_n_methods * sizeof *methods);
-  memcpy(methods + pl_health_n_methods, pl_admin_methods,
-         (size_t)pl_admin_n_methods * sizeof *methods);
   pl_server_config sc = {.listen = o.listen,
                          .threads = o.threads,
                          .tls_cert = o.tls_cert,

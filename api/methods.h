@@ -10,4 +10,7 @@ extern const int pl_admin_n_methods;
 extern const pl_method pl_health_methods[];
 extern const int pl_health_n_methods;
 
+/* All methods of all services; caller frees. NULL on OOM. */
+pl_method *pl_all_methods(int *n_out);
+
 #endif

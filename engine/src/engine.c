@@ -80,6 +80,28 @@ static int recover_ledger_seq(pl_engine *e, pl__db_iter *it, pl__chain *c) {
   return 0;
 }
 
+/* Row loaders by key kind range (keys.h). Each module owns a range and
+ * adds one line here. */
+typedef int (*row_loader)(pl_engine *e, unsigned kind, const char *chain,
+                          const unsigned char *rest, size_t rl,
+                          const unsigned char *val, size_t vl, pl_error *err);
+static const struct {
+  unsigned lo, hi;
+  row_loader load;
+} loaders[] = {
+    {PL__K_ADMIN_LO, PL__K_ADMIN_HI, pl__admin_load},
+};
+
+static int load_row(pl_engine *e, unsigned kind, const char *chain,
+                    const unsigned char *rest, size_t rl,
+                    const unsigned char *val, size_t vl, pl_error *err) {
+  for (size_t i = 0; i < sizeof loaders / sizeof loaders[0]; i++)
+    if (kind >= loaders[i].lo && kind <= loaders[i].hi)
+      return loaders[i].load(e, kind, chain, rest, rl, val, vl, err);
+  return PL__FAIL(err, PL_ECORRUPT, "recovery: chain '%s': unknown kind %u",
+                  chain, kind);
+}
+
 static int recover(pl_engine *e, pl_error *err) {
   pl__db_iter *it = pl__db_iter_new(e->db);
   if (it == NULL)
@@ -112,7 +134,7 @@ static int recover(pl_engine *e, pl_error *err) {
       pl__db_iter_seek(it, seek.p, seek.n);
       continue;
     }
-    rc = pl__admin_load(e, kind, chain, rest, rl, v, vl, err);
+    rc = load_row(e, kind, chain, rest, rl, v, vl, err);
     if (rc == 0 && kind == PL__K_CHAIN) {
       pl__chain *c = pl__chain_find(e, chain);
       /* A fresh iterator: repositioning this one would lose our place. */

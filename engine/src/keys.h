@@ -14,6 +14,14 @@
  *   0x05  store 0x00 technician     technician
  *   0x06  part_no                   part
  *   0xF0  seq (8 bytes big-endian)  ledger entry: op, at_ms, key, value
+ *
+ * Each module owns a range of kinds (and of ledger op codes), listed here;
+ * engine.c routes rows to the module's loader by range:
+ *   0x01-0x0F admin       (ops 1-15)
+ *   0x10-0x1F scheduling  (ops 16-47)
+ *   0x20-0x2F inventory   (ops 48-79)
+ *   0x30-0x3F transfers   (ops 80-95)
+ *   0x40-0x4F work orders, claims (ops 96-127)
  */
 #ifndef PL_KEYS_H
 #define PL_KEYS_H
@@ -30,6 +38,8 @@ enum {
   PL__K_TECH = 0x05,
   PL__K_PART = 0x06,
   PL__K_LEDGER = 0xF0,
+  PL__K_ADMIN_LO = 0x01,
+  PL__K_ADMIN_HI = 0x0F,
 };
 
 /* Ledger operation codes (stable: they are stored). */
