@@ -26,6 +26,7 @@
 #include "internal.h"
 #include "keys.h"
 #include "pitlane/admin.h"
+#include "sched_int.h"
 #include "validate.h"
 
 #define ROW_VERSION 1
@@ -349,8 +350,10 @@ static int check_part(pl_error *err, const pl_part_info *p) {
 /* ---- chains ----------------------------------------------------------- */
 
 static void chain_free(pl__chain *c) {
+  pl__sched_chain_free(c->sched);
   for (int i = 0; i < c->stores.n; i++) {
     pl__store *s = c->stores.items[i];
+    pl__sched_store_free(atomic_load(&s->sched));
     pl__strmap_free(&s->bay_ix);
     pl__strmap_free(&s->tech_ix);
     pl__vec_free_all(&s->bays);
@@ -371,6 +374,11 @@ static pl__chain *chain_new(const char *code) {
   if (c == NULL)
     return NULL;
   memcpy(c->info.code, code, strlen(code) + 1);
+  c->sched = pl__sched_chain_new();
+  if (c->sched == NULL) {
+    free(c);
+    return NULL;
+  }
   pthread_rwlock_init(&c->lock, NULL);
   c->next_seq = 1;
   return c;

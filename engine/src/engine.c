@@ -11,6 +11,7 @@
 
 #include "internal.h"
 #include "keys.h"
+#include "sched_int.h"
 
 int pl__vec_reserve(pl__vec *v, int extra) {
   if (v->n + extra <= v->cap)
@@ -90,6 +91,7 @@ static const struct {
   row_loader load;
 } loaders[] = {
     {PL__K_ADMIN_LO, PL__K_ADMIN_HI, pl__admin_load},
+    {PL__K_SCHED_LO, PL__K_SCHED_HI, pl__sched_load},
 };
 
 static int load_row(pl_engine *e, unsigned kind, const char *chain,

@@ -42,6 +42,8 @@ typedef struct pl__store {
   pl__vec bays; /* pl__bay* */
   pl__strmap tech_ix;
   pl__vec techs; /* pl__tech* */
+  /* scheduling state, created on first use (sched.c) */
+  struct pl__sched_store *_Atomic sched;
 } pl__store;
 
 typedef struct pl__bay {
@@ -73,8 +75,9 @@ typedef struct pl__chain {
   pl__strmap wh_ix;
   pl__vec warehouses; /* pl__warehouse* */
   pl__strmap part_ix;
-  pl__vec parts;     /* pl__part* */
-  uint64_t next_seq; /* ledger; under the commit queue's mutex */
+  pl__vec parts;                 /* pl__part* */
+  uint64_t next_seq;             /* ledger; under the commit queue's mutex */
+  struct pl__sched_chain *sched; /* services, bookings (sched.c) */
 } pl__chain;
 
 struct pl_engine {

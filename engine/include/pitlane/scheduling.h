@@ -1,0 +1,271 @@
+/* scheduling.h — bay and technician calendars, the service catalogue, slot
+ * recommendation, and bookings (holds and their life cycle). See pitlane.h
+ * for the conventions.
+ *
+ * Time: calendar times are UTC minutes (int64) on a 5-minute grid; a
+ * store's weekly hours and shifts are in its local time (minutes after
+ * local midnight, the store's fixed UTC offset) and a local day is
+ * floor((utc_minute + offset) / 1440) days after 1970-01-01. Weekdays are
+ * 0 = Monday .. 6 = Sunday. Hold expiries and audit times are UTC ms.
+ *
+ * Booking states:
+ *
+ *   held --confirm--> confirmed --check_in--> checked_in --complete-->
+ * completed |  \--(ttl passes)--> expired      |  \--no_show--> no_show
+ *    +--cancel--> cancelled <--cancel----+
+ *
+ * held, confirmed and checked_in bookings occupy their bay and
+ * technicians; an expired hold stops occupying them the moment its expiry
+ * passes (no write is needed: readers compare with the engine's clock).
+ * No bay or technician is ever in two occupying bookings at once.
+ */
+#ifndef PITLANE_SCHEDULING_H
+#define PITLANE_SCHEDULING_H
+
+#include "pitlane/admin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PL_MAX_BREAKS 4
+#define PL_MAX_PERIODS 16
+#define PL_MAX_CLOSURES 32
+#define PL_MAX_VISIT 4     /* services in one visit */
+#define PL_MAX_JOB_TECHS 3 /* technicians on one service */
+#define PL_MAX_QUERY_STORES 8
+#define PL_MAX_WINDOWS 4
+#define PL_HORIZON_MAX_DAYS 60
+#define PL_PLATE_MAX 16
+#define PL_DEFAULT_HOLD_TTL_MS (10 * 60 * 1000)
+
+/* A UTC range [start, end) in minutes. */
+typedef struct pl_utc_range {
+  int64_t start, end;
+} pl_utc_range;
+
+/* A local time-of-day range [start, end) in minutes after midnight. */
+typedef struct pl_local_range {
+  int32_t start, end;
+} pl_local_range;
+
+typedef struct pl_store_hours {
+  char chain[PL_CODE_MAX];
+  char store[PL_CODE_MAX];
+  pl_local_range week[7]; /* opening hours; start == end: closed */
+  int32_t n_closures;
+  int32_t closures[PL_MAX_CLOSURES]; /* local day numbers closed all day */
+  int32_t horizon_days; /* bookable days ahead, 1..PL_HORIZON_MAX_DAYS */
+} pl_store_hours;
+
+typedef struct pl_shift {
+  pl_local_range work; /* start == end: day off */
+  int32_t n_breaks;
+  pl_local_range breaks[PL_MAX_BREAKS];
+} pl_shift;
+
+typedef struct pl_technician_schedule {
+  char chain[PL_CODE_MAX];
+  char store[PL_CODE_MAX];
+  char technician[PL_CODE_MAX];
+  pl_shift week[7];
+  int32_t n_leave;
+  pl_utc_range leave[PL_MAX_PERIODS];
+} pl_technician_schedule;
+
+typedef struct pl_bay_schedule {
+  char chain[PL_CODE_MAX];
+  char store[PL_CODE_MAX];
+  char bay[PL_CODE_MAX];
+  int32_t n_out_of_service;
+  pl_utc_range out_of_service[PL_MAX_PERIODS];
+} pl_bay_schedule;
+
+typedef struct pl_service_info {
+  char chain[PL_CODE_MAX];
+  char code[PL_CODE_MAX];
+  char name[PL_NAME_MAX];
+  pl_bay_type bay_type;
+  pl_skill skill;
+  int32_t min_level;    /* 1..PL_SKILL_LEVEL_MAX */
+  int32_t duration_min; /* > 0, a multiple of 5, at most 12 h */
+  int32_t technicians;  /* 1..PL_MAX_JOB_TECHS */
+} pl_service_info;
+
+/* Until set, a store is open 08:00-18:00 every day with a 14-day horizon,
+ * and a technician works the store's hours with no breaks. Setting a
+ * schedule replaces it whole. Bookings already made stay (the day board
+ * shows a conflict with new leave or out-of-service time).
+ * Returns PL_EINVAL (bad range: naming the field), PL_ENOTFOUND. */
+PL_API int pl_store_hours_set(pl_engine *e, const pl_store_hours *in,
+                              const pl_write *w, pl_error *err);
+PL_API int pl_store_hours_get(pl_engine *e, const char *chain,
+                              const char *store, pl_store_hours *out,
+                              pl_error *err);
+PL_API int pl_technician_schedule_set(pl_engine *e,
+                                      const pl_technician_schedule *in,
+                                      const pl_write *w, pl_error *err);
+PL_API int pl_bay_schedule_set(pl_engine *e, const pl_bay_schedule *in,
+                               const pl_write *w, pl_error *err);
+/* Services are chain-wide and idempotent on idem_key like admin creates. */
+PL_API int pl_service_create(pl_engine *e, const pl_service_info *in,
+                             const char *idem_key, const pl_write *w,
+                             pl_service_info *out, pl_error *err);
+PL_API int pl_service_list(pl_engine *e, const char *chain,
+                           pl_service_info *out, int cap, pl_error *err);
+
+/* ---- slots ------------------------------------------------------------- */
+
+typedef struct pl_segment {
+  char service[PL_CODE_MAX];
+  char bay[PL_CODE_MAX];
+  int32_t n_techs;
+  char techs[PL_MAX_JOB_TECHS][PL_CODE_MAX];
+  int64_t start, end; /* UTC minutes */
+} pl_segment;
+
+/* A bookable visit: its services back to back from start. */
+typedef struct pl_slot_option {
+  char store[PL_CODE_MAX];
+  int64_t start, end;
+  int32_t n_segments;
+  pl_segment seg[PL_MAX_VISIT];
+} pl_slot_option;
+
+typedef struct pl_slot_query {
+  const char *chain;
+  int n_stores;
+  const char *stores[PL_MAX_QUERY_STORES];
+  int n_services;
+  const char *services[PL_MAX_VISIT]; /* done back to back, in order */
+  int64_t earliest, latest;           /* UTC minutes: the visit lies within */
+  int n_windows; /* preferred local time-of-day windows for the start */
+  pl_local_range windows[PL_MAX_WINDOWS];
+  const char *technician; /* optional: this technician does every job */
+  int32_t step_min;       /* start-time granularity, multiple of 5; 0: 15 */
+  int32_t max_per_day;    /* spread: at most this many options a day; 0: no
+                             limit */
+  int k;                  /* 1..64 */
+} pl_slot_query;
+
+/* Up to k options, earliest start first; for one start, the bay and the
+ * least-loaded qualified technicians (booked minutes that day), so load
+ * stays balanced; stores in query order break ties. Every option is
+ * bookable at the moment it is returned. Returns the number of options
+ * (0..k) or PL_EINVAL / PL_ENOTFOUND / PL_EPRECOND (technician lacks a
+ * service's skill). */
+PL_API int pl_recommend_slots(pl_engine *e, const pl_slot_query *q,
+                              pl_slot_option *out, int cap, pl_error *err);
+
+/* ---- bookings ---------------------------------------------------------- */
+
+typedef enum pl_booking_state {
+  PL_BOOKING_HELD = 1,
+  PL_BOOKING_CONFIRMED = 2,
+  PL_BOOKING_CHECKED_IN = 3,
+  PL_BOOKING_COMPLETED = 4,
+  PL_BOOKING_CANCELLED = 5,
+  PL_BOOKING_NO_SHOW = 6,
+  PL_BOOKING_EXPIRED = 7, /* a hold whose TTL passed (computed on read) */
+} pl_booking_state;
+
+typedef enum pl_channel {
+  PL_CHANNEL_MINI_PROGRAM = 1,
+  PL_CHANNEL_APP = 2,
+  PL_CHANNEL_PHONE = 3,
+  PL_CHANNEL_WALK_IN = 4,
+  PL_CHANNEL_INSURER = 5,
+  PL_CHANNEL_FLEET = 6,
+} pl_channel;
+#define PL_CHANNEL_MAX 6
+
+typedef struct pl_booking_info {
+  char chain[PL_CODE_MAX];
+  int64_t id; /* assigned by the engine, > 0, unique in the chain */
+  char store[PL_CODE_MAX];
+  pl_booking_state state;
+  pl_channel channel;
+  char customer[PL_NAME_MAX];
+  char plate[PL_PLATE_MAX];
+  char model[PL_NAME_MAX];
+  int64_t mileage_km;
+  int64_t start, end; /* UTC minutes */
+  int32_t n_segments;
+  pl_segment seg[PL_MAX_VISIT];
+  int64_t expires_ms; /* held: when the hold lapses */
+  int64_t created_ms, updated_ms;
+} pl_booking_info;
+
+/* Holds a visit: in->store, channel, customer, plate, model, mileage and
+ * seg[] (service, bay, techs, and seg[0].start; each segment's end and the
+ * next one's start follow from the service durations). ttl_ms 0 means
+ * PL_DEFAULT_HOLD_TTL_MS. Idempotent on idem_key: a retry returns the
+ * booking it made. Returns PL_EINVAL (malformed: off-grid start, bad
+ * counts), PL_ENOTFOUND (store, service, bay or technician), PL_EPRECOND
+ * (wrong bay type, missing skill, outside opening hours or shifts, in the
+ * past or beyond the horizon, or a bay or technician not free). */
+PL_API int pl_booking_hold(pl_engine *e, const pl_booking_info *in,
+                           int64_t ttl_ms, const char *idem_key,
+                           const pl_write *w, pl_booking_info *out,
+                           pl_error *err);
+
+/* Moves a booking to `to` (CONFIRMED, CHECKED_IN, COMPLETED, CANCELLED,
+ * NO_SHOW) along the diagram above. Repeating the transition that put it
+ * in its state is a no-op returning PL_OK. PL_EPRECOND otherwise (e.g.
+ * confirming an expired hold). */
+PL_API int pl_booking_transition(pl_engine *e, const char *chain, int64_t id,
+                                 pl_booking_state to, const pl_write *w,
+                                 pl_booking_info *out, pl_error *err);
+
+/* Moves a held or confirmed booking to new segments (same store, same
+ * services in the same order) atomically: on any failure the old time is
+ * kept. */
+PL_API int pl_booking_reschedule(pl_engine *e, const char *chain, int64_t id,
+                                 const pl_segment *seg, int n_seg,
+                                 const pl_write *w, pl_booking_info *out,
+                                 pl_error *err);
+
+PL_API int pl_booking_get(pl_engine *e, const char *chain, int64_t id,
+                          pl_booking_info *out, pl_error *err);
+
+typedef struct pl_booking_filter {
+  const char *chain;
+  const char *store; /* with local_day */
+  int32_t local_day; /* used with store */
+  const char *customer;
+  const char *plate;
+} pl_booking_filter;
+
+/* Bookings matching every given criterion (store+day, customer, plate: at
+ * least one), by start time. Returns the total count, copies min(cap,
+ * total). */
+PL_API int pl_booking_list(pl_engine *e, const pl_booking_filter *f,
+                           pl_booking_info *out, int cap, pl_error *err);
+
+/* ---- day board --------------------------------------------------------- */
+
+#define PL_BOARD_MAX_FREE 48
+
+typedef struct pl_board_row {
+  char code[PL_CODE_MAX];
+  int is_bay;
+  int32_t available_min; /* opening hours or shift, less breaks, leave */
+  int32_t booked_min;
+  int32_t n_free;
+  pl_utc_range free[PL_BOARD_MAX_FREE];
+} pl_board_row;
+
+/* One row per bay then per technician of the store for the local day: free
+ * time and utilisation (booked / available). rows[cap]; returns the number
+ * of rows (total; copies min(cap, total)). */
+PL_API int pl_day_board(pl_engine *e, const char *chain, const char *store,
+                        int32_t local_day, pl_board_row *rows, int cap,
+                        pl_error *err);
+
+/* Local day number of a UTC minute in a store's offset. */
+PL_API int32_t pl_local_day(int64_t utc_min, int32_t utc_offset_min);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
