@@ -9,6 +9,10 @@ extern const pl_method pl_admin_methods[];
 extern const int pl_admin_n_methods;
 extern const pl_method pl_health_methods[];
 extern const int pl_health_n_methods;
+extern const pl_method pl_calendar_methods[];
+extern const int pl_calendar_n_methods;
+extern const pl_method pl_scheduling_methods[];
+extern const int pl_scheduling_n_methods;
 
 /* All methods of all services; caller frees. NULL on OOM. */
 pl_method *pl_all_methods(int *n_out);

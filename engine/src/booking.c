@@ -602,7 +602,7 @@ int pl_booking_reschedule(pl_engine *e, const char *chain, int64_t id,
                     "segments: a reschedule keeps the same services in the "
                     "same order");
   pl__daycal *dc = NULL;
-  if (rc == 0 && (dc = pl__sched_day(x.s, x.ss, next.local_day)) == NULL)
+  if (rc == 0 && pl__sched_day(x.s, x.ss, next.local_day) == NULL)
     rc = PL_ENOMEM;
   if (rc == 0) {
     /* check the new time as if the old were free, atomically under mu */
@@ -766,8 +766,9 @@ int pl_day_board(pl_engine *e, const char *chain, const char *store,
       int end = c;
       while (end < PL__CELLS && pl__day_all(&dc->free[r], end, end + 1))
         end++;
-      row->free[row->n_free++] = (pl_utc_range){day_start + c * PL__CELL_MIN,
-                                                day_start + end * PL__CELL_MIN};
+      row->free[row->n_free++] =
+          (pl_utc_range){day_start + (int64_t)c * PL__CELL_MIN,
+                         day_start + (int64_t)end * PL__CELL_MIN};
       c = end < PL__CELLS ? pl__day_next(&dc->free[r], end) : -1;
     }
   }

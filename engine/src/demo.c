@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pitlane/admin.h"
+#include "pitlane/scheduling.h"
 
 #define IDEM "demo-v1"
 
@@ -87,7 +88,54 @@ static const pl_part_info parts[] = {
      7800},
 };
 
+static const pl_service_info services[] = {
+    {PL_DEMO_CHAIN, "MAINT", "常规保养 Maintenance", PL_BAY_GENERAL_LIFT,
+     PL_SKILL_ENGINE, 2, 60, 1},
+    {PL_DEMO_CHAIN, "FIRST", "首保 First service", PL_BAY_GENERAL_LIFT,
+     PL_SKILL_ENGINE, 2, 45, 1},
+    {PL_DEMO_CHAIN, "TYRE", "换胎 Tyre change", PL_BAY_GENERAL_LIFT,
+     PL_SKILL_TYRES, 2, 30, 1},
+    {PL_DEMO_CHAIN, "ALIGN", "四轮定位 Wheel alignment", PL_BAY_ALIGNMENT,
+     PL_SKILL_TYRES, 3, 45, 1},
+    {PL_DEMO_CHAIN, "PAINT", "钣金喷漆 Body & paint", PL_BAY_PAINT_BOOTH,
+     PL_SKILL_BODY_PAINT, 3, 180, 1},
+    {PL_DEMO_CHAIN, "DIAG", "故障诊断 Diagnosis", PL_BAY_DIAGNOSTICS,
+     PL_SKILL_DIAGNOSIS, 2, 60, 1},
+    {PL_DEMO_CHAIN, "EVCHK", "三电检测 EV battery check",
+     PL_BAY_EV_HIGH_VOLTAGE, PL_SKILL_EV_HIGH_VOLTAGE, 3, 90, 1},
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Hours 08:30-18:00 every day, 30 days ahead; technicians 08:30-17:30
+ * with lunch 12:00-13:00. Setting them again is harmless (same values). */
+static int demo_calendars(pl_engine *e, pl_error *err) {
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < N(stores); i++) {
+    pl_store_hours h = {0};
+    strcpy(h.chain, PL_DEMO_CHAIN);
+    strcpy(h.store, stores[i].code);
+    for (int d = 0; d < 7; d++)
+      h.week[d] = (pl_local_range){8 * 60 + 30, 18 * 60};
+    h.horizon_days = 30;
+    rc = pl_store_hours_set(e, &h, NULL, err);
+  }
+  for (size_t i = 0; rc == 0 && i < N(techs); i++) {
+    pl_technician_schedule t = {0};
+    strcpy(t.chain, PL_DEMO_CHAIN);
+    strcpy(t.store, techs[i].store);
+    strcpy(t.technician, techs[i].code);
+    for (int d = 0; d < 7; d++) {
+      t.week[d].work = (pl_local_range){8 * 60 + 30, 17 * 60 + 30};
+      t.week[d].n_breaks = 1;
+      t.week[d].breaks[0] = (pl_local_range){12 * 60, 13 * 60};
+    }
+    rc = pl_technician_schedule_set(e, &t, NULL, err);
+  }
+  for (size_t i = 0; rc == 0 && i < N(services); i++)
+    rc = pl_service_create(e, &services[i], IDEM, NULL, NULL, err);
+  return rc;
+}
 
 int pl_demo_load(pl_engine *e, pl_error *err) {
   pl_chain_info chain = {0};
@@ -112,5 +160,7 @@ int pl_demo_load(pl_engine *e, pl_error *err) {
     rc = pl_technician_create(e, &techs[i], IDEM, NULL, NULL, err);
   for (size_t i = 0; rc == 0 && i < N(parts); i++)
     rc = pl_part_create(e, &parts[i], IDEM, NULL, NULL, err);
+  if (rc == 0)
+    rc = demo_calendars(e, err);
   return rc;
 }

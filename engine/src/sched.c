@@ -663,7 +663,7 @@ static int check_service(pl_error *err, const pl_service_info *in) {
                          PL_SKILL_LEVEL_MAX);
   if (rc == 0)
     rc = pl__check_range(err, "service.duration_min", in->duration_min,
-                         PL__CELL_MIN, 12 * 60);
+                         PL__CELL_MIN, (int64_t)12 * 60);
   if (rc == 0 && in->duration_min % PL__CELL_MIN != 0)
     rc = PL__FAIL(err, PL_EINVAL,
                   "service.duration_min: must be a multiple of 5");

@@ -37,7 +37,7 @@ extern "C" {
 #define PL_MAX_WINDOWS 4
 #define PL_HORIZON_MAX_DAYS 60
 #define PL_PLATE_MAX 16
-#define PL_DEFAULT_HOLD_TTL_MS (10 * 60 * 1000)
+#define PL_DEFAULT_HOLD_TTL_MS ((int64_t)10 * 60 * 1000)
 
 /* A UTC range [start, end) in minutes. */
 typedef struct pl_utc_range {

@@ -1,0 +1,497 @@
+/* scheduling_rpc.c — pitlane.v1.Scheduling: RecommendSlots, holds and the
+ * booking life cycle, lists and the day board. protobuf <-> engine, plus
+ * the presentation of local dates ("2026-11-25", "14:00-15:00"), which
+ * is formatting, not a rule. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "methods.h"
+#include "pitlane/scheduling.h"
+#include "pitlane/v1/scheduling.pb-c.h"
+
+#define COPY(r, dst, src, field)                                               \
+  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+
+/* ---- local dates -------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int32_t days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  int era = (y >= 0 ? y : y - 399) / 400;
+  int yoe = y - era * 400;
+  int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int32_t z, int *y, int *m, int *d) {
+  z += 719468;
+  int era = (z >= 0 ? z : z - 146096) / 146097;
+  int doe = z - era * 146097;
+  int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp + (mp < 10 ? 3 : -9);
+  *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* A local day from `date` ("YYYY-MM-DD") if given, else `local_day`. */
+static int day_arg(pl_rpc *r, const char *date, int32_t local_day,
+                   int32_t *out) {
+  if (date == NULL || date[0] == '\0') {
+    *out = local_day;
+    return 0;
+  }
+  int y, m, d;
+  char tail;
+  if (sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 ||
+      m > 12 || d < 1 || d > 31 || y < 1970 || y > 9999) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+                "date: '%.32s' is not YYYY-MM-DD", date);
+    return -1;
+  }
+  *out = days_from_civil(y, m, d);
+  return 0;
+}
+
+static void format_date(int32_t day, char *buf, size_t n) {
+  int y, m, d;
+  civil_from_days(day, &y, &m, &d);
+  snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
+}
+
+/* ---- messages ------------------------------------------------------------
+ */
+
+/* Segment messages for n segments; `names` holds technician pointers. */
+typedef struct seg_msgs {
+  Pitlane__V1__Segment m[PL_MAX_VISIT];
+  Pitlane__V1__Segment *p[PL_MAX_VISIT];
+  char *names[PL_MAX_VISIT][PL_MAX_JOB_TECHS];
+} seg_msgs;
+
+static void segs_out(seg_msgs *sm, pl_segment *seg, int n) {
+  for (int i = 0; i < n; i++) {
+    Pitlane__V1__Segment *m = &sm->m[i];
+    pitlane__v1__segment__init(m);
+    m->service = seg[i].service;
+    m->bay = seg[i].bay;
+    for (int t = 0; t < seg[i].n_techs; t++)
+      sm->names[i][t] = seg[i].techs[t];
+    m->n_technicians = (size_t)seg[i].n_techs;
+    m->technicians = sm->names[i];
+    m->start_min = seg[i].start;
+    m->end_min = seg[i].end;
+    sm->p[i] = m;
+  }
+}
+
+static int segs_in(pl_rpc *r, Pitlane__V1__Segment **in, size_t n,
+                   pl_segment *out) {
+  if (n < 1 || n > PL_MAX_VISIT) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "segments: 1 to %d services",
+                PL_MAX_VISIT);
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    memset(&out[i], 0, sizeof out[i]);
+    if (!COPY(r, out[i].service, in[i]->service, "segments.service") ||
+        !COPY(r, out[i].bay, in[i]->bay, "segments.bay"))
+      return -1;
+    if (in[i]->n_technicians > PL_MAX_JOB_TECHS) {
+      pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+                  "segments.technicians: at most %d", PL_MAX_JOB_TECHS);
+      return -1;
+    }
+    out[i].n_techs = (int32_t)in[i]->n_technicians;
+    for (size_t t = 0; t < in[i]->n_technicians; t++)
+      if (!COPY(r, out[i].techs[t], in[i]->technicians[t],
+                "segments.technicians"))
+        return -1;
+    out[i].start = in[i]->start_min;
+  }
+  return 0;
+}
+
+typedef struct booking_msg {
+  Pitlane__V1__Booking m;
+  seg_msgs segs;
+} booking_msg;
+
+static void booking_out(booking_msg *bm, pl_booking_info *b) {
+  Pitlane__V1__Booking *m = &bm->m;
+  pitlane__v1__booking__init(m);
+  m->chain = b->chain;
+  m->id = b->id;
+  m->store = b->store;
+  m->state = (Pitlane__V1__BookingState)b->state;
+  m->channel = (Pitlane__V1__Channel)b->channel;
+  m->customer = b->customer;
+  m->plate = b->plate;
+  m->model = b->model;
+  m->mileage_km = b->mileage_km;
+  m->start_min = b->start;
+  m->end_min = b->end;
+  segs_out(&bm->segs, b->seg, b->n_segments);
+  m->n_segments = (size_t)b->n_segments;
+  m->segments = bm->segs.p;
+  m->expires_ms = b->expires_ms;
+  m->created_ms = b->created_ms;
+  m->updated_ms = b->updated_ms;
+}
+
+static void reply_booking(pl_rpc *r, pl_booking_info *b) {
+  booking_msg *bm = malloc(sizeof *bm);
+  if (bm == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
+    return;
+  }
+  booking_out(bm, b);
+  pl_rpc_reply(r, &bm->m.base);
+  free(bm);
+}
+
+/* ---- RecommendSlots ----------------------------------------------------- */
+
+static void recommend_slots(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__RecommendSlotsRequest *q = (const void *)msg;
+  pl_slot_query sq = {.chain = q->chain,
+                      .earliest = q->earliest_min,
+                      .latest = q->latest_min,
+                      .technician = q->technician,
+                      .step_min = q->step_min,
+                      .max_per_day = q->max_per_day,
+                      .k = q->k};
+  if (q->n_stores > PL_MAX_QUERY_STORES || q->n_services > PL_MAX_VISIT ||
+      q->n_windows > PL_MAX_WINDOWS) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+                "request: at most %d stores, %d services, %d windows",
+                PL_MAX_QUERY_STORES, PL_MAX_VISIT, PL_MAX_WINDOWS);
+    return;
+  }
+  sq.n_stores = (int)q->n_stores;
+  for (size_t i = 0; i < q->n_stores; i++)
+    sq.stores[i] = q->stores[i];
+  sq.n_services = (int)q->n_services;
+  for (size_t i = 0; i < q->n_services; i++)
+    sq.services[i] = q->services[i];
+  sq.n_windows = (int)q->n_windows;
+  for (size_t i = 0; i < q->n_windows; i++)
+    sq.windows[i] =
+        (pl_local_range){q->windows[i]->start_min, q->windows[i]->end_min};
+  int cap = q->k > 0 && q->k <= 64 ? q->k : 1;
+  pl_slot_option *opts = calloc((size_t)cap, sizeof *opts);
+  Pitlane__V1__SlotOption *om = calloc((size_t)cap, sizeof *om);
+  Pitlane__V1__SlotOption **op =
+      calloc((size_t)cap, sizeof(Pitlane__V1__SlotOption *));
+  seg_msgs *sm = calloc((size_t)cap, sizeof *sm);
+  char(*dates)[2][32] = calloc((size_t)cap, sizeof *dates);
+  if (!opts || !om || !op || !sm || !dates) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
+  } else {
+    pl_error err;
+    pl_engine *e = pl_rpc_engine(r);
+    int n = pl_recommend_slots(e, &sq, opts, cap, &err);
+    if (n < 0) {
+      pl_rpc_engine_fail(r, n, &err);
+    } else {
+      for (int i = 0; i < n; i++) {
+        Pitlane__V1__SlotOption *m = &om[i];
+        pitlane__v1__slot_option__init(m);
+        m->store = opts[i].store;
+        m->start_min = opts[i].start;
+        m->end_min = opts[i].end;
+        segs_out(&sm[i], opts[i].seg, opts[i].n_segments);
+        m->n_segments = (size_t)opts[i].n_segments;
+        m->segments = sm[i].p;
+        /* local presentation in the option's store offset */
+        pl_store_info st;
+        int32_t off = pl_store_get(e, q->chain, opts[i].store, &st, NULL) == 0
+                          ? st.utc_offset_min
+                          : 0;
+        int64_t ls = opts[i].start + off, le = opts[i].end + off;
+        format_date(pl_local_day(opts[i].start, off), dates[i][0], 32);
+        int sm_ = (int)(((ls % 1440) + 1440) % 1440);
+        int em_ = (int)(((le % 1440) + 1440) % 1440);
+        snprintf(dates[i][1], 32, "%02d:%02d-%02d:%02d", sm_ / 60, sm_ % 60,
+                 em_ / 60, em_ % 60);
+        m->local_date = dates[i][0];
+        m->local_time = dates[i][1];
+        op[i] = m;
+      }
+      Pitlane__V1__RecommendSlotsResponse resp;
+      pitlane__v1__recommend_slots_response__init(&resp);
+      resp.n_options = (size_t)n;
+      resp.options = op;
+      pl_rpc_reply(r, &resp.base);
+    }
+  }
+  free(opts);
+  free(om);
+  free(op);
+  free(sm);
+  free(dates);
+}
+
+/* ---- holds and transitions ---------------------------------------------- */
+
+static void hold(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__HoldRequest *q = (const void *)msg;
+  pl_booking_info in = {0}, out;
+  if (!COPY(r, in.chain, q->chain, "chain") ||
+      !COPY(r, in.store, q->store, "store") ||
+      !COPY(r, in.customer, q->customer, "customer") ||
+      !COPY(r, in.plate, q->plate, "plate") ||
+      !COPY(r, in.model, q->model, "model"))
+    return;
+  if (segs_in(r, q->segments, q->n_segments, in.seg) != 0)
+    return;
+  in.n_segments = (int32_t)q->n_segments;
+  in.channel = (pl_channel)q->channel;
+  in.mileage_km = q->mileage_km;
+  pl_error err;
+  const char *idem = q->idempotency_key[0] ? q->idempotency_key : NULL;
+  int rc = pl_booking_hold(pl_rpc_engine(r), &in, q->ttl_ms, idem,
+                           pl_rpc_write(r), &out, &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  reply_booking(r, &out);
+}
+
+static void transition(pl_rpc *r, const ProtobufCMessage *msg,
+                       pl_booking_state to) {
+  const Pitlane__V1__BookingRef *q = (const void *)msg;
+  pl_booking_info out;
+  pl_error err;
+  int rc = pl_booking_transition(pl_rpc_engine(r), q->chain, q->booking_id, to,
+                                 pl_rpc_write(r), &out, &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  reply_booking(r, &out);
+}
+
+static void confirm(pl_rpc *r, const ProtobufCMessage *m) {
+  transition(r, m, PL_BOOKING_CONFIRMED);
+}
+static void cancel(pl_rpc *r, const ProtobufCMessage *m) {
+  transition(r, m, PL_BOOKING_CANCELLED);
+}
+static void check_in(pl_rpc *r, const ProtobufCMessage *m) {
+  transition(r, m, PL_BOOKING_CHECKED_IN);
+}
+static void no_show(pl_rpc *r, const ProtobufCMessage *m) {
+  transition(r, m, PL_BOOKING_NO_SHOW);
+}
+static void complete(pl_rpc *r, const ProtobufCMessage *m) {
+  transition(r, m, PL_BOOKING_COMPLETED);
+}
+
+static void reschedule(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__RescheduleRequest *q = (const void *)msg;
+  pl_segment seg[PL_MAX_VISIT];
+  if (segs_in(r, q->segments, q->n_segments, seg) != 0)
+    return;
+  pl_booking_info out;
+  pl_error err;
+  int rc =
+      pl_booking_reschedule(pl_rpc_engine(r), q->chain, q->booking_id, seg,
+                            (int)q->n_segments, pl_rpc_write(r), &out, &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  reply_booking(r, &out);
+}
+
+static void get_booking(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__BookingRef *q = (const void *)msg;
+  pl_booking_info out;
+  pl_error err;
+  int rc =
+      pl_booking_get(pl_rpc_engine(r), q->chain, q->booking_id, &out, &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  reply_booking(r, &out);
+}
+
+/* ---- lists and the day board -------------------------------------------- */
+
+/* Lists bookings into a freshly allocated array; *n_out their count. */
+static pl_booking_info *list_bookings(pl_rpc *r, const pl_booking_filter *f,
+                                      int *n_out) {
+  pl_engine *e = pl_rpc_engine(r);
+  pl_error err;
+  int n = pl_booking_list(e, f, NULL, 0, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
+    return NULL;
+  }
+  pl_booking_info *b = calloc((size_t)n + 1, sizeof *b);
+  if (b == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+    return NULL;
+  }
+  int got = pl_booking_list(e, f, b, n, &err);
+  *n_out = got < n ? got : n;
+  return b;
+}
+
+/* Booking messages for b[0..n); caller frees *msgs and the returned array. */
+static Pitlane__V1__Booking **booking_msgs(pl_booking_info *b, int n,
+                                           booking_msg **msgs) {
+  *msgs = calloc((size_t)n + 1, sizeof **msgs);
+  Pitlane__V1__Booking **p =
+      calloc((size_t)n + 1, sizeof(Pitlane__V1__Booking *));
+  if (*msgs == NULL || p == NULL) {
+    free(*msgs);
+    free(p);
+    *msgs = NULL;
+    return NULL;
+  }
+  for (int i = 0; i < n; i++) {
+    booking_out(&(*msgs)[i], &b[i]);
+    p[i] = &(*msgs)[i].m;
+  }
+  return p;
+}
+
+static void list_bookings_rpc(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__ListBookingsRequest *q = (const void *)msg;
+  pl_booking_filter f = {.chain = q->chain,
+                         .store = q->store,
+                         .customer = q->customer,
+                         .plate = q->plate};
+  if (day_arg(r, q->date, q->local_day, &f.local_day) != 0)
+    return;
+  int n = 0;
+  pl_booking_info *b = list_bookings(r, &f, &n);
+  if (b == NULL)
+    return;
+  booking_msg *msgs;
+  Pitlane__V1__Booking **p = booking_msgs(b, n, &msgs);
+  if (p == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  } else {
+    Pitlane__V1__ListBookingsResponse resp;
+    pitlane__v1__list_bookings_response__init(&resp);
+    resp.n_bookings = (size_t)n;
+    resp.bookings = p;
+    pl_rpc_reply(r, &resp.base);
+  }
+  free(p);
+  free(msgs);
+  free(b);
+}
+
+static void day_board(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__DayBoardRequest *q = (const void *)msg;
+  int32_t day;
+  if (day_arg(r, q->date, q->local_day, &day) != 0)
+    return;
+  pl_engine *e = pl_rpc_engine(r);
+  pl_error err;
+  int n = pl_day_board(e, q->chain, q->store, day, NULL, 0, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
+    return;
+  }
+  pl_board_row *rows = calloc((size_t)n + 1, sizeof *rows);
+  Pitlane__V1__BoardRow *rm = calloc((size_t)n + 1, sizeof *rm);
+  Pitlane__V1__BoardRow **rp =
+      calloc((size_t)n + 1, sizeof(Pitlane__V1__BoardRow *));
+  Pitlane__V1__UtcRange *fr =
+      calloc(((size_t)n + 1) * PL_BOARD_MAX_FREE, sizeof *fr);
+  Pitlane__V1__UtcRange **frp = calloc(((size_t)n + 1) * PL_BOARD_MAX_FREE,
+                                       sizeof(Pitlane__V1__UtcRange *));
+  pl_booking_filter f = {
+      .chain = q->chain, .store = q->store, .local_day = day};
+  int nb = 0;
+  pl_booking_info *b = NULL;
+  booking_msg *msgs = NULL;
+  Pitlane__V1__Booking **bp = NULL;
+  if (!rows || !rm || !rp || !fr || !frp) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "board: out of memory");
+    goto out;
+  }
+  n = pl_day_board(e, q->chain, q->store, day, rows, n, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
+    goto out;
+  }
+  if ((b = list_bookings(r, &f, &nb)) == NULL)
+    goto out;
+  if ((bp = booking_msgs(b, nb, &msgs)) == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "board: out of memory");
+    goto out;
+  }
+  for (int i = 0; i < n; i++) {
+    Pitlane__V1__BoardRow *m = &rm[i];
+    pitlane__v1__board_row__init(m);
+    m->code = rows[i].code;
+    m->is_bay = rows[i].is_bay;
+    m->available_min = rows[i].available_min;
+    m->booked_min = rows[i].booked_min;
+    m->utilisation_pct = rows[i].available_min > 0
+                             ? rows[i].booked_min * 100 / rows[i].available_min
+                             : 0;
+    for (int k = 0; k < rows[i].n_free; k++) {
+      Pitlane__V1__UtcRange *u = &fr[(size_t)i * PL_BOARD_MAX_FREE + k];
+      pitlane__v1__utc_range__init(u);
+      u->start_min = rows[i].free[k].start;
+      u->end_min = rows[i].free[k].end;
+      frp[(size_t)i * PL_BOARD_MAX_FREE + k] = u;
+    }
+    m->n_free = (size_t)rows[i].n_free;
+    m->free = frp + (size_t)i * PL_BOARD_MAX_FREE;
+    rp[i] = m;
+  }
+  char date[32];
+  format_date(day, date, sizeof date);
+  Pitlane__V1__DayBoardResponse resp;
+  pitlane__v1__day_board_response__init(&resp);
+  resp.chain = q->chain;
+  resp.store = q->store;
+  resp.local_day = day;
+  resp.date = date;
+  resp.n_rows = (size_t)n;
+  resp.rows = rp;
+  resp.n_bookings = (size_t)nb;
+  resp.bookings = bp;
+  pl_rpc_reply(r, &resp.base);
+out:
+  free(rows);
+  free(rm);
+  free(rp);
+  free(fr);
+  free(frp);
+  free(b);
+  free(msgs);
+  free(bp);
+}
+
+#define SCHED(name, req, fn)                                                   \
+  { "/pitlane.v1.Scheduling/" name, &pitlane__v1__##req##__descriptor, fn }
+
+const pl_method pl_scheduling_methods[] = {
+    SCHED("RecommendSlots", recommend_slots_request, recommend_slots),
+    SCHED("Hold", hold_request, hold),
+    SCHED("Confirm", booking_ref, confirm),
+    SCHED("Cancel", booking_ref, cancel),
+    SCHED("Reschedule", reschedule_request, reschedule),
+    SCHED("CheckIn", booking_ref, check_in),
+    SCHED("NoShow", booking_ref, no_show),
+    SCHED("Complete", booking_ref, complete),
+    SCHED("GetBooking", booking_ref, get_booking),
+    SCHED("ListBookings", list_bookings_request, list_bookings_rpc),
+    SCHED("DayBoard", day_board_request, day_board),
+};
+const int pl_scheduling_n_methods =
+    (int)(sizeof pl_scheduling_methods / sizeof pl_scheduling_methods[0]);
