@@ -38,6 +38,14 @@ pl_bench *pl_bench_unit_ns(pl_bench *b) {
   B(b)->Unit(benchmark::kNanosecond);
   return b;
 }
+pl_bench *pl_bench_manual_time(pl_bench *b) {
+  B(b)->UseManualTime();
+  return b;
+}
+pl_bench *pl_bench_iterations_fixed(pl_bench *b, int64_t n) {
+  B(b)->Iterations(n);
+  return b;
+}
 pl_bench *pl_bench_unit_us(pl_bench *b) {
   B(b)->Unit(benchmark::kMicrosecond);
   return b;
@@ -75,6 +83,9 @@ void pl_bench_counter(pl_bench_state *st, const char *name, double value,
 }
 void pl_bench_error(pl_bench_state *st, const char *msg) {
   st->s->SkipWithError(msg);
+}
+void pl_bench_set_time(pl_bench_state *st, double seconds) {
+  st->s->SetIterationTime(seconds);
 }
 void pl_bench_use(const void *p) {
   benchmark::DoNotOptimize(p);

@@ -31,6 +31,9 @@ pl_bench *pl_bench_threads(pl_bench *b, int threads);
 pl_bench *pl_bench_real_time(pl_bench *b);
 pl_bench *pl_bench_unit_ns(pl_bench *b);
 pl_bench *pl_bench_unit_us(pl_bench *b);
+/* The body reports each iteration's time with pl_bench_set_time. */
+pl_bench *pl_bench_manual_time(pl_bench *b);
+pl_bench *pl_bench_iterations_fixed(pl_bench *b, int64_t n);
 
 int pl_bench_keep_running(pl_bench_state *st);
 int64_t pl_bench_range(pl_bench_state *st, int i);
@@ -44,6 +47,8 @@ void pl_bench_set_items(pl_bench_state *st, int64_t items);
 void pl_bench_counter(pl_bench_state *st, const char *name, double value,
                       int as_rate);
 void pl_bench_error(pl_bench_state *st, const char *msg);
+/* With pl_bench_manual_time: this iteration took `seconds`. */
+void pl_bench_set_time(pl_bench_state *st, double seconds);
 /* Keeps the compiler from optimising a value away. */
 void pl_bench_use(const void *p);
 

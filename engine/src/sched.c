@@ -86,6 +86,8 @@ void pl__sched_store_free(pl__sched_store *ss) {
   for (int i = 0; i < PL__CACHE_DAYS; i++) {
     free(ss->cache[i].base);
     free(ss->cache[i].free);
+    free(ss->cache[i].runs);
+    free(ss->cache[i].runs_len);
   }
   free(ss->bay_sched);
   free(ss->tech_sched);
@@ -212,6 +214,7 @@ static void day_apply(pl__daycal *dc, int n_bays, const pl__booking *b,
     for (int k = 0; k < n; k++) {
       if (res[k] >= dc->n_res)
         continue;
+      dc->runs_len[res[k]] = 0;
       if (occupy) {
         pl__day_clear(&dc->free[res[k]], from, to);
       } else {
@@ -241,8 +244,17 @@ pl__daycal *pl__sched_day(pl__store *s, pl__sched_store *ss, int32_t day) {
     if (f == NULL)
       return NULL;
     dc->free = f;
+    pl__day *ru = realloc(dc->runs, (size_t)n_res * sizeof *ru);
+    if (ru == NULL)
+      return NULL;
+    dc->runs = ru;
+    int16_t *rl = realloc(dc->runs_len, (size_t)n_res * sizeof *rl);
+    if (rl == NULL)
+      return NULL;
+    dc->runs_len = rl;
     dc->cap_res = n_res;
   }
+  memset(dc->runs_len, 0, (size_t)n_res * sizeof *dc->runs_len);
   int32_t offset = s->info.utc_offset_min;
   pl__day open;
   open_cells(ss, day, &open);
@@ -260,6 +272,14 @@ pl__daycal *pl__sched_day(pl__store *s, pl__sched_store *ss, int32_t day) {
       day_apply(dc, s->bays.n, b, offset, 1);
   }
   return dc;
+}
+
+const pl__day *pl__daycal_runs(pl__daycal *dc, int r, int len) {
+  if (dc->runs_len[r] != len) {
+    pl__day_runs(&dc->runs[r], &dc->free[r], len);
+    dc->runs_len[r] = (int16_t)len;
+  }
+  return &dc->runs[r];
 }
 
 void pl__sched_apply(pl__store *s, pl__sched_store *ss, const pl__booking *b,

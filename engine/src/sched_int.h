@@ -64,7 +64,14 @@ typedef struct pl__daycal {
   uint32_t version;
   int n_res, cap_res;
   pl__day *base, *free;
+  /* run-start maps of free[r] for runs_len[r] cells (0: none cached);
+   * reset whenever free[r] changes */
+  pl__day *runs;
+  int16_t *runs_len;
 } pl__daycal;
+
+/* The run-start map of resource r for len cells, cached in the day. */
+const pl__day *pl__daycal_runs(pl__daycal *dc, int r, int len);
 
 typedef struct pl__sched_store {
   pthread_mutex_t mu;

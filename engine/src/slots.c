@@ -34,6 +34,10 @@ typedef struct visit {
   int n;
   visit_svc s[PL_MAX_VISIT];
   int total; /* cells */
+  /* per day: run-start maps of each candidate (bays then techs, per
+   * service) and each technician's booked cells, for pick() */
+  const pl__day **runs; /* PL_MAX_VISIT * 512, into the day's cache */
+  int32_t load[256];
 } visit;
 
 static int tech_level(const pl__tech *t, pl_skill skill) {
@@ -90,34 +94,36 @@ static int build_visit(pl__chain *c, pl__store *s, const pl_slot_query *q,
   return 0;
 }
 
-/* ok map of one service on a day: starts where a bay and a technician are
- * free for its duration (several technicians are checked at pick time). */
-static void service_ok(const pl__daycal *dc, int n_bays, const visit_svc *vs,
+/* The run-start maps of service i's candidates on a day (into v->runs)
+ * and its ok map: starts where a bay and a technician are free for its
+ * duration (several technicians are checked at pick time). */
+static void service_ok(pl__daycal *dc, int n_bays, visit *v, int i,
                        pl__day *ok) {
-  pl__day bay_any = {{0}}, tech_any = {{0}}, r;
-  for (int i = 0; i < vs->n_bays; i++) {
-    pl__day_runs(&r, &dc->free[vs->bays[i]], vs->len);
-    pl__day_or(&bay_any, &bay_any, &r);
+  const visit_svc *vs = &v->s[i];
+  const pl__day **runs = v->runs + (size_t)i * 512;
+  pl__day bay_any = {{0}}, tech_any = {{0}};
+  for (int k = 0; k < vs->n_bays; k++) {
+    runs[k] = pl__daycal_runs(dc, vs->bays[k], vs->len);
+    pl__day_or(&bay_any, &bay_any, runs[k]);
   }
-  for (int i = 0; i < vs->n_techs; i++) {
-    pl__day_runs(&r, &dc->free[n_bays + vs->techs[i]], vs->len);
-    pl__day_or(&tech_any, &tech_any, &r);
+  for (int k = 0; k < vs->n_techs; k++) {
+    runs[256 + k] = pl__daycal_runs(dc, n_bays + vs->techs[k], vs->len);
+    pl__day_or(&tech_any, &tech_any, runs[256 + k]);
   }
   pl__day_and(ok, &bay_any, &tech_any);
 }
 
-/* Cells at which a visit may start on `day`: query range, now, grid and
- * windows. */
-static void allowed_starts(const pl_slot_query *q, int32_t day, int32_t offset,
-                           int64_t now_min, int total, pl__day *a) {
+static int bit(const pl__day *d, int c) {
+  return (int)((d->w[c >> 6] >> (c & 63)) & 1);
+}
+
+/* Cells a visit may start at on any day: the start grid and the
+ * preferred windows (local, so the same every day). Built once a query. */
+static void start_pattern(const pl_slot_query *q, int total, pl__day *a) {
   memset(a, 0, sizeof *a);
-  int64_t day_start = (int64_t)day * 1440 - offset;
-  int64_t lo = q->earliest > now_min ? q->earliest : now_min;
-  int64_t hi = q->latest - (int64_t)total * PL__CELL_MIN; /* last start */
   int step = q->step_min > 0 ? q->step_min : 15;
   for (int c = 0; c + total <= PL__CELLS; c++) {
-    int64_t t = day_start + (int64_t)c * PL__CELL_MIN;
-    if (t < lo || t > hi || (c * PL__CELL_MIN) % step != 0)
+    if ((c * PL__CELL_MIN) % step != 0)
       continue;
     int in_window = q->n_windows == 0;
     for (int w = 0; w < q->n_windows; w++)
@@ -129,19 +135,36 @@ static void allowed_starts(const pl_slot_query *q, int32_t day, int32_t offset,
   }
 }
 
+/* The pattern limited to the query range and now on `day`. */
+static void allowed_starts(const pl_slot_query *q, const pl__day *pattern,
+                           int32_t day, int32_t offset, int64_t now_min,
+                           int total, pl__day *a) {
+  int64_t day_start = (int64_t)day * 1440 - offset;
+  int64_t lo = q->earliest > now_min ? q->earliest : now_min;
+  int64_t hi = q->latest - (int64_t)total * PL__CELL_MIN; /* last start */
+  int64_t from = lo - day_start, to = hi - day_start;     /* minutes */
+  int first = from <= 0 ? 0 : (int)((from + PL__CELL_MIN - 1) / PL__CELL_MIN);
+  int last = to >= 1440 ? PL__CELLS - 1 : (int)(to / PL__CELL_MIN);
+  memset(a, 0, sizeof *a);
+  if (to < 0 || first > last)
+    return;
+  pl__day_set(a, first, last + 1);
+  pl__day_and(a, a, pattern);
+}
+
 /* Picks resources for a visit starting at cell c; 0 if impossible. */
-static int pick(const pl__store *s, const pl__daycal *dc, const visit *v, int c,
-                int64_t day_start, pl_slot_option *o) {
-  int nb = s->bays.n;
+static int pick(const pl__store *s, const visit *v, int c, int64_t day_start,
+                pl_slot_option *o) {
   o->n_segments = v->n;
   for (int i = 0; i < v->n; i++) {
     const visit_svc *vs = &v->s[i];
+    const pl__day *const *runs = v->runs + (size_t)i * 512;
     int from = c + vs->off, to = from + vs->len;
     pl_segment *sg = &o->seg[i];
     memset(sg, 0, sizeof *sg);
     int bay = -1;
     for (int k = 0; k < vs->n_bays && bay < 0; k++)
-      if (pl__day_all(&dc->free[vs->bays[k]], from, to))
+      if (bit(runs[k], from))
         bay = vs->bays[k];
     if (bay < 0)
       return 0;
@@ -152,12 +175,9 @@ static int pick(const pl__store *s, const pl__daycal *dc, const visit *v, int c,
     int need = vs->svc->info.technicians;
     int chosen[PL_MAX_JOB_TECHS], load[PL_MAX_JOB_TECHS], n = 0;
     for (int k = 0; k < vs->n_techs; k++) {
-      int r = nb + vs->techs[k];
-      if (!pl__day_all(&dc->free[r], from, to))
+      if (!bit(runs[256 + k], from))
         continue;
-      pl__day booked;
-      pl__day_andnot(&booked, &dc->base[r], &dc->free[r]);
-      int ld = pl__day_count(&booked);
+      int ld = v->load[vs->techs[k]];
       /* keep the `need` least loaded, ties to the earlier technician */
       int pos = n < need ? n++ : need;
       while (pos > 0 && load[pos - 1] > ld) {
@@ -205,6 +225,8 @@ static int store_options(pl_engine *e, pl__chain *c, pl__store *s,
   int32_t last = pl_local_day(q->latest - 1, off);
   if (last > today + ss->hours.horizon_days - 1)
     last = today + ss->hours.horizon_days - 1;
+  pl__day pattern;
+  start_pattern(q, v->total, &pattern);
   int n = 0;
   for (int32_t day = first; day <= last && n < k; day++) {
     pl__daycal *dc = pl__sched_day(s, ss, day);
@@ -213,19 +235,32 @@ static int store_options(pl_engine *e, pl__chain *c, pl__store *s,
       return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
     }
     pl__day starts, ok;
-    allowed_starts(q, day, off, now_min, v->total, &starts);
+    allowed_starts(q, &pattern, day, off, now_min, v->total, &starts);
+    if ((starts.w[0] | starts.w[1] | starts.w[2] | starts.w[3] | starts.w[4]) ==
+        0)
+      continue;
     for (int i = 0; i < v->n; i++) {
-      service_ok(dc, s->bays.n, &v->s[i], &ok);
+      service_ok(dc, s->bays.n, v, i, &ok);
       pl__day_shift_down(&ok, &ok, v->s[i].off);
       pl__day_and(&starts, &starts, &ok);
     }
+    int loaded = 0;
     int64_t day_start = (int64_t)day * 1440 - off;
     int per_day = 0;
     for (int cell = pl__day_next(&starts, 0); cell >= 0 && n < k;
          cell = pl__day_next(&starts, cell + 1)) {
       if (q->max_per_day > 0 && per_day >= q->max_per_day)
         break;
-      if (pick(s, dc, v, cell, day_start, &out[n])) {
+      if (!loaded) { /* booked cells per technician, once a day */
+        for (int t = 0; t < s->techs.n && t < 256; t++) {
+          pl__day booked;
+          int r = s->bays.n + t;
+          pl__day_andnot(&booked, &dc->base[r], &dc->free[r]);
+          v->load[t] = pl__day_count(&booked);
+        }
+        loaded = 1;
+      }
+      if (pick(s, v, cell, day_start, &out[n])) {
         n++;
         per_day++;
       }
@@ -287,6 +322,11 @@ int pl_recommend_slots(pl_engine *e, const pl_slot_query *q,
       (tmp = malloc((size_t)q->n_stores * (size_t)k * sizeof *tmp)) == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   visit v;
+  v.runs = malloc((size_t)PL_MAX_VISIT * 512 * sizeof(const pl__day *));
+  if (v.runs == NULL) {
+    free(tmp);
+    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
+  }
   int total = 0;
   pthread_rwlock_rdlock(&c->lock);
   for (int i = 0; i < q->n_stores && rc == 0; i++) {
@@ -323,5 +363,6 @@ int pl_recommend_slots(pl_engine *e, const pl_slot_query *q,
     memcpy(out, tmp, (size_t)total * sizeof *out);
   }
   free(tmp);
+  free(v.runs);
   return rc != 0 ? rc : total;
 }

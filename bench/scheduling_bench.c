@@ -1,0 +1,267 @@
+/* scheduling_bench.c — the scheduling hot paths, in process.
+ *
+ *   BM_RecommendSlots   top-5 MAINT (60 min) on a store with 20 bays and
+ *                       30 technicians, 14-day horizon, 70 % of bay time
+ *                       booked at random; each query starts on a random
+ *                       day of the horizon. Reports p50/p99 per query.
+ *   BM_HoldConfirm      Hold + Confirm of a recommended option, the cost a
+ *                       worker pays (apply in memory + queue the write);
+ *                       the durable write runs on the commit thread
+ *                       (RocksDB WAL without fsync here: "without disk").
+ *                       Each iteration's booking is cancelled untimed.
+ *
+ * Flags are Google Benchmark's own. The calendar is built once per run in a
+ * fresh RocksDB directory under $TMPDIR. */
+#include <ftw.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pitlane/scheduling.h"
+#include "shim.h"
+
+#define BAYS 20
+#define TECHS 30
+#define HORIZON 14
+#define OFFSET 480
+
+typedef struct world {
+  pl_engine *e;
+  char dir[256];
+  int64_t clock_ms;
+  int64_t day0; /* local day of "now" */
+} world;
+
+static int64_t world_clock(void *arg) {
+  return ((world *)arg)->clock_ms;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int f, struct FTW *w) {
+  (void)sb, (void)f, (void)w;
+  return remove(p);
+}
+
+static uint64_t rng_state = 88172645463325252ULL;
+static uint64_t rnd(void) { /* xorshift64: bench inputs only */
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return rng_state;
+}
+
+static int64_t at(int64_t day, int hh, int mm) {
+  return day * 1440 - OFFSET + hh * 60 + mm;
+}
+
+/* Builds the store and books `fill` of its bay time at random. */
+static int world_open(world *w, double fill, pl_bench_state *st) {
+  memset(w, 0, sizeof *w);
+  const char *base = getenv("TMPDIR");
+  snprintf(w->dir, sizeof w->dir, "%s/pitlane-sbench-XXXXXX",
+           base ? base : "/tmp");
+  if (mkdtemp(w->dir) == NULL)
+    return -1;
+  w->day0 = 20454;
+  w->clock_ms = at(w->day0, 0, 0) * 60000;
+  pl_config cfg = {
+      .path = w->dir, .clock = world_clock, .clock_arg = w, .no_sync = 1};
+  pl_error err = {0};
+  if (pl_engine_open(&cfg, &w->e, &err) != 0) {
+    pl_bench_error(st, err.msg);
+    return -1;
+  }
+  pl_chain_info c = {.code = "bench", .name = "bench"};
+  pl_store_info s = {.chain = "bench",
+                     .code = "S1",
+                     .name = "store",
+                     .utc_offset_min = OFFSET};
+  pl_service_info svc = {.chain = "bench",
+                         .code = "MAINT",
+                         .name = "m",
+                         .bay_type = PL_BAY_GENERAL_LIFT,
+                         .skill = PL_SKILL_ENGINE,
+                         .min_level = 2,
+                         .duration_min = 60,
+                         .technicians = 1};
+  int rc = pl_chain_create(w->e, &c, NULL, NULL, NULL, &err);
+  if (rc == 0)
+    rc = pl_store_create(w->e, &s, NULL, NULL, NULL, &err);
+  for (int i = 0; rc == 0 && i < BAYS; i++) {
+    pl_bay_info b = {
+        .chain = "bench", .store = "S1", .type = PL_BAY_GENERAL_LIFT};
+    snprintf(b.code, sizeof b.code, "B%02d", i);
+    rc = pl_bay_create(w->e, &b, NULL, NULL, NULL, &err);
+  }
+  for (int i = 0; rc == 0 && i < TECHS; i++) {
+    pl_technician_info t = {.chain = "bench", .store = "S1", .n_skills = 1};
+    snprintf(t.code, sizeof t.code, "T%02d", i);
+    snprintf(t.name, sizeof t.name, "tech %d", i);
+    t.skills[0] = (pl_skill_level){PL_SKILL_ENGINE, 2 + i % 4};
+    rc = pl_technician_create(w->e, &t, NULL, NULL, NULL, &err);
+  }
+  if (rc == 0)
+    rc = pl_service_create(w->e, &svc, NULL, NULL, NULL, &err);
+  pl_store_hours h = {.chain = "bench", .store = "S1", .horizon_days = HORIZON};
+  for (int d = 0; d < 7; d++)
+    h.week[d] = (pl_local_range){8 * 60, 18 * 60};
+  if (rc == 0)
+    rc = pl_store_hours_set(w->e, &h, NULL, &err);
+  /* fill: random 60-minute bookings until `fill` of bay time is taken */
+  long target = (long)(fill * BAYS * HORIZON * 120); /* cells */
+  long booked = 0;
+  for (int tries = 0; rc == 0 && booked < target && tries < 200000; tries++) {
+    int64_t day = w->day0 + (int64_t)(rnd() % HORIZON);
+    int64_t start = at(day, 8, 0) + 5 * (int64_t)(rnd() % 109);
+    pl_slot_query q = {.chain = "bench",
+                       .n_stores = 1,
+                       .stores = {"S1"},
+                       .n_services = 1,
+                       .services = {"MAINT"},
+                       .earliest = start,
+                       .latest = start + 60,
+                       .k = 1,
+                       .step_min = 5};
+    pl_slot_option o;
+    if (pl_recommend_slots(w->e, &q, &o, 1, NULL) != 1)
+      continue;
+    pl_booking_info in = {.chain = "bench",
+                          .store = "S1",
+                          .channel = PL_CHANNEL_APP,
+                          .n_segments = 1};
+    in.seg[0] = o.seg[0];
+    pl_booking_info out;
+    rc = pl_booking_hold(w->e, &in, 0, NULL, NULL, &out, &err);
+    if (rc == 0)
+      rc = pl_booking_transition(w->e, "bench", out.id, PL_BOOKING_CONFIRMED,
+                                 NULL, NULL, &err);
+    booked += 12;
+  }
+  if (rc != 0) {
+    pl_bench_error(st, err.msg);
+    return -1;
+  }
+  return 0;
+}
+
+static void world_close(world *w) {
+  pl_engine_close(w->e);
+  nftw(w->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static void report_percentiles(pl_bench_state *st, int64_t *lat, size_t n) {
+  if (n == 0)
+    return;
+  qsort(lat, n, sizeof *lat, cmp_i64);
+  pl_bench_counter(st, "p50_ns", (double)lat[n / 2], 0);
+  pl_bench_counter(st, "p99_ns", (double)lat[(size_t)((double)n * 0.99)], 0);
+}
+
+static void BM_RecommendSlots(pl_bench_state *st) {
+  world w;
+  if (world_open(&w, 0.70, st) != 0)
+    return;
+  size_t cap = 1 << 22, n = 0;
+  int64_t *lat = malloc(cap * sizeof *lat);
+  int found = 0;
+  while (pl_bench_keep_running(st)) {
+    int64_t day = w.day0 + (int64_t)(rnd() % HORIZON);
+    pl_slot_query q = {.chain = "bench",
+                       .n_stores = 1,
+                       .stores = {"S1"},
+                       .n_services = 1,
+                       .services = {"MAINT"},
+                       .earliest = at(day, 0, 0),
+                       .latest = at(w.day0 + HORIZON, 0, 0),
+                       .k = 5};
+    pl_slot_option o[5];
+    int64_t t0 = mono_ns();
+    int got = pl_recommend_slots(w.e, &q, o, 5, NULL);
+    int64_t t1 = mono_ns();
+    found += got;
+    if (n < cap)
+      lat[n++] = t1 - t0;
+  }
+  report_percentiles(st, lat, n);
+  pl_bench_counter(st, "options_per_query", n ? (double)found / (double)n : 0,
+                   0);
+  free(lat);
+  world_close(&w);
+}
+
+static atomic_long durable_calls;
+static void on_durable(void *arg, int rc) {
+  (void)arg;
+  (void)rc;
+  atomic_fetch_add(&durable_calls, 1);
+}
+
+static void BM_HoldConfirm(pl_bench_state *st) {
+  world w;
+  if (world_open(&w, 0.0, st) != 0)
+    return;
+  pl_write pw = {on_durable, NULL};
+  size_t cap = 1 << 22, n = 0;
+  int64_t *lat = malloc(cap * sizeof *lat);
+  int failed = 0;
+  pl_slot_query q = {.chain = "bench",
+                     .n_stores = 1,
+                     .stores = {"S1"},
+                     .n_services = 1,
+                     .services = {"MAINT"},
+                     .earliest = at(w.day0, 0, 0),
+                     .latest = at(w.day0 + HORIZON, 0, 0),
+                     .k = 1};
+  pl_slot_option o;
+  if (pl_recommend_slots(w.e, &q, &o, 1, NULL) != 1) {
+    pl_bench_error(st, "no slot");
+    world_close(&w);
+    return;
+  }
+  pl_booking_info in = {.chain = "bench",
+                        .store = "S1",
+                        .channel = PL_CHANNEL_APP,
+                        .n_segments = 1};
+  in.seg[0] = o.seg[0];
+  while (pl_bench_keep_running(st)) {
+    pl_booking_info out;
+    int64_t t0 = mono_ns();
+    int rc = pl_booking_hold(w.e, &in, 0, NULL, &pw, &out, NULL);
+    if (rc == 0)
+      rc = pl_booking_transition(w.e, "bench", out.id, PL_BOOKING_CONFIRMED,
+                                 &pw, NULL, NULL);
+    int64_t t1 = mono_ns();
+    pl_bench_set_time(st, (double)(t1 - t0) * 1e-9);
+    if (rc != 0)
+      failed = 1;
+    else /* give the slot back, untimed */
+      pl_booking_transition(w.e, "bench", out.id, PL_BOOKING_CANCELLED, &pw,
+                            NULL, NULL);
+    if (n < cap)
+      lat[n++] = t1 - t0;
+  }
+  if (failed)
+    pl_bench_error(st, "hold/confirm failed");
+  report_percentiles(st, lat, n);
+  free(lat);
+  world_close(&w);
+}
+
+int main(int argc, char **argv) {
+  pl_bench_unit_ns(pl_bench_register("BM_RecommendSlots", BM_RecommendSlots));
+  pl_bench_unit_ns(pl_bench_manual_time(
+      pl_bench_register("BM_HoldConfirm", BM_HoldConfirm)));
+  return pl_bench_main(argc, argv);
+}
