@@ -14,6 +14,14 @@
  *   get-store     Admin/GetStore of the demo chain's stores (read path)
  *   create-part   Admin/CreatePart with a fresh part number each call
  *                 (durable write path: group commit under load)
+ *   recommend     Scheduling/RecommendSlots, top 5, on a store of 20 bays
+ *                 and 30 technicians (created first, in a fresh chain),
+ *                 from a random day of its 60-day horizon
+ *   hold-confirm  search-and-book: RecommendSlots (k 1) -> Hold -> Confirm,
+ *                 all three durable-acknowledged where they write; the
+ *                 latency is the whole sequence; a Hold that loses a race
+ *                 (FAILED_PRECONDITION) searches again and is counted as a
+ *                 conflict, not an error
  * A scenario's every reply status is checked; errors are counted and the
  * first one printed. The requested load is bounded in count and time and
  * goes to the loopback address given. */
@@ -27,11 +35,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pitlane/v1/admin.pb-c.h"
+#include "pitlane/v1/scheduling.pb-c.h"
 
 typedef struct opts {
   const char *target, *scenario;
+  char chain[32]; /* the fresh chain of the scheduling scenarios */
   int concurrency, threads;
   double seconds, warmup;
 } opts;
@@ -48,13 +59,20 @@ typedef struct loader {
   slot *slots;
   int64_t *lat_ns; /* measured latencies */
   size_t n_lat, cap_lat;
-  long calls, errors;
+  long calls, errors, conflicts;
   char first_error[256];
   long seq;
 } loader;
 
+enum step { STEP_ONE, STEP_RECOMMEND, STEP_HOLD, STEP_CONFIRM };
+
 struct slot {
   loader *l;
+  enum step step;
+  int64_t seq_start_ns;            /* start of a multi-call sequence */
+  Pitlane__V1__SlotOption *option; /* from the last RecommendSlots */
+  Pitlane__V1__RecommendSlotsResponse *rec;
+  int64_t booking_id;
   grpc_call *call;
   grpc_metadata_array md_in, trailers;
   grpc_byte_buffer *req, *resp;
@@ -78,8 +96,59 @@ static grpc_byte_buffer *pack(const ProtobufCMessage *m) {
   return bb;
 }
 
+static int64_t now_min(void) {
+  return (int64_t)time(NULL) / 60;
+}
+
+static grpc_byte_buffer *recommend_request(loader *l, int k, int step,
+                                           const char **path) {
+  Pitlane__V1__RecommendSlotsRequest q =
+      PITLANE__V1__RECOMMEND_SLOTS_REQUEST__INIT;
+  static char s1[] = "S1";
+  char *stores[1] = {s1};
+  static char quick[] = "QUICK", maint[] = "MAINT";
+  char *svc[1] = {k == 1 ? quick : maint};
+  q.chain = (char *)l->o->chain;
+  q.n_stores = 1;
+  q.stores = stores;
+  q.n_services = 1;
+  q.services = svc;
+  /* a random minute of the horizon, so searches spread like customers */
+  unsigned seed = (unsigned)(l->seq++) * 2654435761u + (unsigned)l->id;
+  q.earliest_min = now_min() + (int64_t)(rand_r(&seed) % (59 * 1440));
+  q.latest_min = now_min() + 61 * 1440;
+  q.k = k;
+  q.step_min = step;
+  *path = "/pitlane.v1.Scheduling/RecommendSlots";
+  return pack(&q.base);
+}
+
 /* The next request of the scenario; method path in *path. */
-static grpc_byte_buffer *next_request(loader *l, const char **path) {
+static grpc_byte_buffer *next_request(loader *l, slot *s, const char **path) {
+  if (strcmp(l->o->scenario, "recommend") == 0)
+    return recommend_request(l, 5, 15, path);
+  if (strcmp(l->o->scenario, "hold-confirm") == 0) {
+    if (s->step == STEP_RECOMMEND || s->option == NULL)
+      return recommend_request(l, 1, 5, path);
+    if (s->step == STEP_HOLD) {
+      Pitlane__V1__HoldRequest q = PITLANE__V1__HOLD_REQUEST__INIT;
+      q.chain = (char *)l->o->chain;
+      q.store = s->option->store;
+      q.n_segments = s->option->n_segments;
+      q.segments = s->option->segments;
+      q.channel = PITLANE__V1__CHANNEL__CHANNEL_MINI_PROGRAM;
+      static char cust[] = "load", plate[] = "LOAD-1";
+      q.customer = cust;
+      q.plate = plate;
+      *path = "/pitlane.v1.Scheduling/Hold";
+      return pack(&q.base);
+    }
+    Pitlane__V1__BookingRef q = PITLANE__V1__BOOKING_REF__INIT;
+    q.chain = (char *)l->o->chain;
+    q.booking_id = s->booking_id;
+    *path = "/pitlane.v1.Scheduling/Confirm";
+    return pack(&q.base);
+  }
   long n = l->seq++;
   if (strcmp(l->o->scenario, "get-store") == 0) {
     static const char *const codes[] = {"SH01", "SH02"};
@@ -106,7 +175,7 @@ static grpc_byte_buffer *next_request(loader *l, const char **path) {
 static void start_call(slot *s) {
   loader *l = s->l;
   const char *path;
-  s->req = next_request(l, &path);
+  s->req = next_request(l, s, &path);
   grpc_slice method = grpc_slice_from_static_string(path);
   s->call = grpc_channel_create_call(
       l->ch, NULL, GRPC_PROPAGATE_DEFAULTS, l->cq, method, NULL,
@@ -134,24 +203,78 @@ static void start_call(slot *s) {
   grpc_call_start_batch(s->call, ops, 6, s, NULL);
 }
 
-static void finish_call(slot *s, int measure) {
+static void *unpack_reply(slot *s, const ProtobufCMessageDescriptor *d) {
+  if (s->resp == NULL)
+    return NULL;
+  grpc_byte_buffer_reader rd;
+  if (!grpc_byte_buffer_reader_init(&rd, s->resp))
+    return NULL;
+  grpc_slice body = grpc_byte_buffer_reader_readall(&rd);
+  grpc_byte_buffer_reader_destroy(&rd);
+  void *m = protobuf_c_message_unpack(d, NULL, GRPC_SLICE_LENGTH(body),
+                                      GRPC_SLICE_START_PTR(body));
+  grpc_slice_unref(body);
+  return m;
+}
+
+static void note_error(loader *l, slot *s) {
+  if (l->errors++ == 0) {
+    char *d = grpc_slice_to_c_string(s->details);
+    snprintf(l->first_error, sizeof l->first_error, "status %d: %s",
+             (int)s->status, d);
+    gpr_free(d);
+  }
+}
+
+/* Advances a hold-confirm sequence; 1 when the sequence completed. */
+static int advance(slot *s) {
+  if (s->status == GRPC_STATUS_FAILED_PRECONDITION && s->step == STEP_HOLD) {
+    s->l->conflicts++;
+    s->step = STEP_RECOMMEND;
+    return 0;
+  }
+  if (s->status != GRPC_STATUS_OK) {
+    note_error(s->l, s);
+    s->step = STEP_RECOMMEND;
+    return 1;
+  }
+  if (s->step == STEP_RECOMMEND) {
+    if (s->rec != NULL)
+      protobuf_c_message_free_unpacked(&s->rec->base, NULL);
+    s->rec =
+        unpack_reply(s, &pitlane__v1__recommend_slots_response__descriptor);
+    s->option =
+        s->rec != NULL && s->rec->n_options > 0 ? s->rec->options[0] : NULL;
+    s->step = s->option != NULL ? STEP_HOLD : STEP_RECOMMEND;
+    return 0;
+  }
+  if (s->step == STEP_HOLD) {
+    Pitlane__V1__Booking *b =
+        unpack_reply(s, &pitlane__v1__booking__descriptor);
+    s->booking_id = b != NULL ? b->id : 0;
+    if (b != NULL)
+      protobuf_c_message_free_unpacked(&b->base, NULL);
+    s->step = STEP_CONFIRM;
+    return 0;
+  }
+  s->step = STEP_RECOMMEND;
+  return 1;
+}
+
+/* Releases the call; returns 1 if a measured unit of work completed. */
+static int finish_call(slot *s, int64_t *unit_start) {
   loader *l = s->l;
-  int64_t dt = now_ns() - s->start_ns;
-  if (measure) {
-    l->calls++;
-    if (s->status != GRPC_STATUS_OK) {
-      if (l->errors++ == 0) {
-        char *d = grpc_slice_to_c_string(s->details);
-        snprintf(l->first_error, sizeof l->first_error, "status %d: %s",
-                 (int)s->status, d);
-        gpr_free(d);
-      }
-    }
-    if (l->n_lat == l->cap_lat) {
-      l->cap_lat = l->cap_lat ? l->cap_lat * 2 : 65536;
-      l->lat_ns = realloc(l->lat_ns, l->cap_lat * sizeof *l->lat_ns);
-    }
-    l->lat_ns[l->n_lat++] = dt;
+  int done = 1;
+  *unit_start = s->start_ns;
+  if (strcmp(l->o->scenario, "hold-confirm") == 0) {
+    if (s->step == STEP_RECOMMEND && s->seq_start_ns == 0)
+      s->seq_start_ns = s->start_ns;
+    *unit_start = s->seq_start_ns;
+    done = advance(s);
+    if (done)
+      s->seq_start_ns = 0;
+  } else if (s->status != GRPC_STATUS_OK) {
+    note_error(l, s);
   }
   grpc_byte_buffer_destroy(s->req);
   if (s->resp != NULL)
@@ -160,6 +283,16 @@ static void finish_call(slot *s, int measure) {
   grpc_metadata_array_destroy(&s->md_in);
   grpc_metadata_array_destroy(&s->trailers);
   grpc_call_unref(s->call);
+  return done;
+}
+
+static void record(loader *l, int64_t dt) {
+  l->calls++;
+  if (l->n_lat == l->cap_lat) {
+    l->cap_lat = l->cap_lat ? l->cap_lat * 2 : 65536;
+    l->lat_ns = realloc(l->lat_ns, l->cap_lat * sizeof *l->lat_ns);
+  }
+  l->lat_ns[l->n_lat++] = dt;
 }
 
 static void *loader_main(void *arg) {
@@ -175,6 +308,7 @@ static void *loader_main(void *arg) {
   int64_t stop_at = measure_from + (int64_t)(o->seconds * 1e9);
   for (int i = 0; i < o->concurrency; i++) {
     l->slots[i].l = l;
+    l->slots[i].step = STEP_RECOMMEND;
     start_call(&l->slots[i]);
   }
   int in_flight = o->concurrency;
@@ -184,12 +318,22 @@ static void *loader_main(void *arg) {
     if (ev.type != GRPC_OP_COMPLETE)
       break;
     slot *s = ev.tag;
-    int64_t t = now_ns();
-    finish_call(s, s->start_ns >= measure_from && t <= stop_at);
-    if (t < stop_at)
-      start_call(s);
-    else
+    int64_t t = now_ns(), unit_start;
+    int done = finish_call(s, &unit_start);
+    if (done && unit_start >= measure_from && t <= stop_at)
+      record(l, t - unit_start);
+    if (t < stop_at || !done) {
+      if (t >= stop_at + 5000000000LL) { /* a sequence that never ends */
+        in_flight--;
+        continue;
+      }
+      if (t < stop_at || s->step != STEP_RECOMMEND)
+        start_call(s);
+      else
+        in_flight--;
+    } else {
       in_flight--;
+    }
   }
   grpc_channel_destroy(l->ch);
   grpc_completion_queue_shutdown(l->cq);
@@ -198,8 +342,160 @@ static void *loader_main(void *arg) {
              .type != GRPC_QUEUE_SHUTDOWN) {
   }
   grpc_completion_queue_destroy(l->cq);
+  for (int i = 0; i < o->concurrency; i++)
+    if (l->slots[i].rec != NULL)
+      protobuf_c_message_free_unpacked(&l->slots[i].rec->base, NULL);
   free(l->slots);
   return NULL;
+}
+
+/* One blocking unary call (setup only). Returns the status code. */
+static grpc_status_code unary(grpc_channel *ch, const char *path,
+                              const ProtobufCMessage *req, char *why,
+                              size_t why_len) {
+  grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
+  grpc_call *call = grpc_channel_create_call(
+      ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq,
+      grpc_slice_from_static_string(path), NULL,
+      gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+                   gpr_time_from_seconds(30, GPR_TIMESPAN)),
+      NULL);
+  grpc_byte_buffer *bb = pack(req), *resp = NULL;
+  grpc_metadata_array md, tr;
+  grpc_metadata_array_init(&md);
+  grpc_metadata_array_init(&tr);
+  grpc_status_code status = GRPC_STATUS_UNKNOWN;
+  grpc_slice details = grpc_empty_slice();
+  grpc_op ops[6];
+  memset(ops, 0, sizeof ops);
+  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  ops[1].op = GRPC_OP_SEND_MESSAGE;
+  ops[1].data.send_message.send_message = bb;
+  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+  ops[3].data.recv_initial_metadata.recv_initial_metadata = &md;
+  ops[4].op = GRPC_OP_RECV_MESSAGE;
+  ops[4].data.recv_message.recv_message = &resp;
+  ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+  ops[5].data.recv_status_on_client.trailing_metadata = &tr;
+  ops[5].data.recv_status_on_client.status = &status;
+  ops[5].data.recv_status_on_client.status_details = &details;
+  int tag;
+  grpc_call_start_batch(call, ops, 6, &tag, NULL);
+  grpc_completion_queue_pluck(cq, &tag, gpr_inf_future(GPR_CLOCK_REALTIME),
+                              NULL);
+  if (status != GRPC_STATUS_OK) {
+    char *d = grpc_slice_to_c_string(details);
+    snprintf(why, why_len, "%s: status %d: %s", path, (int)status, d);
+    gpr_free(d);
+  }
+  grpc_byte_buffer_destroy(bb);
+  if (resp != NULL)
+    grpc_byte_buffer_destroy(resp);
+  grpc_slice_unref(details);
+  grpc_metadata_array_destroy(&md);
+  grpc_metadata_array_destroy(&tr);
+  grpc_call_unref(call);
+  grpc_completion_queue_shutdown(cq);
+  grpc_completion_queue_destroy(cq);
+  return status;
+}
+
+/* A fresh chain for the scheduling scenarios: store S1 with 20 lifts and
+ * 30 technicians, open 08:00-18:00 daily, 60 days ahead; services QUICK
+ * (5 min) and MAINT (60 min). */
+static int setup_chain(const opts *o, char *why, size_t why_len) {
+  grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+  grpc_channel *ch = grpc_channel_create(o->target, creds, NULL);
+  grpc_channel_credentials_release(creds);
+  char *chain = (char *)o->chain;
+  int rc = 0;
+  Pitlane__V1__Chain c = PITLANE__V1__CHAIN__INIT;
+  c.code = chain;
+  c.name = chain;
+  Pitlane__V1__CreateChainRequest cq = PITLANE__V1__CREATE_CHAIN_REQUEST__INIT;
+  cq.chain = &c;
+  rc |= unary(ch, "/pitlane.v1.Admin/CreateChain", &cq.base, why, why_len);
+  Pitlane__V1__Store st = PITLANE__V1__STORE__INIT;
+  static char s1[] = "S1", sname[] = "load store";
+  st.chain = chain;
+  st.code = s1;
+  st.name = sname;
+  st.utc_offset_min = 480;
+  Pitlane__V1__CreateStoreRequest sq = PITLANE__V1__CREATE_STORE_REQUEST__INIT;
+  sq.store = &st;
+  rc |= unary(ch, "/pitlane.v1.Admin/CreateStore", &sq.base, why, why_len);
+  for (int i = 0; rc == 0 && i < 20; i++) {
+    char code[8];
+    snprintf(code, sizeof code, "B%02d", i);
+    Pitlane__V1__Bay b = PITLANE__V1__BAY__INIT;
+    b.chain = chain;
+    b.store = s1;
+    b.code = code;
+    b.type = PITLANE__V1__BAY_TYPE__BAY_TYPE_GENERAL_LIFT;
+    Pitlane__V1__CreateBayRequest bq = PITLANE__V1__CREATE_BAY_REQUEST__INIT;
+    bq.bay = &b;
+    rc |= unary(ch, "/pitlane.v1.Admin/CreateBay", &bq.base, why, why_len);
+  }
+  for (int i = 0; rc == 0 && i < 30; i++) {
+    char code[8];
+    snprintf(code, sizeof code, "T%02d", i);
+    Pitlane__V1__SkillLevel sk = PITLANE__V1__SKILL_LEVEL__INIT;
+    sk.skill = PITLANE__V1__SKILL__SKILL_ENGINE;
+    sk.level = 3;
+    Pitlane__V1__SkillLevel *skp = &sk;
+    Pitlane__V1__Technician t = PITLANE__V1__TECHNICIAN__INIT;
+    t.chain = chain;
+    t.store = s1;
+    t.code = code;
+    t.name = code;
+    t.n_skills = 1;
+    t.skills = &skp;
+    Pitlane__V1__CreateTechnicianRequest tq =
+        PITLANE__V1__CREATE_TECHNICIAN_REQUEST__INIT;
+    tq.technician = &t;
+    rc |=
+        unary(ch, "/pitlane.v1.Admin/CreateTechnician", &tq.base, why, why_len);
+  }
+  Pitlane__V1__LocalRange wk[7], *wkp[7];
+  for (int d = 0; d < 7; d++) {
+    pitlane__v1__local_range__init(&wk[d]);
+    wk[d].start_min = 8 * 60;
+    wk[d].end_min = 18 * 60;
+    wkp[d] = &wk[d];
+  }
+  Pitlane__V1__StoreHours h = PITLANE__V1__STORE_HOURS__INIT;
+  h.chain = chain;
+  h.store = s1;
+  h.n_week = 7;
+  h.week = wkp;
+  h.horizon_days = 60;
+  Pitlane__V1__SetStoreHoursRequest hq =
+      PITLANE__V1__SET_STORE_HOURS_REQUEST__INIT;
+  hq.hours = &h;
+  if (rc == 0)
+    rc |= unary(ch, "/pitlane.v1.Admin/SetStoreHours", &hq.base, why, why_len);
+  static const struct {
+    const char *code;
+    int dur;
+  } svcs[] = {{"QUICK", 5}, {"MAINT", 60}};
+  for (int i = 0; rc == 0 && i < 2; i++) {
+    Pitlane__V1__Service sv = PITLANE__V1__SERVICE__INIT;
+    sv.chain = chain;
+    sv.code = (char *)svcs[i].code;
+    sv.name = (char *)svcs[i].code;
+    sv.bay_type = PITLANE__V1__BAY_TYPE__BAY_TYPE_GENERAL_LIFT;
+    sv.skill = PITLANE__V1__SKILL__SKILL_ENGINE;
+    sv.min_level = 2;
+    sv.duration_min = svcs[i].dur;
+    sv.technicians = 1;
+    Pitlane__V1__CreateServiceRequest vq =
+        PITLANE__V1__CREATE_SERVICE_REQUEST__INIT;
+    vq.service = &sv;
+    rc |= unary(ch, "/pitlane.v1.Admin/CreateService", &vq.base, why, why_len);
+  }
+  grpc_channel_destroy(ch);
+  return rc == 0 ? 0 : -1;
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -209,12 +505,13 @@ static int cmp_i64(const void *a, const void *b) {
 
 static void usage(void) {
   fprintf(stderr, "usage: pl-load --target HOST:PORT --scenario "
-                  "get-store|create-part [--concurrency N] [--seconds S] "
+                  "get-store|create-part|recommend|hold-confirm "
+                  "[--concurrency N] [--seconds S] "
                   "[--threads T] [--warmup S]\n");
 }
 
 int main(int argc, char **argv) {
-  opts o = {"127.0.0.1:50051", "get-store", 64, 1, 5.0, 1.0};
+  opts o = {"127.0.0.1:50051", "get-store", "", 64, 1, 5.0, 1.0};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (v == NULL) {
@@ -239,8 +536,10 @@ int main(int argc, char **argv) {
     }
     i++;
   }
+  int sched = strcmp(o.scenario, "recommend") == 0 ||
+              strcmp(o.scenario, "hold-confirm") == 0;
   if (strcmp(o.scenario, "get-store") != 0 &&
-      strcmp(o.scenario, "create-part") != 0) {
+      strcmp(o.scenario, "create-part") != 0 && !sched) {
     usage();
     return 2;
   }
@@ -250,18 +549,28 @@ int main(int argc, char **argv) {
     return 2;
   }
   grpc_init();
+  if (sched) {
+    char why[512] = "";
+    snprintf(o.chain, sizeof o.chain, "load-%ld-%d", (long)time(NULL) % 1000000,
+             (int)getpid() % 100000);
+    if (setup_chain(&o, why, sizeof why) != 0) {
+      fprintf(stderr, "pl-load: setup: %s\n", why);
+      return 1;
+    }
+  }
   loader *ls = calloc((size_t)o.threads, sizeof *ls);
   for (int i = 0; i < o.threads; i++) {
     ls[i].o = &o;
     ls[i].id = i;
     pthread_create(&ls[i].thread, NULL, loader_main, &ls[i]);
   }
-  long calls = 0, errors = 0;
+  long calls = 0, errors = 0, conflicts = 0;
   size_t n = 0;
   for (int i = 0; i < o.threads; i++) {
     pthread_join(ls[i].thread, NULL);
     calls += ls[i].calls;
     errors += ls[i].errors;
+    conflicts += ls[i].conflicts;
     n += ls[i].n_lat;
   }
   int64_t *all = malloc((n ? n : 1) * sizeof *all);
@@ -275,9 +584,11 @@ int main(int argc, char **argv) {
   qsort(all, n, sizeof *all, cmp_i64);
 #define PCT(p) (n ? all[(size_t)((double)(n - 1) * (p))] / 1000.0 : 0.0)
   printf("scenario=%s concurrency=%d threads=%d calls=%ld errors=%ld "
-         "rate=%.0f/s p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f\n",
-         o.scenario, o.concurrency, o.threads, calls, errors,
-         (double)calls / o.seconds, PCT(0.50), PCT(0.90), PCT(0.99), PCT(1.0));
+         "conflicts=%ld rate=%.0f/s p50_us=%.1f p90_us=%.1f p99_us=%.1f "
+         "p999_us=%.1f max_us=%.1f\n",
+         o.scenario, o.concurrency, o.threads, calls, errors, conflicts,
+         (double)calls / o.seconds, PCT(0.50), PCT(0.90), PCT(0.99), PCT(0.999),
+         PCT(1.0));
   for (int i = 0; i < o.threads; i++)
     free(ls[i].lat_ns);
   free(ls);
