@@ -4,6 +4,16 @@
  *                       30 technicians, 14-day horizon, 70 % of bay time
  *                       booked at random; each query starts on a random
  *                       day of the horizon. Reports p50/p99 per query.
+ *   BM_RecommendSlotsPeerCalendar
+ *                       the PostgreSQL peer's calendar exactly
+ *                       (../shared/bench/pg_booking_tuned: 12 lifts, 3
+ *                       alignment, 2 paint, 3 EV bays; 30 technicians, 20
+ *                       with the engine skill; its deterministic 70 %
+ *                       preload; UTC store open 08-18), its query (lift +
+ *                       engine, 60 min, top 5, 15-minute grid, from a
+ *                       random day 0-13 and hour 8-16 of 2026-12-01..).
+ *                       With --peer-check it prints the top-5 starts of a
+ *                       fixed query for the side-by-side script instead.
  *   BM_HoldConfirm      Hold + Confirm of a recommended option, the cost a
  *                       worker pays (apply in memory + queue the write);
  *                       the durable write runs on the commit thread
@@ -19,8 +29,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "../engine/src/sched_int.h" /* sizes of the records, for memory */
 #include "pitlane/scheduling.h"
 #include "shim.h"
+#include <jemalloc/jemalloc.h>
 
 #define BAYS 20
 #define TECHS 30
@@ -28,6 +40,8 @@
 #define OFFSET 480
 
 typedef struct world {
+  long bookings;     /* made by the fill */
+  size_t fill_bytes; /* jemalloc bytes allocated during the fill */
   pl_engine *e;
   char dir[256];
   int64_t clock_ms;
@@ -53,6 +67,16 @@ static uint64_t rnd(void) { /* xorshift64: bench inputs only */
 
 static int64_t at(int64_t day, int hh, int mm) {
   return day * 1440 - OFFSET + hh * 60 + mm;
+}
+
+/* Bytes the process has allocated through jemalloc (engine and RocksDB
+ * alike: RocksDB's memtable is part of what a booking costs here). */
+static size_t allocated_bytes(void) {
+  uint64_t epoch = 1;
+  size_t sz = sizeof epoch, allocated = 0, asz = sizeof allocated;
+  mallctl("epoch", &epoch, &sz, &epoch, sz);
+  mallctl("stats.allocated", &allocated, &asz, NULL, 0);
+  return allocated;
 }
 
 /* Builds the store and books `fill` of its bay time at random. */
@@ -108,6 +132,7 @@ static int world_open(world *w, double fill, pl_bench_state *st) {
     h.week[d] = (pl_local_range){8 * 60, 18 * 60};
   if (rc == 0)
     rc = pl_store_hours_set(w->e, &h, NULL, &err);
+  size_t before = allocated_bytes();
   /* fill: random 60-minute bookings until `fill` of bay time is taken */
   long target = (long)(fill * BAYS * HORIZON * 120); /* cells */
   long booked = 0;
@@ -137,12 +162,139 @@ static int world_open(world *w, double fill, pl_bench_state *st) {
       rc = pl_booking_transition(w->e, "bench", out.id, PL_BOOKING_CONFIRMED,
                                  NULL, NULL, &err);
     booked += 12;
+    w->bookings += rc == 0;
   }
+  w->fill_bytes = allocated_bytes() - before;
   if (rc != 0) {
     pl_bench_error(st, err.msg);
     return -1;
   }
   return 0;
+}
+
+/* The peer's calendar (see the header comment). */
+#define PEER_DAY0 20788 /* 2026-12-01 */
+static int64_t peer_at(int d, int h) {
+  return ((int64_t)PEER_DAY0 + d) * 1440 + h * 60;
+}
+
+static int peer_open(world *w, pl_bench_state *st) {
+  memset(w, 0, sizeof *w);
+  const char *base = getenv("TMPDIR");
+  snprintf(w->dir, sizeof w->dir, "%s/pitlane-peer-XXXXXX",
+           base ? base : "/tmp");
+  if (mkdtemp(w->dir) == NULL)
+    return -1;
+  w->day0 = PEER_DAY0;
+  w->clock_ms = peer_at(0, 0) * 60000;
+  pl_config cfg = {
+      .path = w->dir, .clock = world_clock, .clock_arg = w, .no_sync = 1};
+  pl_error err = {0};
+  int rc = pl_engine_open(&cfg, &w->e, &err);
+  pl_chain_info c = {.code = "peer", .name = "peer"};
+  pl_store_info s = {.chain = "peer", .code = "S1", .name = "store"};
+  if (rc == 0)
+    rc = pl_chain_create(w->e, &c, NULL, NULL, NULL, &err);
+  if (rc == 0)
+    rc = pl_store_create(w->e, &s, NULL, NULL, NULL, &err);
+  for (int g = 1; rc == 0 && g <= 20; g++) {
+    pl_bay_info b = {.chain = "peer", .store = "S1"};
+    snprintf(b.code, sizeof b.code, "B%02d", g);
+    b.type = g <= 12   ? PL_BAY_GENERAL_LIFT
+             : g <= 15 ? PL_BAY_ALIGNMENT
+             : g <= 17 ? PL_BAY_PAINT_BOOTH
+                       : PL_BAY_EV_HIGH_VOLTAGE;
+    rc = pl_bay_create(w->e, &b, NULL, NULL, NULL, &err);
+  }
+  for (int g = 1; rc == 0 && g <= 30; g++) {
+    pl_technician_info t = {.chain = "peer", .store = "S1", .n_skills = 2};
+    snprintf(t.code, sizeof t.code, "T%02d", g);
+    strcpy(t.name, t.code);
+    if (g % 3 == 0) {
+      t.skills[0] = (pl_skill_level){PL_SKILL_ENGINE, 3};
+      t.skills[1] = (pl_skill_level){PL_SKILL_EV_HIGH_VOLTAGE, 3};
+    } else if (g % 3 == 1) {
+      t.skills[0] = (pl_skill_level){PL_SKILL_ENGINE, 3};
+      t.skills[1] = (pl_skill_level){PL_SKILL_ELECTRICAL, 3};
+    } else {
+      t.skills[0] = (pl_skill_level){PL_SKILL_BODY_PAINT, 3};
+      t.skills[1] = (pl_skill_level){PL_SKILL_DIAGNOSIS, 1};
+    }
+    rc = pl_technician_create(w->e, &t, NULL, NULL, NULL, &err);
+  }
+  static const struct {
+    const char *code;
+    pl_bay_type bay;
+  } svcs[] = {{"LIFT", PL_BAY_GENERAL_LIFT},
+              {"ALIGN", PL_BAY_ALIGNMENT},
+              {"EV", PL_BAY_EV_HIGH_VOLTAGE}};
+  for (int i = 0; rc == 0 && i < 3; i++) {
+    pl_service_info v = {.chain = "peer",
+                         .bay_type = svcs[i].bay,
+                         .skill = PL_SKILL_ENGINE,
+                         .min_level = 1,
+                         .duration_min = 60,
+                         .technicians = 1};
+    strcpy(v.code, svcs[i].code);
+    strcpy(v.name, svcs[i].code);
+    rc = pl_service_create(w->e, &v, NULL, NULL, NULL, &err);
+  }
+  pl_store_hours h = {.chain = "peer", .store = "S1", .horizon_days = 16};
+  for (int d = 0; d < 7; d++)
+    h.week[d] = (pl_local_range){8 * 60, 18 * 60};
+  if (rc == 0)
+    rc = pl_store_hours_set(w->e, &h, NULL, &err);
+  /* preload.sql, transcribed */
+  int engine_techs[20], ne = 0;
+  for (int g = 1; g <= 30; g++)
+    if (g % 3 != 2)
+      engine_techs[ne++] = g;
+  static const int other_bays[] = {13, 14, 15, 18, 19, 20};
+  for (int d = 0; rc == 0 && d <= 13; d++)
+    for (int hr = 8; rc == 0 && hr <= 17; hr++) {
+      int nl = (d * 10 + hr) % 5 == 0 || (d * 10 + hr) % 5 == 3 ? 9 : 8;
+      int off = (d * 7 + hr * 5) % 12, toff = (d * 11 + hr * 7) % 20;
+      for (int j = 0; rc == 0 && j <= 13; j++) {
+        int bay = j < nl ? 1 + (off + j) % 12 : other_bays[j - nl];
+        int tech = engine_techs[(toff + j) % 20];
+        pl_booking_info in = {.chain = "peer",
+                              .store = "S1",
+                              .channel = PL_CHANNEL_PHONE,
+                              .n_segments = 1};
+        pl_segment *sg = &in.seg[0];
+        strcpy(sg->service, bay <= 12 ? "LIFT" : bay <= 15 ? "ALIGN" : "EV");
+        snprintf(sg->bay, sizeof sg->bay, "B%02d", bay);
+        sg->n_techs = 1;
+        snprintf(sg->techs[0], sizeof sg->techs[0], "T%02d", tech);
+        sg->start = peer_at(d, hr);
+        pl_booking_info out;
+        rc = pl_booking_hold(w->e, &in, 0, NULL, NULL, &out, &err);
+        if (rc == 0)
+          rc = pl_booking_transition(w->e, "peer", out.id, PL_BOOKING_CONFIRMED,
+                                     NULL, NULL, &err);
+      }
+    }
+  if (rc != 0) {
+    if (st != NULL)
+      pl_bench_error(st, err.msg);
+    else
+      fprintf(stderr, "peer calendar: %s\n", err.msg);
+    return -1;
+  }
+  return 0;
+}
+
+static pl_slot_query peer_query(int day, int hour) {
+  pl_slot_query q = {.chain = "peer",
+                     .n_stores = 1,
+                     .stores = {"S1"},
+                     .n_services = 1,
+                     .services = {"LIFT"},
+                     .earliest = peer_at(day, hour),
+                     .latest = peer_at(day + 14, hour) + 60,
+                     .k = 5,
+                     .step_min = 15};
+  return q;
 }
 
 static void world_close(world *w) {
@@ -195,10 +347,55 @@ static void BM_RecommendSlots(pl_bench_state *st) {
       lat[n++] = t1 - t0;
   }
   report_percentiles(st, lat, n);
+  pl_bench_counter(st, "bookings", (double)w.bookings, 0);
+  pl_bench_counter(st, "booking_struct_B",
+                   (double)(sizeof(pl__booking) + 2 * sizeof(void *)), 0);
+  pl_bench_counter(st, "booking_measured_B",
+                   w.bookings ? (double)w.fill_bytes / (double)w.bookings : 0,
+                   0);
+  pl_bench_counter(st, "resource_day_B",
+                   (double)(3 * sizeof(pl__day) + sizeof(int16_t)), 0);
   pl_bench_counter(st, "options_per_query", n ? (double)found / (double)n : 0,
                    0);
   free(lat);
   world_close(&w);
+}
+
+static void BM_RecommendSlotsPeerCalendar(pl_bench_state *st) {
+  world w;
+  if (peer_open(&w, st) != 0)
+    return;
+  size_t cap = 1 << 22, n = 0;
+  int64_t *lat = malloc(cap * sizeof *lat);
+  while (pl_bench_keep_running(st)) {
+    pl_slot_query q = peer_query((int)(rnd() % 14), 8 + (int)(rnd() % 9));
+    pl_slot_option o[5];
+    int64_t t0 = mono_ns();
+    int got = pl_recommend_slots(w.e, &q, o, 5, NULL);
+    int64_t t1 = mono_ns();
+    pl_bench_use(&got);
+    if (n < cap)
+      lat[n++] = t1 - t0;
+  }
+  report_percentiles(st, lat, n);
+  free(lat);
+  world_close(&w);
+}
+
+/* --peer-check: the top-5 starts (UTC, minutes since the epoch) of the
+ * query free_slots_fast('lift','engine','2026-12-05 13:00+00','60 min',5),
+ * one per line, for the side-by-side script to compare with PostgreSQL. */
+static int peer_check(void) {
+  world w;
+  if (peer_open(&w, NULL) != 0)
+    return 1;
+  pl_slot_query q = peer_query(4, 13);
+  pl_slot_option o[5];
+  int n = pl_recommend_slots(w.e, &q, o, 5, NULL);
+  for (int i = 0; i < n; i++)
+    printf("%lld\n", (long long)o[i].start * 60);
+  world_close(&w);
+  return n == 5 ? 0 : 1;
 }
 
 static atomic_long durable_calls;
@@ -260,6 +457,10 @@ static void BM_HoldConfirm(pl_bench_state *st) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--peer-check") == 0)
+    return peer_check();
+  pl_bench_unit_ns(pl_bench_register("BM_RecommendSlotsPeerCalendar",
+                                     BM_RecommendSlotsPeerCalendar));
   pl_bench_unit_ns(pl_bench_register("BM_RecommendSlots", BM_RecommendSlots));
   pl_bench_unit_ns(pl_bench_manual_time(
       pl_bench_register("BM_HoldConfirm", BM_HoldConfirm)));
