@@ -349,6 +349,7 @@ static int check_part(pl_error *err, const pl_part_info *p) {
 /* ---- chains ----------------------------------------------------------- */
 
 static void chain_free(pl__chain *c) {
+  pl__stock_free(c);
   for (int i = 0; i < c->stores.n; i++) {
     pl__store *s = c->stores.items[i];
     pl__strmap_free(&s->bay_ix);

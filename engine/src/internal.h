@@ -73,8 +73,9 @@ typedef struct pl__chain {
   pl__strmap wh_ix;
   pl__vec warehouses; /* pl__warehouse* */
   pl__strmap part_ix;
-  pl__vec parts;     /* pl__part* */
-  uint64_t next_seq; /* ledger; under the commit queue's mutex */
+  pl__vec parts;                 /* pl__part* */
+  uint64_t next_seq;             /* ledger; under the commit queue's mutex */
+  struct pl__stock_chain *stock; /* inventory (stock.h); NULL until used */
 } pl__chain;
 
 struct pl_engine {
@@ -115,5 +116,12 @@ int pl__admin_load(pl_engine *e, unsigned kind, const char *chain,
                    const unsigned char *rest, size_t rl,
                    const unsigned char *val, size_t vl, pl_error *err);
 void pl__admin_free(pl_engine *e);
+
+/* Inventory (stock.c): row loader for kinds 0x20-0x2F, and the per-chain
+ * state's free (called from chain_free). */
+int pl__stock_load(pl_engine *e, unsigned kind, const char *chain,
+                   const unsigned char *rest, size_t rl,
+                   const unsigned char *val, size_t vl, pl_error *err);
+void pl__stock_free(pl__chain *c);
 
 #endif
