@@ -14,6 +14,7 @@ typedef struct table {
 static const table tables[] = {
     {pl_health_methods, &pl_health_n_methods},
     {pl_admin_methods, &pl_admin_n_methods},
+    {pl_inventory_methods, &pl_inventory_n_methods},
 };
 
 pl_method *pl_all_methods(int *n_out) {

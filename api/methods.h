@@ -9,6 +9,8 @@ extern const pl_method pl_admin_methods[];
 extern const int pl_admin_n_methods;
 extern const pl_method pl_health_methods[];
 extern const int pl_health_n_methods;
+extern const pl_method pl_inventory_methods[];
+extern const int pl_inventory_n_methods;
 
 /* All methods of all services; caller frees. NULL on OOM. */
 pl_method *pl_all_methods(int *n_out);

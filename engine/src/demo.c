@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "internal.h"
 #include "pitlane/admin.h"
 
 #define IDEM "demo-v1"
@@ -112,5 +113,7 @@ int pl_demo_load(pl_engine *e, pl_error *err) {
     rc = pl_technician_create(e, &techs[i], IDEM, NULL, NULL, err);
   for (size_t i = 0; rc == 0 && i < N(parts); i++)
     rc = pl_part_create(e, &parts[i], IDEM, NULL, NULL, err);
+  if (rc == 0)
+    rc = pl__inventory_demo_load(e, err);
   return rc;
 }

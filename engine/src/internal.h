@@ -123,5 +123,7 @@ int pl__stock_load(pl_engine *e, unsigned kind, const char *chain,
                    const unsigned char *rest, size_t rl,
                    const unsigned char *val, size_t vl, pl_error *err);
 void pl__stock_free(pl__chain *c);
+/* The demo chain's inventory (inventory_demo.c), from pl_demo_load. */
+int pl__inventory_demo_load(pl_engine *e, pl_error *err);
 
 #endif
