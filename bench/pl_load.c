@@ -8,12 +8,20 @@
  * of figures comparable run to run:
  *
  *   scenario=get-store calls=N errors=E rate=R/s p50_us=.. p90_us=..
- *   p99_us=.. max_us=..
+ *   p99_us=.. p999_us=.. max_us=..
  *
  * Scenarios build their requests with the protobuf-c types of proto/:
  *   get-store     Admin/GetStore of the demo chain's stores (read path)
  *   create-part   Admin/CreatePart with a fresh part number each call
  *                 (durable write path: group commit under load)
+ *   get-stock     Inventory/GetStock of OF-1001 at the demo's two store
+ *                 warehouses (read path)
+ *   receive       Inventory/Receive of 1 unit of OF-1001 into DC-EAST (a
+ *                 durable movement: cell row, new lot row, ledger entry)
+ *   reserve-release
+ *                 Inventory/Reserve then Release of 1 unit of OF-1001 at
+ *                 DC-EAST, alternating per call slot, each slot with its
+ *                 own work order (durable movements on one hot cell)
  * A scenario's every reply status is checked; errors are counted and the
  * first one printed. The requested load is bounded in count and time and
  * goes to the loopback address given. */
@@ -29,6 +37,7 @@
 #include <time.h>
 
 #include "pitlane/v1/admin.pb-c.h"
+#include "pitlane/v1/inventory.pb-c.h"
 
 typedef struct opts {
   const char *target, *scenario;
@@ -61,6 +70,7 @@ struct slot {
   grpc_status_code status;
   grpc_slice details;
   int64_t start_ns;
+  int reserved; /* reserve-release: the slot's work order holds 1 */
 };
 
 static int64_t now_ns(void) {
@@ -79,8 +89,39 @@ static grpc_byte_buffer *pack(const ProtobufCMessage *m) {
 }
 
 /* The next request of the scenario; method path in *path. */
-static grpc_byte_buffer *next_request(loader *l, const char **path) {
+static grpc_byte_buffer *next_request(loader *l, const slot *s,
+                                      const char **path) {
   long n = l->seq++;
+  if (strcmp(l->o->scenario, "get-stock") == 0) {
+    static const char *const whs[] = {"WH-SH01", "WH-SH02"};
+    Pitlane__V1__GetStockRequest q = PITLANE__V1__GET_STOCK_REQUEST__INIT;
+    q.chain = "demo";
+    q.warehouse = (char *)whs[n & 1];
+    q.part_no = "OF-1001";
+    *path = "/pitlane.v1.Inventory/GetStock";
+    return pack(&q.base);
+  }
+  if (strcmp(l->o->scenario, "receive") == 0 ||
+      strcmp(l->o->scenario, "reserve-release") == 0) {
+    char wo[32];
+    long slot_ix = (long)(s - l->slots);
+    snprintf(wo, sizeof wo, "L%d-%ld", l->id, slot_ix);
+    Pitlane__V1__MoveRequest q = PITLANE__V1__MOVE_REQUEST__INIT;
+    q.chain = "demo";
+    q.warehouse = "DC-EAST";
+    q.part_no = "OF-1001";
+    q.qty = 1;
+    q.actor = "pl-load";
+    if (strcmp(l->o->scenario, "receive") == 0) {
+      q.unit_cost_fen = 2300;
+      *path = "/pitlane.v1.Inventory/Receive";
+    } else {
+      q.work_order = wo;
+      *path = s->reserved ? "/pitlane.v1.Inventory/Release"
+                          : "/pitlane.v1.Inventory/Reserve";
+    }
+    return pack(&q.base);
+  }
   if (strcmp(l->o->scenario, "get-store") == 0) {
     static const char *const codes[] = {"SH01", "SH02"};
     Pitlane__V1__GetStoreRequest q = PITLANE__V1__GET_STORE_REQUEST__INIT;
@@ -106,7 +147,7 @@ static grpc_byte_buffer *next_request(loader *l, const char **path) {
 static void start_call(slot *s) {
   loader *l = s->l;
   const char *path;
-  s->req = next_request(l, &path);
+  s->req = next_request(l, s, &path);
   grpc_slice method = grpc_slice_from_static_string(path);
   s->call = grpc_channel_create_call(
       l->ch, NULL, GRPC_PROPAGATE_DEFAULTS, l->cq, method, NULL,
@@ -153,6 +194,8 @@ static void finish_call(slot *s, int measure) {
     }
     l->lat_ns[l->n_lat++] = dt;
   }
+  if (s->status == GRPC_STATUS_OK)
+    s->reserved = !s->reserved;
   grpc_byte_buffer_destroy(s->req);
   if (s->resp != NULL)
     grpc_byte_buffer_destroy(s->resp);
@@ -209,7 +252,8 @@ static int cmp_i64(const void *a, const void *b) {
 
 static void usage(void) {
   fprintf(stderr, "usage: pl-load --target HOST:PORT --scenario "
-                  "get-store|create-part [--concurrency N] [--seconds S] "
+                  "get-store|create-part|get-stock|receive|reserve-release "
+                  "[--concurrency N] [--seconds S] "
                   "[--threads T] [--warmup S]\n");
 }
 
@@ -240,7 +284,10 @@ int main(int argc, char **argv) {
     i++;
   }
   if (strcmp(o.scenario, "get-store") != 0 &&
-      strcmp(o.scenario, "create-part") != 0) {
+      strcmp(o.scenario, "create-part") != 0 &&
+      strcmp(o.scenario, "get-stock") != 0 &&
+      strcmp(o.scenario, "receive") != 0 &&
+      strcmp(o.scenario, "reserve-release") != 0) {
     usage();
     return 2;
   }
@@ -275,9 +322,11 @@ int main(int argc, char **argv) {
   qsort(all, n, sizeof *all, cmp_i64);
 #define PCT(p) (n ? all[(size_t)((double)(n - 1) * (p))] / 1000.0 : 0.0)
   printf("scenario=%s concurrency=%d threads=%d calls=%ld errors=%ld "
-         "rate=%.0f/s p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f\n",
+         "rate=%.0f/s p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f "
+         "max_us=%.1f\n",
          o.scenario, o.concurrency, o.threads, calls, errors,
-         (double)calls / o.seconds, PCT(0.50), PCT(0.90), PCT(0.99), PCT(1.0));
+         (double)calls / o.seconds, PCT(0.50), PCT(0.90), PCT(0.99), PCT(0.999),
+         PCT(1.0));
   for (int i = 0; i < o.threads; i++)
     free(ls[i].lat_ns);
   free(ls);

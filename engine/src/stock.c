@@ -363,7 +363,7 @@ static int find_res(const pl__cell *cell, const char *wo) {
 static int grow(void **p, int32_t *cap, int32_t need, size_t size) {
   if (need <= *cap)
     return 0;
-  int32_t ncap = *cap ? *cap * 2 : 4;
+  int32_t ncap = *cap ? *cap * 2 : 1; /* most cells hold one or two lots */
   while (ncap < need)
     ncap *= 2;
   void *np = realloc(*p, (size_t)ncap * size);
@@ -647,17 +647,23 @@ int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
     return rc;
   }
   *queued = 1;
-  /* compact: exhausted lots and released reservations leave memory */
+  /* compact: exhausted lots and released reservations leave memory (only
+   * when this movement emptied one: an O(lots) pass per movement would make
+   * a cell with many lots slow) */
+  int emptied = 0;
+  for (int32_t k = 0; k < m.n_lots; k++)
+    emptied |= cell->lots[idx[k]].qty_left == 0;
   int32_t j = 0;
-  for (int32_t i = 0; i < cell->n_lots; i++)
-    if (cell->lots[i].qty_left > 0)
-      cell->lots[j++] = cell->lots[i];
-  cell->n_lots = j;
-  j = 0;
-  for (int32_t i = 0; i < cell->n_res; i++)
-    if (cell->res[i].qty > 0)
-      cell->res[j++] = cell->res[i];
-  cell->n_res = j;
+  if (emptied) {
+    for (int32_t i = 0; i < cell->n_lots; i++)
+      if (cell->lots[i].qty_left > 0)
+        cell->lots[j++] = cell->lots[i];
+    cell->n_lots = j;
+  }
+  if (ri >= 0 && cell->res[ri].qty == 0) {
+    cell->res[ri] = cell->res[cell->n_res - 1];
+    cell->n_res--;
+  }
   if (d != NULL) {
     memcpy(d->key, idem, strlen(idem) + 1);
     d->seq = m.seq;
