@@ -468,6 +468,23 @@ static void stocktake_corrects_variances_and_closes_once(void **st) {
   verify(f->e);
 }
 
+static void an_empty_stocktake_closes_with_no_movement(void **st) {
+  fixture *f = *st;
+  uint64_t id = 0;
+  assert_int_equal(
+      pl_stocktake_open(f->e, "c1", "W2", "counter", NULL, &id, NULL), 0);
+  pl_variance v[1];
+  assert_int_equal(pl_stocktake_close(f->e, "c1", id, "counter", v, 1, NULL),
+                   0);
+  pl_movement_filter fl = {.chain = "c1"};
+  pl_movement m[1];
+  uint64_t cur;
+  assert_int_equal(pl_movement_list(f->e, &fl, m, 1, &cur, NULL), 0);
+  pl_error err = {0};
+  assert_int_equal(pl_stocktake_close(f->e, "c1", id, "counter", v, 1, &err),
+                   PL_EPRECOND);
+}
+
 /* ---- alerts, suppliers and purchase suggestions ----------------------------
  */
 
@@ -620,6 +637,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(
           stocktake_corrects_variances_and_closes_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          an_empty_stocktake_closes_with_no_movement, setup, teardown),
       cmocka_unit_test_setup_teardown(
           alerts_and_purchase_suggestions_follow_levels_and_quotes, setup,
           teardown),

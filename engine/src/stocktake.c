@@ -232,8 +232,10 @@ int pl_stocktake_close(pl_engine *e, const char *chain, uint64_t id,
       reqs == NULL || costs == NULL)
     rc = PL_ENOMEM;
   if (rc == 0) {
-    memcpy(counts, t->counts, (size_t)n * sizeof *counts);
-    qsort(counts, (size_t)n, sizeof *counts, cmp_count);
+    if (n > 0) { /* t->counts is NULL before the first count */
+      memcpy(counts, t->counts, (size_t)n * sizeof *counts);
+      qsort(counts, (size_t)n, sizeof *counts, cmp_count);
+    }
     pthread_rwlock_rdlock(&c->lock);
     const char *wh =
         ((const pl__warehouse *)c->warehouses.items[t->wh])->info.code;
