@@ -346,6 +346,13 @@ int pl__movement_decode(const unsigned char *p, size_t n, pl_movement *m) {
 
 /* ---- the movement path -------------------------------------------------- */
 
+/* Gives an empty buffer room for cap bytes up front (a failure is left to
+ * the first append, which retries and sets oom). */
+static void buf_presize(pl__buf *b, size_t cap) {
+  b->p = malloc(cap);
+  b->cap = b->p != NULL ? cap : 0;
+}
+
 static int find_lot(const pl__cell *cell, uint64_t id) {
   for (int32_t i = 0; i < cell->n_lots; i++)
     if (cell->lots[i].id == id)
@@ -590,23 +597,25 @@ int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
   assert(cell->reserved >= 0 && cell->reserved <= cell->on_hand);
 
   /* encode from memory and queue */
-  pl__buf key = {0}, val = {0}, mv = {0}, ik = {0};
+  pl__buf key = {0}, val = {0}, mv = {0}, ik = {0}, lk = {0}, lv = {0};
   pl__batch b = {0};
+  buf_presize(&b.ops, 512); /* one allocation for the usual batch */
+  buf_presize(&mv, 256);
   cell_keybuf(&key, c->info.code, in->warehouse, in->part_no);
   cell_row(&val, cell);
   pl__batch_put(&b, key.p, key.n, val.p, val.n);
   for (int32_t k = 0; k < m.n_lots; k++) {
-    pl__buf lk = {0}, lv = {0};
     lot_keybuf(&lk, c->info.code, in->warehouse, in->part_no,
                cell->lots[idx[k]].id);
+    pl__buf_reset(&lv);
     lot_row(&lv, &cell->lots[idx[k]]);
     if (lk.oom || lv.oom)
       b.ops.oom = 1;
     else
       pl__batch_put(&b, lk.p, lk.n, lv.p, lv.n);
-    pl__buf_free(&lk);
-    pl__buf_free(&lv);
   }
+  pl__buf_free(&lk);
+  pl__buf_free(&lv);
   movement_encode(&mv, &m);
   if (d != NULL)
     pl__key_make(&ik, c->info.code, PL__K_STOCK_IDEM, idem, NULL);

@@ -41,30 +41,45 @@ static void take_row(pl__buf *v, const pl__chain *c, const pl__stocktake *t) {
   }
 }
 
-/* Queues the stocktake's row (reading codes under the chain's lock). */
-static int queue_take(pl_engine *e, pl__chain *c, const pl__stocktake *t,
-                      unsigned op, const pl_write *w, pl__sync *sync) {
-  pl__buf key = {0}, val = {0};
+/* Encodes the stocktake's row (reading codes under the chain's lock, so
+ * callers must not hold a cell lock: docs/architecture.md "Lock order"). */
+static void encode_take(pl__chain *c, const pl__stocktake *t, pl__buf *val) {
+  pthread_rwlock_rdlock(&c->lock);
+  take_row(val, c, t);
+  pthread_rwlock_unlock(&c->lock);
+}
+
+/* Queues an encoded stocktake row with its ledger entry. */
+static int submit_take(pl_engine *e, pl__chain *c, const pl__stocktake *t,
+                       unsigned op, const pl__buf *val, const pl_write *w,
+                       pl__sync *sync) {
+  pl__buf key = {0};
   pl__batch b = {0};
   pl__key_prefix(&key, c->info.code, PL__K_STOCKTAKE);
   pl__buf_be64(&key, t->id);
-  pthread_rwlock_rdlock(&c->lock);
-  take_row(&val, c, t);
-  pthread_rwlock_unlock(&c->lock);
-  pl__batch_put(&b, key.p, key.n, val.p, val.n);
+  pl__batch_put(&b, key.p, key.n, val->p, val->n);
   pl__ledger lg = {.chain = c->info.code,
                    .next_seq = &c->next_seq,
                    .op = op,
                    .at_ms = pl_engine_now_ms(e),
                    .key = key.p,
                    .kl = key.n,
-                   .val = val.p,
-                   .vl = val.n};
-  int rc = key.oom || val.oom || b.ops.oom
+                   .val = val->p,
+                   .vl = val->n};
+  int rc = key.oom || val->oom || b.ops.oom
                ? PL_ENOMEM
                : pl__commit_submit(&e->commit, &b, &lg, w, sync, NULL);
   pl__batch_free(&b);
   pl__buf_free(&key);
+  return rc;
+}
+
+/* Encodes and queues (no cell lock held). */
+static int queue_take(pl_engine *e, pl__chain *c, const pl__stocktake *t,
+                      unsigned op, const pl_write *w, pl__sync *sync) {
+  pl__buf val = {0};
+  encode_take(c, t, &val);
+  int rc = submit_take(e, c, t, op, &val, w, sync);
   pl__buf_free(&val);
   return rc;
 }
@@ -255,6 +270,11 @@ int pl_stocktake_close(pl_engine *e, const char *chain, uint64_t id,
       if ((cells[i] = pl__stock_cell(sc, t->wh, counts[i].part, 1)) == NULL)
         rc = PL_ENOMEM;
   }
+  /* the closed row, encoded before the cells are locked */
+  pl__buf closed_row = {0};
+  t->closed = 1;
+  encode_take(c, t, &closed_row);
+  t->closed = 0;
   int32_t locked = 0;
   for (; rc == 0 && locked < n; locked++)
     pthread_mutex_lock(&cells[locked]->mu);
@@ -293,10 +313,9 @@ int pl_stocktake_close(pl_engine *e, const char *chain, uint64_t id,
     nv += rc == 0;
   }
   if (rc == 0) {
-    t->closed = 1;
-    rc = queue_take(e, c, t, PL__OP_STOCKTAKE_CLOSE, NULL, &syncs[n]);
-    if (rc != 0)
-      t->closed = 0;
+    rc = submit_take(e, c, t, PL__OP_STOCKTAKE_CLOSE, &closed_row, NULL,
+                     &syncs[n]);
+    t->closed = rc == 0;
     queued[n] = rc == 0;
   }
   for (int32_t i = 0; i < locked; i++)
@@ -309,6 +328,7 @@ int pl_stocktake_close(pl_engine *e, const char *chain, uint64_t id,
       if (rc == 0)
         rc = src;
     }
+  pl__buf_free(&closed_row);
   free(counts);
   free(cells);
   free(syncs);
