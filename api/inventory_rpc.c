@@ -696,6 +696,92 @@ static void suggest_purchase(pl_rpc *r, const ProtobufCMessage *msg) {
   free(op);
 }
 
+/* ---- fitment
+ * ------------------------------------------------------------------ */
+
+static void fitment_reply(pl_rpc *r, pl_fitment *f, const char *chain) {
+  char *models[PL_FITMENT_MAX];
+  for (int32_t i = 0; i < f->n; i++)
+    models[i] = f->models[i];
+  Pitlane__V1__Fitment m;
+  pitlane__v1__fitment__init(&m);
+  m.chain = (char *)chain;
+  m.part_no = f->part_no;
+  m.n_models = (size_t)f->n;
+  m.models = models;
+  pl_rpc_reply(r, &m.base);
+}
+
+static void set_fitment(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__SetFitmentRequest *q = (const void *)msg;
+  const Pitlane__V1__Fitment *f = q->fitment;
+  if (f == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "fitment: required");
+    return;
+  }
+  if (f->n_models > PL_FITMENT_MAX) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "models: at most %d",
+                PL_FITMENT_MAX);
+    return;
+  }
+  pl_fitment in = {0};
+  if (!COPY(r, in.part_no, f->part_no, "part_no"))
+    return;
+  for (size_t i = 0; i < f->n_models; i++)
+    if (!COPY(r, in.models[i], f->models[i], "models"))
+      return;
+  in.n = (int32_t)f->n_models;
+  pl_error err;
+  int rc =
+      pl_fitment_set(pl_rpc_engine(r), f->chain, &in, pl_rpc_write(r), &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  fitment_reply(r, &in, f->chain);
+}
+
+static void get_fitment(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__GetFitmentRequest *q = (const void *)msg;
+  pl_fitment *f = alloc_or_fail(r, 1, sizeof *f);
+  if (f == NULL)
+    return;
+  pl_error err;
+  int rc = pl_fitment_get(pl_rpc_engine(r), q->chain, q->part_no, f, &err);
+  if (rc != 0)
+    pl_rpc_engine_fail(r, rc, &err);
+  else
+    fitment_reply(r, f, q->chain);
+  free(f);
+}
+
+static void find_parts_by_model(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__FindPartsByModelRequest *q = (const void *)msg;
+  pl_engine *e = pl_rpc_engine(r);
+  pl_error err;
+  int n = pl_fitment_find(e, q->chain, q->model, NULL, 0, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
+    return;
+  }
+  int cap = n + 16;
+  char(*nos)[PL_CODE_MAX] = alloc_or_fail(r, (size_t)cap, PL_CODE_MAX);
+  char **np = alloc_or_fail(r, (size_t)cap, sizeof(char *));
+  if (nos != NULL && np != NULL) {
+    n = pl_fitment_find(e, q->chain, q->model, nos, cap, &err);
+    n = n < cap ? n : cap;
+    for (int i = 0; i < n; i++)
+      np[i] = nos[i];
+    Pitlane__V1__FindPartsByModelResponse m;
+    pitlane__v1__find_parts_by_model_response__init(&m);
+    m.n_part_nos = n > 0 ? (size_t)n : 0;
+    m.part_nos = np;
+    pl_rpc_reply(r, &m.base);
+  }
+  free(nos);
+  free(np);
+}
+
 #define INV(name, req, fn)                                                     \
   { "/pitlane.v1.Inventory/" name, &pitlane__v1__##req##__descriptor, fn }
 
@@ -720,6 +806,9 @@ const pl_method pl_inventory_methods[] = {
     INV("CloseStocktake", close_stocktake_request, close_stocktake),
     INV("ListAlerts", list_alerts_request, list_alerts),
     INV("SuggestPurchase", suggest_purchase_request, suggest_purchase),
+    INV("SetFitment", set_fitment_request, set_fitment),
+    INV("GetFitment", get_fitment_request, get_fitment),
+    INV("FindPartsByModel", find_parts_by_model_request, find_parts_by_model),
 };
 const int pl_inventory_n_methods =
     (int)(sizeof pl_inventory_methods / sizeof pl_inventory_methods[0]);

@@ -569,6 +569,41 @@ alerts_and_purchase_suggestions_follow_levels_and_quotes(void **st) {
   assert_ptr_equal(strstr(err.msg, "supplier"), err.msg);
 }
 
+/* ---- fitment ----------------------------------------------------------------
+ */
+
+static void fitment_is_replaced_found_by_model_and_reloaded(void **st) {
+  fixture *f = *st;
+  pl_fitment in = {.part_no = "P1", .n = 2};
+  strcpy(in.models[0], "大众 朗逸 2019");
+  strcpy(in.models[1], "Toyota Corolla E210");
+  assert_int_equal(pl_fitment_set(f->e, "c1", &in, NULL, NULL), 0);
+  pl_fitment p3 = {.part_no = "P3", .n = 1};
+  strcpy(p3.models[0], "Toyota Corolla E210");
+  assert_int_equal(pl_fitment_set(f->e, "c1", &p3, NULL, NULL), 0);
+  char nos[4][PL_CODE_MAX];
+  assert_int_equal(
+      pl_fitment_find(f->e, "c1", "Toyota Corolla E210", nos, 4, NULL), 2);
+  assert_string_equal(nos[0], "P1");
+  assert_string_equal(nos[1], "P3");
+  pl_fitment bad = in;
+  strcpy(bad.models[1], bad.models[0]);
+  pl_error err = {0};
+  assert_int_equal(pl_fitment_set(f->e, "c1", &bad, NULL, &err), PL_EINVAL);
+  assert_ptr_equal(strstr(err.msg, "models"), err.msg);
+  in.n = 1; /* replace: only the first model stays */
+  assert_int_equal(pl_fitment_set(f->e, "c1", &in, NULL, NULL), 0);
+  pl_engine_close(f->e);
+  f->e = test_open(f->dir, &f->clk);
+  pl_fitment got;
+  assert_int_equal(pl_fitment_get(f->e, "c1", "P1", &got, NULL), 0);
+  assert_int_equal(got.n, 1);
+  assert_string_equal(got.models[0], "大众 朗逸 2019");
+  assert_int_equal(
+      pl_fitment_find(f->e, "c1", "Toyota Corolla E210", nos, 4, NULL), 1);
+  assert_string_equal(nos[0], "P3");
+}
+
 /* ---- concurrency
  * ------------------------------------------------------------- */
 
@@ -642,6 +677,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           alerts_and_purchase_suggestions_follow_levels_and_quotes, setup,
           teardown),
+      cmocka_unit_test_setup_teardown(
+          fitment_is_replaced_found_by_model_and_reloaded, setup, teardown),
       cmocka_unit_test_setup_teardown(
           concurrent_reserve_and_issue_never_over_allocate, setup, teardown),
   };

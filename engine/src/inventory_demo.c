@@ -55,6 +55,16 @@ static const demo_level levels[] = {
     {"DC-EAST", "OF-1001", 50, 300},
 };
 
+typedef struct demo_fit {
+  const char *part, *models[3];
+} demo_fit;
+
+static const demo_fit fits[] = {
+    {"OF-1001", {"大众 朗逸 2019-2023", "大众 速腾 2019-2023", "斯柯达 明锐"}},
+    {"BP-F-220", {"大众 朗逸 2019-2023", "丰田 卡罗拉 E210", NULL}},
+    {"SP-IR-4", {"丰田 卡罗拉 E210", "本田 思域 FC1", NULL}},
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 int pl__inventory_demo_load(pl_engine *e, pl_error *err) {
@@ -77,6 +87,13 @@ int pl__inventory_demo_load(pl_engine *e, pl_error *err) {
     char key[PL_IDEM_MAX];
     snprintf(key, sizeof key, IDEM "-rcv-%zu", i);
     rc = pl_stock_receive(e, &r, key, NULL, NULL, err);
+  }
+  for (size_t i = 0; rc == 0 && i < N(fits); i++) {
+    pl_fitment f = {0};
+    snprintf(f.part_no, sizeof f.part_no, "%s", fits[i].part);
+    for (int k = 0; k < 3 && fits[i].models[k] != NULL; k++)
+      snprintf(f.models[f.n++], PL_MODEL_MAX, "%s", fits[i].models[k]);
+    rc = pl_fitment_set(e, PL_DEMO_CHAIN, &f, NULL, err);
   }
   for (size_t i = 0; rc == 0 && i < N(levels); i++)
     rc = pl_stock_set_levels(e, PL_DEMO_CHAIN, levels[i].wh, levels[i].part,

@@ -157,6 +157,7 @@ void pl__stock_free(pl__chain *c) {
   pl__strmap_free(&sc->idem_ix);
   pl__supplier_free(sc);
   pl__stocktake_free(sc);
+  pl__fitment_free(sc);
   pthread_rwlock_destroy(&sc->map_lock);
   pthread_mutex_destroy(&sc->idem_lock);
   pthread_rwlock_destroy(&sc->sup_lock);
@@ -1497,6 +1498,9 @@ int pl__stock_load(pl_engine *e, unsigned kind, const char *chain,
         break;
       case PL__K_STOCKTAKE:
         rc = pl__stocktake_load(c, sc, rest, rl, &r);
+        break;
+      case PL__K_FITMENT:
+        rc = pl__fitment_load(c, sc, rest, rl, &r);
         break;
       default:
         break;

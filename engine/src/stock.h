@@ -11,7 +11,7 @@
  *   sc->st_lock (stocktakes)
  *   sc->map_lock (rwlock: the cell index; write only to add a cell)
  *   cell->mu, several in ascending (warehouse index, part index) order
- *   sc->idem_lock, sc->sup_lock (leaves, briefly)
+ *   sc->idem_lock, sc->sup_lock (suppliers, quotes, fitment; leaves)
  *   the commit queue's mutex
  * A cell pointer found under map_lock stays valid until the engine closes
  * (cells are never freed before). */
@@ -31,6 +31,7 @@ enum {
   PL__K_SUPPLIER = 0x22,   /* supplier -> supplier row */
   PL__K_QUOTE = 0x23,      /* supplier 0 part -> quote row */
   PL__K_STOCKTAKE = 0x24,  /* id(8 BE) -> stocktake row */
+  PL__K_FITMENT = 0x25,    /* part -> fitment row */
   PL__K_STOCK_IDEM = 0x2F, /* idem -> seq(8 BE) movement */
   PL__OP_MOVE_BASE = 48,   /* + pl_move_kind (49..60) */
   PL__OP_LEVELS = 70,
@@ -39,6 +40,7 @@ enum {
   PL__OP_STOCKTAKE_OPEN = 73,
   PL__OP_STOCKTAKE_COUNT = 74,
   PL__OP_STOCKTAKE_CLOSE = 75,
+  PL__OP_FITMENT_SET = 76,
 };
 
 typedef struct pl__lot {
@@ -124,6 +126,10 @@ typedef struct pl__stock_chain {
   pthread_mutex_t st_lock;
   pl__vec takes; /* pl__stocktake* */
   uint64_t next_take;
+
+  /* fitment, under sup_lock: [part index] -> pl_fitment* or NULL */
+  pl_fitment **fit;
+  int32_t n_fit;
 } pl__stock_chain;
 
 /* The chain's stock state, created on first use; NULL only on OOM. */
@@ -174,5 +180,8 @@ const pl_quote_info *pl__supplier_best(pl__stock_chain *sc, const char *part_no,
 int pl__stocktake_load(pl__chain *c, pl__stock_chain *sc,
                        const unsigned char *rest, size_t rl, pl__rd *r);
 void pl__stocktake_free(pl__stock_chain *sc);
+int pl__fitment_load(pl__chain *c, pl__stock_chain *sc,
+                     const unsigned char *rest, size_t rl, pl__rd *r);
+void pl__fitment_free(pl__stock_chain *sc);
 
 #endif

@@ -200,6 +200,23 @@ test('stocktake, alerts and purchase suggestions follow counts, levels and quote
   });
 });
 
+test('fitment: set, get, find parts by model, bad input named', async () => {
+  await withServer({}, async (_srv, c) => {
+    const got = await call(c.inventory, 'GetFitment', { chain: CHAIN, part_no: 'OF-1001' });
+    assert.ok(got.models.length > 0, 'the demo sets fitment');
+    const model = got.models[0];
+    const found = await call(c.inventory, 'FindPartsByModel', { chain: CHAIN, model });
+    assert.ok(found.part_nos.includes('OF-1001'));
+    await newPart(c, 'E2E-FIT');
+    const set = await call(c.inventory, 'SetFitment', { fitment: { chain: CHAIN, part_no: 'E2E-FIT', models: [model, 'Other 1'] } });
+    assert.deepEqual(set.models, [model, 'Other 1']);
+    const again = await call(c.inventory, 'FindPartsByModel', { chain: CHAIN, model });
+    assert.deepEqual(again.part_nos, [...found.part_nos, 'E2E-FIT'].sort());
+    await rejectsWith(call(c.inventory, 'SetFitment', { fitment: { chain: CHAIN, part_no: 'E2E-FIT', models: ['x', 'x'] } }), S.INVALID_ARGUMENT, /^models/);
+    await rejectsWith(call(c.inventory, 'SetFitment', { fitment: { chain: CHAIN, part_no: 'NOPE', models: [] } }), S.NOT_FOUND, /^part_no/);
+  });
+});
+
 test('acknowledged movements survive SIGKILL and restart', async () => {
   const srv = await startServer({});
   let c = clients(srv.addr);

@@ -250,6 +250,31 @@ PL_API int pl_supplier_list(pl_engine *e, const char *chain,
 PL_API int pl_quote_list(pl_engine *e, const char *chain, const char *part_no,
                          pl_quote_info *out, int cap, pl_error *err);
 
+/* ---- vehicle fitment --------------------------------------------------
+ * Which vehicle models a part fits: a list of model names (text, e.g.
+ * "大众 朗逸 2019-2023"), replaced as a whole. */
+
+#define PL_FITMENT_MAX 32 /* models per part */
+#define PL_MODEL_MAX 48   /* bytes per model name, with its NUL */
+
+typedef struct pl_fitment {
+  char part_no[PL_CODE_MAX];
+  int32_t n;
+  char models[PL_FITMENT_MAX][PL_MODEL_MAX];
+} pl_fitment;
+
+/* Replaces the part's models (n 0..PL_FITMENT_MAX, distinct, non-empty;
+ * errors name "models"). */
+PL_API int pl_fitment_set(pl_engine *e, const char *chain, const pl_fitment *in,
+                          const pl_write *w, pl_error *err);
+/* The part's models (n 0 if none set). */
+PL_API int pl_fitment_get(pl_engine *e, const char *chain, const char *part_no,
+                          pl_fitment *out, pl_error *err);
+/* Parts fitting `model` (exact name), sorted; count or negative. */
+PL_API int pl_fitment_find(pl_engine *e, const char *chain, const char *model,
+                           char (*part_nos)[PL_CODE_MAX], int cap,
+                           pl_error *err);
+
 /* ---- stocktake ---------------------------------------------------------
  * open -> (count)* -> close. One open stocktake per warehouse. Closing
  * writes a correction movement (gain/loss, actor given) for every counted
