@@ -97,6 +97,36 @@ test('receive, reserve, issue: counts, FIFO lots, movements by work order and lo
   });
 });
 
+test('release, return to stock and to supplier, adjust: each one movement with its lots', async () => {
+  await withServer({}, async (_srv, c) => {
+    await newPart(c, 'E2E-RET');
+    const base = { warehouse: 'WH-SH02', part_no: 'E2E-RET' };
+    const rcv = await call(c.inventory, 'Receive', move({ ...base, qty: 10, unit_cost_fen: 300, supplier: 'SUP-BOSCH' }));
+    const lot = rcv.lots[0].lot;
+    await call(c.inventory, 'Reserve', move({ ...base, qty: 4, work_order: 'WO-RT' }));
+    const rel = await call(c.inventory, 'Release', move({ ...base, qty: 4, work_order: 'WO-RT' }));
+    assert.equal(rel.reserved_delta, -4);
+    await call(c.inventory, 'Issue', move({ ...base, qty: 6, work_order: 'WO-RT' }));
+    const back = await call(c.inventory, 'ReturnStock', move({ ...base, qty: 2, work_order: 'WO-RT', lot, reason: 'not used' }));
+    assert.equal(back.kind, 'MOVEMENT_KIND_RETURN_STOCK');
+    assert.deepEqual(back.lots.map((l) => [l.lot, l.qty]), [[lot, 2]]);
+    const toSup = await call(c.inventory, 'ReturnStock', move({ ...base, qty: 1, to_supplier: true, supplier: 'SUP-BOSCH', reason: 'defective' }));
+    assert.equal(toSup.kind, 'MOVEMENT_KIND_RETURN_SUPPLIER');
+    assert.equal(toSup.qty, -1);
+    await rejectsWith(call(c.inventory, 'Adjust', move({ ...base, qty: -1 })), S.INVALID_ARGUMENT, /^reason/);
+    const adj = await call(c.inventory, 'Adjust', move({ ...base, qty: -2, reason: 'damaged' }));
+    assert.equal(adj.kind, 'MOVEMENT_KIND_ADJUST');
+    // reference: 10 - 6 + 2 - 1 - 2
+    const s = await stockOf(c, 'WH-SH02', 'E2E-RET');
+    assert.equal(s.on_hand, 10 - 6 + 2 - 1 - 2);
+    const ms = await allMovements(c, { part_no: 'E2E-RET' });
+    assert.equal(ms.reduce((a, m) => a + m.qty, 0), s.on_hand);
+    assert.ok(ms.every((m) => m.actor === 'e2e'));
+    const tr = await call(c.inventory, 'TraceLot', { chain: CHAIN, lot });
+    assert.equal(tr.remaining, s.on_hand, 'one lot holds all of it');
+  });
+});
+
 test('bad input gets a precise status naming the field, and changes nothing', async () => {
   await withServer({}, async (_srv, c) => {
     const before = await stockOf(c, 'WH-SH01', 'OF-1001');
