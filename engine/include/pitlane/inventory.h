@@ -175,10 +175,11 @@ PL_API int pl_stock_get(pl_engine *e, const char *chain, const char *warehouse,
 PL_API int pl_stock_lots(pl_engine *e, const char *chain, const char *warehouse,
                          const char *part_no, pl_lot_info *out, int cap,
                          pl_error *err);
-/* One part across the chain: a row per warehouse that ever held it (in
- * warehouse creation order) and the totals. Returns the row count (copies
- * min(cap, count)) or a negative PL_E*. Each row is consistent; rows are
- * read one after another, not as one snapshot. */
+/* One part across the chain: a row per warehouse where the part has a
+ * stock cell (any movement or level was ever applied or attempted there;
+ * rows may be all zero), in warehouse creation order, and the totals. Returns
+ * the row count (copies min(cap, count)) or a negative PL_E*. Each row is
+ * consistent; rows are read one after another, not as one snapshot. */
 PL_API int pl_stock_get_chain(pl_engine *e, const char *chain,
                               const char *part_no, pl_stock_row *rows, int cap,
                               pl_stock_row *total, pl_error *err);
