@@ -8,7 +8,7 @@
  * of figures comparable run to run:
  *
  *   scenario=get-store calls=N errors=E rate=R/s p50_us=.. p90_us=..
- *   p99_us=.. max_us=..
+ *   p99_us=.. p999_us=.. max_us=..
  *
  * Scenarios build their requests with the protobuf-c types of proto/:
  *   get-store     Admin/GetStore of the demo chain's stores (read path)
@@ -22,6 +22,14 @@
  *                 latency is the whole sequence; a Hold that loses a race
  *                 (FAILED_PRECONDITION) searches again and is counted as a
  *                 conflict, not an error
+ *   get-stock     Inventory/GetStock of OF-1001 at the demo's two store
+ *                 warehouses (read path)
+ *   receive       Inventory/Receive of 1 unit of OF-1001 into DC-EAST (a
+ *                 durable movement: cell row, new lot row, ledger entry)
+ *   reserve-release
+ *                 Inventory/Reserve then Release of 1 unit of OF-1001 at
+ *                 DC-EAST, alternating per call slot, each slot with its
+ *                 own work order (durable movements on one hot cell)
  * A scenario's every reply status is checked; errors are counted and the
  * first one printed. The requested load is bounded in count and time and
  * goes to the loopback address given. */
@@ -38,6 +46,7 @@
 #include <unistd.h>
 
 #include "pitlane/v1/admin.pb-c.h"
+#include "pitlane/v1/inventory.pb-c.h"
 #include "pitlane/v1/scheduling.pb-c.h"
 
 typedef struct opts {
@@ -79,6 +88,7 @@ struct slot {
   grpc_status_code status;
   grpc_slice details;
   int64_t start_ns;
+  int reserved; /* reserve-release: the slot's work order holds 1 */
 };
 
 static int64_t now_ns(void) {
@@ -150,6 +160,36 @@ static grpc_byte_buffer *next_request(loader *l, slot *s, const char **path) {
     return pack(&q.base);
   }
   long n = l->seq++;
+  if (strcmp(l->o->scenario, "get-stock") == 0) {
+    static const char *const whs[] = {"WH-SH01", "WH-SH02"};
+    Pitlane__V1__GetStockRequest q = PITLANE__V1__GET_STOCK_REQUEST__INIT;
+    q.chain = "demo";
+    q.warehouse = (char *)whs[n & 1];
+    q.part_no = "OF-1001";
+    *path = "/pitlane.v1.Inventory/GetStock";
+    return pack(&q.base);
+  }
+  if (strcmp(l->o->scenario, "receive") == 0 ||
+      strcmp(l->o->scenario, "reserve-release") == 0) {
+    char wo[32];
+    long slot_ix = (long)(s - l->slots);
+    snprintf(wo, sizeof wo, "L%d-%ld", l->id, slot_ix);
+    Pitlane__V1__MoveRequest q = PITLANE__V1__MOVE_REQUEST__INIT;
+    q.chain = "demo";
+    q.warehouse = "DC-EAST";
+    q.part_no = "OF-1001";
+    q.qty = 1;
+    q.actor = "pl-load";
+    if (strcmp(l->o->scenario, "receive") == 0) {
+      q.unit_cost_fen = 2300;
+      *path = "/pitlane.v1.Inventory/Receive";
+    } else {
+      q.work_order = wo;
+      *path = s->reserved ? "/pitlane.v1.Inventory/Release"
+                          : "/pitlane.v1.Inventory/Reserve";
+    }
+    return pack(&q.base);
+  }
   if (strcmp(l->o->scenario, "get-store") == 0) {
     static const char *const codes[] = {"SH01", "SH02"};
     Pitlane__V1__GetStoreRequest q = PITLANE__V1__GET_STORE_REQUEST__INIT;
@@ -276,6 +316,8 @@ static int finish_call(slot *s, int64_t *unit_start) {
   } else if (s->status != GRPC_STATUS_OK) {
     note_error(l, s);
   }
+  if (s->status == GRPC_STATUS_OK)
+    s->reserved = !s->reserved;
   grpc_byte_buffer_destroy(s->req);
   if (s->resp != NULL)
     grpc_byte_buffer_destroy(s->resp);
@@ -505,7 +547,8 @@ static int cmp_i64(const void *a, const void *b) {
 
 static void usage(void) {
   fprintf(stderr, "usage: pl-load --target HOST:PORT --scenario "
-                  "get-store|create-part|recommend|hold-confirm "
+                  "get-store|create-part|recommend|hold-confirm|get-stock|\n"
+                  "receive|reserve-release "
                   "[--concurrency N] [--seconds S] "
                   "[--threads T] [--warmup S]\n");
 }
@@ -539,7 +582,10 @@ int main(int argc, char **argv) {
   int sched = strcmp(o.scenario, "recommend") == 0 ||
               strcmp(o.scenario, "hold-confirm") == 0;
   if (strcmp(o.scenario, "get-store") != 0 &&
-      strcmp(o.scenario, "create-part") != 0 && !sched) {
+      strcmp(o.scenario, "create-part") != 0 && !sched &&
+      strcmp(o.scenario, "get-stock") != 0 &&
+      strcmp(o.scenario, "receive") != 0 &&
+      strcmp(o.scenario, "reserve-release") != 0) {
     usage();
     return 2;
   }

@@ -191,9 +191,14 @@ static int queue_booking(pl_engine *e, book_ctx *x, const pl__booking *b,
     return PL_ENOMEM;
   pl__batch batch = {0};
   pl__batch_put(&batch, x->key.p, x->key.n, x->val.p, x->val.n);
-  pl__ledger lg = {
-      x->c->info.code, &x->c->next_seq, op,       pl_engine_now_ms(e),
-      x->key.p,        x->key.n,        x->val.p, x->val.n};
+  pl__ledger lg = {.chain = x->c->info.code,
+                   .next_seq = &x->c->next_seq,
+                   .op = op,
+                   .at_ms = pl_engine_now_ms(e),
+                   .key = x->key.p,
+                   .kl = x->key.n,
+                   .val = x->val.p,
+                   .vl = x->val.n};
   int rc = batch.ops.oom
                ? PL_ENOMEM
                : pl__commit_submit(&e->commit, &batch, &lg, w, &x->sync, NULL);

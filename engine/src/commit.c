@@ -125,6 +125,16 @@ static void ledger_append(pl__batch *b, const pl__ledger *lg, uint64_t seq) {
     b->ops.oom = 1;
   else
     pl__batch_put(b, k.p, k.n, v.p, v.n);
+  if (lg->alias != NULL) {
+    pl__buf a = {0};
+    pl__buf_be64(&a, seq);
+    pl__buf_bytes(&a, lg->val, lg->vl);
+    if (a.oom)
+      b->ops.oom = 1;
+    else
+      pl__batch_put(b, lg->alias, lg->al, a.p, a.n);
+    pl__buf_free(&a);
+  }
   pl__buf_free(&k);
   pl__buf_free(&v);
 }

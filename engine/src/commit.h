@@ -45,6 +45,12 @@ typedef struct pl__ledger {
   size_t kl;
   const void *val;
   size_t vl;
+  /* Optional (NULL: none): also put alias -> seq (8 bytes big-endian)
+   * followed by val, in the same batch; an index that must carry the
+   * sequence number, which is only known here (e.g. an idempotency key
+   * whose retry returns the first answer). */
+  const void *alias;
+  size_t al;
 } pl__ledger;
 
 /* Waits for one submitted item when the caller gave no pl_write. */

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "internal.h"
 #include "pitlane/admin.h"
 #include "pitlane/scheduling.h"
 
@@ -162,5 +163,7 @@ int pl_demo_load(pl_engine *e, pl_error *err) {
     rc = pl_part_create(e, &parts[i], IDEM, NULL, NULL, err);
   if (rc == 0)
     rc = demo_calendars(e, err);
+  if (rc == 0)
+    rc = pl__inventory_demo_load(e, err);
   return rc;
 }

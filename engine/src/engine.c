@@ -92,6 +92,7 @@ static const struct {
 } loaders[] = {
     {PL__K_ADMIN_LO, PL__K_ADMIN_HI, pl__admin_load},
     {PL__K_SCHED_LO, PL__K_SCHED_HI, pl__sched_load},
+    {PL__K_INVENTORY_LO, PL__K_INVENTORY_HI, pl__stock_load},
 };
 
 static int load_row(pl_engine *e, unsigned kind, const char *chain,

@@ -78,6 +78,7 @@ typedef struct pl__chain {
   pl__vec parts;                 /* pl__part* */
   uint64_t next_seq;             /* ledger; under the commit queue's mutex */
   struct pl__sched_chain *sched; /* services, bookings (sched.c) */
+  struct pl__stock_chain *stock; /* inventory (stock.h); NULL until used */
 } pl__chain;
 
 struct pl_engine {
@@ -118,5 +119,14 @@ int pl__admin_load(pl_engine *e, unsigned kind, const char *chain,
                    const unsigned char *rest, size_t rl,
                    const unsigned char *val, size_t vl, pl_error *err);
 void pl__admin_free(pl_engine *e);
+
+/* Inventory (stock.c): row loader for kinds 0x20-0x2F, and the per-chain
+ * state's free (called from chain_free). */
+int pl__stock_load(pl_engine *e, unsigned kind, const char *chain,
+                   const unsigned char *rest, size_t rl,
+                   const unsigned char *val, size_t vl, pl_error *err);
+void pl__stock_free(pl__chain *c);
+/* The demo chain's inventory (inventory_demo.c), from pl_demo_load. */
+int pl__inventory_demo_load(pl_engine *e, pl_error *err);
 
 #endif

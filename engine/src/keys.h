@@ -40,6 +40,8 @@ enum {
   PL__K_LEDGER = 0xF0,
   PL__K_ADMIN_LO = 0x01,
   PL__K_ADMIN_HI = 0x0F,
+  PL__K_INVENTORY_LO = 0x20, /* layout in stock.h */
+  PL__K_INVENTORY_HI = 0x2F,
 };
 
 /* Ledger operation codes (stable: they are stored). */

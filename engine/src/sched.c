@@ -524,8 +524,14 @@ static int queue_config(pl_engine *e, pl__chain *c, unsigned op,
     return PL_ENOMEM;
   pl__batch b = {0};
   pl__batch_put(&b, k->p, k->n, v->p, v->n);
-  pl__ledger lg = {c->info.code, &c->next_seq, op,   pl_engine_now_ms(e),
-                   k->p,         k->n,         v->p, v->n};
+  pl__ledger lg = {.chain = c->info.code,
+                   .next_seq = &c->next_seq,
+                   .op = op,
+                   .at_ms = pl_engine_now_ms(e),
+                   .key = k->p,
+                   .kl = k->n,
+                   .val = v->p,
+                   .vl = v->n};
   int rc = b.ops.oom ? PL_ENOMEM
                      : pl__commit_submit(&e->commit, &b, &lg, w, sync, NULL);
   pl__batch_free(&b);
