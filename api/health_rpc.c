@@ -10,9 +10,12 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "methods.h"
 
-static const char *const served[] = {
-    "", "grpc.health.v1.Health", "pitlane.v1.Admin", "pitlane.v1.Scheduling",
-    "pitlane.v1.Inventory"};
+static const char *const served[] = {"",
+                                     "grpc.health.v1.Health",
+                                     "pitlane.v1.Admin",
+                                     "pitlane.v1.Scheduling",
+                                     "pitlane.v1.Inventory",
+                                     "pitlane.v1.Transfers"};
 
 static void check(pl_rpc *r, const ProtobufCMessage *msg) {
   const Grpc__Health__V1__HealthCheckRequest *q = (const void *)msg;

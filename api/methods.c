@@ -17,6 +17,7 @@ static const table tables[] = {
     {pl_calendar_methods, &pl_calendar_n_methods},
     {pl_scheduling_methods, &pl_scheduling_n_methods},
     {pl_inventory_methods, &pl_inventory_n_methods},
+    {pl_transfers_methods, &pl_transfers_n_methods},
 };
 
 pl_method *pl_all_methods(int *n_out) {

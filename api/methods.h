@@ -13,6 +13,8 @@ extern const pl_method pl_calendar_methods[];
 extern const int pl_calendar_n_methods;
 extern const pl_method pl_scheduling_methods[];
 extern const int pl_scheduling_n_methods;
+extern const pl_method pl_transfers_methods[];
+extern const int pl_transfers_n_methods;
 extern const pl_method pl_inventory_methods[];
 extern const int pl_inventory_n_methods;
 

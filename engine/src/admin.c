@@ -28,6 +28,7 @@
 #include "pitlane/admin.h"
 #include "sched_int.h"
 #include "validate.h"
+#include "xfer_int.h"
 
 #define ROW_VERSION 1
 
@@ -352,6 +353,7 @@ static int check_part(pl_error *err, const pl_part_info *p) {
 static void chain_free(pl__chain *c) {
   pl__sched_chain_free(c->sched);
   pl__stock_free(c);
+  pl__xfer_free(c->xfer);
   for (int i = 0; i < c->stores.n; i++) {
     pl__store *s = c->stores.items[i];
     pl__sched_store_free(atomic_load(&s->sched));

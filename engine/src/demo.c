@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "pitlane/admin.h"
 #include "pitlane/scheduling.h"
+#include "pitlane/transfers.h"
 
 #define IDEM "demo-v1"
 
@@ -108,6 +109,17 @@ static const pl_service_info services[] = {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Lanes: each store warehouse to and from the distribution centre, and the
+ * two stores directly (dearer per shipment, faster). */
+static const pl_lane_info lanes[] = {
+    {PL_DEMO_CHAIN, "DC-EAST", "WH-SH01", 3000, 50, 240, 0},
+    {PL_DEMO_CHAIN, "DC-EAST", "WH-SH02", 3500, 50, 300, 0},
+    {PL_DEMO_CHAIN, "WH-SH01", "DC-EAST", 3000, 50, 240, 0},
+    {PL_DEMO_CHAIN, "WH-SH02", "DC-EAST", 3500, 50, 300, 0},
+    {PL_DEMO_CHAIN, "WH-SH01", "WH-SH02", 6000, 30, 90, 20},
+    {PL_DEMO_CHAIN, "WH-SH02", "WH-SH01", 6000, 30, 90, 20},
+};
+
 /* Hours 08:30-18:00 every day, 30 days ahead; technicians 08:30-17:30
  * with lunch 12:00-13:00. Setting them again is harmless (same values). */
 static int demo_calendars(pl_engine *e, pl_error *err) {
@@ -165,5 +177,7 @@ int pl_demo_load(pl_engine *e, pl_error *err) {
     rc = demo_calendars(e, err);
   if (rc == 0)
     rc = pl__inventory_demo_load(e, err);
+  for (size_t i = 0; rc == 0 && i < N(lanes); i++)
+    rc = pl_lane_set(e, &lanes[i], NULL, err);
   return rc;
 }

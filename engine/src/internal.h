@@ -79,6 +79,7 @@ typedef struct pl__chain {
   uint64_t next_seq;             /* ledger; under the commit queue's mutex */
   struct pl__sched_chain *sched; /* services, bookings (sched.c) */
   struct pl__stock_chain *stock; /* inventory (stock.h); NULL until used */
+  struct pl__xfer_chain *xfer;   /* lanes (xfer_int.h); NULL until used */
 } pl__chain;
 
 struct pl_engine {

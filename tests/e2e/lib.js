@@ -13,7 +13,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const PITLANED = process.env.PITLANED || path.join(ROOT, 'build', 'pitlaned');
 
 const packageDefinition = protoLoader.loadSync(
-  ['pitlane/v1/admin.proto', 'pitlane/v1/scheduling.proto', 'pitlane/v1/inventory.proto', 'grpc/health/v1/health.proto'],
+  ['pitlane/v1/admin.proto', 'pitlane/v1/scheduling.proto', 'pitlane/v1/inventory.proto', 'pitlane/v1/transfers.proto', 'grpc/health/v1/health.proto'],
   { includeDirs: [path.join(ROOT, "proto")], keepCase: true, longs: Number, enums: String, defaults: true },
 );
 const proto = grpc.loadPackageDefinition(packageDefinition);
@@ -67,6 +67,7 @@ function clients(addr) {
     admin: new proto.pitlane.v1.Admin(addr, creds),
     sched: new proto.pitlane.v1.Scheduling(addr, creds),
     inventory: new proto.pitlane.v1.Inventory(addr, creds),
+    transfers: new proto.pitlane.v1.Transfers(addr, creds),
     raw: new grpc.Client(addr, creds),
   };
 }

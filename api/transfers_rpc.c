@@ -1,0 +1,176 @@
+/* transfers_rpc.c — pitlane.v1.Transfers: lanes and quotes. protobuf <->
+ * engine only. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "methods.h"
+#include "pitlane/transfers.h"
+#include "pitlane/v1/transfers.pb-c.h"
+
+#define COPY(r, dst, src, field)                                               \
+  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+
+static void lane_msg(Pitlane__V1__Lane *m, pl_lane_info *l) {
+  pitlane__v1__lane__init(m);
+  m->chain = l->chain;
+  m->from = l->from;
+  m->to = l->to;
+  m->fixed_fen = l->fixed_fen;
+  m->unit_fen = l->unit_fen;
+  m->lead_min = l->lead_min;
+  m->capacity = l->capacity;
+}
+
+static void set_lane(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__SetLaneRequest *q = (const void *)msg;
+  const Pitlane__V1__Lane *l = q->lane;
+  if (l == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "lane: required");
+    return;
+  }
+  pl_lane_info in = {0};
+  if (!COPY(r, in.chain, l->chain, "lane.chain") ||
+      !COPY(r, in.from, l->from, "lane.from") ||
+      !COPY(r, in.to, l->to, "lane.to"))
+    return;
+  in.fixed_fen = l->fixed_fen;
+  in.unit_fen = l->unit_fen;
+  in.lead_min = l->lead_min;
+  in.capacity = l->capacity;
+  pl_error err;
+  int rc = pl_lane_set(pl_rpc_engine(r), &in, pl_rpc_write(r), &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__Lane m;
+  lane_msg(&m, &in);
+  pl_rpc_reply(r, &m.base);
+}
+
+static void delete_lane(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__DeleteLaneRequest *q = (const void *)msg;
+  pl_error err;
+  int rc = pl_lane_delete(pl_rpc_engine(r), q->chain, q->from, q->to,
+                          pl_rpc_write(r), &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__DeleteLaneResponse m;
+  pitlane__v1__delete_lane_response__init(&m);
+  pl_rpc_reply(r, &m.base);
+}
+
+static void list_lanes(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__ListLanesRequest *q = (const void *)msg;
+  pl_engine *e = pl_rpc_engine(r);
+  pl_error err;
+  int n = pl_lane_list(e, q->chain, NULL, 0, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
+    return;
+  }
+  pl_lane_info *info = calloc((size_t)n + 1, sizeof *info);
+  Pitlane__V1__Lane *ms = calloc((size_t)n + 1, sizeof *ms);
+  Pitlane__V1__Lane **mp = calloc((size_t)n + 1, sizeof(Pitlane__V1__Lane *));
+  if (info && ms && mp) {
+    int got = pl_lane_list(e, q->chain, info, n, &err);
+    n = got < n ? got : n;
+    for (int i = 0; i < n; i++) {
+      lane_msg(&ms[i], &info[i]);
+      mp[i] = &ms[i];
+    }
+    Pitlane__V1__ListLanesResponse m;
+    pitlane__v1__list_lanes_response__init(&m);
+    m.n_lanes = (size_t)n;
+    m.lanes = mp;
+    pl_rpc_reply(r, &m.base);
+  } else {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  }
+  free(info);
+  free(ms);
+  free(mp);
+}
+
+/* Message storage for one plan's legs and paths. */
+typedef struct plan_msgs {
+  Pitlane__V1__TransferPlan m;
+  Pitlane__V1__PlanLeg legs[PL_PLAN_MAX_SOURCES];
+  Pitlane__V1__PlanLeg *legp[PL_PLAN_MAX_SOURCES];
+  char *path[PL_PLAN_MAX_SOURCES][PL_ROUTE_MAX_HOPS + 1];
+} plan_msgs;
+
+static void quote_transfer(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__QuoteTransferRequest *q = (const void *)msg;
+  int cap = q->max_plans > 0 ? q->max_plans : 5;
+  if (cap > 64) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "max_plans: at most 64");
+    return;
+  }
+  pl_transfer_plan *plans = calloc((size_t)cap, sizeof *plans);
+  plan_msgs *pm = calloc((size_t)cap, sizeof *pm);
+  Pitlane__V1__TransferPlan **pp =
+      calloc((size_t)cap, sizeof(Pitlane__V1__TransferPlan *));
+  if (!plans || !pm || !pp) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
+    goto out;
+  }
+  pl_error err;
+  int n = pl_quote_transfer(pl_rpc_engine(r), q->chain, q->part_no, q->qty,
+                            q->destination, q->need_by_ms, plans, cap, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
+    goto out;
+  }
+  n = n < cap ? n : cap;
+  for (int i = 0; i < n; i++) {
+    pl_transfer_plan *p = &plans[i];
+    plan_msgs *o = &pm[i];
+    pitlane__v1__transfer_plan__init(&o->m);
+    for (int k = 0; k < p->n_legs; k++) {
+      pl_plan_leg *l = &p->legs[k];
+      Pitlane__V1__PlanLeg *lm = &o->legs[k];
+      pitlane__v1__plan_leg__init(lm);
+      lm->source = l->source;
+      lm->qty = l->qty;
+      for (int h = 0; h <= l->n_hops; h++)
+        o->path[k][h] = l->path[h];
+      lm->n_path = (size_t)l->n_hops + 1;
+      lm->path = o->path[k];
+      lm->cost_fen = l->cost_fen;
+      lm->lead_min = l->lead_min;
+      o->legp[k] = lm;
+    }
+    o->m.n_legs = (size_t)p->n_legs;
+    o->m.legs = o->legp;
+    o->m.qty = p->qty;
+    o->m.cost_fen = p->cost_fen;
+    o->m.arrival_ms = p->arrival_ms;
+    o->m.late = p->late;
+    o->m.split = p->split;
+    pp[i] = &o->m;
+  }
+  Pitlane__V1__QuoteTransferResponse m;
+  pitlane__v1__quote_transfer_response__init(&m);
+  m.n_plans = (size_t)n;
+  m.plans = pp;
+  pl_rpc_reply(r, &m.base);
+out:
+  free(plans);
+  free(pm);
+  free(pp);
+}
+
+#define XFER(name, req, fn)                                                    \
+  { "/pitlane.v1.Transfers/" name, &pitlane__v1__##req##__descriptor, fn }
+
+const pl_method pl_transfers_methods[] = {
+    XFER("SetLane", set_lane_request, set_lane),
+    XFER("DeleteLane", delete_lane_request, delete_lane),
+    XFER("ListLanes", list_lanes_request, list_lanes),
+    XFER("QuoteTransfer", quote_transfer_request, quote_transfer),
+};
+const int pl_transfers_n_methods =
+    (int)(sizeof pl_transfers_methods / sizeof pl_transfers_methods[0]);

@@ -1,0 +1,83 @@
+/* transfers.h — moving parts between the warehouses of a chain: lanes,
+ * quotes, transfer orders, and chain-wide rebalancing. See pitlane.h for
+ * the conventions.
+ *
+ * A lane is a directed link from one warehouse to another with a fixed
+ * cost per shipment, a cost per unit (int64 fen), a lead time and an
+ * optional capacity per shipment. Moving q units over a lane costs
+ *   ceil(q / capacity) * fixed + unit * q     (capacity 0: one shipment),
+ * and a route's cost is the sum over its lanes; its lead time is the sum
+ * of theirs. Stores reach each other directly or through distribution
+ * centres (any number of hops). */
+#ifndef PITLANE_TRANSFERS_H
+#define PITLANE_TRANSFERS_H
+
+#include "pitlane/admin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PL_ROUTE_MAX_HOPS 6
+#define PL_PLAN_MAX_SOURCES 8
+
+typedef struct pl_lane_info {
+  char chain[PL_CODE_MAX];
+  char from[PL_CODE_MAX]; /* warehouse codes */
+  char to[PL_CODE_MAX];
+  int64_t fixed_fen; /* per shipment, >= 0 */
+  int64_t unit_fen;  /* per unit, >= 0 */
+  int32_t lead_min;  /* >= 0 */
+  int64_t capacity;  /* units per shipment, 0: unlimited */
+} pl_lane_info;
+
+/* Creates or replaces the lane from -> to. PL_EINVAL (a bad field, named;
+ * from == to), PL_ENOTFOUND (chain or warehouse). */
+PL_API int pl_lane_set(pl_engine *e, const pl_lane_info *in, const pl_write *w,
+                       pl_error *err);
+/* Removes a lane; PL_ENOTFOUND if there is none. */
+PL_API int pl_lane_delete(pl_engine *e, const char *chain, const char *from,
+                          const char *to, const pl_write *w, pl_error *err);
+/* Lanes sorted by (from, to); count or negative. */
+PL_API int pl_lane_list(pl_engine *e, const char *chain, pl_lane_info *out,
+                        int cap, pl_error *err);
+
+/* One source's part of a plan: qty units from `source` along `path`
+ * (path[0] == source, path[n_hops] == destination). */
+typedef struct pl_plan_leg {
+  char source[PL_CODE_MAX];
+  int64_t qty;
+  int32_t n_hops;
+  char path[PL_ROUTE_MAX_HOPS + 1][PL_CODE_MAX];
+  int64_t cost_fen;
+  int32_t lead_min;
+} pl_plan_leg;
+
+typedef struct pl_transfer_plan {
+  int32_t n_legs;
+  pl_plan_leg legs[PL_PLAN_MAX_SOURCES];
+  int64_t qty;        /* sum of the legs: the quantity asked for */
+  int64_t cost_fen;   /* sum of the legs */
+  int64_t arrival_ms; /* now + the slowest leg's lead time */
+  int late;           /* 1 if arrival_ms > need_by_ms */
+  int split;          /* 1 if more than one source */
+} pl_transfer_plan;
+
+/* Ranked plans to bring qty of part_no to warehouse `dest`: first every
+ * single source holding enough available (not reserved) stock, each on
+ * its cheapest route at this quantity (exact: Dijkstra on the lanes'
+ * cost for qty units), by cost then arrival; then, if no source alone
+ * suffices, one split plan (see docs/architecture.md, "Transfers").
+ * Late plans (arrival after need_by_ms; 0: no deadline) are flagged, not
+ * dropped. Returns the number of plans (copies min(cap, n), the best
+ * first; at most 64 are ranked); 0 if the
+ * chain's available stock cannot cover qty at all. PL_EINVAL, PL_ENOTFOUND. */
+PL_API int pl_quote_transfer(pl_engine *e, const char *chain,
+                             const char *part_no, int64_t qty, const char *dest,
+                             int64_t need_by_ms, pl_transfer_plan *out, int cap,
+                             pl_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

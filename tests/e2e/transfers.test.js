@@ -1,0 +1,78 @@
+// End to end: lanes and transfer quotes over real gRPC on loopback.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { grpc, startServer, clients, call, closeAll } = require('./lib');
+
+const S = grpc.status;
+
+async function rejectsWith(promise, code, pattern) {
+  await assert.rejects(promise, (err) => {
+    assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.details}`);
+    if (pattern) assert.match(err.details, pattern);
+    return true;
+  });
+}
+
+test('quotes rank sources by route cost and flag late plans', async () => {
+  const srv = await startServer({});
+  const c = clients(srv.addr);
+  try {
+    const { lanes } = await call(c.transfers, 'ListLanes', { chain: 'demo' });
+    assert.ok(lanes.length >= 4);
+    const stock = await call(c.inventory, 'GetStock', { chain: 'demo', part_no: 'OF-1001' });
+    assert.ok(stock);
+    const q = await call(c.transfers, 'QuoteTransfer', { chain: 'demo', part_no: 'OF-1001', qty: 5, destination: 'WH-SH02', max_plans: 5 });
+    assert.ok(q.plans.length >= 2);
+    for (let i = 1; i < q.plans.length; i++) assert.ok(q.plans[i - 1].cost_fen <= q.plans[i].cost_fen);
+    // each plan's cost is its lanes' cost for 5 units, computed here from the lane list
+    const lane = (a, b) => lanes.find((l) => l.from === a && l.to === b);
+    for (const p of q.plans) {
+      let cost = 0;
+      for (const leg of p.legs) {
+        for (let h = 0; h + 1 < leg.path.length; h++) {
+          const l = lane(leg.path[h], leg.path[h + 1]);
+          const ships = l.capacity > 0 ? Math.ceil(leg.qty / l.capacity) : 1;
+          cost += ships * l.fixed_fen + l.unit_fen * leg.qty;
+        }
+        assert.equal(leg.path[leg.path.length - 1], 'WH-SH02');
+      }
+      assert.equal(p.cost_fen, cost);
+    }
+    const soon = await call(c.transfers, 'QuoteTransfer', { chain: 'demo', part_no: 'OF-1001', qty: 5, destination: 'WH-SH02', need_by_ms: Date.now() + 60000 });
+    assert.ok(soon.plans.every((p) => p.late));
+  } finally {
+    closeAll(c);
+    await srv.stop();
+  }
+});
+
+test('lanes are set, replaced, deleted, kept across restart; bad input is refused', async () => {
+  const srv = await startServer({});
+  let c = clients(srv.addr);
+  const lane = { chain: 'demo', from: 'WH-SH01', to: 'WH-SH02', fixed_fen: 100, unit_fen: 1, lead_min: 30, capacity: 0 };
+  await call(c.transfers, 'SetLane', { lane });
+  await call(c.transfers, 'DeleteLane', { chain: 'demo', from: 'WH-SH02', to: 'WH-SH01' });
+  await rejectsWith(call(c.transfers, 'DeleteLane', { chain: 'demo', from: 'WH-SH02', to: 'WH-SH01' }), S.NOT_FOUND, /lane/);
+  await rejectsWith(call(c.transfers, 'SetLane', { lane: { ...lane, to: 'WH-SH01' } }), S.INVALID_ARGUMENT, /lane\.to/);
+  await rejectsWith(call(c.transfers, 'SetLane', { lane: { ...lane, to: 'NOPE' } }), S.NOT_FOUND, /lane\.to/);
+  await rejectsWith(call(c.transfers, 'SetLane', { lane: { ...lane, unit_fen: -5 } }), S.INVALID_ARGUMENT, /lane\.unit_fen/);
+  await rejectsWith(call(c.transfers, 'SetLane', {}), S.INVALID_ARGUMENT, /lane/);
+  await rejectsWith(call(c.transfers, 'QuoteTransfer', { chain: 'demo', part_no: 'OF-1001', qty: 0, destination: 'WH-SH02' }), S.INVALID_ARGUMENT, /qty/);
+  await rejectsWith(call(c.transfers, 'QuoteTransfer', { chain: 'demo', part_no: 'OF-1001', qty: 1, destination: 'NOPE' }), S.NOT_FOUND, /destination/);
+  await rejectsWith(call(c.transfers, 'QuoteTransfer', { chain: 'demo', part_no: 'NOPE', qty: 1, destination: 'WH-SH02' }), S.NOT_FOUND, /part/);
+  const before = (await call(c.transfers, 'ListLanes', { chain: 'demo' })).lanes;
+  closeAll(c);
+  await srv.stop('SIGKILL');
+  const again = await startServer({ dataDir: srv.dataDir, demo: false });
+  c = clients(again.addr);
+  try {
+    const after = (await call(c.transfers, 'ListLanes', { chain: 'demo' })).lanes;
+    assert.deepEqual(after, before);
+    assert.equal(after.find((l) => l.from === 'WH-SH01' && l.to === 'WH-SH02').fixed_fen, 100);
+    assert.ok(!after.some((l) => l.from === 'WH-SH02' && l.to === 'WH-SH01'));
+  } finally {
+    closeAll(c);
+    await again.stop();
+  }
+});

@@ -1,0 +1,282 @@
+/* Transfers on a real engine: lanes (set, replace, delete, restart) and
+ * QuoteTransfer checked against a brute-force enumeration of every simple
+ * route on random small chains. */
+#include "testutil.h"
+
+#include "pitlane/inventory.h"
+#include "pitlane/transfers.h"
+
+#define NW 6
+
+typedef struct fx {
+  char *dir;
+  test_clock clk;
+  pl_engine *e;
+} fx;
+
+static const char *wh(int i) {
+  static const char *const codes[NW] = {"W0", "W1", "W2", "W3", "W4", "DC"};
+  return codes[i];
+}
+
+static int setup(void **state) {
+  fx *f = calloc(1, sizeof *f);
+  f->dir = test_tempdir();
+  f->clk.now_ms = 1790000000000;
+  f->e = test_open(f->dir, &f->clk);
+  test_chain_with_store(f->e, "c1", "S1");
+  for (int i = 0; i < NW; i++) {
+    pl_warehouse_info w = {.chain = "c1", .name = "w"};
+    strcpy(w.code, wh(i));
+    assert_int_equal(pl_warehouse_create(f->e, &w, NULL, NULL, NULL, NULL), 0);
+  }
+  pl_part_info p = {
+      .chain = "c1", .part_no = "P1", .name = "filter", .purchase_fen = 1000};
+  assert_int_equal(pl_part_create(f->e, &p, NULL, NULL, NULL, NULL), 0);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fx *f = *state;
+  pl_engine_close(f->e);
+  test_rmrf(f->dir);
+  free(f);
+  return 0;
+}
+
+static void receive(pl_engine *e, int w, int64_t qty) {
+  pl_move_req r = {.chain = "c1",
+                   .part_no = "P1",
+                   .qty = qty,
+                   .actor = "test",
+                   .unit_cost_fen = 1000};
+  strcpy(r.warehouse, wh(w));
+  pl_error err = {0};
+  if (pl_stock_receive(e, &r, NULL, NULL, NULL, &err) != 0)
+    fail_msg("receive: %s", err.msg);
+}
+
+static void lane(pl_engine *e, int a, int b, int64_t fixed, int64_t unit,
+                 int lead, int64_t cap) {
+  pl_lane_info l = {.chain = "c1",
+                    .fixed_fen = fixed,
+                    .unit_fen = unit,
+                    .lead_min = lead,
+                    .capacity = cap};
+  strcpy(l.from, wh(a));
+  strcpy(l.to, wh(b));
+  pl_error err = {0};
+  if (pl_lane_set(e, &l, NULL, &err) != 0)
+    fail_msg("lane: %s", err.msg);
+}
+
+/* ---- brute force -------------------------------------------------------- */
+
+typedef struct bl {
+  int live;
+  int64_t fixed, unit, cap;
+  int lead;
+} bl;
+
+static int64_t bl_cost(const bl *l, int64_t q) {
+  int64_t ships = l->cap > 0 ? (q + l->cap - 1) / l->cap : 1;
+  return ships * l->fixed + l->unit * q;
+}
+
+/* Cheapest simple route cost from u to dest for q units (INT64_MAX: none). */
+static int64_t best_route(bl lanes[NW][NW], int u, int dest, int64_t q,
+                          int *seen) {
+  if (u == dest)
+    return 0;
+  int64_t best = INT64_MAX;
+  seen[u] = 1;
+  for (int v = 0; v < NW; v++) {
+    if (!lanes[u][v].live || seen[v])
+      continue;
+    int64_t rest = best_route(lanes, v, dest, q, seen);
+    if (rest == INT64_MAX)
+      continue;
+    int64_t c = bl_cost(&lanes[u][v], q) + rest;
+    if (c < best)
+      best = c;
+  }
+  seen[u] = 0;
+  return best;
+}
+
+static void quotes_match_brute_force(void **st) {
+  fx *f = *st;
+  srand(11);
+  static bl lanes[NW][NW];
+  int64_t stock[NW] = {0};
+  for (int round = 0; round < 30; round++) {
+    /* change the network a little: a lane set or replaced, some stock */
+    int a = rand() % NW, b = rand() % NW;
+    if (a != b) {
+      bl l = {1, rand() % 5000, 1 + rand() % 300,
+              rand() % 3 ? 0 : 1 + rand() % 10, rand() % 600};
+      lanes[a][b] = l;
+      lane(f->e, a, b, l.fixed, l.unit, l.lead, l.cap);
+    }
+    int w = rand() % NW;
+    int64_t add = 1 + rand() % 20;
+    receive(f->e, w, add);
+    stock[w] += add;
+    for (int dest = 0; dest < NW; dest++) {
+      int64_t q = 1 + rand() % 15;
+      pl_transfer_plan plans[NW];
+      pl_error err = {0};
+      int n =
+          pl_quote_transfer(f->e, "c1", "P1", q, wh(dest), 0, plans, NW, &err);
+      assert_true(n >= 0);
+      /* every source with enough stock and a route is a plan, at the
+       * brute-force optimum */
+      int expect = 0;
+      for (int s = 0; s < NW; s++) {
+        if (s == dest || stock[s] < q)
+          continue;
+        int seen[NW] = {0};
+        int64_t best = best_route(lanes, s, dest, q, seen);
+        if (best == INT64_MAX)
+          continue;
+        expect++;
+        int found = 0;
+        for (int i = 0; i < n; i++)
+          if (!plans[i].split && strcmp(plans[i].legs[0].source, wh(s)) == 0) {
+            found = 1;
+            if (plans[i].cost_fen != best)
+              fail_msg("round %d dest %d src %d q %lld: %lld, brute force "
+                       "%lld",
+                       round, dest, s, (long long)q,
+                       (long long)plans[i].cost_fen, (long long)best);
+          }
+        assert_true(found);
+      }
+      if (expect > 0) {
+        assert_int_equal(n, expect);
+        for (int i = 1; i < n; i++)
+          assert_true(plans[i - 1].cost_fen <= plans[i].cost_fen);
+      } else if (n == 1) {
+        /* a split: legs cover q from distinct sources with stock */
+        assert_true(plans[0].split);
+        int64_t sum = 0;
+        for (int l = 0; l < plans[0].n_legs; l++)
+          sum += plans[0].legs[l].qty;
+        assert_true(sum == q);
+      }
+    }
+  }
+}
+
+static void late_plans_are_flagged(void **st) {
+  fx *f = *st;
+  receive(f->e, 1, 10);
+  lane(f->e, 1, 0, 500, 10, 120, 0);
+  pl_transfer_plan p[2];
+  int64_t now = f->clk.now_ms;
+  assert_int_equal(pl_quote_transfer(f->e, "c1", "P1", 5, "W0",
+                                     now + 60 * 60000, p, 2, NULL),
+                   1);
+  assert_true(p[0].late);
+  assert_true(p[0].arrival_ms == now + 120 * 60000);
+  assert_true(p[0].cost_fen == 500 + 50);
+  assert_int_equal(pl_quote_transfer(f->e, "c1", "P1", 5, "W0",
+                                     now + 180 * 60000, p, 2, NULL),
+                   1);
+  assert_false(p[0].late);
+}
+
+static void capacity_means_more_shipments(void **st) {
+  fx *f = *st;
+  receive(f->e, 1, 100);
+  lane(f->e, 1, 0, 1000, 1, 10, 10); /* 10 units a shipment */
+  pl_transfer_plan p[1];
+  assert_int_equal(pl_quote_transfer(f->e, "c1", "P1", 25, "W0", 0, p, 1, NULL),
+                   1);
+  assert_true(p[0].cost_fen == 3 * 1000 + 25);
+}
+
+static void a_split_covers_what_no_single_source_can(void **st) {
+  fx *f = *st;
+  receive(f->e, 1, 4);
+  receive(f->e, 2, 4);
+  lane(f->e, 1, 0, 100, 10, 30, 0);
+  lane(f->e, 2, 0, 100, 20, 60, 0);
+  pl_transfer_plan p[2];
+  assert_int_equal(pl_quote_transfer(f->e, "c1", "P1", 6, "W0", 0, p, 2, NULL),
+                   1);
+  assert_true(p[0].split);
+  assert_int_equal(p[0].n_legs, 2);
+  assert_string_equal(p[0].legs[0].source, "W1"); /* cheaper per unit */
+  assert_true(p[0].legs[0].qty == 4 && p[0].legs[1].qty == 2);
+  assert_true(p[0].cost_fen == (100 + 40) + (100 + 40));
+  assert_true(p[0].arrival_ms == f->clk.now_ms + 60 * 60000);
+  /* more than the chain holds: no plan */
+  assert_int_equal(pl_quote_transfer(f->e, "c1", "P1", 9, "W0", 0, p, 2, NULL),
+                   0);
+}
+
+static void reserved_stock_does_not_count(void **st) {
+  fx *f = *st;
+  receive(f->e, 1, 5);
+  lane(f->e, 1, 0, 0, 1, 1, 0);
+  pl_move_req r = {.chain = "c1",
+                   .warehouse = "W1",
+                   .part_no = "P1",
+                   .qty = 3,
+                   .work_order = "WO1",
+                   .actor = "t"};
+  assert_int_equal(pl_stock_reserve(f->e, &r, NULL, NULL, NULL, NULL), 0);
+  pl_transfer_plan p[1];
+  assert_int_equal(pl_quote_transfer(f->e, "c1", "P1", 3, "W0", 0, p, 1, NULL),
+                   0);
+  assert_int_equal(pl_quote_transfer(f->e, "c1", "P1", 2, "W0", 0, p, 1, NULL),
+                   1);
+}
+
+static void lanes_survive_restart_and_can_be_deleted(void **st) {
+  fx *f = *st;
+  lane(f->e, 0, 1, 1, 2, 3, 4);
+  lane(f->e, 1, 5, 5, 6, 7, 0);
+  lane(f->e, 0, 1, 9, 9, 9, 0); /* replaces */
+  assert_int_equal(pl_lane_delete(f->e, "c1", "W1", "DC", NULL, NULL), 0);
+  assert_int_equal(pl_lane_delete(f->e, "c1", "W1", "DC", NULL, NULL),
+                   PL_ENOTFOUND);
+  pl_engine_close(f->e);
+  f->e = test_open(f->dir, &f->clk);
+  pl_lane_info l[4];
+  assert_int_equal(pl_lane_list(f->e, "c1", l, 4, NULL), 1);
+  assert_string_equal(l[0].from, "W0");
+  assert_true(l[0].fixed_fen == 9 && l[0].capacity == 0);
+  pl_error err;
+  pl_lane_info bad = {.chain = "c1", .from = "W0", .to = "W0"};
+  assert_int_equal(pl_lane_set(f->e, &bad, NULL, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "lane.to"));
+  strcpy(bad.to, "NOPE");
+  assert_int_equal(pl_lane_set(f->e, &bad, NULL, &err), PL_ENOTFOUND);
+  strcpy(bad.to, "W1");
+  bad.unit_fen = -1;
+  assert_int_equal(pl_lane_set(f->e, &bad, NULL, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "lane.unit_fen"));
+  pl_transfer_plan p[1];
+  assert_int_equal(pl_quote_transfer(f->e, "c1", "P1", 0, "W0", 0, p, 1, &err),
+                   PL_EINVAL);
+  assert_int_equal(
+      pl_quote_transfer(f->e, "c1", "P1", 1, "NOPE", 0, p, 1, &err),
+      PL_ENOTFOUND);
+  assert_non_null(strstr(err.msg, "destination"));
+}
+
+int main(void) {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+  const struct CMUnitTest tests[] = {
+      T(quotes_match_brute_force),
+      T(late_plans_are_flagged),
+      T(capacity_means_more_shipments),
+      T(a_split_covers_what_no_single_source_can),
+      T(reserved_stock_does_not_count),
+      T(lanes_survive_restart_and_can_be_deleted),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
