@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start (b): install what is missing, build, and run every test:
 # the C tests and the end-to-end tests (ctest), then the same again built
-# with AddressSanitizer + UndefinedBehaviorSanitizer.
+# with AddressSanitizer + UndefinedBehaviorSanitizer, and the engine's
+# multi-threaded C tests under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -26,3 +27,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 (cd build-asan && ctest --output-on-failure --timeout 900)
+
+echo "== engine C tests under ThreadSanitizer"
+# Only the engine's own tests: pitlaned links Debian's uninstrumented gRPC.
+scripts/build.sh tsan
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 900 -E "e2e|bench")
