@@ -4,6 +4,7 @@
  * Invariants (under the chain's lock): lane_ix maps "from\x01to" to the
  * index of a live lane; n_live counts them; unless `stale`, in_start /
  * in_lane list exactly the live lanes by destination. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,11 +39,9 @@ void pl__xfer_free(pl__xfer_chain *x) {
   free(x);
 }
 
+/* "from\x01to" (both codes are checked: < PL_CODE_MAX bytes each). */
 static void lane_key(char *dst, const char *from, const char *to) {
-  size_t a = strlen(from);
-  memcpy(dst, from, a);
-  dst[a] = '\x01';
-  memcpy(dst + a + 1, to, strlen(to) + 1);
+  snprintf(dst, 2 * PL_CODE_MAX, "%s\x01%s", from, to);
 }
 
 void pl__routes_free(pl__routes *r) {

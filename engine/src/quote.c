@@ -156,7 +156,8 @@ static const pl__routes *cached_routes(pl__xfer_chain *x, dijkstra *d, int dest,
         calloc((size_t)x->n_nodes * PL__ROUTE_CACHE_Q, sizeof *x->route_cache);
   pl__routes *r = NULL;
   if (x->route_cache != NULL) {
-    pl__routes **slot = &x->route_cache[dest * PL__ROUTE_CACHE_Q + q - 1];
+    pl__routes **slot =
+        &x->route_cache[(size_t)dest * PL__ROUTE_CACHE_Q + (size_t)q - 1];
     if (*slot == NULL && (r = calloc(1, sizeof *r)) != NULL) {
       size_t n = (size_t)x->n_nodes;
       r->cost = malloc(n * sizeof *r->cost);
@@ -271,9 +272,11 @@ int pl_quote_transfer(pl_engine *e, const char *chain, const char *part_no,
   dijkstra d;
   int n = 0;
   rc = x == NULL ? PL_ENOMEM : pl__xfer_graph(c, x);
+  memset(&d, 0, sizeof d);
   if (rc == 0)
     rc = dijkstra_init(&d, x->n_nodes, x->n_live);
   if (rc != 0) {
+    dijkstra_free(&d);
     pthread_rwlock_unlock(&c->lock);
     free(avail);
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
