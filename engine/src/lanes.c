@@ -41,7 +41,7 @@ void pl__xfer_free(pl__xfer_chain *x) {
 
 /* "from\x01to" (both codes are checked: < PL_CODE_MAX bytes each). */
 static void lane_key(char *dst, const char *from, const char *to) {
-  snprintf(dst, 2 * PL_CODE_MAX, "%s\x01%s", from, to);
+  snprintf(dst, (size_t)2 * PL_CODE_MAX, "%s\x01%s", from, to);
 }
 
 void pl__routes_free(pl__routes *r) {

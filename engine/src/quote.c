@@ -83,12 +83,12 @@ static int dijkstra_init(dijkstra *d, int n, int n_arcs) {
   memset(d, 0, sizeof *d);
   d->n = n;
   size_t m = (size_t)n + 1;
-  d->cost = malloc(m * sizeof *d->cost);
-  d->lead = malloc(m * sizeof *d->lead);
-  d->next_lane = malloc(m * sizeof *d->next_lane);
-  d->hops = malloc(m * sizeof *d->hops);
-  d->heap = malloc(m * sizeof *d->heap);
-  d->pos = malloc(m * sizeof *d->pos);
+  d->cost = calloc(m, sizeof *d->cost);
+  d->lead = calloc(m, sizeof *d->lead);
+  d->next_lane = calloc(m, sizeof *d->next_lane);
+  d->hops = calloc(m, sizeof *d->hops);
+  d->heap = calloc(m, sizeof *d->heap);
+  d->pos = calloc(m, sizeof *d->pos);
   return d->cost && d->lead && d->next_lane && d->hops && d->heap && d->pos
              ? 0
              : PL_ENOMEM;
@@ -153,7 +153,7 @@ static const pl__routes *cached_routes(pl__xfer_chain *x, dijkstra *d, int dest,
   pthread_mutex_lock(&x->build_mu);
   if (x->route_cache == NULL)
     x->route_cache =
-        calloc((size_t)x->n_nodes * PL__ROUTE_CACHE_Q, sizeof *x->route_cache);
+        calloc((size_t)x->n_nodes * PL__ROUTE_CACHE_Q, sizeof(pl__routes *));
   pl__routes *r = NULL;
   if (x->route_cache != NULL) {
     pl__routes **slot =
