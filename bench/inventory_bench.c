@@ -107,7 +107,7 @@ static int stock_up(pl_bench_state *st, int wh, int part, int64_t qty) {
 }
 
 static void BM_ReserveNoSync(pl_bench_state *st) {
-  if (open_fresh(st, 1, 1, 1) != 0 || stock_up(st, 0, 0, 1000000000000LL))
+  if (open_fresh(st, 1, 1, 1) != 0 || stock_up(st, 0, 0, 1000000000LL))
     return;
   pl_move_req r = req(0, 0, 1);
   pl_movement m;
@@ -121,7 +121,7 @@ static void BM_ReserveNoSync(pl_bench_state *st) {
 }
 
 static void BM_IssueNoSync(pl_bench_state *st) {
-  if (open_fresh(st, 1, 1, 1) != 0 || stock_up(st, 0, 0, 1000000000000LL))
+  if (open_fresh(st, 1, 1, 1) != 0 || stock_up(st, 0, 0, 1000000000LL))
     return;
   pl_move_req r = req(0, 0, 1);
   pl_movement m;
@@ -140,7 +140,7 @@ static void BM_ReserveDurable(pl_bench_state *st) {
     if (open_fresh(st, 0, 1, 16) != 0)
       return;
     for (int p = 0; p < 16; p++)
-      if (stock_up(st, 0, p, 1000000000000LL) != 0)
+      if (stock_up(st, 0, p, 1000000000LL) != 0)
         return;
   }
   /* one part per thread: threads contend on the commit queue, not a cell */

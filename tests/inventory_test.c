@@ -213,6 +213,25 @@ static void bad_input_gets_a_precise_error_and_changes_nothing(void **st) {
   verify(f->e);
 }
 
+static void
+an_expensive_part_is_accepted_and_absurd_numbers_are_named(void **st) {
+  fixture *f = *st;
+  /* a battery pack at 58,000 yuan */
+  pl_movement m = receive(f->e, "W1", "P4", 2, 5800000);
+  assert_int_equal(m.lots[0].unit_cost_fen, 5800000);
+  pl_move_req r = req("W1", "P4", 1);
+  r.unit_cost_fen = 1000000001;
+  pl_error err = {0};
+  assert_int_equal(pl_stock_receive(f->e, &r, NULL, NULL, NULL, &err),
+                   PL_EINVAL);
+  assert_ptr_equal(strstr(err.msg, "unit_cost_fen"), err.msg);
+  r = req("W1", "P4", 1000000001);
+  assert_int_equal(pl_stock_receive(f->e, &r, NULL, NULL, NULL, &err),
+                   PL_EINVAL);
+  assert_ptr_equal(strstr(err.msg, "qty"), err.msg);
+  assert_int_equal(stock(f->e, "W1", "P4").on_hand, 2);
+}
+
 /* ---- FIFO against a reference ---------------------------------------------
  */
 
@@ -658,6 +677,9 @@ int main(void) {
           teardown),
       cmocka_unit_test_setup_teardown(
           bad_input_gets_a_precise_error_and_changes_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          an_expensive_part_is_accepted_and_absurd_numbers_are_named, setup,
+          teardown),
       cmocka_unit_test_setup_teardown(fifo_issues_match_a_reference_queue,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(a_named_lot_is_issued_from_that_lot,

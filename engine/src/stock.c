@@ -39,7 +39,12 @@
 #include "validate.h"
 
 #define ROW_VERSION 1
-#define QTY_MAX 1000000000000LL /* 1e12 units: sums cannot overflow */
+/* Bounds of one request: qty * cost stays below 2^63 (1e18), and counters
+ * built from many requests stay far from overflow. Stored values are only
+ * checked against STORED_MAX (sanity), since they accumulate. */
+#define QTY_MAX 1000000000LL  /* units per movement, level */
+#define COST_MAX 1000000000LL /* fen per unit (10 M yuan) */
+#define STORED_MAX (INT64_MAX / 4)
 
 /* ---- u64 map ------------------------------------------------------------ */
 
@@ -743,8 +748,7 @@ static int check_move(const pl_move_req *in, pl_move_kind kind,
   if (rc == 0)
     rc = pl__check_opt_code(err, "bin", in->bin, PL_BIN_MAX);
   if (rc == 0)
-    rc = pl__check_range(err, "unit_cost_fen", in->unit_cost_fen, 0,
-                         INT64_MAX / 4 / QTY_MAX);
+    rc = pl__check_range(err, "unit_cost_fen", in->unit_cost_fen, 0, COST_MAX);
   if (rc == 0 && idem != NULL)
     rc = pl__check_opt_code(err, "idempotency_key", idem, PL_IDEM_MAX);
   return rc;
@@ -1398,7 +1402,7 @@ static int load_cell(pl__chain *c, pl__stock_chain *sc,
     pl__res *s = &cell->res[cell->n_res++];
     pl__rd_str(r, s->work_order, sizeof s->work_order);
     s->qty = pl__rd_svar(r);
-    if (s->qty <= 0 || s->qty > QTY_MAX)
+    if (s->qty <= 0 || s->qty > STORED_MAX)
       r->bad = 1;
     else
       cell->reserved += s->qty;
@@ -1419,7 +1423,7 @@ static int load_lot(pl__chain *c, pl__stock_chain *sc,
   l.unit_cost_fen = pl__rd_svar(r);
   pl__rd_str(r, l.supplier, sizeof l.supplier);
   pl__rd_str(r, l.bin, sizeof l.bin);
-  if (r->bad || l.qty_left < 0 || l.qty_left > QTY_MAX)
+  if (r->bad || l.qty_left < 0 || l.qty_left > STORED_MAX)
     return PL_ECORRUPT;
   if (id >= sc->next_lot)
     sc->next_lot = id + 1;
