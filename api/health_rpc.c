@@ -11,11 +11,7 @@
 #include "methods.h"
 
 static const char *const served[] = {
-    "",
-    "grpc.health.v1.Health",
-    "pitlane.v1.Admin",
-    "pitlane.v1.Inventory",
-};
+    "", "grpc.health.v1.Health", "pitlane.v1.Admin", "pitlane.v1.Inventory"};
 
 static void check(pl_rpc *r, const ProtobufCMessage *msg) {
   const Grpc__Health__V1__HealthCheckRequest *q = (const void *)msg;

@@ -73,11 +73,9 @@ typedef struct pl__chain {
   pl__strmap wh_ix;
   pl__vec warehouses; /* pl__warehouse* */
   pl__strmap part_ix;
-  pl__vec parts;     /* pl__part* */
-  uint64_t next_seq; /* ledger; under the commit queue's mutex */
-
-  /* Inventory (stock.h); NULL until first used. */
-  struct pl__stock_chain *stock;
+  pl__vec parts;                 /* pl__part* */
+  uint64_t next_seq;             /* ledger; under the commit queue's mutex */
+  struct pl__stock_chain *stock; /* inventory (stock.h); NULL until used */
 } pl__chain;
 
 struct pl_engine {
