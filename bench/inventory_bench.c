@@ -6,6 +6,9 @@
  *                      in the measured time; the commit thread writes to
  *                      RocksDB on the other core meanwhile.
  *   BM_IssueNoSync     issue 1 unit FIFO to a work order, same set-up.
+ *   BM_IssueNoSyncDrained
+ *                      the same, with the commit queue drained (timer
+ *                      paused) every 256 issues.
  *   BM_ReserveDurable/threads:N
  *                      reserve + wait until fsynced (NULL pl_write) from N
  *                      threads: what a durable movement costs with group
@@ -107,7 +110,7 @@ static int stock_up(pl_bench_state *st, int wh, int part, int64_t qty) {
 }
 
 static void BM_ReserveNoSync(pl_bench_state *st) {
-  if (open_fresh(st, 1, 1, 1) != 0 || stock_up(st, 0, 0, 1000000000000LL))
+  if (open_fresh(st, 1, 1, 1) != 0 || stock_up(st, 0, 0, 1000000000LL))
     return;
   pl_move_req r = req(0, 0, 1);
   pl_movement m;
@@ -121,7 +124,7 @@ static void BM_ReserveNoSync(pl_bench_state *st) {
 }
 
 static void BM_IssueNoSync(pl_bench_state *st) {
-  if (open_fresh(st, 1, 1, 1) != 0 || stock_up(st, 0, 0, 1000000000000LL))
+  if (open_fresh(st, 1, 1, 1) != 0 || stock_up(st, 0, 0, 1000000000LL))
     return;
   pl_move_req r = req(0, 0, 1);
   pl_movement m;
@@ -134,13 +137,39 @@ static void BM_IssueNoSync(pl_bench_state *st) {
   close_fresh();
 }
 
+/* As BM_IssueNoSync, but every 256 issues the timer stops while the commit
+ * queue drains (a blocking movement waits for everything queued before
+ * it): the worker's cost without the unbounded backlog an async loop
+ * builds up. */
+static void BM_IssueNoSyncDrained(pl_bench_state *st) {
+  if (open_fresh(st, 1, 1, 2) != 0 || stock_up(st, 0, 0, 1000000000LL) ||
+      stock_up(st, 0, 1, 1000000000LL))
+    return;
+  pl_move_req r = req(0, 0, 1), drain = req(0, 1, 1);
+  pl_movement m;
+  int failed = 0;
+  long n = 0;
+  while (pl_bench_keep_running(st)) {
+    failed |= pl_stock_issue(g_engine, &r, NULL, &g_async, &m, NULL);
+    if ((++n & 255) == 0) {
+      pl_bench_pause(st);
+      failed |= pl_stock_reserve(g_engine, &drain, NULL, NULL, NULL, NULL);
+      pl_bench_resume(st);
+    }
+  }
+  if (failed)
+    pl_bench_error(st, "issue failed");
+  pl_bench_set_items(st, pl_bench_iterations(st));
+  close_fresh();
+}
+
 static void BM_ReserveDurable(pl_bench_state *st) {
   if (pl_bench_thread_index(st) == 0) {
     atomic_store(&g_seq, 0);
     if (open_fresh(st, 0, 1, 16) != 0)
       return;
     for (int p = 0; p < 16; p++)
-      if (stock_up(st, 0, p, 1000000000000LL) != 0)
+      if (stock_up(st, 0, p, 1000000000LL) != 0)
         return;
   }
   /* one part per thread: threads contend on the commit queue, not a cell */
@@ -235,6 +264,8 @@ static void BM_MemoryPerCell(pl_bench_state *st) {
 int main(int argc, char **argv) {
   pl_bench_unit_ns(pl_bench_register("BM_ReserveNoSync", BM_ReserveNoSync));
   pl_bench_unit_ns(pl_bench_register("BM_IssueNoSync", BM_IssueNoSync));
+  pl_bench_unit_ns(
+      pl_bench_register("BM_IssueNoSyncDrained", BM_IssueNoSyncDrained));
   pl_bench *b = pl_bench_register("BM_ReserveDurable", BM_ReserveDurable);
   pl_bench_unit_us(pl_bench_real_time(b));
   pl_bench_threads(b, 1);

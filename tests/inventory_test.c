@@ -213,6 +213,25 @@ static void bad_input_gets_a_precise_error_and_changes_nothing(void **st) {
   verify(f->e);
 }
 
+static void
+an_expensive_part_is_accepted_and_absurd_numbers_are_named(void **st) {
+  fixture *f = *st;
+  /* a battery pack at 58,000 yuan */
+  pl_movement m = receive(f->e, "W1", "P4", 2, 5800000);
+  assert_int_equal(m.lots[0].unit_cost_fen, 5800000);
+  pl_move_req r = req("W1", "P4", 1);
+  r.unit_cost_fen = 1000000001;
+  pl_error err = {0};
+  assert_int_equal(pl_stock_receive(f->e, &r, NULL, NULL, NULL, &err),
+                   PL_EINVAL);
+  assert_ptr_equal(strstr(err.msg, "unit_cost_fen"), err.msg);
+  r = req("W1", "P4", 1000000001);
+  assert_int_equal(pl_stock_receive(f->e, &r, NULL, NULL, NULL, &err),
+                   PL_EINVAL);
+  assert_ptr_equal(strstr(err.msg, "qty"), err.msg);
+  assert_int_equal(stock(f->e, "W1", "P4").on_hand, 2);
+}
+
 /* ---- FIFO against a reference ---------------------------------------------
  */
 
@@ -649,6 +668,73 @@ static void concurrent_reserve_and_issue_never_over_allocate(void **st) {
   verify(f->e);
 }
 
+typedef struct mixer {
+  pl_engine *e;
+  unsigned seed;
+  int stocktaker;
+} mixer;
+
+static void *mix(void *arg) {
+  mixer *x = arg;
+  for (int i = 0; i < 300; i++) {
+    const char *part = PARTS[rand_r(&x->seed) % 2];
+    if (x->stocktaker) {
+      uint64_t id = 0;
+      if (pl_stocktake_open(x->e, "c1", "W1", "st", NULL, &id, NULL) != 0)
+        continue;
+      pl_stocktake_count(x->e, "c1", id, part, rand_r(&x->seed) % 30, NULL,
+                         NULL);
+      pl_variance v[2];
+      pl_stocktake_close(x->e, "c1", id, "st", v, 2, NULL);
+      continue;
+    }
+    pl_move_req r = req("W1", part, 1 + rand_r(&x->seed) % 5);
+    snprintf(r.work_order, sizeof r.work_order, "WO-%u", rand_r(&x->seed) % 3);
+    switch (rand_r(&x->seed) % 5) {
+    case 0:
+      pl_stock_receive(x->e, &r, NULL, NULL, NULL, NULL);
+      break;
+    case 1:
+      pl_stock_reserve(x->e, &r, NULL, NULL, NULL, NULL);
+      break;
+    case 2:
+      pl_stock_release(x->e, &r, NULL, NULL, NULL, NULL);
+      break;
+    case 3:
+      pl_stock_issue(x->e, &r, NULL, NULL, NULL, NULL);
+      break;
+    default:
+      pl_stock_get_chain(x->e, "c1", part, NULL, 0, NULL, NULL);
+      pl_stock_alerts(x->e, "c1", "", NULL, 0, NULL);
+      break;
+    }
+  }
+  return NULL;
+}
+
+static void
+mixed_concurrent_movements_and_stocktakes_keep_the_ledger_exact(void **st) {
+  fixture *f = *st;
+  enum { N = 5 };
+  mixer xs[N];
+  pthread_t th[N];
+  for (int i = 0; i < N; i++) {
+    xs[i] =
+        (mixer){.e = f->e, .seed = 100u + (unsigned)i, .stocktaker = i == 0};
+    pthread_create(&th[i], NULL, mix, &xs[i]);
+  }
+  for (int i = 0; i < N; i++)
+    pthread_join(th[i], NULL);
+  for (int p = 0; p < 2; p++) {
+    pl_stock_info s = stock(f->e, "W1", PARTS[p]);
+    assert_true(s.on_hand >= 0 && s.reserved >= 0 && s.reserved <= s.on_hand);
+  }
+  verify(f->e);
+  pl_engine_close(f->e);
+  f->e = test_open(f->dir, &f->clk);
+  verify(f->e);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(receive_reserve_issue_keep_the_counts,
@@ -658,6 +744,9 @@ int main(void) {
           teardown),
       cmocka_unit_test_setup_teardown(
           bad_input_gets_a_precise_error_and_changes_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          an_expensive_part_is_accepted_and_absurd_numbers_are_named, setup,
+          teardown),
       cmocka_unit_test_setup_teardown(fifo_issues_match_a_reference_queue,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(a_named_lot_is_issued_from_that_lot,
@@ -681,6 +770,9 @@ int main(void) {
           fitment_is_replaced_found_by_model_and_reloaded, setup, teardown),
       cmocka_unit_test_setup_teardown(
           concurrent_reserve_and_issue_never_over_allocate, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          mixed_concurrent_movements_and_stocktakes_keep_the_ledger_exact,
+          setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

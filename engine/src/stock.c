@@ -39,7 +39,12 @@
 #include "validate.h"
 
 #define ROW_VERSION 1
-#define QTY_MAX 1000000000000LL /* 1e12 units: sums cannot overflow */
+/* Bounds of one request: qty * cost stays below 2^63 (1e18), and counters
+ * built from many requests stay far from overflow. Stored values are only
+ * checked against STORED_MAX (sanity), since they accumulate. */
+#define QTY_MAX 1000000000LL  /* units per movement, level */
+#define COST_MAX 1000000000LL /* fen per unit (10 M yuan) */
+#define STORED_MAX (INT64_MAX / 4)
 
 /* ---- u64 map ------------------------------------------------------------ */
 
@@ -256,11 +261,22 @@ static void cell_keybuf(pl__buf *k, const char *chain, const char *wh,
   pl__key_make(k, chain, PL__K_STOCK_CELL, wh, part);
 }
 
-static void lot_keybuf(pl__buf *k, const char *chain, const char *wh,
-                       const char *part, uint64_t lot) {
-  pl__key_make(k, chain, PL__K_STOCK_LOT, wh, part);
-  pl__buf_u8(k, 0);
-  pl__buf_be64(k, lot);
+/* The longest cell or lot key: chain, 0, kind, wh, 0, part, 0, lot. */
+#define KEY_MAX (3 * PL_CODE_MAX + 16)
+
+/* Writes <chain> 0 <kind> <wh> 0 <part> (as pl__key_make) into k[KEY_MAX];
+ * returns its length. Codes were checked: each is < PL_CODE_MAX bytes. */
+static size_t raw_cell_key(unsigned char *k, const char *chain, unsigned kind,
+                           const char *wh, const char *part) {
+  size_t n = strlen(chain) + 1, wl = strlen(wh), pl = strlen(part);
+  assert(n + 2 + wl + pl + 9 <= KEY_MAX);
+  memcpy(k, chain, n);
+  k[n++] = (unsigned char)kind;
+  memcpy(k + n, wh, wl);
+  n += wl;
+  k[n++] = 0;
+  memcpy(k + n, part, pl);
+  return n + pl;
 }
 
 static void cell_row(pl__buf *v, const pl__cell *cell) {
@@ -598,25 +614,31 @@ int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
   assert(cell->reserved >= 0 && cell->reserved <= cell->on_hand);
 
   /* encode from memory and queue */
-  pl__buf key = {0}, val = {0}, mv = {0}, ik = {0}, lk = {0}, lv = {0};
+  /* keys on the stack, one reused row buffer: few allocations per
+   * movement (this is the hot path) */
+  unsigned char key[KEY_MAX], lk[KEY_MAX];
+  size_t kl = raw_cell_key(key, c->info.code, PL__K_STOCK_CELL, in->warehouse,
+                           in->part_no);
+  pl__buf row = {0}, mv = {0}, ik = {0};
   pl__batch b = {0};
   buf_presize(&b.ops, 512); /* one allocation for the usual batch */
+  buf_presize(&row, 256);
   buf_presize(&mv, 256);
-  cell_keybuf(&key, c->info.code, in->warehouse, in->part_no);
-  cell_row(&val, cell);
-  pl__batch_put(&b, key.p, key.n, val.p, val.n);
+  cell_row(&row, cell);
+  pl__batch_put(&b, key, kl, row.p, row.n);
   for (int32_t k = 0; k < m.n_lots; k++) {
-    lot_keybuf(&lk, c->info.code, in->warehouse, in->part_no,
-               cell->lots[idx[k]].id);
-    pl__buf_reset(&lv);
-    lot_row(&lv, &cell->lots[idx[k]]);
-    if (lk.oom || lv.oom)
+    size_t ll = raw_cell_key(lk, c->info.code, PL__K_STOCK_LOT, in->warehouse,
+                             in->part_no);
+    lk[ll++] = 0;
+    for (int sh = 56; sh >= 0; sh -= 8)
+      lk[ll++] = (unsigned char)(cell->lots[idx[k]].id >> sh);
+    pl__buf_reset(&row);
+    lot_row(&row, &cell->lots[idx[k]]);
+    if (row.oom)
       b.ops.oom = 1;
     else
-      pl__batch_put(&b, lk.p, lk.n, lv.p, lv.n);
+      pl__batch_put(&b, lk, ll, row.p, row.n);
   }
-  pl__buf_free(&lk);
-  pl__buf_free(&lv);
   movement_encode(&mv, &m);
   if (d != NULL)
     pl__key_make(&ik, c->info.code, PL__K_STOCK_IDEM, idem, NULL);
@@ -624,19 +646,18 @@ int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
                    .next_seq = &c->next_seq,
                    .op = PL__OP_MOVE_BASE + (unsigned)kind,
                    .at_ms = m.at_ms,
-                   .key = key.p,
-                   .kl = key.n,
+                   .key = key,
+                   .kl = kl,
                    .val = mv.p,
                    .vl = mv.n,
                    .alias = d != NULL ? ik.p : NULL,
                    .al = ik.n};
-  if (key.oom || val.oom || mv.oom || ik.oom || b.ops.oom)
+  if (row.oom || mv.oom || ik.oom || b.ops.oom)
     rc = PL_ENOMEM;
   else
     rc = pl__commit_submit(&e->commit, &b, &lg, w, sync, &m.seq);
   pl__batch_free(&b);
-  pl__buf_free(&key);
-  pl__buf_free(&val);
+  pl__buf_free(&row);
   pl__buf_free(&ik);
 
   if (rc != 0) { /* undo */
@@ -743,8 +764,7 @@ static int check_move(const pl_move_req *in, pl_move_kind kind,
   if (rc == 0)
     rc = pl__check_opt_code(err, "bin", in->bin, PL_BIN_MAX);
   if (rc == 0)
-    rc = pl__check_range(err, "unit_cost_fen", in->unit_cost_fen, 0,
-                         INT64_MAX / 4 / QTY_MAX);
+    rc = pl__check_range(err, "unit_cost_fen", in->unit_cost_fen, 0, COST_MAX);
   if (rc == 0 && idem != NULL)
     rc = pl__check_opt_code(err, "idempotency_key", idem, PL_IDEM_MAX);
   return rc;
@@ -1398,7 +1418,7 @@ static int load_cell(pl__chain *c, pl__stock_chain *sc,
     pl__res *s = &cell->res[cell->n_res++];
     pl__rd_str(r, s->work_order, sizeof s->work_order);
     s->qty = pl__rd_svar(r);
-    if (s->qty <= 0 || s->qty > QTY_MAX)
+    if (s->qty <= 0 || s->qty > STORED_MAX)
       r->bad = 1;
     else
       cell->reserved += s->qty;
@@ -1419,7 +1439,7 @@ static int load_lot(pl__chain *c, pl__stock_chain *sc,
   l.unit_cost_fen = pl__rd_svar(r);
   pl__rd_str(r, l.supplier, sizeof l.supplier);
   pl__rd_str(r, l.bin, sizeof l.bin);
-  if (r->bad || l.qty_left < 0 || l.qty_left > QTY_MAX)
+  if (r->bad || l.qty_left < 0 || l.qty_left > STORED_MAX)
     return PL_ECORRUPT;
   if (id >= sc->next_lot)
     sc->next_lot = id + 1;

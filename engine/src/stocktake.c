@@ -160,7 +160,7 @@ int pl_stocktake_open(pl_engine *e, const char *chain, const char *warehouse,
 int pl_stocktake_count(pl_engine *e, const char *chain, uint64_t id,
                        const char *part_no, int64_t counted, const pl_write *w,
                        pl_error *err) {
-  int rc = pl__check_range(err, "counted", counted, 0, 1000000000000LL);
+  int rc = pl__check_range(err, "counted", counted, 0, 1000000000LL);
   pl__chain *c = NULL;
   int32_t part = -1;
   if (rc == 0)
@@ -302,8 +302,13 @@ int pl_stocktake_close(pl_engine *e, const char *chain, uint64_t id,
           &reqs[i], costs[i], NULL, NULL, &syncs[i], &queued[i], &m, err);
       if (rc == 0) {
         v.seq = m.seq;
-        for (int32_t k = 0; k < m.n_lots; k++)
-          v.value_fen += m.lots[k].qty * m.lots[k].unit_cost_fen;
+        for (int32_t k = 0; k < m.n_lots; k++) {
+          int64_t x;
+          if (__builtin_mul_overflow(m.lots[k].qty, m.lots[k].unit_cost_fen,
+                                     &x) ||
+              __builtin_add_overflow(v.value_fen, x, &v.value_fen))
+            v.value_fen = INT64_MAX; /* saturates; never in practice */
+        }
         if (v.variance < 0)
           v.value_fen = -v.value_fen;
       }

@@ -143,7 +143,7 @@ int pl_quote_set(pl_engine *e, const pl_quote_info *in, const pl_write *w,
   int rc = pl__check_code(err, "quote.supplier", in->supplier, PL_CODE_MAX);
   if (rc == 0)
     rc = pl__check_range(err, "quote.price_fen", in->price_fen, 1,
-                         INT64_MAX / 4);
+                         1000000000LL); /* as unit costs: qty * price fits */
   if (rc == 0)
     rc = pl__check_range(err, "quote.lead_days", in->lead_days, 0, 365);
   pl__chain *c = NULL;

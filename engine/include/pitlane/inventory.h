@@ -57,13 +57,13 @@ typedef struct pl_move_req {
   char chain[PL_CODE_MAX];
   char warehouse[PL_CODE_MAX];
   char part_no[PL_CODE_MAX];
-  int64_t qty; /* > 0 (adjust: != 0, signed) */
+  int64_t qty; /* 1..1e9 (adjust: != 0, |qty| <= 1e9) */
   char work_order[PL_CODE_MAX];
   char actor[PL_ACTOR_MAX];   /* who: required */
   char reason[PL_NAME_MAX];   /* why: free text */
   uint64_t lot;               /* a named lot, 0: FIFO / a new lot */
   char supplier[PL_CODE_MAX]; /* receipt, return to supplier */
-  int64_t unit_cost_fen;      /* receipt (>= 0); incoming without a lot:
+  int64_t unit_cost_fen;      /* receipt (0..1e9); incoming without a lot:
                                  0 means the part's purchase price */
   char bin[PL_BIN_MAX];       /* receipt: bin code, optional */
 } pl_move_req;
@@ -234,7 +234,7 @@ typedef struct pl_quote_info {
   char chain[PL_CODE_MAX];
   char supplier[PL_CODE_MAX];
   char part_no[PL_CODE_MAX];
-  int64_t price_fen; /* > 0 */
+  int64_t price_fen; /* 1..1e9 */
   int32_t lead_days; /* 0..365 */
 } pl_quote_info;
 
