@@ -1,0 +1,829 @@
+/* mincost.c — exact min-cost flow: primal network simplex, a warm-started
+ * successive-shortest-path re-solve, and a DIMACS reader (see mincost.h).
+ *
+ * Design. The simplex works on the arcs as added plus one artificial arc per
+ * node joining it to an extra root node (index n). The first basis is the
+ * star of artificial arcs: a node with supply >= 0 sends it up on (v, root),
+ * a node with supply < 0 gets it down on (root, v); every artificial arc
+ * costs BIG = (n + 1) * (max |cost| + 1), more than any simple path of real
+ * arcs, so an optimum carries flow on an artificial arc only when no
+ * feasible flow exists — that is how infeasibility is detected, in the same
+ * run and without a separate phase.
+ *
+ * Pricing is block search: arcs are scanned cyclically in blocks of about
+ * sqrt(arcs); the most violating arc of the first block that has one enters.
+ * The leaving arc is the last blocking arc met when walking the pivot cycle
+ * in its orientation from the apex (Cunningham's rule). With the initial
+ * basis strongly feasible (zero-flow tree arcs point towards the root) every
+ * basis stays strongly feasible, so degenerate pivots cannot cycle and the
+ * method terminates.
+ *
+ * The spanning tree is kept as parent / pred arc / direction / depth plus a
+ * first-child, doubly linked sibling list. A pivot cuts the subtree below the
+ * leaving arc, reverses the tree path from the entering arc's endpoint in
+ * that subtree up to the cut, hangs it under the other endpoint, then walks
+ * the subtree once (preorder through the child lists, no stack) to shift its
+ * potentials by one constant and recompute depths.
+ *
+ * Re-solve. After an optimal solve, supply changes are recorded as node
+ * excesses. pl_mcf_resolve routes them by successive shortest paths: Dijkstra
+ * on reduced costs (non-negative on the residual graph at an optimum) from an
+ * excess node to the nearest deficit node, augment, then raise potentials of
+ * the settled nodes so reduced costs stay non-negative. Each augmentation
+ * keeps the flow optimal for the supplies routed so far, so the end result is
+ * optimal. No deficit reachable from an excess node proves infeasibility
+ * (the reachable set has more supply than its cut can carry).
+ *
+ * Invariants:
+ *  1. arcs [0, n_arcs) are the user's; while solving, arcs [n_arcs, n_arcs+n)
+ *     are the artificial ones (arc n_arcs + v joins v and the root).
+ *  2. cap[a] is capacity - lower; flow[a] in [0, cap[a]] excludes lower[a].
+ *  3. During the simplex, state[a] is TREE for the n tree arcs, LOWER (flow
+ *     0) or UPPER (flow cap) for the others; tree arcs have rc == 0.
+ *  4. solved == 1 iff flow/pot hold an optimal solution for
+ *     supply - excess, with rc >= 0 on every residual arc; excess[] holds the
+ *     supply changes since then.
+ *  5. No mutable state outside the pl_mcf.
+ */
+#include "pitlane/mincost.h"
+
+#include <assert.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- types ---- */
+
+enum { ST_UPPER = -1, ST_TREE = 0, ST_LOWER = 1 };
+enum { DIR_DOWN = 0, DIR_UP = 1 }; /* pred arc is parent->v / v->parent */
+
+#define PL__MCF_BIG_MAX ((int64_t)1 << 56)
+
+struct pl_mcf {
+  int n;        /* real nodes; the root is n */
+  int n_arcs;   /* user arcs */
+  int arc_room; /* allocated arc slots (>= n_arcs + n while solving) */
+  /* arcs (structure of arrays: pricing touches src, dst, cost, state) */
+  int *src, *dst;
+  int64_t *cost, *cap, *flow;
+  int64_t *lower; /* NULL until an arc has a lower bound */
+  int8_t *state;
+  /* nodes */
+  int64_t *supply;     /* as set by the user */
+  int64_t *bshift;     /* supply change due to lower bounds */
+  int64_t *excess;     /* supply changes not yet routed (invariant 4) */
+  int64_t *pot;        /* n + 1 */
+  int64_t cost_offset; /* sum lower * cost */
+  int solved;
+  /* simplex tree, n + 1 entries */
+  int *parent, *pred, *depth, *child, *next_sib, *prev_sib;
+  int8_t *dir;
+  /* re-solve: residual adjacency (CSR over both directions) and Dijkstra */
+  int *adj_off, *adj; /* adj entry: arc * 2 + (1 if v is the arc's head) */
+  int64_t *dist;
+  int *stamp, *settled, *via;
+  int64_t *heap_key;
+  int *heap_node;
+  int heap_room;
+  int epoch;
+  int64_t last_cost;
+};
+
+/* ---- helpers ---- */
+
+static int grow(void **p, size_t elem, size_t n) {
+  void *q = realloc(*p, elem * (n ? n : 1));
+  if (q == NULL)
+    return PL_ENOMEM;
+  *p = q;
+  return 0;
+}
+
+/* Makes room for `want` arcs in every arc array. */
+static int reserve_arcs(pl_mcf *m, int want) {
+  if (want <= m->arc_room)
+    return 0;
+  size_t room = m->arc_room < 16 ? 16 : (size_t)m->arc_room;
+  while (room < (size_t)want)
+    room *= 2;
+  if (room > INT_MAX)
+    room = INT_MAX;
+  if (grow((void **)&m->src, sizeof(int), room) ||
+      grow((void **)&m->dst, sizeof(int), room) ||
+      grow((void **)&m->cost, sizeof(int64_t), room) ||
+      grow((void **)&m->cap, sizeof(int64_t), room) ||
+      grow((void **)&m->flow, sizeof(int64_t), room) ||
+      grow((void **)&m->state, 1, room) ||
+      (m->lower && grow((void **)&m->lower, sizeof(int64_t), room)))
+    return PL_ENOMEM;
+  m->arc_room = (int)room;
+  return 0;
+}
+
+static void free_resolve(pl_mcf *m) {
+  free(m->adj_off);
+  free(m->adj);
+  free(m->dist);
+  free(m->stamp);
+  free(m->settled);
+  free(m->via);
+  free(m->heap_key);
+  free(m->heap_node);
+  m->adj_off = m->adj = m->stamp = m->settled = m->via = m->heap_node = NULL;
+  m->dist = m->heap_key = NULL;
+  m->heap_room = 0;
+}
+
+/* ---- construction ---- */
+
+int pl_mcf_new(int n_nodes, int arc_capacity_hint, pl_mcf **out) {
+  *out = NULL;
+  if (n_nodes < 1 || n_nodes > PL_MCF_MAX_NODES || arc_capacity_hint < 0)
+    return PL_EINVAL;
+  pl_mcf *m = calloc(1, sizeof *m);
+  if (m == NULL)
+    return PL_ENOMEM;
+  size_t n1 = (size_t)n_nodes + 1;
+  m->n = n_nodes;
+  m->supply = calloc(n1, sizeof(int64_t));
+  m->bshift = calloc(n1, sizeof(int64_t));
+  m->excess = calloc(n1, sizeof(int64_t));
+  m->pot = calloc(n1, sizeof(int64_t));
+  if (m->supply == NULL || m->bshift == NULL || m->excess == NULL ||
+      m->pot == NULL)
+    goto fail;
+  int64_t hint = (int64_t)arc_capacity_hint + n_nodes;
+  if (reserve_arcs(m, hint > INT_MAX ? INT_MAX : (int)hint) != 0)
+    goto fail;
+  *out = m;
+  return 0;
+fail:
+  pl_mcf_free(m);
+  return PL_ENOMEM;
+}
+
+void pl_mcf_free(pl_mcf *m) {
+  if (m == NULL)
+    return;
+  free(m->src);
+  free(m->dst);
+  free(m->cost);
+  free(m->cap);
+  free(m->flow);
+  free(m->lower);
+  free(m->state);
+  free(m->supply);
+  free(m->bshift);
+  free(m->excess);
+  free(m->pot);
+  free(m->parent);
+  free(m->pred);
+  free(m->depth);
+  free(m->child);
+  free(m->next_sib);
+  free(m->prev_sib);
+  free(m->dir);
+  free_resolve(m);
+  free(m);
+}
+
+int pl_mcf_add_arc_bounded(pl_mcf *m, int from, int to, int64_t lower,
+                           int64_t capacity, int64_t cost) {
+  if (from < 0 || from >= m->n || to < 0 || to >= m->n || lower < 0 ||
+      capacity < lower)
+    return PL_EINVAL;
+  if (m->n_arcs >= INT_MAX - m->n - 1)
+    return PL_ELIMIT;
+  int64_t lc = 0, off = 0, bf = 0, bt = 0;
+  /* A self-loop's forced units leave and re-enter the same node. */
+  if (lower != 0 && from != to &&
+      (__builtin_sub_overflow(m->bshift[from], lower, &bf) ||
+       __builtin_add_overflow(m->bshift[to], lower, &bt)))
+    return PL_ELIMIT;
+  if (lower != 0 && (__builtin_mul_overflow(lower, cost, &lc) ||
+                     __builtin_add_overflow(m->cost_offset, lc, &off)))
+    return PL_ELIMIT;
+  if (reserve_arcs(m, m->n_arcs + 1) != 0)
+    return PL_ENOMEM;
+  if (lower != 0 && m->lower == NULL) {
+    m->lower = calloc((size_t)m->arc_room, sizeof(int64_t));
+    if (m->lower == NULL)
+      return PL_ENOMEM;
+  }
+  int a = m->n_arcs++;
+  m->src[a] = from;
+  m->dst[a] = to;
+  m->cost[a] = cost;
+  m->cap[a] = capacity - lower;
+  m->flow[a] = 0;
+  if (m->lower)
+    m->lower[a] = lower;
+  if (lower != 0) {
+    m->cost_offset = off;
+    if (from != to) {
+      m->bshift[from] = bf;
+      m->bshift[to] = bt;
+    }
+  }
+  m->solved = 0;
+  free_resolve(m); /* adjacency is stale */
+  return a;
+}
+
+int pl_mcf_add_arc(pl_mcf *m, int from, int to, int64_t capacity,
+                   int64_t cost) {
+  return pl_mcf_add_arc_bounded(m, from, to, 0, capacity, cost);
+}
+
+int pl_mcf_set_supply(pl_mcf *m, int node, int64_t supply) {
+  if (node < 0 || node >= m->n)
+    return PL_EINVAL;
+  int64_t d, e;
+  if (__builtin_sub_overflow(supply, m->supply[node], &d) ||
+      __builtin_add_overflow(m->excess[node], d, &e))
+    return PL_ELIMIT;
+  m->supply[node] = supply;
+  m->excess[node] = e;
+  return 0;
+}
+
+int64_t pl_mcf_supply(const pl_mcf *m, int node) {
+  return node < 0 || node >= m->n ? 0 : m->supply[node];
+}
+
+int pl_mcf_shift_supply(pl_mcf *m, int from_node, int to_node, int64_t amount) {
+  if (from_node < 0 || from_node >= m->n || to_node < 0 || to_node >= m->n ||
+      amount < 0)
+    return PL_EINVAL;
+  if (from_node == to_node || amount == 0)
+    return 0;
+  int64_t sf, st, ef, et;
+  if (__builtin_sub_overflow(m->supply[from_node], amount, &sf) ||
+      __builtin_add_overflow(m->supply[to_node], amount, &st) ||
+      __builtin_sub_overflow(m->excess[from_node], amount, &ef) ||
+      __builtin_add_overflow(m->excess[to_node], amount, &et))
+    return PL_ELIMIT;
+  m->supply[from_node] = sf;
+  m->supply[to_node] = st;
+  m->excess[from_node] = ef;
+  m->excess[to_node] = et;
+  return 0;
+}
+
+/* ---- simplex ---- */
+
+#ifndef NDEBUG
+/* Tree arcs have zero reduced cost, parents/depths agree, states match
+ * flows, flows are within bounds and conserve supply at every node. */
+static int pl__check_tree(const pl_mcf *m) {
+  for (int v = 0; v < m->n; v++) {
+    int a = m->pred[v], p = m->parent[v];
+    if (m->depth[v] != m->depth[p] + 1 || m->state[a] != ST_TREE)
+      return 0;
+    if (m->cost[a] + m->pot[m->src[a]] - m->pot[m->dst[a]] != 0)
+      return 0;
+  }
+  int total = m->n_arcs + m->n;
+  int64_t *net = calloc((size_t)m->n + 1, sizeof(int64_t));
+  int ok = net != NULL;
+  for (int a = 0; ok && a < total; a++) {
+    if ((m->state[a] == ST_LOWER && m->flow[a] != 0) ||
+        (m->state[a] == ST_UPPER && m->flow[a] != m->cap[a]) ||
+        m->flow[a] < 0 || m->flow[a] > m->cap[a])
+      ok = 0;
+    net[m->src[a]] += m->flow[a];
+    net[m->dst[a]] -= m->flow[a];
+  }
+  for (int v = 0; ok && v < m->n; v++)
+    if (net[v] != m->supply[v] + m->bshift[v])
+      ok = 0;
+  free(net);
+  return ok;
+}
+#endif
+
+static void tree_unlink(pl_mcf *m, int v) {
+  int p = m->parent[v], pv = m->prev_sib[v], nx = m->next_sib[v];
+  if (pv >= 0)
+    m->next_sib[pv] = nx;
+  else
+    m->child[p] = nx;
+  if (nx >= 0)
+    m->prev_sib[nx] = pv;
+}
+
+static void tree_link(pl_mcf *m, int p, int v) {
+  int f = m->child[p];
+  m->prev_sib[v] = -1;
+  m->next_sib[v] = f;
+  if (f >= 0)
+    m->prev_sib[f] = v;
+  m->child[p] = v;
+}
+
+/* Allocates the tree and builds the artificial star basis. Returns
+ * PL_ENOMEM / PL_ELIMIT; `big` is the artificial arc cost. */
+static int simplex_init(pl_mcf *m, int64_t *big) {
+  int n = m->n, na = m->n_arcs;
+  size_t n1 = (size_t)n + 1;
+  int64_t maxc = 0;
+  for (int a = 0; a < na; a++) {
+    int64_t c = m->cost[a];
+    if (c < 0)
+      c = c == INT64_MIN ? INT64_MAX : -c;
+    if (c > maxc)
+      maxc = c;
+  }
+  if (maxc >= PL__MCF_BIG_MAX || (int64_t)n1 * (maxc + 1) > PL__MCF_BIG_MAX)
+    return PL_ELIMIT;
+  *big = (int64_t)n1 * (maxc + 1);
+  if (reserve_arcs(m, na + n) != 0 ||
+      grow((void **)&m->parent, sizeof(int), n1) ||
+      grow((void **)&m->pred, sizeof(int), n1) ||
+      grow((void **)&m->depth, sizeof(int), n1) ||
+      grow((void **)&m->child, sizeof(int), n1) ||
+      grow((void **)&m->next_sib, sizeof(int), n1) ||
+      grow((void **)&m->prev_sib, sizeof(int), n1) ||
+      grow((void **)&m->dir, 1, n1))
+    return PL_ENOMEM;
+  for (int a = 0; a < na; a++) {
+    m->flow[a] = 0;
+    m->state[a] = ST_LOWER;
+  }
+  int root = n;
+  m->parent[root] = -1;
+  m->pred[root] = -1;
+  m->depth[root] = 0;
+  m->pot[root] = 0;
+  m->child[root] = n > 0 ? 0 : -1;
+  for (int v = 0; v < n; v++) {
+    int64_t b = m->supply[v] + m->bshift[v]; /* checked by the caller */
+    int a = na + v;
+    m->parent[v] = root;
+    m->pred[v] = a;
+    m->depth[v] = 1;
+    m->child[v] = -1;
+    m->prev_sib[v] = v - 1;
+    m->next_sib[v] = v + 1 < n ? v + 1 : -1;
+    m->cost[a] = *big;
+    m->cap[a] = INT64_MAX;
+    m->state[a] = ST_TREE;
+    if (b >= 0) { /* v -> root carries b; rc 0: pot[v] = -big */
+      m->src[a] = v;
+      m->dst[a] = root;
+      m->flow[a] = b;
+      m->dir[v] = DIR_UP;
+      m->pot[v] = -*big;
+    } else {
+      m->src[a] = root;
+      m->dst[a] = v;
+      m->flow[a] = -b;
+      m->dir[v] = DIR_DOWN;
+      m->pot[v] = *big;
+    }
+  }
+  return 0;
+}
+
+/* Block-search pricing: returns an arc with negative state * rc, or -1 if
+ * none exists (the basis is optimal). *next is where the next scan starts. */
+static int find_entering(const pl_mcf *m, int total, int block, int *next) {
+  const int *src = m->src, *dst = m->dst;
+  const int64_t *cost = m->cost, *pot = m->pot;
+  const int8_t *state = m->state;
+  int64_t best = 0;
+  int best_arc = -1, cnt = block;
+  int start = *next;
+  for (int pass = 0; pass < 2; pass++) {
+    int lo = pass == 0 ? start : 0, hi = pass == 0 ? total : start;
+    for (int a = lo; a < hi; a++) {
+      int64_t c = state[a] * (cost[a] + pot[src[a]] - pot[dst[a]]);
+      if (c < best) {
+        best = c;
+        best_arc = a;
+      }
+      if (--cnt == 0) {
+        if (best_arc >= 0) {
+          *next = a + 1 < total ? a + 1 : 0;
+          return best_arc;
+        }
+        cnt = block;
+      }
+    }
+  }
+  return best_arc; /* a partial last block, or -1 */
+}
+
+/* One pivot on entering arc e. */
+static void pivot(pl_mcf *m, int e) {
+  int *parent = m->parent, *pred = m->pred, *depth = m->depth;
+  const int8_t *dir = m->dir;
+  int64_t *flow = m->flow;
+  const int64_t *cap = m->cap;
+  int st = m->state[e] == ST_LOWER ? ST_LOWER : ST_UPPER;
+  int first = st == ST_LOWER ? m->src[e] : m->dst[e];
+  int second = st == ST_LOWER ? m->dst[e] : m->src[e];
+
+  /* Walk both sides up to the apex. First side: flow goes down the tree
+   * towards `first`; second side: up from `second`. Ties: the last blocking
+   * arc in cycle order apex -> first -> second -> apex wins. */
+  int64_t d1 = INT64_MAX, d2 = INT64_MAX;
+  int l1 = -1, l2 = -1;
+  int u = first, v = second;
+  while (u != v) {
+    if (depth[u] >= depth[v]) {
+      int a = pred[u];
+      int64_t r = dir[u] == DIR_UP ? flow[a] : cap[a] - flow[a];
+      if (r < d1) {
+        d1 = r;
+        l1 = u;
+      }
+      u = parent[u];
+    } else {
+      int a = pred[v];
+      int64_t r = dir[v] == DIR_UP ? cap[a] - flow[a] : flow[a];
+      if (r <= d2) {
+        d2 = r;
+        l2 = v;
+      }
+      v = parent[v];
+    }
+  }
+  int apex = u;
+  int64_t delta = m->cap[e];
+  int out = -1, side = 0;
+  if (l1 >= 0 && d1 < delta) {
+    delta = d1;
+    out = l1;
+    side = 1;
+  }
+  if (l2 >= 0 && d2 <= delta) {
+    delta = d2;
+    out = l2;
+    side = 2;
+  }
+  /* Note: the walk above may visit the first side before or after parts of
+   * the second; ties within a side keep their order, across sides the side
+   * decides, so interleaving does not matter. */
+
+  if (delta > 0) {
+    flow[e] += st == ST_LOWER ? delta : -delta;
+    for (int w = first; w != apex; w = parent[w])
+      flow[pred[w]] += dir[w] == DIR_UP ? -delta : delta;
+    for (int w = second; w != apex; w = parent[w])
+      flow[pred[w]] += dir[w] == DIR_UP ? delta : -delta;
+  }
+  if (out < 0) { /* the entering arc itself blocks: bound flip */
+    m->state[e] = (int8_t)-st;
+    return;
+  }
+  int la = pred[out];
+  m->state[la] = flow[la] == 0 ? ST_LOWER : ST_UPPER;
+  m->state[e] = ST_TREE;
+
+  int u_in = side == 1 ? first : second;
+  int v_in = side == 1 ? second : first;
+  int64_t rc = m->cost[e] + m->pot[m->src[e]] - m->pot[m->dst[e]];
+  int64_t sigma = u_in == m->dst[e] ? rc : -rc;
+
+  /* Reverse the path u_in .. out and hang it under v_in. */
+  int w = u_in, new_par = v_in, new_arc = e;
+  for (;;) {
+    int old_par = parent[w], old_arc = pred[w];
+    tree_unlink(m, w);
+    parent[w] = new_par;
+    pred[w] = new_arc;
+    m->dir[w] = m->src[new_arc] == w ? DIR_UP : DIR_DOWN;
+    tree_link(m, new_par, w);
+    if (w == out)
+      break;
+    new_par = w;
+    new_arc = old_arc;
+    w = old_par;
+  }
+
+  /* Preorder walk of the moved subtree: shift potentials, fix depths. */
+  int64_t *pot = m->pot;
+  const int *child = m->child, *next_sib = m->next_sib;
+  int x = u_in;
+  pot[x] += sigma;
+  depth[x] = depth[v_in] + 1;
+  for (;;) {
+    if (child[x] >= 0) {
+      x = child[x];
+    } else {
+      while (x != u_in && next_sib[x] < 0)
+        x = parent[x];
+      if (x == u_in)
+        break;
+      x = next_sib[x];
+    }
+    pot[x] += sigma;
+    depth[x] = depth[parent[x]] + 1;
+  }
+}
+
+/* Sum of cost * flow over user arcs plus the lower-bound constant. */
+static int total_cost(const pl_mcf *m, int64_t *out) {
+  int64_t sum = m->cost_offset;
+  for (int a = 0; a < m->n_arcs; a++) {
+    int64_t t;
+    if (m->flow[a] == 0)
+      continue;
+    if (__builtin_mul_overflow(m->flow[a], m->cost[a], &t) ||
+        __builtin_add_overflow(sum, t, &sum))
+      return PL_ELIMIT;
+  }
+  *out = sum;
+  return 0;
+}
+
+/* Checks balance and the supply range; PL_EINVAL / PL_ELIMIT. */
+static int check_supplies(const pl_mcf *m) {
+  int64_t sum = 0, pos = 0;
+  for (int v = 0; v < m->n; v++) {
+    int64_t b;
+    if (__builtin_add_overflow(m->supply[v], m->bshift[v], &b) ||
+        __builtin_add_overflow(sum, m->supply[v], &sum))
+      return PL_ELIMIT;
+    if (b > 0 && __builtin_add_overflow(pos, b, &pos))
+      return PL_ELIMIT;
+    if (b < 0 && __builtin_sub_overflow(pos, b, &pos)) /* |b| too */
+      return PL_ELIMIT;
+  }
+  return sum == 0 ? 0 : PL_EINVAL;
+}
+
+int pl_mcf_solve(pl_mcf *m, int64_t *cost) {
+  int rc = check_supplies(m);
+  if (rc != 0)
+    return rc;
+  m->solved = 0;
+  int64_t big;
+  rc = simplex_init(m, &big);
+  if (rc != 0)
+    return rc;
+  int total = m->n_arcs + m->n;
+  int block = 10; /* about sqrt(total), at least 10 */
+  while ((int64_t)block * block < total)
+    block++;
+  int next = 0, e;
+  while ((e = find_entering(m, total, block, &next)) >= 0) {
+    pivot(m, e);
+#ifdef PL_MCF_PARANOID /* O(arcs) per pivot: for debugging only */
+    assert(pl__check_tree(m));
+#endif
+  }
+  assert(pl__check_tree(m));
+  for (int v = 0; v < m->n; v++)
+    if (m->flow[m->n_arcs + v] != 0)
+      return PL_EPRECOND;
+  int64_t c;
+  rc = total_cost(m, &c);
+  if (rc != 0)
+    return rc;
+  memset(m->excess, 0, sizeof(int64_t) * (size_t)m->n);
+  m->solved = 1;
+  m->last_cost = c;
+  *cost = c;
+  return 0;
+}
+
+/* ---- re-solve: successive shortest paths ---- */
+
+static int resolve_alloc(pl_mcf *m) {
+  if (m->adj_off != NULL)
+    return 0;
+  int n = m->n, na = m->n_arcs;
+  m->adj_off = calloc((size_t)n + 2, sizeof(int));
+  m->adj = malloc(sizeof(int) * ((size_t)na * 2 + 1));
+  m->dist = malloc(sizeof(int64_t) * (size_t)n);
+  m->stamp = calloc((size_t)n, sizeof(int));
+  m->settled = malloc(sizeof(int) * (size_t)n);
+  m->via = malloc(sizeof(int) * (size_t)n);
+  m->heap_room = 1024;
+  m->heap_key = malloc(sizeof(int64_t) * (size_t)m->heap_room);
+  m->heap_node = malloc(sizeof(int) * (size_t)m->heap_room);
+  if (!m->adj_off || !m->adj || !m->dist || !m->stamp || !m->settled ||
+      !m->via || !m->heap_key || !m->heap_node) {
+    free_resolve(m);
+    return PL_ENOMEM;
+  }
+  int *off = m->adj_off;
+  for (int a = 0; a < na; a++) {
+    off[m->src[a] + 2]++;
+    off[m->dst[a] + 2]++;
+  }
+  for (int v = 0; v < n; v++)
+    off[v + 2] += off[v + 1];
+  for (int a = 0; a < na; a++) {
+    m->adj[off[m->src[a] + 1]++] = a * 2;
+    m->adj[off[m->dst[a] + 1]++] = a * 2 + 1;
+  }
+  m->epoch = 0;
+  return 0;
+}
+
+static int heap_push(pl_mcf *m, int *size, int64_t key, int node) {
+  if (*size == m->heap_room) {
+    size_t room = (size_t)m->heap_room * 2;
+    if (grow((void **)&m->heap_key, sizeof(int64_t), room) ||
+        grow((void **)&m->heap_node, sizeof(int), room))
+      return PL_ENOMEM;
+    m->heap_room = (int)room;
+  }
+  int i = (*size)++;
+  while (i > 0) {
+    int p = (i - 1) / 2;
+    if (m->heap_key[p] <= key)
+      break;
+    m->heap_key[i] = m->heap_key[p];
+    m->heap_node[i] = m->heap_node[p];
+    i = p;
+  }
+  m->heap_key[i] = key;
+  m->heap_node[i] = node;
+  return 0;
+}
+
+static void heap_pop(pl_mcf *m, int *size) {
+  int n = --(*size);
+  int64_t key = m->heap_key[n];
+  int node = m->heap_node[n];
+  int i = 0;
+  for (;;) {
+    int c = 2 * i + 1;
+    if (c >= n)
+      break;
+    if (c + 1 < n && m->heap_key[c + 1] < m->heap_key[c])
+      c++;
+    if (m->heap_key[c] >= key)
+      break;
+    m->heap_key[i] = m->heap_key[c];
+    m->heap_node[i] = m->heap_node[c];
+    i = c;
+  }
+  m->heap_key[i] = key;
+  m->heap_node[i] = node;
+}
+
+/* One augmentation from excess node s to the nearest deficit node.
+ * Returns 0, PL_EPRECOND (no deficit reachable), PL_ELIMIT, PL_ENOMEM. */
+static int augment_from(pl_mcf *m, int s, int64_t *cost_acc) {
+  if (++m->epoch == INT_MAX) {
+    memset(m->stamp, 0, sizeof(int) * (size_t)m->n);
+    m->epoch = 1;
+  }
+  int ep = m->epoch, hs = 0, n_set = 0, t = -1;
+  int64_t *dist = m->dist, *pot = m->pot;
+  int *stamp = m->stamp, *via = m->via;
+  /* stamp: ep = labelled, -ep = settled */
+  dist[s] = 0;
+  stamp[s] = ep;
+  via[s] = -1;
+  int rc = heap_push(m, &hs, 0, s);
+  while (rc == 0 && hs > 0) {
+    int64_t d = m->heap_key[0];
+    int u = m->heap_node[0];
+    heap_pop(m, &hs);
+    if (stamp[u] == -ep || d != dist[u])
+      continue;
+    stamp[u] = -ep;
+    m->settled[n_set++] = u;
+    if (m->excess[u] < 0) {
+      t = u;
+      break;
+    }
+    for (int i = m->adj_off[u]; i < m->adj_off[u + 1]; i++) {
+      int code = m->adj[i], a = code >> 1, v;
+      int64_t r;
+      if (code & 1) { /* u is the head: backward residual */
+        if (m->flow[a] == 0)
+          continue;
+        v = m->src[a];
+        r = -m->cost[a] - pot[v] + pot[u];
+      } else {
+        if (m->flow[a] == m->cap[a])
+          continue;
+        v = m->dst[a];
+        r = m->cost[a] + pot[u] - pot[v];
+      }
+      if (stamp[v] == -ep)
+        continue;
+      int64_t nd;
+      if (__builtin_add_overflow(d, r, &nd))
+        return PL_ELIMIT;
+      if (stamp[v] != ep || nd < dist[v]) {
+        stamp[v] = ep;
+        dist[v] = nd;
+        via[v] = code;
+        rc = heap_push(m, &hs, nd, v);
+        if (rc != 0)
+          break;
+      }
+    }
+  }
+  if (rc != 0)
+    return rc;
+  if (t < 0)
+    return PL_EPRECOND;
+  /* Potentials: settled nodes move by dist - dist[t] (<= 0); rc stays >= 0
+   * on every residual arc, and 0 along the shortest path. */
+  int64_t dt = dist[t];
+  for (int i = 0; i < n_set; i++) {
+    int v = m->settled[i];
+    pot[v] -= dt - dist[v];
+  }
+  /* Bottleneck, then augment. */
+  int64_t delta = m->excess[s] < -m->excess[t] ? m->excess[s] : -m->excess[t];
+  for (int v = t; v != s;) {
+    int code = via[v], a = code >> 1;
+    int64_t r = code & 1 ? m->flow[a] : m->cap[a] - m->flow[a];
+    if (r < delta)
+      delta = r;
+    v = code & 1 ? m->dst[a] : m->src[a];
+  }
+  assert(delta > 0);
+  int64_t path_cost = 0;
+  for (int v = t; v != s;) {
+    int code = via[v], a = code >> 1;
+    if (code & 1) {
+      m->flow[a] -= delta;
+      path_cost -= m->cost[a];
+      v = m->dst[a];
+    } else {
+      m->flow[a] += delta;
+      path_cost += m->cost[a];
+      v = m->src[a];
+    }
+  }
+  int64_t pc;
+  if (__builtin_mul_overflow(path_cost, delta, &pc) ||
+      __builtin_add_overflow(*cost_acc, pc, cost_acc))
+    return PL_ELIMIT;
+  m->excess[s] -= delta;
+  m->excess[t] += delta;
+  return 0;
+}
+
+int pl_mcf_resolve(pl_mcf *m, int64_t *cost) {
+  if (!m->solved)
+    return pl_mcf_solve(m, cost);
+  int rc = check_supplies(m);
+  if (rc != 0)
+    return rc;
+  rc = resolve_alloc(m);
+  if (rc != 0)
+    return rc;
+  int64_t c = m->last_cost;
+  for (int s = 0; s < m->n; s++) {
+    while (m->excess[s] > 0) {
+      rc = augment_from(m, s, &c);
+      if (rc != 0) {
+        m->solved = 0;
+        return rc;
+      }
+    }
+  }
+  m->last_cost = c;
+  *cost = c;
+  return 0;
+}
+
+/* ---- accessors ---- */
+
+int64_t pl_mcf_flow(const pl_mcf *m, int arc) {
+  if (arc < 0 || arc >= m->n_arcs)
+    return 0;
+  return m->flow[arc] + (m->lower ? m->lower[arc] : 0);
+}
+
+int64_t pl_mcf_potential(const pl_mcf *m, int node) {
+  return node < 0 || node >= m->n ? 0 : m->pot[node];
+}
+
+int pl_mcf_node_count(const pl_mcf *m) {
+  return m->n;
+}
+
+int pl_mcf_arc_count(const pl_mcf *m) {
+  return m->n_arcs;
+}
+
+int pl_mcf_arc(const pl_mcf *m, int arc, int *from, int *to, int64_t *lower,
+               int64_t *capacity, int64_t *cost) {
+  if (arc < 0 || arc >= m->n_arcs)
+    return PL_EINVAL;
+  int64_t lo = m->lower ? m->lower[arc] : 0;
+  if (from)
+    *from = m->src[arc];
+  if (to)
+    *to = m->dst[arc];
+  if (lower)
+    *lower = lo;
+  if (capacity)
+    *capacity = m->cap[arc] + lo;
+  if (cost)
+    *cost = m->cost[arc];
+  return 0;
+}
