@@ -163,6 +163,72 @@ out:
   free(pp);
 }
 
+#define REBALANCE_MAX 4096
+
+static void plan_rebalance(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__PlanRebalanceRequest *q = (const void *)msg;
+  pl_rebalance_move *mv = calloc(REBALANCE_MAX, sizeof *mv);
+  pl_rebalance_gap *gp = calloc(REBALANCE_MAX, sizeof *gp);
+  Pitlane__V1__RebalanceMove *mm = calloc(REBALANCE_MAX, sizeof *mm);
+  Pitlane__V1__RebalanceMove **mp =
+      calloc(REBALANCE_MAX, sizeof(Pitlane__V1__RebalanceMove *));
+  Pitlane__V1__RebalanceGap *gm = calloc(REBALANCE_MAX, sizeof *gm);
+  Pitlane__V1__RebalanceGap **gpp =
+      calloc(REBALANCE_MAX, sizeof(Pitlane__V1__RebalanceGap *));
+  if (!mv || !gp || !mm || !mp || !gm || !gpp) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
+    goto out;
+  }
+  pl_rebalance_result res;
+  pl_error err;
+  int rc = pl_plan_rebalance(pl_rpc_engine(r), q->chain, q->part_no, mv,
+                             REBALANCE_MAX, gp, REBALANCE_MAX, &res, &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    goto out;
+  }
+  int nm = res.n_moves < REBALANCE_MAX ? res.n_moves : REBALANCE_MAX;
+  int ng = res.n_gaps < REBALANCE_MAX ? res.n_gaps : REBALANCE_MAX;
+  for (int i = 0; i < nm; i++) {
+    pitlane__v1__rebalance_move__init(&mm[i]);
+    mm[i].part_no = mv[i].part_no;
+    mm[i].from = mv[i].from;
+    mm[i].to = mv[i].to;
+    mm[i].qty = mv[i].qty;
+    mm[i].cost_fen = mv[i].cost_fen;
+    mm[i].lead_min = mv[i].lead_min;
+    mp[i] = &mm[i];
+  }
+  for (int i = 0; i < ng; i++) {
+    pitlane__v1__rebalance_gap__init(&gm[i]);
+    gm[i].part_no = gp[i].part_no;
+    gm[i].warehouse = gp[i].warehouse;
+    gm[i].short_qty = gp[i].short_qty;
+    gm[i].reason = (Pitlane__V1__GapReason)gp[i].reason;
+    gpp[i] = &gm[i];
+  }
+  Pitlane__V1__PlanRebalanceResponse m;
+  pitlane__v1__plan_rebalance_response__init(&m);
+  m.unit_cost_fen = res.unit_cost_fen;
+  m.cost_fen = res.cost_fen;
+  m.shortage = res.shortage;
+  m.covered = res.covered;
+  m.parts = res.parts;
+  m.n_moves = (size_t)nm;
+  m.moves = mp;
+  m.n_gaps = (size_t)ng;
+  m.gaps = gpp;
+  m.truncated = nm < res.n_moves || ng < res.n_gaps;
+  pl_rpc_reply(r, &m.base);
+out:
+  free(mv);
+  free(gp);
+  free(mm);
+  free(mp);
+  free(gm);
+  free(gpp);
+}
+
 #define XFER(name, req, fn)                                                    \
   { "/pitlane.v1.Transfers/" name, &pitlane__v1__##req##__descriptor, fn }
 
@@ -171,6 +237,7 @@ const pl_method pl_transfers_methods[] = {
     XFER("DeleteLane", delete_lane_request, delete_lane),
     XFER("ListLanes", list_lanes_request, list_lanes),
     XFER("QuoteTransfer", quote_transfer_request, quote_transfer),
+    XFER("PlanRebalance", plan_rebalance_request, plan_rebalance),
 };
 const int pl_transfers_n_methods =
     (int)(sizeof pl_transfers_methods / sizeof pl_transfers_methods[0]);

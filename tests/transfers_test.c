@@ -268,6 +268,161 @@ static void lanes_survive_restart_and_can_be_deleted(void **st) {
   assert_non_null(strstr(err.msg, "destination"));
 }
 
+/* ---- rebalancing --------------------------------------------------------- */
+
+static void levels(pl_engine *e, int w, int64_t min, int64_t max) {
+  assert_int_equal(
+      pl_stock_set_levels(e, "c1", wh(w), "P1", min, max, NULL, NULL), 0);
+}
+
+/* Reference: the cheapest way to cover shortages from surpluses over
+ * per-unit lane costs (successive shortest paths with Bellman-Ford on a
+ * tiny residual graph: independent of the engine's network simplex).
+ * Returns the covered units in *covered. */
+static int64_t ref_rebalance(const bl lanes[NW][NW], const int64_t *surplus,
+                             const int64_t *need, int64_t *covered) {
+  int64_t s[NW], d[NW], flow[NW][NW] = {{0}}, cost = 0;
+  memcpy(s, surplus, sizeof s);
+  memcpy(d, need, sizeof d);
+  *covered = 0;
+  for (;;) {
+    int64_t dist[NW];
+    int prev[NW];
+    for (int v = 0; v < NW; v++) {
+      dist[v] = s[v] > 0 ? 0 : INT64_MAX / 4;
+      prev[v] = -1;
+    }
+    for (int it = 0; it < NW; it++) /* Bellman-Ford over residual arcs */
+      for (int u = 0; u < NW; u++)
+        for (int v = 0; v < NW; v++) {
+          if (lanes[u][v].live && dist[u] + lanes[u][v].unit < dist[v]) {
+            dist[v] = dist[u] + lanes[u][v].unit;
+            prev[v] = u;
+          }
+          if (flow[v][u] > 0 && dist[u] - lanes[v][u].unit < dist[v]) {
+            dist[v] = dist[u] - lanes[v][u].unit;
+            prev[v] = -2 - u; /* backwards along v -> u */
+          }
+        }
+    int best = -1;
+    for (int v = 0; v < NW; v++)
+      if (d[v] > 0 && dist[v] < INT64_MAX / 4 &&
+          (best < 0 || dist[v] < dist[best]))
+        best = v;
+    if (best < 0)
+      return cost;
+    /* one unit along the path (tiny numbers: unit steps are fine) */
+    int v = best;
+    while (prev[v] != -1) {
+      if (prev[v] >= 0) {
+        flow[prev[v]][v]++;
+        v = prev[v];
+      } else {
+        int u = -2 - prev[v];
+        flow[v][u]--;
+        v = u;
+      }
+    }
+    s[v]--;
+    d[best]--;
+    cost += dist[best];
+    (*covered)++;
+  }
+}
+
+static void rebalance_matches_a_reference_flow(void **st) {
+  fx *f = *st;
+  srand(5);
+  static bl lanes[NW][NW];
+  int64_t stock[NW] = {0}, mins[NW] = {0};
+  for (int round = 0; round < 12; round++) {
+    int a = rand() % NW, b = rand() % NW;
+    if (a != b) {
+      bl l = {1, rand() % 3000, 1 + rand() % 100, 0, 30};
+      lanes[a][b] = l;
+      lane(f->e, a, b, l.fixed, l.unit, l.lead, 0);
+    }
+    int w = rand() % NW;
+    int64_t add = 1 + rand() % 12;
+    receive(f->e, w, add);
+    stock[w] += add;
+    int lw = rand() % NW;
+    mins[lw] = rand() % 15;
+    levels(f->e, lw, mins[lw], 0);
+    int64_t surplus[NW], need[NW], shortage = 0;
+    for (int v = 0; v < NW; v++) {
+      surplus[v] = stock[v] > mins[v] ? stock[v] - mins[v] : 0;
+      need[v] = stock[v] < mins[v] ? mins[v] - stock[v] : 0;
+      shortage += need[v];
+    }
+    int64_t covered_ref;
+    int64_t ref = ref_rebalance(lanes, surplus, need, &covered_ref);
+    pl_rebalance_move mv[64];
+    pl_rebalance_gap gaps[NW];
+    pl_rebalance_result res;
+    pl_error err = {0};
+    int rc = pl_plan_rebalance(f->e, "c1", "P1", mv, 64, gaps, NW, &res, &err);
+    if (rc != 0)
+      fail_msg("round %d: %s", round, err.msg);
+    assert_true(res.shortage == shortage);
+    if (res.covered != covered_ref || res.unit_cost_fen != ref)
+      fail_msg("round %d: covered %lld cost %lld, reference %lld %lld", round,
+               (long long)res.covered, (long long)res.unit_cost_fen,
+               (long long)covered_ref, (long long)ref);
+    /* the moves conserve stock: what arrives minus what leaves covers
+     * each shortage at most, and no warehouse gives below its min */
+    int64_t net[NW] = {0}, priced = 0;
+    for (int i = 0; i < res.n_moves; i++) {
+      int from = -1, to = -1;
+      for (int v = 0; v < NW; v++) {
+        if (strcmp(mv[i].from, wh(v)) == 0)
+          from = v;
+        if (strcmp(mv[i].to, wh(v)) == 0)
+          to = v;
+      }
+      assert_true(from >= 0 && to >= 0 && lanes[from][to].live);
+      net[from] -= mv[i].qty;
+      net[to] += mv[i].qty;
+      priced += bl_cost(&lanes[from][to], mv[i].qty);
+    }
+    assert_true(priced == res.cost_fen);
+    int64_t gap_sum = 0;
+    for (int i = 0; i < res.n_gaps; i++)
+      gap_sum += gaps[i].short_qty;
+    assert_true(gap_sum == shortage - res.covered);
+    for (int v = 0; v < NW; v++) {
+      assert_true(stock[v] + net[v] >=
+                  (stock[v] < mins[v] ? stock[v] : mins[v]));
+      assert_true(net[v] <= need[v]);
+    }
+  }
+}
+
+static void unreachable_shortages_say_why(void **st) {
+  fx *f = *st;
+  receive(f->e, 1, 20);
+  levels(f->e, 0, 5, 0); /* W0 short by 5, no lane reaches it */
+  levels(f->e, 2, 3, 0); /* W2 short by 3, reachable from W1 */
+  lane(f->e, 1, 2, 100, 7, 10, 0);
+  pl_rebalance_move mv[4];
+  pl_rebalance_gap gaps[4];
+  pl_rebalance_result res;
+  assert_int_equal(
+      pl_plan_rebalance(f->e, "c1", NULL, mv, 4, gaps, 4, &res, NULL), 0);
+  assert_true(res.shortage == 8 && res.covered == 3);
+  assert_int_equal(res.n_moves, 1);
+  assert_true(mv[0].qty == 3 && mv[0].cost_fen == 100 + 21);
+  assert_true(res.unit_cost_fen == 21);
+  assert_int_equal(res.n_gaps, 1);
+  assert_string_equal(gaps[0].warehouse, "W0");
+  assert_int_equal(gaps[0].reason, PL_GAP_NO_ROUTE);
+  pl_error err;
+  assert_int_equal(
+      pl_plan_rebalance(f->e, "c1", "NOPE", mv, 4, gaps, 4, &res, &err),
+      PL_ENOTFOUND);
+  assert_non_null(strstr(err.msg, "part_no"));
+}
+
 int main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -277,6 +432,8 @@ int main(void) {
       T(a_split_covers_what_no_single_source_can),
       T(reserved_stock_does_not_count),
       T(lanes_survive_restart_and_can_be_deleted),
+      T(rebalance_matches_a_reference_flow),
+      T(unreachable_shortages_say_why),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

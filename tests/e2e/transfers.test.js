@@ -76,3 +76,26 @@ test('lanes are set, replaced, deleted, kept across restart; bad input is refuse
     await again.stop();
   }
 });
+
+test('PlanRebalance covers shortages at least cost and says why the rest cannot be', async () => {
+  const srv = await startServer({});
+  const c = clients(srv.addr);
+  try {
+    // make WH-SH02 short of OF-1001: min above what it holds
+    const st = await call(c.inventory, 'GetStock', { chain: 'demo', warehouse: 'WH-SH02', part_no: 'OF-1001' });
+    const have = st.rows[0].available;
+    await call(c.inventory, 'SetStockLevels', { chain: 'demo', warehouse: 'WH-SH02', part_no: 'OF-1001', min_qty: Number(have) + 7, max_qty: Number(have) + 20 });
+    const plan = await call(c.transfers, 'PlanRebalance', { chain: 'demo', part_no: 'OF-1001' });
+    assert.equal(plan.shortage, 7);
+    assert.equal(plan.covered, 7);
+    const into = plan.moves.filter((m) => m.to === 'WH-SH02').reduce((s, m) => s + m.qty, 0);
+    const outOf = plan.moves.filter((m) => m.from === 'WH-SH02').reduce((s, m) => s + m.qty, 0);
+    assert.equal(into - outOf, 7);
+    assert.ok(plan.cost_fen >= plan.unit_cost_fen);
+    await rejectsWith(call(c.transfers, 'PlanRebalance', { chain: 'demo', part_no: 'NOPE' }), S.NOT_FOUND, /part_no/);
+    await rejectsWith(call(c.transfers, 'PlanRebalance', { chain: 'nochain' }), S.NOT_FOUND, /chain/);
+  } finally {
+    closeAll(c);
+    await srv.stop();
+  }
+});

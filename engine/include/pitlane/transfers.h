@@ -77,6 +77,56 @@ PL_API int pl_quote_transfer(pl_engine *e, const char *chain,
                              int64_t need_by_ms, pl_transfer_plan *out, int cap,
                              pl_error *err);
 
+/* ---- chain-wide rebalancing ---------------------------------------------
+ * For each part (one, or every part with a min level somewhere), bring
+ * every warehouse's available stock up to its min level from warehouses
+ * holding more than their own min, at least total cost. Solved exactly as
+ * a min-cost flow (pl_mcf, network simplex) on the lanes' per-unit costs;
+ * the resulting moves are then priced with the real fixed charges
+ * (ceil(q / capacity) shipments per lane), which the flow does not see
+ * (fixed-charge flow is NP-hard): both figures are returned. Shortages the
+ * chain cannot cover are reported with the reason. Nothing is moved: the
+ * plan is advice that CreateTransfer turns into orders. */
+
+typedef struct pl_rebalance_move {
+  char part_no[PL_CODE_MAX];
+  char from[PL_CODE_MAX];
+  char to[PL_CODE_MAX];
+  int64_t qty;
+  int64_t cost_fen; /* with this lane's fixed charges */
+  int32_t lead_min;
+} pl_rebalance_move;
+
+typedef enum pl_gap_reason {
+  PL_GAP_NOT_ENOUGH_STOCK = 1, /* the chain's surplus is smaller */
+  PL_GAP_NO_ROUTE = 2,         /* no lane route from any surplus */
+} pl_gap_reason;
+
+typedef struct pl_rebalance_gap {
+  char part_no[PL_CODE_MAX];
+  char warehouse[PL_CODE_MAX];
+  int64_t short_qty; /* still below min after the plan */
+  pl_gap_reason reason;
+} pl_rebalance_gap;
+
+typedef struct pl_rebalance_result {
+  int64_t unit_cost_fen;   /* the flow's optimum on per-unit costs */
+  int64_t cost_fen;        /* the moves priced with fixed charges */
+  int64_t shortage;        /* units below min before the plan */
+  int64_t covered;         /* of which the plan covers */
+  int32_t n_moves, n_gaps; /* totals (the arrays hold min(cap, n)) */
+  int32_t parts;           /* parts looked at */
+} pl_rebalance_result;
+
+/* part_no NULL or "": every part. Returns 0 and fills *res, moves[cap_moves]
+ * (by part, then lane) and gaps[cap_gaps]; PL_EINVAL, PL_ENOTFOUND,
+ * PL_ENOMEM, PL_ELIMIT (costs beyond the solver's range). */
+PL_API int pl_plan_rebalance(pl_engine *e, const char *chain,
+                             const char *part_no, pl_rebalance_move *moves,
+                             int cap_moves, pl_rebalance_gap *gaps,
+                             int cap_gaps, pl_rebalance_result *res,
+                             pl_error *err);
+
 #ifdef __cplusplus
 }
 #endif
