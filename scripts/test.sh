@@ -31,4 +31,5 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 echo "== engine C tests under ThreadSanitizer"
 # Only the engine's own tests: pitlaned links Debian's uninstrumented gRPC.
 scripts/build.sh tsan
-(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 900 -E "e2e|bench")
+supp="$PWD/tests/tsan.supp"
+(cd build-tsan && TSAN_OPTIONS="halt_on_error=1 suppressions=$supp" ctest --output-on-failure --timeout 900 -E "e2e|bench")
