@@ -229,6 +229,149 @@ out:
   free(gpp);
 }
 
+/* ---- transfer orders ---------------------------------------------------- */
+
+typedef struct transfer_msg {
+  Pitlane__V1__Transfer m;
+  char *path[PL_ROUTE_MAX_HOPS + 1];
+  Pitlane__V1__ShippedLot lots[PL_MOVE_MAX_LOTS];
+  Pitlane__V1__ShippedLot *lotp[PL_MOVE_MAX_LOTS];
+} transfer_msg;
+
+static void transfer_out(transfer_msg *tm, pl_transfer_info *t) {
+  Pitlane__V1__Transfer *m = &tm->m;
+  pitlane__v1__transfer__init(m);
+  m->chain = t->chain;
+  m->id = t->id;
+  m->part_no = t->part_no;
+  m->qty = t->qty;
+  m->from = t->from;
+  m->to = t->to;
+  for (int h = 0; h <= t->n_hops; h++)
+    tm->path[h] = t->path[h];
+  m->n_path = (size_t)t->n_hops + 1;
+  m->path = tm->path;
+  m->cost_fen = t->cost_fen;
+  m->lead_min = t->lead_min;
+  m->state = (Pitlane__V1__TransferState)t->state;
+  m->actor = t->actor;
+  m->created_ms = t->created_ms;
+  m->shipped_ms = t->shipped_ms;
+  m->received_ms = t->received_ms;
+  for (int i = 0; i < t->n_lots; i++) {
+    pitlane__v1__shipped_lot__init(&tm->lots[i]);
+    tm->lots[i].lot = t->lots[i].lot;
+    tm->lots[i].qty = t->lots[i].qty;
+    tm->lots[i].unit_cost_fen = t->lots[i].unit_cost_fen;
+    tm->lotp[i] = &tm->lots[i];
+  }
+  m->n_lots = (size_t)t->n_lots;
+  m->lots = tm->lotp;
+}
+
+static void reply_transfer(pl_rpc *r, pl_transfer_info *t) {
+  transfer_msg *tm = malloc(sizeof *tm);
+  if (tm == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
+    return;
+  }
+  transfer_out(tm, t);
+  pl_rpc_reply(r, &tm->m.base);
+  free(tm);
+}
+
+static void create_transfer(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__CreateTransferRequest *q = (const void *)msg;
+  pl_transfer_info in = {0}, out;
+  if (!COPY(r, in.chain, q->chain, "chain") ||
+      !COPY(r, in.part_no, q->part_no, "part_no") ||
+      !COPY(r, in.from, q->from, "from") || !COPY(r, in.to, q->to, "to") ||
+      !COPY(r, in.actor, q->actor, "actor"))
+    return;
+  in.qty = q->qty;
+  pl_error err;
+  const char *idem = q->idempotency_key[0] ? q->idempotency_key : NULL;
+  int rc = pl_transfer_create(pl_rpc_engine(r), &in, idem, pl_rpc_write(r),
+                              &out, &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  reply_transfer(r, &out);
+}
+
+typedef int (*transfer_step)(pl_engine *, const char *, int64_t, const char *,
+                             const pl_write *, pl_transfer_info *, pl_error *);
+
+static void step(pl_rpc *r, const ProtobufCMessage *msg, transfer_step fn) {
+  const Pitlane__V1__TransferRef *q = (const void *)msg;
+  pl_transfer_info out;
+  pl_error err;
+  int rc = fn(pl_rpc_engine(r), q->chain, q->transfer_id, q->actor,
+              pl_rpc_write(r), &out, &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  reply_transfer(r, &out);
+}
+
+static void ship(pl_rpc *r, const ProtobufCMessage *m) {
+  step(r, m, pl_transfer_ship);
+}
+static void receive(pl_rpc *r, const ProtobufCMessage *m) {
+  step(r, m, pl_transfer_receive);
+}
+static void cancel(pl_rpc *r, const ProtobufCMessage *m) {
+  step(r, m, pl_transfer_cancel);
+}
+
+static void get_transfer(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__TransferRef *q = (const void *)msg;
+  pl_transfer_info out;
+  pl_error err;
+  int rc =
+      pl_transfer_get(pl_rpc_engine(r), q->chain, q->transfer_id, &out, &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  reply_transfer(r, &out);
+}
+
+static void list_transfers(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__ListTransfersRequest *q = (const void *)msg;
+  pl_engine *e = pl_rpc_engine(r);
+  pl_error err;
+  int n = pl_transfer_list(e, q->chain, NULL, 0, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
+    return;
+  }
+  pl_transfer_info *info = calloc((size_t)n + 1, sizeof *info);
+  transfer_msg *tm = calloc((size_t)n + 1, sizeof *tm);
+  Pitlane__V1__Transfer **tp =
+      calloc((size_t)n + 1, sizeof(Pitlane__V1__Transfer *));
+  if (info && tm && tp) {
+    int got = pl_transfer_list(e, q->chain, info, n, &err);
+    n = got < n ? got : n;
+    for (int i = 0; i < n; i++) {
+      transfer_out(&tm[i], &info[i]);
+      tp[i] = &tm[i].m;
+    }
+    Pitlane__V1__ListTransfersResponse m;
+    pitlane__v1__list_transfers_response__init(&m);
+    m.n_transfers = (size_t)n;
+    m.transfers = tp;
+    pl_rpc_reply(r, &m.base);
+  } else {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  }
+  free(info);
+  free(tm);
+  free(tp);
+}
+
 #define XFER(name, req, fn)                                                    \
   { "/pitlane.v1.Transfers/" name, &pitlane__v1__##req##__descriptor, fn }
 
@@ -238,6 +381,12 @@ const pl_method pl_transfers_methods[] = {
     XFER("ListLanes", list_lanes_request, list_lanes),
     XFER("QuoteTransfer", quote_transfer_request, quote_transfer),
     XFER("PlanRebalance", plan_rebalance_request, plan_rebalance),
+    XFER("CreateTransfer", create_transfer_request, create_transfer),
+    XFER("Ship", transfer_ref, ship),
+    XFER("Receive", transfer_ref, receive),
+    XFER("Cancel", transfer_ref, cancel),
+    XFER("GetTransfer", transfer_ref, get_transfer),
+    XFER("ListTransfers", list_transfers_request, list_transfers),
 };
 const int pl_transfers_n_methods =
     (int)(sizeof pl_transfers_methods / sizeof pl_transfers_methods[0]);

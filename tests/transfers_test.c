@@ -423,6 +423,122 @@ static void unreachable_shortages_say_why(void **st) {
   assert_non_null(strstr(err.msg, "part_no"));
 }
 
+/* ---- transfer orders ---------------------------------------------------- */
+
+static void stock_of(pl_engine *e, int w, pl_stock_info *st) {
+  assert_int_equal(pl_stock_get(e, "c1", wh(w), "P1", st, NULL), 0);
+}
+
+static void an_order_ships_and_lands_with_its_lots(void **st) {
+  fx *f = *st;
+  pl_move_req r = {.chain = "c1",
+                   .warehouse = "W1",
+                   .part_no = "P1",
+                   .qty = 4,
+                   .actor = "t",
+                   .unit_cost_fen = 1000};
+  assert_int_equal(pl_stock_receive(f->e, &r, NULL, NULL, NULL, NULL), 0);
+  f->clk.now_ms += 1000;
+  r.unit_cost_fen = 1600;
+  r.qty = 6;
+  assert_int_equal(pl_stock_receive(f->e, &r, NULL, NULL, NULL, NULL), 0);
+  lane(f->e, 1, 5, 100, 2, 30, 0); /* W1 -> DC -> W0 */
+  lane(f->e, 5, 0, 200, 3, 60, 0);
+  pl_transfer_info in = {.chain = "c1",
+                         .part_no = "P1",
+                         .qty = 5,
+                         .from = "W1",
+                         .to = "W0",
+                         .actor = "planner"};
+  pl_transfer_info t;
+  pl_error err = {0};
+  assert_int_equal(pl_transfer_create(f->e, &in, "x1", NULL, &t, &err), 0);
+  assert_int_equal(t.state, PL_TRANSFER_PLANNED);
+  assert_int_equal(t.n_hops, 2);
+  assert_string_equal(t.path[1], "DC");
+  assert_true(t.cost_fen == (100 + 10) + (200 + 15));
+  assert_true(t.lead_min == 90);
+  pl_transfer_info again;
+  assert_int_equal(pl_transfer_create(f->e, &in, "x1", NULL, &again, NULL), 0);
+  assert_true(again.id == t.id);
+
+  assert_int_equal(pl_transfer_ship(f->e, "c1", t.id, "clerk", NULL, &t, &err),
+                   0);
+  assert_int_equal(t.state, PL_TRANSFER_SHIPPED);
+  /* FIFO: all 4 of the first lot, 1 of the second */
+  assert_int_equal(t.n_lots, 2);
+  assert_true(t.lots[0].qty == 4 && t.lots[1].qty == 1);
+  pl_stock_info s1, s0;
+  stock_of(f->e, 1, &s1);
+  stock_of(f->e, 0, &s0);
+  assert_true(s1.on_hand == 5 && s0.on_hand == 0 && s0.in_transit == 5);
+  /* shipped twice: the same answer; cancelled: refused */
+  assert_int_equal(
+      pl_transfer_ship(f->e, "c1", t.id, "clerk", NULL, NULL, NULL), 0);
+  assert_int_equal(
+      pl_transfer_cancel(f->e, "c1", t.id, "clerk", NULL, NULL, &err),
+      PL_EPRECOND);
+  stock_of(f->e, 1, &s1);
+  assert_true(s1.on_hand == 5);
+
+  /* restart keeps the order and what is in transit */
+  pl_engine_close(f->e);
+  f->e = test_open(f->dir, &f->clk);
+  stock_of(f->e, 0, &s0);
+  assert_true(s0.in_transit == 5);
+  assert_int_equal(pl_transfer_get(f->e, "c1", t.id, &t, NULL), 0);
+  assert_int_equal(t.state, PL_TRANSFER_SHIPPED);
+  assert_int_equal(t.n_lots, 2);
+
+  assert_int_equal(
+      pl_transfer_receive(f->e, "c1", t.id, "clerk", NULL, &t, &err), 0);
+  stock_of(f->e, 0, &s0);
+  assert_true(s0.on_hand == 5 && s0.in_transit == 0);
+  pl_lot_info lots[4];
+  assert_int_equal(pl_stock_lots(f->e, "c1", "W0", "P1", lots, 4, NULL), 1);
+  assert_true(lots[0].unit_cost_fen == (4 * 1000 + 1 * 1600) / 5);
+  assert_int_equal(pl_stock_verify_ledger(f->e, "c1", &err), 0);
+}
+
+static void orders_refuse_bad_input_and_impossible_steps(void **st) {
+  fx *f = *st;
+  pl_transfer_info in = {.chain = "c1",
+                         .part_no = "P1",
+                         .qty = 5,
+                         .from = "W1",
+                         .to = "W0",
+                         .actor = "p"};
+  pl_error err;
+  assert_int_equal(pl_transfer_create(f->e, &in, NULL, NULL, NULL, &err),
+                   PL_EPRECOND); /* no lanes at all */
+  assert_non_null(strstr(err.msg, "route"));
+  lane(f->e, 1, 0, 1, 1, 1, 0);
+  in.qty = 0;
+  assert_int_equal(pl_transfer_create(f->e, &in, NULL, NULL, NULL, &err),
+                   PL_EINVAL);
+  assert_non_null(strstr(err.msg, "transfer.qty"));
+  in.qty = 5;
+  strcpy(in.part_no, "NOPE");
+  assert_int_equal(pl_transfer_create(f->e, &in, NULL, NULL, NULL, &err),
+                   PL_ENOTFOUND);
+  strcpy(in.part_no, "P1");
+  pl_transfer_info t;
+  assert_int_equal(pl_transfer_create(f->e, &in, NULL, NULL, &t, NULL), 0);
+  /* nothing at W1: shipping is refused and changes nothing */
+  assert_int_equal(pl_transfer_ship(f->e, "c1", t.id, "c", NULL, NULL, &err),
+                   PL_EPRECOND);
+  assert_int_equal(pl_transfer_get(f->e, "c1", t.id, &t, NULL), 0);
+  assert_int_equal(t.state, PL_TRANSFER_PLANNED);
+  assert_int_equal(pl_transfer_receive(f->e, "c1", t.id, "c", NULL, NULL, &err),
+                   PL_EPRECOND);
+  assert_int_equal(pl_transfer_cancel(f->e, "c1", t.id, "c", NULL, &t, NULL),
+                   0);
+  assert_int_equal(t.state, PL_TRANSFER_CANCELLED);
+  assert_int_equal(pl_transfer_ship(f->e, "c1", 99, "c", NULL, NULL, &err),
+                   PL_ENOTFOUND);
+  assert_int_equal(pl_transfer_list(f->e, "c1", NULL, 0, NULL), 1);
+}
+
 int main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -434,6 +550,8 @@ int main(void) {
       T(lanes_survive_restart_and_can_be_deleted),
       T(rebalance_matches_a_reference_flow),
       T(unreachable_shortages_say_why),
+      T(an_order_ships_and_lands_with_its_lots),
+      T(orders_refuse_bad_input_and_impossible_steps),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

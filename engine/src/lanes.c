@@ -14,16 +14,25 @@
 
 #define ROW_VERSION 1
 
+/* Readers may race to create it: the first compare-and-swap wins. */
 pl__xfer_chain *pl__xfer_of(pl__chain *c) {
-  if (c->xfer == NULL) {
-    pl__xfer_chain *x = calloc(1, sizeof *x);
-    if (x == NULL)
-      return NULL;
-    pthread_mutex_init(&x->build_mu, NULL);
-    x->stale = 1;
-    c->xfer = x;
+  pl__xfer_chain *cur = __atomic_load_n(&c->xfer, __ATOMIC_ACQUIRE);
+  if (cur != NULL)
+    return cur;
+  pl__xfer_chain *x = calloc(1, sizeof *x);
+  if (x == NULL)
+    return NULL;
+  pthread_mutex_init(&x->build_mu, NULL);
+  pthread_mutex_init(&x->order_mu, NULL);
+  x->stale = 1;
+  if (!__atomic_compare_exchange_n(&c->xfer, &cur, x, 0, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE)) {
+    pthread_mutex_destroy(&x->build_mu);
+    pthread_mutex_destroy(&x->order_mu);
+    free(x);
+    return cur;
   }
-  return c->xfer;
+  return x;
 }
 
 void pl__xfer_free(pl__xfer_chain *x) {
@@ -32,10 +41,12 @@ void pl__xfer_free(pl__xfer_chain *x) {
   pl__vec_free_all(&x->lanes);
   pl__strmap_free(&x->lane_ix);
   pl__route_cache_clear(x);
+  pl__transfer_free_all(x);
   free(x->in_start);
   free(x->in_lane);
   free(x->in_arc);
   pthread_mutex_destroy(&x->build_mu);
+  pthread_mutex_destroy(&x->order_mu);
   free(x);
 }
 
@@ -324,6 +335,12 @@ int pl__xfer_load(pl_engine *e, unsigned kind, const char *chain,
                   const unsigned char *val, size_t vl, pl_error *err) {
   pl__chain *c = pl__chain_find(e, chain);
   pl__xfer_chain *x = c != NULL ? pl__xfer_of(c) : NULL;
+  if (c != NULL && kind == PL__K_TRANSFER) {
+    int rc = pl__transfer_load(e, c, rest, rl, val, vl);
+    return rc == PL_ECORRUPT
+               ? PL__FAIL(err, rc, "recovery: chain '%s': bad transfer", chain)
+               : rc;
+  }
   if (c == NULL || kind != PL__K_LANE)
     return PL__FAIL(err, PL_ECORRUPT, "recovery: chain '%s' kind %u", chain,
                     kind);

@@ -367,3 +367,21 @@ int pl_quote_transfer(pl_engine *e, const char *chain, const char *part_no,
   free(avail);
   return n;
 }
+
+int pl__xfer_route(pl__chain *c, pl__xfer_chain *x, int from, int to,
+                   int64_t qty, pl_plan_leg *leg) {
+  int rc = pl__xfer_graph(c, x);
+  dijkstra d;
+  memset(&d, 0, sizeof d);
+  if (rc == 0)
+    rc = dijkstra_init(&d, x->n_nodes, x->n_live);
+  if (rc == 0) {
+    dijkstra_run(&d, x, to, qty);
+    pl__routes rt = {d.cost, d.lead, d.next_lane, d.hops};
+    memset(leg, 0, sizeof *leg);
+    if (from >= x->n_nodes || !make_leg(c, x, &rt, from, qty, leg))
+      rc = PL_EPRECOND;
+  }
+  dijkstra_free(&d);
+  return rc;
+}

@@ -232,11 +232,11 @@ int pl_plan_rebalance(pl_engine *e, const char *chain, const char *part_no,
       memcpy(pn.codes[w],
              ((const pl__warehouse *)c->warehouses.items[w])->info.code,
              PL_CODE_MAX);
-    for (int p = 0; p < n_parts; p++)
-      memcpy(parts[p],
-             all ? ((const pl__part *)c->parts.items[p])->info.part_no
-                 : part_no,
-             PL_CODE_MAX);
+    for (int p = 0; p < n_parts; p++) {
+      const char *code =
+          all ? ((const pl__part *)c->parts.items[p])->info.part_no : part_no;
+      memcpy(parts[p], code, strlen(code) + 1);
+    }
   }
   pthread_rwlock_unlock(&c->lock);
   out_state o = {moves, cap_moves, gaps, cap_gaps, res};

@@ -466,8 +466,9 @@ static int plan_out(const pl__cell *cell, const pl_move_req *in, int64_t amount,
 int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
                           pl__cell *cell, pl_move_kind kind,
                           const pl_move_req *in, int64_t default_cost,
-                          const char *idem, const pl_write *w, pl__sync *sync,
-                          int *queued, pl_movement *out, pl_error *err) {
+                          const char *idem, const pl__batch *extra,
+                          const pl_write *w, pl__sync *sync, int *queued,
+                          pl_movement *out, pl_error *err) {
   pl_movement m = {0};
   *queued = 0;
   if (idem != NULL && idem[0] != '\0' &&
@@ -777,10 +778,11 @@ static int supplier_known(pl__stock_chain *sc, const char *code) {
   return known;
 }
 
-/* The public movement entry points share this. */
+/* The public movement entry points share this (and transfers, with extra
+ * rows). */
 static int move(pl_engine *e, pl_move_kind kind, const pl_move_req *in,
-                const char *idem, const pl_write *w, pl_movement *out,
-                pl_error *err) {
+                const char *idem, const pl__batch *extra, const pl_write *w,
+                pl_movement *out, pl_error *err) {
   int rc = check_move(in, kind, idem, err);
   pl__chain *c = NULL;
   int32_t wh = -1, part = -1;
@@ -802,41 +804,59 @@ static int move(pl_engine *e, pl_move_kind kind, const pl_move_req *in,
   pl__sync sync;
   int queued = 0;
   pthread_mutex_lock(&cell->mu);
-  rc = pl__stock_move_locked(e, c, sc, cell, kind, in, cost, idem, w, &sync,
-                             &queued, out, err);
+  rc = pl__stock_move_locked(e, c, sc, cell, kind, in, cost, idem, extra, w,
+                             &sync, &queued, out, err);
   pthread_mutex_unlock(&cell->mu);
   return pl__stock_finish(rc, queued, &sync, w, err);
 }
 
+int pl__stock_move_extra(pl_engine *e, pl_move_kind kind, const pl_move_req *in,
+                         const char *idem, const pl__batch *extra,
+                         const pl_write *w, pl_movement *out, pl_error *err) {
+  return move(e, kind, in, idem, extra, w, out, err);
+}
+
+int pl__stock_in_transit(pl__chain *c, int32_t wh, int32_t part,
+                         int64_t delta) {
+  pl__stock_chain *sc = pl__stock_of(c);
+  pl__cell *cell = sc != NULL ? pl__stock_cell(sc, wh, part, 1) : NULL;
+  if (cell == NULL)
+    return PL_ENOMEM;
+  pthread_mutex_lock(&cell->mu);
+  cell->in_transit += delta;
+  pthread_mutex_unlock(&cell->mu);
+  return 0;
+}
+
 int pl_stock_receive(pl_engine *e, const pl_move_req *in, const char *idem,
                      const pl_write *w, pl_movement *out, pl_error *err) {
-  return move(e, PL_MOVE_RECEIPT, in, idem, w, out, err);
+  return move(e, PL_MOVE_RECEIPT, in, idem, NULL, w, out, err);
 }
 int pl_stock_reserve(pl_engine *e, const pl_move_req *in, const char *idem,
                      const pl_write *w, pl_movement *out, pl_error *err) {
-  return move(e, PL_MOVE_RESERVE, in, idem, w, out, err);
+  return move(e, PL_MOVE_RESERVE, in, idem, NULL, w, out, err);
 }
 int pl_stock_release(pl_engine *e, const pl_move_req *in, const char *idem,
                      const pl_write *w, pl_movement *out, pl_error *err) {
-  return move(e, PL_MOVE_RELEASE, in, idem, w, out, err);
+  return move(e, PL_MOVE_RELEASE, in, idem, NULL, w, out, err);
 }
 int pl_stock_issue(pl_engine *e, const pl_move_req *in, const char *idem,
                    const pl_write *w, pl_movement *out, pl_error *err) {
-  return move(e, PL_MOVE_ISSUE, in, idem, w, out, err);
+  return move(e, PL_MOVE_ISSUE, in, idem, NULL, w, out, err);
 }
 int pl_stock_sell(pl_engine *e, const pl_move_req *in, const char *idem,
                   const pl_write *w, pl_movement *out, pl_error *err) {
-  return move(e, PL_MOVE_SALE, in, idem, w, out, err);
+  return move(e, PL_MOVE_SALE, in, idem, NULL, w, out, err);
 }
 int pl_stock_return(pl_engine *e, const pl_move_req *in, int to_supplier,
                     const char *idem, const pl_write *w, pl_movement *out,
                     pl_error *err) {
   return move(e, to_supplier ? PL_MOVE_RETURN_SUPPLIER : PL_MOVE_RETURN_STOCK,
-              in, idem, w, out, err);
+              in, idem, NULL, w, out, err);
 }
 int pl_stock_adjust(pl_engine *e, const pl_move_req *in, const char *idem,
                     const pl_write *w, pl_movement *out, pl_error *err) {
-  return move(e, PL_MOVE_ADJUST, in, idem, w, out, err);
+  return move(e, PL_MOVE_ADJUST, in, idem, NULL, w, out, err);
 }
 
 int pl_stock_set_levels(pl_engine *e, const char *chain, const char *warehouse,
@@ -912,6 +932,7 @@ int pl_stock_get(pl_engine *e, const char *chain, const char *warehouse,
   pthread_mutex_lock(&cell->mu);
   out->on_hand = cell->on_hand;
   out->reserved = cell->reserved;
+  out->in_transit = cell->in_transit;
   out->min_qty = cell->min_qty;
   out->max_qty = cell->max_qty;
   out->n_lots = cell->n_lots;
@@ -971,10 +992,11 @@ int pl_stock_get_chain(pl_engine *e, const char *chain, const char *part_no,
       for (int i = 0; i < n; i++) {
         pl__cell *cell = bp->items[i];
         pthread_mutex_lock(&cell->mu);
-        int64_t oh = cell->on_hand, rs = cell->reserved;
+        int64_t oh = cell->on_hand, rs = cell->reserved, it = cell->in_transit;
         pthread_mutex_unlock(&cell->mu);
         sum.on_hand += oh;
         sum.reserved += rs;
+        sum.in_transit += it;
         if (i < cap) {
           const pl__warehouse *w = c->warehouses.items[cell->wh];
           pl_stock_row *r = &rows[i];
@@ -982,7 +1004,7 @@ int pl_stock_get_chain(pl_engine *e, const char *chain, const char *part_no,
           r->on_hand = oh;
           r->reserved = rs;
           r->available = oh - rs;
-          r->in_transit = 0;
+          r->in_transit = it;
         }
       }
     }

@@ -62,6 +62,8 @@ typedef struct pl__cell {
   int32_t wh, part; /* chain indexes */
   int32_t ord;      /* index in pl__stock_chain.cells */
   int64_t on_hand, reserved;
+  int64_t in_transit; /* shipped transfers to here, not yet received:
+                         memory only, rebuilt from the transfer orders */
   int64_t min_qty, max_qty;
   int32_t n_lots, cap_lots; /* lots[] in FIFO order, qty_left > 0 */
   int32_t n_res, cap_res;   /* reservations, qty > 0 */
@@ -132,6 +134,17 @@ typedef struct pl__stock_chain {
   int32_t n_fit;
 } pl__stock_chain;
 
+/* A movement for the transfers module: like the public entry points
+ * (validation, idempotency, locking the cell), with `extra` rows (may be
+ * NULL) written in the same atomic batch. Blocks until durable when w is
+ * NULL. Returns as the public movement functions. */
+int pl__stock_move_extra(pl_engine *e, pl_move_kind kind, const pl_move_req *in,
+                         const char *idem, const pl__batch *extra,
+                         const pl_write *w, pl_movement *out, pl_error *err);
+/* Adds delta to the in-transit quantity of a cell (created if needed).
+ * 0 or PL_ENOMEM / PL_ENOTFOUND. */
+int pl__stock_in_transit(pl__chain *c, int32_t wh, int32_t part, int64_t delta);
+
 /* The chain's stock state, created on first use; NULL only on OOM. */
 pl__stock_chain *pl__stock_of(pl__chain *c);
 void pl__stock_free(pl__chain *c);
@@ -153,8 +166,9 @@ pl__cell *pl__stock_cell(pl__stock_chain *sc, int32_t wh, int32_t part,
 int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
                           pl__cell *cell, pl_move_kind kind,
                           const pl_move_req *in, int64_t default_cost,
-                          const char *idem, const pl_write *w, pl__sync *sync,
-                          int *queued, pl_movement *out, pl_error *err);
+                          const char *idem, const pl__batch *extra,
+                          const pl_write *w, pl__sync *sync, int *queued,
+                          pl_movement *out, pl_error *err);
 
 /* Reports the storage outcome after locks are dropped (as admin's finish). */
 int pl__stock_finish(int rc, int queued, pl__sync *sync, const pl_write *w,

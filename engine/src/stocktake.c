@@ -299,7 +299,7 @@ int pl_stocktake_close(pl_engine *e, const char *chain, uint64_t id,
       rc = pl__stock_move_locked(
           e, c, sc, cell,
           v.variance > 0 ? PL_MOVE_STOCKTAKE_GAIN : PL_MOVE_STOCKTAKE_LOSS,
-          &reqs[i], costs[i], NULL, NULL, &syncs[i], &queued[i], &m, err);
+          &reqs[i], costs[i], NULL, NULL, NULL, &syncs[i], &queued[i], &m, err);
       if (rc == 0) {
         v.seq = m.seq;
         for (int32_t k = 0; k < m.n_lots; k++) {

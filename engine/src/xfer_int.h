@@ -16,13 +16,15 @@
 
 enum {
   PL__K_XFER_LO = 0x30,
-  PL__K_LANE = 0x30, /* from 00 to -> lane */
+  PL__K_LANE = 0x30,     /* from 00 to -> lane */
+  PL__K_TRANSFER = 0x31, /* id (8 bytes BE) -> transfer order */
   PL__K_XFER_HI = 0x3F,
 };
 
 enum {
   PL__OP_LANE_SET = 80,
   PL__OP_LANE_DELETE = 81,
+  PL__OP_TRANSFER = 82, /* create, cancel (ship/receive are movements) */
 };
 
 typedef struct pl__lane {
@@ -48,6 +50,11 @@ typedef struct pl__xfer_chain {
    * until a lane changes (the graph rebuild frees them, under the chain's
    * write lock, so readers never see one freed). */
   struct pl__routes **route_cache; /* [n_nodes * PL__ROUTE_CACHE_Q] */
+  /* transfer orders (transfer_order.c), under order_mu, which is taken
+   * before any stock cell's lock */
+  pthread_mutex_t order_mu;
+  pl__vec orders; /* pl_transfer_info* (+ idem), owned; id = index + 1 */
+  pl__strmap order_idem;
 } pl__xfer_chain;
 
 #define PL__ROUTE_CACHE_Q 16
@@ -74,6 +81,13 @@ void pl__xfer_free(pl__xfer_chain *x);
 /* Under the chain's read lock: makes sure the graph is built; 0 or
  * PL_ENOMEM. */
 int pl__xfer_graph(pl__chain *c, pl__xfer_chain *x);
+/* The cheapest route from -> to for qty units into *leg; 0, PL_EPRECOND
+ * (none) or PL_ENOMEM. Under the chain's read lock. */
+int pl__xfer_route(pl__chain *c, pl__xfer_chain *x, int from, int to,
+                   int64_t qty, pl_plan_leg *leg);
+int pl__transfer_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
+                      size_t rl, const unsigned char *val, size_t vl);
+void pl__transfer_free_all(pl__xfer_chain *x);
 int pl__xfer_load(pl_engine *e, unsigned kind, const char *chain,
                   const unsigned char *rest, size_t rl,
                   const unsigned char *val, size_t vl, pl_error *err);

@@ -99,3 +99,40 @@ test('PlanRebalance covers shortages at least cost and says why the rest cannot 
     await srv.stop();
   }
 });
+
+test('a transfer order ships, is in transit, lands, and survives SIGKILL in between', async () => {
+  const srv = await startServer({});
+  let c = clients(srv.addr);
+  const stockAt = async (cl, wh) => (await call(cl.inventory, 'GetStock', { chain: 'demo', warehouse: wh, part_no: 'OF-1001' })).rows[0];
+  const src0 = await stockAt(c, 'DC-EAST');
+  const dst0 = await stockAt(c, 'WH-SH02');
+  const t = await call(c.transfers, 'CreateTransfer', { chain: 'demo', part_no: 'OF-1001', qty: 6, from: 'DC-EAST', to: 'WH-SH02', actor: 'planner', idempotency_key: 'tr-1' });
+  assert.equal(t.state, 'TRANSFER_STATE_PLANNED');
+  assert.deepEqual(t.path, ['DC-EAST', 'WH-SH02']);
+  const again = await call(c.transfers, 'CreateTransfer', { chain: 'demo', part_no: 'OF-1001', qty: 6, from: 'DC-EAST', to: 'WH-SH02', actor: 'planner', idempotency_key: 'tr-1' });
+  assert.equal(again.id, t.id);
+  const shipped = await call(c.transfers, 'Ship', { chain: 'demo', transfer_id: t.id, actor: 'clerk' });
+  assert.equal(shipped.state, 'TRANSFER_STATE_SHIPPED');
+  assert.equal(shipped.lots.reduce((s, l) => s + l.qty, 0), 6);
+  assert.equal((await stockAt(c, 'DC-EAST')).on_hand, src0.on_hand - 6);
+  assert.equal((await stockAt(c, 'WH-SH02')).in_transit, dst0.in_transit + 6);
+  await rejectsWith(call(c.transfers, 'Cancel', { chain: 'demo', transfer_id: t.id, actor: 'clerk' }), S.FAILED_PRECONDITION, /shipped/);
+  closeAll(c);
+  await srv.stop('SIGKILL');
+  const again2 = await startServer({ dataDir: srv.dataDir, demo: false });
+  c = clients(again2.addr);
+  try {
+    assert.equal((await stockAt(c, 'WH-SH02')).in_transit, dst0.in_transit + 6);
+    const landed = await call(c.transfers, 'Receive', { chain: 'demo', transfer_id: t.id, actor: 'clerk' });
+    assert.equal(landed.state, 'TRANSFER_STATE_RECEIVED');
+    const dst1 = await stockAt(c, 'WH-SH02');
+    assert.equal(dst1.on_hand, dst0.on_hand + 6);
+    assert.equal(dst1.in_transit, dst0.in_transit);
+    await rejectsWith(call(c.transfers, 'Ship', { chain: 'demo', transfer_id: 9999, actor: 'x' }), S.NOT_FOUND, /transfer_id/);
+    await rejectsWith(call(c.transfers, 'CreateTransfer', { chain: 'demo', part_no: 'OF-1001', qty: 0, from: 'DC-EAST', to: 'WH-SH02', actor: 'p' }), S.INVALID_ARGUMENT, /qty/);
+    await rejectsWith(call(c.transfers, 'CreateTransfer', { chain: 'demo', part_no: 'OF-1001', qty: 1, from: 'DC-EAST', to: 'WH-SH02', actor: '' }), S.INVALID_ARGUMENT, /actor/);
+  } finally {
+    closeAll(c);
+    await again2.stop();
+  }
+});

@@ -13,6 +13,7 @@
 #define PITLANE_TRANSFERS_H
 
 #include "pitlane/admin.h"
+#include "pitlane/inventory.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -76,6 +77,67 @@ PL_API int pl_quote_transfer(pl_engine *e, const char *chain,
                              const char *part_no, int64_t qty, const char *dest,
                              int64_t need_by_ms, pl_transfer_plan *out, int cap,
                              pl_error *err);
+
+/* ---- transfer orders -----------------------------------------------------
+ * planned --ship--> shipped --receive--> received
+ *    \--cancel--> cancelled
+ * Ship takes the units out of the source FIFO (a TRANSFER_OUT movement
+ * naming the lots) and counts them in transit at the destination; receive
+ * puts them into the destination as a new lot (a TRANSFER_IN movement, at
+ * the shipped lots' average cost, the first shipped lot's supplier). Both
+ * movements carry the order ("T<id>") as their work order and the order
+ * row is written in the same atomic batch as the movement, so TraceLot of
+ * a source lot leads to the order and the order lists the lots. Repeating
+ * the transition that put an order in its state returns it unchanged. */
+
+typedef enum pl_transfer_state {
+  PL_TRANSFER_PLANNED = 1,
+  PL_TRANSFER_SHIPPED = 2,
+  PL_TRANSFER_RECEIVED = 3,
+  PL_TRANSFER_CANCELLED = 4,
+} pl_transfer_state;
+
+typedef struct pl_transfer_info {
+  char chain[PL_CODE_MAX];
+  int64_t id; /* assigned, > 0 */
+  char part_no[PL_CODE_MAX];
+  int64_t qty;
+  char from[PL_CODE_MAX];
+  char to[PL_CODE_MAX];
+  int32_t n_hops; /* the route: path[0] == from .. path[n_hops] == to */
+  char path[PL_ROUTE_MAX_HOPS + 1][PL_CODE_MAX];
+  int64_t cost_fen; /* the route's cost for qty */
+  int32_t lead_min;
+  pl_transfer_state state;
+  char actor[PL_ACTOR_MAX];
+  int64_t created_ms, shipped_ms, received_ms;
+  int32_t n_lots; /* shipped lots */
+  pl_lot_qty lots[PL_MOVE_MAX_LOTS];
+} pl_transfer_info;
+
+/* Plans an order of qty units of part_no from `from` to `to` (actor
+ * required) on the cheapest lane route for that quantity. Idempotent on
+ * idem_key. PL_EINVAL, PL_ENOTFOUND (part, warehouse), PL_EPRECOND (no
+ * route). Stock is not touched until it ships. */
+PL_API int pl_transfer_create(pl_engine *e, const pl_transfer_info *in,
+                              const char *idem_key, const pl_write *w,
+                              pl_transfer_info *out, pl_error *err);
+/* PL_EPRECOND: not planned (ship), not shipped (receive), not available
+ * at the source (ship); PL_ENOTFOUND: no such order. */
+PL_API int pl_transfer_ship(pl_engine *e, const char *chain, int64_t id,
+                            const char *actor, const pl_write *w,
+                            pl_transfer_info *out, pl_error *err);
+PL_API int pl_transfer_receive(pl_engine *e, const char *chain, int64_t id,
+                               const char *actor, const pl_write *w,
+                               pl_transfer_info *out, pl_error *err);
+PL_API int pl_transfer_cancel(pl_engine *e, const char *chain, int64_t id,
+                              const char *actor, const pl_write *w,
+                              pl_transfer_info *out, pl_error *err);
+PL_API int pl_transfer_get(pl_engine *e, const char *chain, int64_t id,
+                           pl_transfer_info *out, pl_error *err);
+/* Orders by id; count or negative. */
+PL_API int pl_transfer_list(pl_engine *e, const char *chain,
+                            pl_transfer_info *out, int cap, pl_error *err);
 
 /* ---- chain-wide rebalancing ---------------------------------------------
  * For each part (one, or every part with a min level somewhere), bring
