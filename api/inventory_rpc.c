@@ -785,7 +785,23 @@ static void find_parts_by_model(pl_rpc *r, const ProtobufCMessage *msg) {
 #define INV(name, req, fn)                                                     \
   { "/pitlane.v1.Inventory/" name, &pitlane__v1__##req##__descriptor, fn }
 
+static void verify_ledger(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__VerifyLedgerRequest *q = (const void *)msg;
+  pl_error err = {0};
+  int rc = pl_stock_verify_ledger(pl_rpc_engine(r), q->chain, &err);
+  if (rc != 0 && rc != PL_ECORRUPT) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__VerifyLedgerResponse m;
+  pitlane__v1__verify_ledger_response__init(&m);
+  m.consistent = rc == 0;
+  m.detail = rc == 0 ? (char *)"" : err.msg;
+  pl_rpc_reply(r, &m.base);
+}
+
 const pl_method pl_inventory_methods[] = {
+    INV("VerifyLedger", verify_ledger_request, verify_ledger),
     INV("Receive", move_request, receive),
     INV("Reserve", move_request, reserve),
     INV("Release", move_request, release),
