@@ -23,11 +23,11 @@ function tempDir() {
 }
 
 // Starts pitlaned; resolves with { port, addr, proc, stop(signal) }.
-function startServer({ dataDir, demo = true, threads = 2 } = {}) {
+function startServer({ dataDir, demo = true, threads = 2, env } = {}) {
   const dir = dataDir || tempDir();
   const args = ['--listen', '127.0.0.1:0', '--data', dir, '--threads', String(threads)];
   if (demo) args.push('--demo');
-  const proc = spawn(PITLANED, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(PITLANED, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(env || {}) } });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   return new Promise((resolve, reject) => {
