@@ -32,4 +32,4 @@ echo "== engine C tests under ThreadSanitizer"
 # Only the engine's own tests: pitlaned links Debian's uninstrumented gRPC.
 scripts/build.sh tsan
 supp="$PWD/tests/tsan.supp"
-(cd build-tsan && TSAN_OPTIONS="halt_on_error=1 suppressions=$supp" ctest --output-on-failure --timeout 900 -E "e2e|bench")
+(cd build-tsan && TSAN_OPTIONS="halt_on_error=1 suppressions=$supp" ctest --output-on-failure --timeout 900 -E "e2e|bench|crash_|fault_")
