@@ -35,9 +35,14 @@
  * (the reachable set has more supply than its cut can carry).
  *
  * Invariants:
- *  1. arcs [0, n_arcs) are the user's; while solving, arcs [n_arcs, n_arcs+n)
- *     are the artificial ones (arc n_arcs + v joins v and the root).
- *  2. cap[a] is capacity - lower; flow[a] in [0, cap[a]] excludes lower[a].
+ *  1. The solver keeps its own copy of the arcs: solver arcs [0, ns) are the
+ *     user's arcs, interleaved (user arc a is solver arc pos[a]); solver arcs
+ *     [ns, ns + n) are the artificial ones (ns + v joins v and the root).
+ *     Interleaving puts arcs of many different tails into every pricing
+ *     block even when the user adds arcs grouped by tail (as DIMACS files
+ *     and our generator do); measured 4x fewer arcs scanned on the
+ *     2000-store instance.
+ *  2. cap[a] is capacity - lower; flow[a] in [0, cap[a]] excludes lower.
  *  3. During the simplex, state[a] is TREE for the n tree arcs, LOWER (flow
  *     0) or UPPER (flow cap) for the others; tree arcs have rc == 0.
  *  4. solved == 1 iff flow/pot hold an optimal solution for
@@ -62,12 +67,19 @@ enum { DIR_DOWN = 0, DIR_UP = 1 }; /* pred arc is parent->v / v->parent */
 struct pl_mcf {
   int n;        /* real nodes; the root is n */
   int n_arcs;   /* user arcs */
-  int arc_room; /* allocated arc slots (>= n_arcs + n while solving) */
-  /* arcs (structure of arrays: pricing touches src, dst, cost, state) */
+  int arc_room; /* allocated user arc slots */
+  /* user arcs, in the order added */
+  int *u_src, *u_dst;
+  int64_t *u_cost, *u_cap; /* u_cap is capacity - lower */
+  int64_t *lower;          /* NULL until an arc has a lower bound */
+  /* solver arcs (invariant 1), structure of arrays: pricing touches src,
+   * dst, cost and state only */
+  int ns;     /* user arcs when the solver arrays were built */
+  int s_room; /* allocated solver arc slots */
   int *src, *dst;
   int64_t *cost, *cap, *flow;
-  int64_t *lower; /* NULL until an arc has a lower bound */
   int8_t *state;
+  int *pos; /* user arc -> solver arc */
   /* nodes */
   int64_t *supply;     /* as set by the user */
   int64_t *bshift;     /* supply change due to lower bounds */
@@ -75,6 +87,7 @@ struct pl_mcf {
   int64_t *pot;        /* n + 1 */
   int64_t cost_offset; /* sum lower * cost */
   int solved;
+  int has_flow; /* flow[] holds the result of the last solve/resolve */
   /* simplex tree, n + 1 entries */
   int *parent, *pred, *depth, *child, *next_sib, *prev_sib;
   int8_t *dir;
@@ -99,7 +112,7 @@ static int grow(void **p, size_t elem, size_t n) {
   return 0;
 }
 
-/* Makes room for `want` arcs in every arc array. */
+/* Makes room for `want` arcs in the user arc arrays. */
 static int reserve_arcs(pl_mcf *m, int want) {
   if (want <= m->arc_room)
     return 0;
@@ -108,12 +121,10 @@ static int reserve_arcs(pl_mcf *m, int want) {
     room *= 2;
   if (room > INT_MAX)
     room = INT_MAX;
-  if (grow((void **)&m->src, sizeof(int), room) ||
-      grow((void **)&m->dst, sizeof(int), room) ||
-      grow((void **)&m->cost, sizeof(int64_t), room) ||
-      grow((void **)&m->cap, sizeof(int64_t), room) ||
-      grow((void **)&m->flow, sizeof(int64_t), room) ||
-      grow((void **)&m->state, 1, room) ||
+  if (grow((void **)&m->u_src, sizeof(int), room) ||
+      grow((void **)&m->u_dst, sizeof(int), room) ||
+      grow((void **)&m->u_cost, sizeof(int64_t), room) ||
+      grow((void **)&m->u_cap, sizeof(int64_t), room) ||
       (m->lower && grow((void **)&m->lower, sizeof(int64_t), room)))
     return PL_ENOMEM;
   m->arc_room = (int)room;
@@ -152,8 +163,7 @@ int pl_mcf_new(int n_nodes, int arc_capacity_hint, pl_mcf **out) {
   if (m->supply == NULL || m->bshift == NULL || m->excess == NULL ||
       m->pot == NULL)
     goto fail;
-  int64_t hint = (int64_t)arc_capacity_hint + n_nodes;
-  if (reserve_arcs(m, hint > INT_MAX ? INT_MAX : (int)hint) != 0)
+  if (reserve_arcs(m, arc_capacity_hint) != 0)
     goto fail;
   *out = m;
   return 0;
@@ -165,13 +175,18 @@ fail:
 void pl_mcf_free(pl_mcf *m) {
   if (m == NULL)
     return;
+  free(m->u_src);
+  free(m->u_dst);
+  free(m->u_cost);
+  free(m->u_cap);
+  free(m->lower);
   free(m->src);
   free(m->dst);
   free(m->cost);
   free(m->cap);
   free(m->flow);
-  free(m->lower);
   free(m->state);
+  free(m->pos);
   free(m->supply);
   free(m->bshift);
   free(m->excess);
@@ -211,11 +226,10 @@ int pl_mcf_add_arc_bounded(pl_mcf *m, int from, int to, int64_t lower,
       return PL_ENOMEM;
   }
   int a = m->n_arcs++;
-  m->src[a] = from;
-  m->dst[a] = to;
-  m->cost[a] = cost;
-  m->cap[a] = capacity - lower;
-  m->flow[a] = 0;
+  m->u_src[a] = from;
+  m->u_dst[a] = to;
+  m->u_cost[a] = cost;
+  m->u_cap[a] = capacity - lower;
   if (m->lower)
     m->lower[a] = lower;
   if (lower != 0) {
@@ -226,7 +240,8 @@ int pl_mcf_add_arc_bounded(pl_mcf *m, int from, int to, int64_t lower,
     }
   }
   m->solved = 0;
-  free_resolve(m); /* adjacency is stale */
+  if (m->adj_off != NULL)
+    free_resolve(m); /* adjacency is stale */
   return a;
 }
 
@@ -283,7 +298,7 @@ static int pl__check_tree(const pl_mcf *m) {
     if (m->cost[a] + m->pot[m->src[a]] - m->pot[m->dst[a]] != 0)
       return 0;
   }
-  int total = m->n_arcs + m->n;
+  int total = m->ns + m->n;
   int64_t *net = calloc((size_t)m->n + 1, sizeof(int64_t));
   int ok = net != NULL;
   for (int a = 0; ok && a < total; a++) {
@@ -328,7 +343,7 @@ static int simplex_init(pl_mcf *m, int64_t *big) {
   size_t n1 = (size_t)n + 1;
   int64_t maxc = 0;
   for (int a = 0; a < na; a++) {
-    int64_t c = m->cost[a];
+    int64_t c = m->u_cost[a];
     if (c < 0)
       c = c == INT64_MIN ? INT64_MAX : -c;
     if (c > maxc)
@@ -337,7 +352,15 @@ static int simplex_init(pl_mcf *m, int64_t *big) {
   if (maxc >= PL__MCF_BIG_MAX || (int64_t)n1 * (maxc + 1) > PL__MCF_BIG_MAX)
     return PL_ELIMIT;
   *big = (int64_t)n1 * (maxc + 1);
-  if (reserve_arcs(m, na + n) != 0 ||
+  size_t total = (size_t)na + (size_t)n;
+  if ((total > (size_t)m->s_room &&
+       (grow((void **)&m->src, sizeof(int), total) ||
+        grow((void **)&m->dst, sizeof(int), total) ||
+        grow((void **)&m->cost, sizeof(int64_t), total) ||
+        grow((void **)&m->cap, sizeof(int64_t), total) ||
+        grow((void **)&m->flow, sizeof(int64_t), total) ||
+        grow((void **)&m->state, 1, total) ||
+        grow((void **)&m->pos, sizeof(int), total))) ||
       grow((void **)&m->parent, sizeof(int), n1) ||
       grow((void **)&m->pred, sizeof(int), n1) ||
       grow((void **)&m->depth, sizeof(int), n1) ||
@@ -346,10 +369,25 @@ static int simplex_init(pl_mcf *m, int64_t *big) {
       grow((void **)&m->prev_sib, sizeof(int), n1) ||
       grow((void **)&m->dir, 1, n1))
     return PL_ENOMEM;
-  for (int a = 0; a < na; a++) {
-    m->flow[a] = 0;
-    m->state[a] = ST_LOWER;
+  if (total > (size_t)m->s_room)
+    m->s_room = (int)total;
+  /* Interleave: user arcs 0, k, 2k, ... first, then 1, k+1, ... with k the
+   * mean out-degree, so consecutive solver arcs have different tails. */
+  int k = n > 0 && na / n > 3 ? na / n : 3;
+  int i = 0;
+  for (int start = 0; start < k && i < na; start++) {
+    for (int a = start; a < na; a += k, i++) {
+      m->pos[a] = i;
+      m->src[i] = m->u_src[a];
+      m->dst[i] = m->u_dst[a];
+      m->cost[i] = m->u_cost[a];
+      m->cap[i] = m->u_cap[a];
+      m->flow[i] = 0;
+      m->state[i] = ST_LOWER;
+    }
   }
+  assert(i == na);
+  m->ns = na;
   int root = n;
   m->parent[root] = -1;
   m->pred[root] = -1;
@@ -526,7 +564,7 @@ static void pivot(pl_mcf *m, int e) {
 /* Sum of cost * flow over user arcs plus the lower-bound constant. */
 static int total_cost(const pl_mcf *m, int64_t *out) {
   int64_t sum = m->cost_offset;
-  for (int a = 0; a < m->n_arcs; a++) {
+  for (int a = 0; a < m->ns; a++) {
     int64_t t;
     if (m->flow[a] == 0)
       continue;
@@ -559,11 +597,13 @@ int pl_mcf_solve(pl_mcf *m, int64_t *cost) {
   if (rc != 0)
     return rc;
   m->solved = 0;
+  m->has_flow = 0;
   int64_t big;
   rc = simplex_init(m, &big);
   if (rc != 0)
     return rc;
-  int total = m->n_arcs + m->n;
+  m->has_flow = 1; /* from here flow[] is sized and pos[] valid */
+  int total = m->ns + m->n;
   int block = 10; /* about sqrt(total), at least 10 */
   while ((int64_t)block * block < total)
     block++;
@@ -576,7 +616,7 @@ int pl_mcf_solve(pl_mcf *m, int64_t *cost) {
   }
   assert(pl__check_tree(m));
   for (int v = 0; v < m->n; v++)
-    if (m->flow[m->n_arcs + v] != 0)
+    if (m->flow[m->ns + v] != 0)
       return PL_EPRECOND;
   int64_t c;
   rc = total_cost(m, &c);
@@ -594,7 +634,7 @@ int pl_mcf_solve(pl_mcf *m, int64_t *cost) {
 static int resolve_alloc(pl_mcf *m) {
   if (m->adj_off != NULL)
     return 0;
-  int n = m->n, na = m->n_arcs;
+  int n = m->n, na = m->ns;
   m->adj_off = calloc((size_t)n + 2, sizeof(int));
   m->adj = malloc(sizeof(int) * ((size_t)na * 2 + 1));
   m->dist = malloc(sizeof(int64_t) * (size_t)n);
@@ -793,9 +833,9 @@ int pl_mcf_resolve(pl_mcf *m, int64_t *cost) {
 /* ---- accessors ---- */
 
 int64_t pl_mcf_flow(const pl_mcf *m, int arc) {
-  if (arc < 0 || arc >= m->n_arcs)
+  if (arc < 0 || arc >= m->ns || !m->has_flow)
     return 0;
-  return m->flow[arc] + (m->lower ? m->lower[arc] : 0);
+  return m->flow[m->pos[arc]] + (m->lower ? m->lower[arc] : 0);
 }
 
 int64_t pl_mcf_potential(const pl_mcf *m, int node) {
@@ -816,14 +856,14 @@ int pl_mcf_arc(const pl_mcf *m, int arc, int *from, int *to, int64_t *lower,
     return PL_EINVAL;
   int64_t lo = m->lower ? m->lower[arc] : 0;
   if (from)
-    *from = m->src[arc];
+    *from = m->u_src[arc];
   if (to)
-    *to = m->dst[arc];
+    *to = m->u_dst[arc];
   if (lower)
     *lower = lo;
   if (capacity)
-    *capacity = m->cap[arc] + lo;
+    *capacity = m->u_cap[arc] + lo;
   if (cost)
-    *cost = m->cost[arc];
+    *cost = m->u_cost[arc];
   return 0;
 }
