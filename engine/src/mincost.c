@@ -722,7 +722,7 @@ static int augment_from(pl_mcf *m, int s, int64_t *cost_acc) {
   stamp[s] = ep;
   via[s] = -1;
   int rc = heap_push(m, &hs, 0, s);
-  while (rc == 0 && hs > 0) {
+  while (rc == 0 && t < 0 && hs > 0) {
     int64_t d = m->heap_key[0];
     int u = m->heap_node[0];
     heap_pop(m, &hs);
@@ -757,6 +757,15 @@ static int augment_from(pl_mcf *m, int s, int64_t *cost_acc) {
         stamp[v] = ep;
         dist[v] = nd;
         via[v] = code;
+        if (nd == d && m->excess[v] < 0) {
+          /* d is the smallest key left, so v is final already: stop
+           * without scanning every node at distance d (zero reduced-cost
+           * plateaus are common at an optimum). */
+          stamp[v] = -ep;
+          m->settled[n_set++] = v;
+          t = v;
+          break;
+        }
         rc = heap_push(m, &hs, nd, v);
         if (rc != 0)
           break;
