@@ -630,39 +630,6 @@ static void pivot(pl_mcf *m, int e) {
   }
 }
 
-/* Crash start: before pricing, every node that starts with a demand (hung
- * below the root, DIR_DOWN) gets its cheapest incoming arc pivoted in if
- * that arc still prices out. The star basis otherwise makes the first
- * thousands of block scans find such arcs one by one; on the 10000-store
- * instance this cut the arcs scanned ~4x. The pivots are ordinary simplex
- * pivots, so every invariant (and termination) is unaffected.
- * Returns 0 or PL_ENOMEM. */
-static int crash_start(pl_mcf *m) {
-  int n = m->n, na = m->ns;
-  int *best = malloc(sizeof(int) * (size_t)n);
-  if (best == NULL)
-    return PL_ENOMEM;
-  for (int v = 0; v < n; v++)
-    best[v] = -1;
-  for (int a = 0; a < na; a++) {
-    int v = m->dst[a];
-    if (v < n && m->dir[v] == DIR_DOWN &&
-        (best[v] < 0 || m->cost[a] < m->cost[best[v]]))
-      best[v] = a;
-  }
-  for (int v = 0; v < n; v++) {
-    int a = best[v];
-    if (a < 0 || m->state[a] == ST_TREE)
-      continue;
-    int64_t rc = m->cost[a] + m->pot[m->src[a]] - m->pot[m->dst[a]];
-    if ((m->state[a] == ST_LOWER && rc < 0) ||
-        (m->state[a] == ST_UPPER && rc > 0))
-      pivot(m, a);
-  }
-  free(best);
-  return 0;
-}
-
 /* Sum of cost * flow over user arcs plus the lower-bound constant. */
 static int total_cost(const pl_mcf *m, int64_t *out) {
   int64_t sum = m->cost_offset;
@@ -713,9 +680,6 @@ int pl_mcf_solve(pl_mcf *m, int64_t *cost) {
   int block = 10; /* about sqrt(total), at least 10 */
   while ((int64_t)block * block < total)
     block++;
-  rc = crash_start(m);
-  if (rc != 0)
-    return rc;
   int next = 0, e;
   while ((e = find_entering(m, total, block, &next)) >= 0) {
     pivot(m, e);
