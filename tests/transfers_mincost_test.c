@@ -262,6 +262,11 @@ static void bad_arguments_are_rejected(void **state) {
   int64_t cost;
   assert_int_equal(pl_mcf_solve(m, &cost), PL_ELIMIT);
   pl_mcf_free(m);
+  /* nodes * cost past 2^63: refused without overflowing */
+  assert_int_equal(pl_mcf_new(1 << 20, 0, &m), 0);
+  assert_int_equal(pl_mcf_add_arc(m, 0, 1, 1, (int64_t)1 << 50), 0);
+  assert_int_equal(pl_mcf_solve(m, &cost), PL_ELIMIT);
+  pl_mcf_free(m);
   pl_mcf_free(NULL);
 }
 

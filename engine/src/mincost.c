@@ -358,9 +358,10 @@ static int simplex_init(pl_mcf *m, int64_t *big) {
     if (c > maxc)
       maxc = c;
   }
-  if (maxc >= PL__MCF_BIG_MAX || (int64_t)n1 * (maxc + 1) > PL__MCF_BIG_MAX)
+  if (maxc >= PL__MCF_BIG_MAX ||
+      __builtin_mul_overflow((int64_t)n1, maxc + 1, big) ||
+      *big > PL__MCF_BIG_MAX)
     return PL_ELIMIT;
-  *big = (int64_t)n1 * (maxc + 1);
   size_t total = (size_t)na + (size_t)n;
   if ((total > (size_t)m->s_room &&
        (grow((void **)&m->src, sizeof(int), total) ||
