@@ -31,13 +31,17 @@
  * potentials by one constant and recompute depths.
  *
  * Re-solve. After an optimal solve, supply changes are recorded as node
- * excesses. pl_mcf_resolve routes them by successive shortest paths: Dijkstra
- * on reduced costs (non-negative on the residual graph at an optimum) from an
- * excess node to the nearest deficit node, augment, then raise potentials of
- * the settled nodes so reduced costs stay non-negative. Each augmentation
- * keeps the flow optimal for the supplies routed so far, so the end result is
- * optimal. No deficit reachable from an excess node proves infeasibility
- * (the reachable set has more supply than its cut can carry).
+ * excesses. pl_mcf_resolve routes them by successive shortest paths:
+ * Dijkstra on reduced costs (non-negative on the residual graph at an
+ * optimum), run in lockstep forward from an excess node s and backward from
+ * a deficit node t; the first search to reach its target (a deficit node,
+ * resp. an excess node) gives the augmenting path. With d its distances and
+ * D the target's, a forward search sets pot -= D - d and a backward search
+ * pot += D - d on its settled nodes (others unchanged), which keeps every
+ * residual reduced cost >= 0 and makes the path's 0. Each augmentation keeps
+ * the flow optimal for the supplies routed so far, so the end result is
+ * optimal. A search that runs out of nodes proves infeasibility (the set it
+ * reached has more supply, resp. demand, than its cut can carry).
  *
  * Invariants:
  *  1. The solver keeps its own copy of the arcs: solver arcs [0, ns) are the
@@ -68,6 +72,22 @@ enum { ST_UPPER = -1, ST_TREE = 0, ST_LOWER = 1 };
 enum { DIR_DOWN = 0, DIR_UP = 1 }; /* pred arc is parent->v / v->parent */
 
 #define PL__MCF_BIG_MAX ((int64_t)1 << 56)
+
+/* One Dijkstra search of the re-solve (see augment). */
+typedef struct pl__dij {
+  int back;      /* 0: from an excess node forward; 1: from a deficit
+                    node over reversed residual arcs */
+  int64_t *dist; /* valid where stamp == +-epoch */
+  int *stamp;    /* epoch: labelled, -epoch: settled */
+  int *via;      /* residual step used: arc * 2 + 1 if used backward */
+  int *settled;  /* settled nodes, in order */
+  int n_set;
+  int64_t *heap_key;
+  int *heap_node;
+  int heap_room, hs;
+  int epoch;
+  int found; /* target reached (-1: not yet) */
+} pl__dij;
 
 struct pl_mcf {
   int n;        /* real nodes; the root is n */
@@ -101,12 +121,7 @@ struct pl_mcf {
   int8_t *dir;
   /* re-solve: residual adjacency (CSR over both directions) and Dijkstra */
   int *adj_off, *adj; /* adj entry: arc * 2 + (1 if v is the arc's head) */
-  int64_t *dist;
-  int *stamp, *settled, *via;
-  int64_t *heap_key;
-  int *heap_node;
-  int heap_room;
-  int epoch;
+  pl__dij dij[2]; /* [0] forward from an excess, [1] backward from a deficit */
   int64_t last_cost;
 };
 
@@ -142,15 +157,17 @@ static int reserve_arcs(pl_mcf *m, int want) {
 static void free_resolve(pl_mcf *m) {
   free(m->adj_off);
   free(m->adj);
-  free(m->dist);
-  free(m->stamp);
-  free(m->settled);
-  free(m->via);
-  free(m->heap_key);
-  free(m->heap_node);
-  m->adj_off = m->adj = m->stamp = m->settled = m->via = m->heap_node = NULL;
-  m->dist = m->heap_key = NULL;
-  m->heap_room = 0;
+  m->adj_off = m->adj = NULL;
+  for (int k = 0; k < 2; k++) {
+    pl__dij *D = &m->dij[k];
+    free(D->dist);
+    free(D->stamp);
+    free(D->via);
+    free(D->settled);
+    free(D->heap_key);
+    free(D->heap_node);
+    memset(D, 0, sizeof *D);
+  }
 }
 
 /* ---- construction ---- */
@@ -711,15 +728,21 @@ static int resolve_alloc(pl_mcf *m) {
   int n = m->n, na = m->ns;
   m->adj_off = calloc((size_t)n + 2, sizeof(int));
   m->adj = malloc(sizeof(int) * ((size_t)na * 2 + 1));
-  m->dist = malloc(sizeof(int64_t) * (size_t)n);
-  m->stamp = calloc((size_t)n, sizeof(int));
-  m->settled = malloc(sizeof(int) * (size_t)n);
-  m->via = malloc(sizeof(int) * (size_t)n);
-  m->heap_room = 1024;
-  m->heap_key = malloc(sizeof(int64_t) * (size_t)m->heap_room);
-  m->heap_node = malloc(sizeof(int) * (size_t)m->heap_room);
-  if (!m->adj_off || !m->adj || !m->dist || !m->stamp || !m->settled ||
-      !m->via || !m->heap_key || !m->heap_node) {
+  int ok = m->adj_off != NULL && m->adj != NULL;
+  for (int k = 0; k < 2; k++) {
+    pl__dij *D = &m->dij[k];
+    D->back = k;
+    D->dist = malloc(sizeof(int64_t) * (size_t)n);
+    D->stamp = calloc((size_t)n, sizeof(int));
+    D->via = malloc(sizeof(int) * (size_t)n);
+    D->settled = malloc(sizeof(int) * (size_t)n);
+    D->heap_room = 1024;
+    D->heap_key = malloc(sizeof(int64_t) * (size_t)D->heap_room);
+    D->heap_node = malloc(sizeof(int) * (size_t)D->heap_room);
+    ok = ok && D->dist && D->stamp && D->via && D->settled && D->heap_key &&
+         D->heap_node;
+  }
+  if (!ok) {
     free_resolve(m);
     return PL_ENOMEM;
   }
@@ -734,158 +757,202 @@ static int resolve_alloc(pl_mcf *m) {
     m->adj[off[m->src[a] + 1]++] = a * 2;
     m->adj[off[m->dst[a] + 1]++] = a * 2 + 1;
   }
-  m->epoch = 0;
   return 0;
 }
 
-static int heap_push(pl_mcf *m, int *size, int64_t key, int node) {
-  if (*size == m->heap_room) {
-    size_t room = (size_t)m->heap_room * 2;
-    if (grow((void **)&m->heap_key, sizeof(int64_t), room) ||
-        grow((void **)&m->heap_node, sizeof(int), room))
+static int heap_push(pl__dij *D, int64_t key, int node) {
+  if (D->hs == D->heap_room) {
+    size_t room = (size_t)D->heap_room * 2;
+    if (grow((void **)&D->heap_key, sizeof(int64_t), room) ||
+        grow((void **)&D->heap_node, sizeof(int), room))
       return PL_ENOMEM;
-    m->heap_room = (int)room;
+    D->heap_room = (int)room;
   }
-  int i = (*size)++;
+  int i = D->hs++;
   while (i > 0) {
     int p = (i - 1) / 2;
-    if (m->heap_key[p] <= key)
+    if (D->heap_key[p] <= key)
       break;
-    m->heap_key[i] = m->heap_key[p];
-    m->heap_node[i] = m->heap_node[p];
+    D->heap_key[i] = D->heap_key[p];
+    D->heap_node[i] = D->heap_node[p];
     i = p;
   }
-  m->heap_key[i] = key;
-  m->heap_node[i] = node;
+  D->heap_key[i] = key;
+  D->heap_node[i] = node;
   return 0;
 }
 
-static void heap_pop(pl_mcf *m, int *size) {
-  int n = --(*size);
-  int64_t key = m->heap_key[n];
-  int node = m->heap_node[n];
+static void heap_pop(pl__dij *D) {
+  int n = --D->hs;
+  int64_t key = D->heap_key[n];
+  int node = D->heap_node[n];
   int i = 0;
   for (;;) {
     int c = 2 * i + 1;
     if (c >= n)
       break;
-    if (c + 1 < n && m->heap_key[c + 1] < m->heap_key[c])
+    if (c + 1 < n && D->heap_key[c + 1] < D->heap_key[c])
       c++;
-    if (m->heap_key[c] >= key)
+    if (D->heap_key[c] >= key)
       break;
-    m->heap_key[i] = m->heap_key[c];
-    m->heap_node[i] = m->heap_node[c];
+    D->heap_key[i] = D->heap_key[c];
+    D->heap_node[i] = D->heap_node[c];
     i = c;
   }
-  m->heap_key[i] = key;
-  m->heap_node[i] = node;
+  D->heap_key[i] = key;
+  D->heap_node[i] = node;
 }
 
-/* One augmentation from excess node s to the nearest deficit node.
- * Returns 0, PL_EPRECOND (no deficit reachable), PL_ELIMIT, PL_ENOMEM. */
-static int augment_from(pl_mcf *m, int s, int64_t *cost_acc) {
-  if (++m->epoch == INT_MAX) {
-    memset(m->stamp, 0, sizeof(int) * (size_t)m->n);
-    m->epoch = 1;
+static int dij_start(pl_mcf *m, pl__dij *D, int from) {
+  if (++D->epoch == INT_MAX) {
+    memset(D->stamp, 0, sizeof(int) * (size_t)m->n);
+    D->epoch = 1;
   }
-  int ep = m->epoch, hs = 0, n_set = 0, t = -1;
-  int64_t *dist = m->dist, *pot = m->pot;
-  int *stamp = m->stamp, *via = m->via;
-  /* stamp: ep = labelled, -ep = settled */
-  dist[s] = 0;
-  stamp[s] = ep;
-  via[s] = -1;
-  int rc = heap_push(m, &hs, 0, s);
-  while (rc == 0 && t < 0 && hs > 0) {
-    int64_t d = m->heap_key[0];
-    int u = m->heap_node[0];
-    heap_pop(m, &hs);
-    if (stamp[u] == -ep || d != dist[u])
-      continue;
-    stamp[u] = -ep;
-    m->settled[n_set++] = u;
-    if (m->excess[u] < 0) {
-      t = u;
+  D->hs = 0;
+  D->n_set = 0;
+  D->found = -1;
+  D->dist[from] = 0;
+  D->stamp[from] = D->epoch;
+  D->via[from] = -1;
+  return heap_push(D, 0, from);
+}
+
+/* Is v what search D looks for? */
+static int dij_target(const pl_mcf *m, const pl__dij *D, int v) {
+  return D->back ? m->excess[v] > 0 : m->excess[v] < 0;
+}
+
+/* Settles one node of D and relaxes its residual arcs (out of it when
+ * forward, into it when backward). Sets D->found when a target is final.
+ * Returns 0, PL_EPRECOND (D ran out of nodes: no target reachable, which
+ * proves infeasibility), PL_ELIMIT or PL_ENOMEM. */
+static int dij_step(pl_mcf *m, pl__dij *D) {
+  const int64_t *pot = m->pot;
+  int ep = D->epoch;
+  int64_t d;
+  int u;
+  for (;;) {
+    if (D->hs == 0)
+      return PL_EPRECOND;
+    d = D->heap_key[0];
+    u = D->heap_node[0];
+    heap_pop(D);
+    if (D->stamp[u] != -ep && d == D->dist[u])
       break;
-    }
-    for (int i = m->adj_off[u]; i < m->adj_off[u + 1]; i++) {
-      int code = m->adj[i], a = code >> 1, v;
-      int64_t r;
-      if (code & 1) { /* u is the head: backward residual */
-        if (m->flow[a] == 0)
-          continue;
-        v = m->src[a];
-        r = -m->cost[a] - pot[v] + pot[u];
-      } else {
-        if (m->flow[a] == m->cap[a])
-          continue;
-        v = m->dst[a];
-        r = m->cost[a] + pot[u] - pot[v];
-      }
-      if (stamp[v] == -ep)
+  }
+  D->stamp[u] = -ep;
+  D->settled[D->n_set++] = u;
+  if (dij_target(m, D, u)) {
+    D->found = u;
+    return 0;
+  }
+  for (int i = m->adj_off[u]; i < m->adj_off[u + 1]; i++) {
+    int code = m->adj[i], a = code >> 1, head = code & 1, v, step;
+    int64_t r;
+    /* The residual step joins u and v; `used backward` is bit 0 of step.
+     * Forward search: step u -> v; backward search: step v -> u. */
+    if (head == D->back) { /* the arc itself, forward */
+      if (m->flow[a] == m->cap[a])
         continue;
-      int64_t nd;
-      if (__builtin_add_overflow(d, r, &nd))
-        return PL_ELIMIT;
-      if (stamp[v] != ep || nd < dist[v]) {
-        stamp[v] = ep;
-        dist[v] = nd;
-        via[v] = code;
-        if (nd == d && m->excess[v] < 0) {
-          /* d is the smallest key left, so v is final already: stop
-           * without scanning every node at distance d (zero reduced-cost
-           * plateaus are common at an optimum). */
-          stamp[v] = -ep;
-          m->settled[n_set++] = v;
-          t = v;
-          break;
-        }
-        rc = heap_push(m, &hs, nd, v);
-        if (rc != 0)
-          break;
-      }
+      v = head ? m->src[a] : m->dst[a];
+      r = m->cost[a] + pot[m->src[a]] - pot[m->dst[a]];
+      step = a * 2;
+    } else { /* its reverse */
+      if (m->flow[a] == 0)
+        continue;
+      v = head ? m->src[a] : m->dst[a];
+      r = -m->cost[a] - pot[m->src[a]] + pot[m->dst[a]];
+      step = a * 2 + 1;
     }
+    if (D->stamp[v] == -ep)
+      continue;
+    int64_t nd;
+    if (__builtin_add_overflow(d, r, &nd))
+      return PL_ELIMIT;
+    if (D->stamp[v] != ep || nd < D->dist[v]) {
+      D->stamp[v] = ep;
+      D->dist[v] = nd;
+      D->via[v] = step;
+      if (nd == d && dij_target(m, D, v)) {
+        /* d is the smallest key left, so v is final already: stop without
+         * scanning every node at distance d (zero reduced-cost plateaus
+         * are common at an optimum). */
+        D->stamp[v] = -ep;
+        D->settled[D->n_set++] = v;
+        D->found = v;
+        return 0;
+      }
+      int rc = heap_push(D, nd, v);
+      if (rc != 0)
+        return rc;
+    }
+  }
+  return 0;
+}
+
+/* One augmentation from excess node s towards deficit node t. Two
+ * searches run in lockstep — forward from s to the nearest deficit node,
+ * backward from t to the nearest excess node — and the first to finish is
+ * used; either is a shortest augmenting path, and which one is cheaper
+ * depends on the direction of the stock change. The finished search then
+ * raises/lowers its settled nodes' potentials so that reduced costs stay
+ * non-negative on every residual arc and are 0 along the path, and flow is
+ * pushed. Returns 0, PL_EPRECOND (infeasible), PL_ELIMIT or PL_ENOMEM. */
+static int augment(pl_mcf *m, int s, int t, int64_t *cost_acc) {
+  pl__dij *F = &m->dij[0], *B = &m->dij[1], *D;
+  int rc = dij_start(m, F, s);
+  if (rc == 0)
+    rc = dij_start(m, B, t);
+  while (rc == 0 && F->found < 0 && B->found < 0) {
+    rc = dij_step(m, F);
+    if (rc == 0 && F->found < 0)
+      rc = dij_step(m, B);
   }
   if (rc != 0)
     return rc;
-  if (t < 0)
-    return PL_EPRECOND;
-  /* Potentials: settled nodes move by dist - dist[t] (<= 0); rc stays >= 0
-   * on every residual arc, and 0 along the shortest path. */
-  int64_t dt = dist[t];
-  for (int i = 0; i < n_set; i++) {
-    int v = m->settled[i];
-    pot[v] -= dt - dist[v];
+  D = F->found >= 0 ? F : B;
+  int64_t *pot = m->pot;
+  int64_t dt = D->dist[D->found];
+  /* forward: pot -= dt - dist; backward: pot += dt - dist (see the file
+   * comment; unsettled nodes keep theirs) */
+  for (int i = 0; i < D->n_set; i++) {
+    int v = D->settled[i];
+    pot[v] += D->back ? dt - D->dist[v] : D->dist[v] - dt;
   }
-  /* Bottleneck, then augment. */
-  int64_t delta = m->excess[s] < -m->excess[t] ? m->excess[s] : -m->excess[t];
-  for (int v = t; v != s;) {
-    int code = via[v], a = code >> 1;
-    int64_t r = code & 1 ? m->flow[a] : m->cap[a] - m->flow[a];
+  int from = D->back ? D->found : s, to = D->back ? t : D->found;
+  int64_t delta =
+      m->excess[from] < -m->excess[to] ? m->excess[from] : -m->excess[to];
+  /* Walk the path from the search's target back to its start. */
+  for (int v = D->found; v != (D->back ? t : s);) {
+    int step = D->via[v], a = step >> 1;
+    int64_t r = step & 1 ? m->flow[a] : m->cap[a] - m->flow[a];
     if (r < delta)
       delta = r;
-    v = code & 1 ? m->dst[a] : m->src[a];
+    int fwd_end = step & 1 ? m->src[a] : m->dst[a]; /* where the step ends */
+    int bwd_end = step & 1 ? m->dst[a] : m->src[a]; /* where it starts */
+    v = D->back ? fwd_end : bwd_end;
   }
   assert(delta > 0);
   int64_t path_cost = 0;
-  for (int v = t; v != s;) {
-    int code = via[v], a = code >> 1;
-    if (code & 1) {
+  for (int v = D->found; v != (D->back ? t : s);) {
+    int step = D->via[v], a = step >> 1;
+    if (step & 1) {
       m->flow[a] -= delta;
       path_cost -= m->cost[a];
-      v = m->dst[a];
     } else {
       m->flow[a] += delta;
       path_cost += m->cost[a];
-      v = m->src[a];
     }
+    int fwd_end = step & 1 ? m->src[a] : m->dst[a];
+    int bwd_end = step & 1 ? m->dst[a] : m->src[a];
+    v = D->back ? fwd_end : bwd_end;
   }
   int64_t pc;
   if (__builtin_mul_overflow(path_cost, delta, &pc) ||
       __builtin_add_overflow(*cost_acc, pc, cost_acc))
     return PL_ELIMIT;
-  m->excess[s] -= delta;
-  m->excess[t] += delta;
+  m->excess[from] -= delta;
+  m->excess[to] += delta;
   return 0;
 }
 
@@ -899,9 +966,15 @@ int pl_mcf_resolve(pl_mcf *m, int64_t *cost) {
   if (rc != 0)
     return rc;
   int64_t c = m->last_cost;
+  /* Excesses never change sign (an augmentation moves at most what both
+   * ends have), so one pass over sources and one over sinks suffice. */
+  int t = 0;
   for (int s = 0; s < m->n; s++) {
     while (m->excess[s] > 0) {
-      rc = augment_from(m, s, &c);
+      while (t < m->n && m->excess[t] >= 0)
+        t++;
+      assert(t < m->n); /* excesses sum to 0 */
+      rc = augment(m, s, t, &c);
       if (rc != 0) {
         m->solved = 0;
         return rc;
