@@ -71,6 +71,8 @@ int main(int argc, char **argv) {
   if (rc != 0) {
     fprintf(stderr, "pl-mincost: %s: %s (%s)\n", argv[1],
             rc == PL_EPRECOND ? "infeasible: no flow meets the supplies"
+            : rc == PL_EINVAL ? "supplies do not sum to zero"
+            : rc == PL_ELIMIT ? "numbers too large for exact int64 arithmetic"
                               : pl_strerror(rc),
             pl_err_name(rc));
     pl_mcf_free(m);

@@ -262,6 +262,11 @@ static void bad_arguments_are_rejected(void **state) {
   int64_t cost;
   assert_int_equal(pl_mcf_solve(m, &cost), PL_ELIMIT);
   pl_mcf_free(m);
+  /* nodes * cost past 2^63: refused without overflowing */
+  assert_int_equal(pl_mcf_new(1 << 20, 0, &m), 0);
+  assert_int_equal(pl_mcf_add_arc(m, 0, 1, 1, (int64_t)1 << 50), 0);
+  assert_int_equal(pl_mcf_solve(m, &cost), PL_ELIMIT);
+  pl_mcf_free(m);
   pl_mcf_free(NULL);
 }
 
@@ -301,13 +306,17 @@ static void resolve_matches_scratch_on_small_networks(void **state) {
     int64_t c;
     int rc = pl_mcf_solve(m, &c);
     for (int k = 0; k < 4; k++) {
-      int a = (int)mcf_rng_int(&r, 0, g.n - 1);
-      int b = (int)mcf_rng_int(&r, 0, g.n - 1);
-      int64_t amt = mcf_rng_int(&r, 0, 5);
-      assert_int_equal(pl_mcf_shift_supply(m, a, b, amt), 0);
-      if (a != b) {
-        g.supply[a] -= amt;
-        g.supply[b] += amt;
+      /* one change, or several at once (many excess and deficit nodes) */
+      int changes = k % 2 ? (int)mcf_rng_int(&r, 2, 4) : 1;
+      for (int ch = 0; ch < changes; ch++) {
+        int a = (int)mcf_rng_int(&r, 0, g.n - 1);
+        int b = (int)mcf_rng_int(&r, 0, g.n - 1);
+        int64_t amt = mcf_rng_int(&r, 0, 5);
+        assert_int_equal(pl_mcf_shift_supply(m, a, b, amt), 0);
+        if (a != b) {
+          g.supply[a] -= amt;
+          g.supply[b] += amt;
+        }
       }
       int64_t want, got;
       int ok = ref_solve(&g, &want);

@@ -8,7 +8,12 @@
  * costs BIG = (n + 1) * (max |cost| + 1), more than any simple path of real
  * arcs, so an optimum carries flow on an artificial arc only when no
  * feasible flow exists — that is how infeasibility is detected, in the same
- * run and without a separate phase.
+ * run and without a separate phase. An artificial arc that leaves the
+ * basis is never priced again: the final basis is then optimal for the user
+ * arcs plus the artificial arcs still in the tree, and if a feasible flow
+ * existed, sending it instead would remove two BIG-cost units per unit of
+ * artificial flow for less than BIG of real cost — so positive artificial
+ * flow at the end still proves infeasibility.
  *
  * Pricing is block search: arcs are scanned cyclically in blocks of about
  * sqrt(arcs); the most violating arc of the first block that has one enters.
@@ -26,18 +31,27 @@
  * potentials by one constant and recompute depths.
  *
  * Re-solve. After an optimal solve, supply changes are recorded as node
- * excesses. pl_mcf_resolve routes them by successive shortest paths: Dijkstra
- * on reduced costs (non-negative on the residual graph at an optimum) from an
- * excess node to the nearest deficit node, augment, then raise potentials of
- * the settled nodes so reduced costs stay non-negative. Each augmentation
- * keeps the flow optimal for the supplies routed so far, so the end result is
- * optimal. No deficit reachable from an excess node proves infeasibility
- * (the reachable set has more supply than its cut can carry).
+ * excesses. pl_mcf_resolve routes them by successive shortest paths:
+ * Dijkstra on reduced costs (non-negative on the residual graph at an
+ * optimum), run in lockstep forward from an excess node s and backward from
+ * a deficit node t; the first search to reach its target (a deficit node,
+ * resp. an excess node) gives the augmenting path. With d its distances and
+ * D the target's, a forward search sets pot -= D - d and a backward search
+ * pot += D - d on its settled nodes (others unchanged), which keeps every
+ * residual reduced cost >= 0 and makes the path's 0. Each augmentation keeps
+ * the flow optimal for the supplies routed so far, so the end result is
+ * optimal. A search that runs out of nodes proves infeasibility (the set it
+ * reached has more supply, resp. demand, than its cut can carry).
  *
  * Invariants:
- *  1. arcs [0, n_arcs) are the user's; while solving, arcs [n_arcs, n_arcs+n)
- *     are the artificial ones (arc n_arcs + v joins v and the root).
- *  2. cap[a] is capacity - lower; flow[a] in [0, cap[a]] excludes lower[a].
+ *  1. The solver keeps its own copy of the arcs: solver arcs [0, ns) are the
+ *     user's arcs, interleaved (user arc a is solver arc pos[a]); solver arcs
+ *     [ns, ns + n) are the artificial ones (ns + v joins v and the root).
+ *     Interleaving puts arcs of many different tails into every pricing
+ *     block even when the user adds arcs grouped by tail (as DIMACS files
+ *     and our generator do); measured 4x fewer arcs scanned on the
+ *     2000-store instance.
+ *  2. cap[a] is capacity - lower; flow[a] in [0, cap[a]] excludes lower.
  *  3. During the simplex, state[a] is TREE for the n tree arcs, LOWER (flow
  *     0) or UPPER (flow cap) for the others; tree arcs have rc == 0.
  *  4. solved == 1 iff flow/pot hold an optimal solution for
@@ -59,15 +73,41 @@ enum { DIR_DOWN = 0, DIR_UP = 1 }; /* pred arc is parent->v / v->parent */
 
 #define PL__MCF_BIG_MAX ((int64_t)1 << 56)
 
+/* One Dijkstra search of the re-solve (see augment). */
+typedef struct pl__dij {
+  int back;      /* 0: from an excess node forward; 1: from a deficit
+                    node over reversed residual arcs */
+  int64_t *dist; /* valid where stamp == +-epoch */
+  int *stamp;    /* epoch: labelled, -epoch: settled */
+  int *via;      /* residual step used: arc * 2 + 1 if used backward */
+  int *settled;  /* settled nodes, in order */
+  int n_set;
+  int64_t *heap_key;
+  int *heap_node;
+  int heap_room, hs;
+  int epoch;
+  int found; /* target reached (-1: not yet) */
+} pl__dij;
+
 struct pl_mcf {
   int n;        /* real nodes; the root is n */
   int n_arcs;   /* user arcs */
-  int arc_room; /* allocated arc slots (>= n_arcs + n while solving) */
-  /* arcs (structure of arrays: pricing touches src, dst, cost, state) */
+  int arc_room; /* allocated user arc slots */
+  /* user arcs, in the order added */
+  int *u_src, *u_dst;
+  int64_t *u_cost, *u_cap; /* u_cap is capacity - lower */
+  int64_t *lower;          /* NULL until an arc has a lower bound */
+  /* solver arcs (invariant 1), structure of arrays: pricing touches src,
+   * dst, cost and state only */
+  int ns;     /* user arcs when the solver arrays were built */
+  int s_room; /* allocated solver arc slots */
   int *src, *dst;
   int64_t *cost, *cap, *flow;
-  int64_t *lower; /* NULL until an arc has a lower bound */
   int8_t *state;
+  int *pos;        /* user arc -> solver arc */
+  int32_t *cost32; /* copy of cost for pricing, when cost32_ok */
+  size_t cost32_room;
+  int cost32_ok;
   /* nodes */
   int64_t *supply;     /* as set by the user */
   int64_t *bshift;     /* supply change due to lower bounds */
@@ -75,17 +115,13 @@ struct pl_mcf {
   int64_t *pot;        /* n + 1 */
   int64_t cost_offset; /* sum lower * cost */
   int solved;
+  int has_flow; /* flow[] holds the result of the last solve/resolve */
   /* simplex tree, n + 1 entries */
   int *parent, *pred, *depth, *child, *next_sib, *prev_sib;
   int8_t *dir;
   /* re-solve: residual adjacency (CSR over both directions) and Dijkstra */
   int *adj_off, *adj; /* adj entry: arc * 2 + (1 if v is the arc's head) */
-  int64_t *dist;
-  int *stamp, *settled, *via;
-  int64_t *heap_key;
-  int *heap_node;
-  int heap_room;
-  int epoch;
+  pl__dij dij[2]; /* [0] forward from an excess, [1] backward from a deficit */
   int64_t last_cost;
 };
 
@@ -99,7 +135,7 @@ static int grow(void **p, size_t elem, size_t n) {
   return 0;
 }
 
-/* Makes room for `want` arcs in every arc array. */
+/* Makes room for `want` arcs in the user arc arrays. */
 static int reserve_arcs(pl_mcf *m, int want) {
   if (want <= m->arc_room)
     return 0;
@@ -108,12 +144,10 @@ static int reserve_arcs(pl_mcf *m, int want) {
     room *= 2;
   if (room > INT_MAX)
     room = INT_MAX;
-  if (grow((void **)&m->src, sizeof(int), room) ||
-      grow((void **)&m->dst, sizeof(int), room) ||
-      grow((void **)&m->cost, sizeof(int64_t), room) ||
-      grow((void **)&m->cap, sizeof(int64_t), room) ||
-      grow((void **)&m->flow, sizeof(int64_t), room) ||
-      grow((void **)&m->state, 1, room) ||
+  if (grow((void **)&m->u_src, sizeof(int), room) ||
+      grow((void **)&m->u_dst, sizeof(int), room) ||
+      grow((void **)&m->u_cost, sizeof(int64_t), room) ||
+      grow((void **)&m->u_cap, sizeof(int64_t), room) ||
       (m->lower && grow((void **)&m->lower, sizeof(int64_t), room)))
     return PL_ENOMEM;
   m->arc_room = (int)room;
@@ -123,15 +157,17 @@ static int reserve_arcs(pl_mcf *m, int want) {
 static void free_resolve(pl_mcf *m) {
   free(m->adj_off);
   free(m->adj);
-  free(m->dist);
-  free(m->stamp);
-  free(m->settled);
-  free(m->via);
-  free(m->heap_key);
-  free(m->heap_node);
-  m->adj_off = m->adj = m->stamp = m->settled = m->via = m->heap_node = NULL;
-  m->dist = m->heap_key = NULL;
-  m->heap_room = 0;
+  m->adj_off = m->adj = NULL;
+  for (int k = 0; k < 2; k++) {
+    pl__dij *D = &m->dij[k];
+    free(D->dist);
+    free(D->stamp);
+    free(D->via);
+    free(D->settled);
+    free(D->heap_key);
+    free(D->heap_node);
+    memset(D, 0, sizeof *D);
+  }
 }
 
 /* ---- construction ---- */
@@ -152,8 +188,7 @@ int pl_mcf_new(int n_nodes, int arc_capacity_hint, pl_mcf **out) {
   if (m->supply == NULL || m->bshift == NULL || m->excess == NULL ||
       m->pot == NULL)
     goto fail;
-  int64_t hint = (int64_t)arc_capacity_hint + n_nodes;
-  if (reserve_arcs(m, hint > INT_MAX ? INT_MAX : (int)hint) != 0)
+  if (reserve_arcs(m, arc_capacity_hint) != 0)
     goto fail;
   *out = m;
   return 0;
@@ -165,13 +200,19 @@ fail:
 void pl_mcf_free(pl_mcf *m) {
   if (m == NULL)
     return;
+  free(m->u_src);
+  free(m->u_dst);
+  free(m->u_cost);
+  free(m->u_cap);
+  free(m->lower);
   free(m->src);
   free(m->dst);
   free(m->cost);
   free(m->cap);
   free(m->flow);
-  free(m->lower);
   free(m->state);
+  free(m->pos);
+  free(m->cost32);
   free(m->supply);
   free(m->bshift);
   free(m->excess);
@@ -211,11 +252,10 @@ int pl_mcf_add_arc_bounded(pl_mcf *m, int from, int to, int64_t lower,
       return PL_ENOMEM;
   }
   int a = m->n_arcs++;
-  m->src[a] = from;
-  m->dst[a] = to;
-  m->cost[a] = cost;
-  m->cap[a] = capacity - lower;
-  m->flow[a] = 0;
+  m->u_src[a] = from;
+  m->u_dst[a] = to;
+  m->u_cost[a] = cost;
+  m->u_cap[a] = capacity - lower;
   if (m->lower)
     m->lower[a] = lower;
   if (lower != 0) {
@@ -226,7 +266,8 @@ int pl_mcf_add_arc_bounded(pl_mcf *m, int from, int to, int64_t lower,
     }
   }
   m->solved = 0;
-  free_resolve(m); /* adjacency is stale */
+  if (m->adj_off != NULL)
+    free_resolve(m); /* adjacency is stale */
   return a;
 }
 
@@ -283,7 +324,7 @@ static int pl__check_tree(const pl_mcf *m) {
     if (m->cost[a] + m->pot[m->src[a]] - m->pot[m->dst[a]] != 0)
       return 0;
   }
-  int total = m->n_arcs + m->n;
+  int total = m->ns + m->n;
   int64_t *net = calloc((size_t)m->n + 1, sizeof(int64_t));
   int ok = net != NULL;
   for (int a = 0; ok && a < total; a++) {
@@ -328,16 +369,25 @@ static int simplex_init(pl_mcf *m, int64_t *big) {
   size_t n1 = (size_t)n + 1;
   int64_t maxc = 0;
   for (int a = 0; a < na; a++) {
-    int64_t c = m->cost[a];
+    int64_t c = m->u_cost[a];
     if (c < 0)
       c = c == INT64_MIN ? INT64_MAX : -c;
     if (c > maxc)
       maxc = c;
   }
-  if (maxc >= PL__MCF_BIG_MAX || (int64_t)n1 * (maxc + 1) > PL__MCF_BIG_MAX)
+  if (maxc >= PL__MCF_BIG_MAX ||
+      __builtin_mul_overflow((int64_t)n1, maxc + 1, big) ||
+      *big > PL__MCF_BIG_MAX)
     return PL_ELIMIT;
-  *big = (int64_t)n1 * (maxc + 1);
-  if (reserve_arcs(m, na + n) != 0 ||
+  size_t total = (size_t)na + (size_t)n;
+  if ((total > (size_t)m->s_room &&
+       (grow((void **)&m->src, sizeof(int), total) ||
+        grow((void **)&m->dst, sizeof(int), total) ||
+        grow((void **)&m->cost, sizeof(int64_t), total) ||
+        grow((void **)&m->cap, sizeof(int64_t), total) ||
+        grow((void **)&m->flow, sizeof(int64_t), total) ||
+        grow((void **)&m->state, 1, total) ||
+        grow((void **)&m->pos, sizeof(int), total))) ||
       grow((void **)&m->parent, sizeof(int), n1) ||
       grow((void **)&m->pred, sizeof(int), n1) ||
       grow((void **)&m->depth, sizeof(int), n1) ||
@@ -346,10 +396,51 @@ static int simplex_init(pl_mcf *m, int64_t *big) {
       grow((void **)&m->prev_sib, sizeof(int), n1) ||
       grow((void **)&m->dir, 1, n1))
     return PL_ENOMEM;
-  for (int a = 0; a < na; a++) {
-    m->flow[a] = 0;
-    m->state[a] = ST_LOWER;
+  if (total > (size_t)m->s_room)
+    m->s_room = (int)total;
+  /* Interleave: user arcs 0, k, 2k, ... first, then 1, k+1, ... with k the
+   * mean out-degree, so consecutive solver arcs have different tails. */
+  /* User arc a = j * k + c goes to column c, row j: solver index
+   * off(c) + j, where the first r = na % k columns hold q + 1 arcs and the
+   * others q. The copy goes by tiles of TILE rows: the tile's user arcs are
+   * read from cache, and each column gets TILE consecutive writes, instead
+   * of a cache and TLB miss per arc (10000 stores: 239 ms -> 91 ms). */
+  enum { TILE = 64 };
+  int k = n > 0 && na / n > 3 ? na / n : 3;
+  int q = na / k, r = na % k;
+  for (int j0 = 0; j0 * (int64_t)k < na; j0 += TILE) {
+    for (int c = 0; c < k; c++) {
+      int base = c * q + (c < r ? c : r);
+      for (int j = j0; j < j0 + TILE; j++) {
+        int64_t a64 = (int64_t)j * k + c;
+        if (a64 >= na)
+          break;
+        int a = (int)a64, i = base + j;
+        m->pos[a] = i;
+        m->src[i] = m->u_src[a];
+        m->dst[i] = m->u_dst[a];
+        m->cost[i] = m->u_cost[a];
+        m->cap[i] = m->u_cap[a];
+      }
+    }
   }
+  memset(m->flow, 0, sizeof(int64_t) * (size_t)na);
+  memset(m->state, ST_LOWER, (size_t)na);
+  /* Pricing is memory-bound: when every cost (the artificial BIG too) fits
+   * in 32 bits it reads a 32-bit copy, 13 bytes per arc instead of 17. */
+  m->cost32_ok = *big <= INT32_MAX;
+  if (m->cost32_ok) {
+    if (total > m->cost32_room) {
+      if (grow((void **)&m->cost32, sizeof(int32_t), total))
+        return PL_ENOMEM;
+      m->cost32_room = total;
+    }
+    for (int i = 0; i < na; i++)
+      m->cost32[i] = (int32_t)m->cost[i];
+    for (int v = 0; v < n; v++)
+      m->cost32[na + v] = (int32_t)*big;
+  }
+  m->ns = na;
   int root = n;
   m->parent[root] = -1;
   m->pred[root] = -1;
@@ -387,7 +478,7 @@ static int simplex_init(pl_mcf *m, int64_t *big) {
 
 /* Block-search pricing: returns an arc with negative state * rc, or -1 if
  * none exists (the basis is optimal). *next is where the next scan starts. */
-static int find_entering(const pl_mcf *m, int total, int block, int *next) {
+static int find_entering64(const pl_mcf *m, int total, int block, int *next) {
   const int *src = m->src, *dst = m->dst;
   const int64_t *cost = m->cost, *pot = m->pot;
   const int8_t *state = m->state;
@@ -412,6 +503,40 @@ static int find_entering(const pl_mcf *m, int total, int block, int *next) {
     }
   }
   return best_arc; /* a partial last block, or -1 */
+}
+
+/* find_entering64 over the 32-bit cost copy. */
+static int find_entering32(const pl_mcf *m, int total, int block, int *next) {
+  const int *src = m->src, *dst = m->dst;
+  const int32_t *cost = m->cost32;
+  const int64_t *pot = m->pot;
+  const int8_t *state = m->state;
+  int64_t best = 0;
+  int best_arc = -1, cnt = block;
+  int start = *next;
+  for (int pass = 0; pass < 2; pass++) {
+    int lo = pass == 0 ? start : 0, hi = pass == 0 ? total : start;
+    for (int a = lo; a < hi; a++) {
+      int64_t c = state[a] * ((int64_t)cost[a] + pot[src[a]] - pot[dst[a]]);
+      if (c < best) {
+        best = c;
+        best_arc = a;
+      }
+      if (--cnt == 0) {
+        if (best_arc >= 0) {
+          *next = a + 1 < total ? a + 1 : 0;
+          return best_arc;
+        }
+        cnt = block;
+      }
+    }
+  }
+  return best_arc; /* a partial last block, or -1 */
+}
+
+static int find_entering(const pl_mcf *m, int total, int block, int *next) {
+  return m->cost32_ok ? find_entering32(m, total, block, next)
+                      : find_entering64(m, total, block, next);
 }
 
 /* One pivot on entering arc e. */
@@ -526,7 +651,7 @@ static void pivot(pl_mcf *m, int e) {
 /* Sum of cost * flow over user arcs plus the lower-bound constant. */
 static int total_cost(const pl_mcf *m, int64_t *out) {
   int64_t sum = m->cost_offset;
-  for (int a = 0; a < m->n_arcs; a++) {
+  for (int a = 0; a < m->ns; a++) {
     int64_t t;
     if (m->flow[a] == 0)
       continue;
@@ -559,11 +684,17 @@ int pl_mcf_solve(pl_mcf *m, int64_t *cost) {
   if (rc != 0)
     return rc;
   m->solved = 0;
+  m->has_flow = 0;
   int64_t big;
   rc = simplex_init(m, &big);
   if (rc != 0)
     return rc;
-  int total = m->n_arcs + m->n;
+  m->has_flow = 1; /* from here flow[] is sized and pos[] valid */
+  /* Only user arcs are priced: an artificial arc that leaves the tree
+   * never comes back (it would only carry flow that a feasible problem
+   * does not need; see the file comment). Pricing them cost 4x more arcs
+   * scanned on the 10000-store instance. */
+  int total = m->ns;
   int block = 10; /* about sqrt(total), at least 10 */
   while ((int64_t)block * block < total)
     block++;
@@ -576,7 +707,7 @@ int pl_mcf_solve(pl_mcf *m, int64_t *cost) {
   }
   assert(pl__check_tree(m));
   for (int v = 0; v < m->n; v++)
-    if (m->flow[m->n_arcs + v] != 0)
+    if (m->flow[m->ns + v] != 0)
       return PL_EPRECOND;
   int64_t c;
   rc = total_cost(m, &c);
@@ -594,18 +725,24 @@ int pl_mcf_solve(pl_mcf *m, int64_t *cost) {
 static int resolve_alloc(pl_mcf *m) {
   if (m->adj_off != NULL)
     return 0;
-  int n = m->n, na = m->n_arcs;
+  int n = m->n, na = m->ns;
   m->adj_off = calloc((size_t)n + 2, sizeof(int));
   m->adj = malloc(sizeof(int) * ((size_t)na * 2 + 1));
-  m->dist = malloc(sizeof(int64_t) * (size_t)n);
-  m->stamp = calloc((size_t)n, sizeof(int));
-  m->settled = malloc(sizeof(int) * (size_t)n);
-  m->via = malloc(sizeof(int) * (size_t)n);
-  m->heap_room = 1024;
-  m->heap_key = malloc(sizeof(int64_t) * (size_t)m->heap_room);
-  m->heap_node = malloc(sizeof(int) * (size_t)m->heap_room);
-  if (!m->adj_off || !m->adj || !m->dist || !m->stamp || !m->settled ||
-      !m->via || !m->heap_key || !m->heap_node) {
+  int ok = m->adj_off != NULL && m->adj != NULL;
+  for (int k = 0; k < 2; k++) {
+    pl__dij *D = &m->dij[k];
+    D->back = k;
+    D->dist = malloc(sizeof(int64_t) * (size_t)n);
+    D->stamp = calloc((size_t)n, sizeof(int));
+    D->via = malloc(sizeof(int) * (size_t)n);
+    D->settled = malloc(sizeof(int) * (size_t)n);
+    D->heap_room = 1024;
+    D->heap_key = malloc(sizeof(int64_t) * (size_t)D->heap_room);
+    D->heap_node = malloc(sizeof(int) * (size_t)D->heap_room);
+    ok = ok && D->dist && D->stamp && D->via && D->settled && D->heap_key &&
+         D->heap_node;
+  }
+  if (!ok) {
     free_resolve(m);
     return PL_ENOMEM;
   }
@@ -620,149 +757,202 @@ static int resolve_alloc(pl_mcf *m) {
     m->adj[off[m->src[a] + 1]++] = a * 2;
     m->adj[off[m->dst[a] + 1]++] = a * 2 + 1;
   }
-  m->epoch = 0;
   return 0;
 }
 
-static int heap_push(pl_mcf *m, int *size, int64_t key, int node) {
-  if (*size == m->heap_room) {
-    size_t room = (size_t)m->heap_room * 2;
-    if (grow((void **)&m->heap_key, sizeof(int64_t), room) ||
-        grow((void **)&m->heap_node, sizeof(int), room))
+static int heap_push(pl__dij *D, int64_t key, int node) {
+  if (D->hs == D->heap_room) {
+    size_t room = (size_t)D->heap_room * 2;
+    if (grow((void **)&D->heap_key, sizeof(int64_t), room) ||
+        grow((void **)&D->heap_node, sizeof(int), room))
       return PL_ENOMEM;
-    m->heap_room = (int)room;
+    D->heap_room = (int)room;
   }
-  int i = (*size)++;
+  int i = D->hs++;
   while (i > 0) {
     int p = (i - 1) / 2;
-    if (m->heap_key[p] <= key)
+    if (D->heap_key[p] <= key)
       break;
-    m->heap_key[i] = m->heap_key[p];
-    m->heap_node[i] = m->heap_node[p];
+    D->heap_key[i] = D->heap_key[p];
+    D->heap_node[i] = D->heap_node[p];
     i = p;
   }
-  m->heap_key[i] = key;
-  m->heap_node[i] = node;
+  D->heap_key[i] = key;
+  D->heap_node[i] = node;
   return 0;
 }
 
-static void heap_pop(pl_mcf *m, int *size) {
-  int n = --(*size);
-  int64_t key = m->heap_key[n];
-  int node = m->heap_node[n];
+static void heap_pop(pl__dij *D) {
+  int n = --D->hs;
+  int64_t key = D->heap_key[n];
+  int node = D->heap_node[n];
   int i = 0;
   for (;;) {
     int c = 2 * i + 1;
     if (c >= n)
       break;
-    if (c + 1 < n && m->heap_key[c + 1] < m->heap_key[c])
+    if (c + 1 < n && D->heap_key[c + 1] < D->heap_key[c])
       c++;
-    if (m->heap_key[c] >= key)
+    if (D->heap_key[c] >= key)
       break;
-    m->heap_key[i] = m->heap_key[c];
-    m->heap_node[i] = m->heap_node[c];
+    D->heap_key[i] = D->heap_key[c];
+    D->heap_node[i] = D->heap_node[c];
     i = c;
   }
-  m->heap_key[i] = key;
-  m->heap_node[i] = node;
+  D->heap_key[i] = key;
+  D->heap_node[i] = node;
 }
 
-/* One augmentation from excess node s to the nearest deficit node.
- * Returns 0, PL_EPRECOND (no deficit reachable), PL_ELIMIT, PL_ENOMEM. */
-static int augment_from(pl_mcf *m, int s, int64_t *cost_acc) {
-  if (++m->epoch == INT_MAX) {
-    memset(m->stamp, 0, sizeof(int) * (size_t)m->n);
-    m->epoch = 1;
+static int dij_start(pl_mcf *m, pl__dij *D, int from) {
+  if (++D->epoch == INT_MAX) {
+    memset(D->stamp, 0, sizeof(int) * (size_t)m->n);
+    D->epoch = 1;
   }
-  int ep = m->epoch, hs = 0, n_set = 0, t = -1;
-  int64_t *dist = m->dist, *pot = m->pot;
-  int *stamp = m->stamp, *via = m->via;
-  /* stamp: ep = labelled, -ep = settled */
-  dist[s] = 0;
-  stamp[s] = ep;
-  via[s] = -1;
-  int rc = heap_push(m, &hs, 0, s);
-  while (rc == 0 && hs > 0) {
-    int64_t d = m->heap_key[0];
-    int u = m->heap_node[0];
-    heap_pop(m, &hs);
-    if (stamp[u] == -ep || d != dist[u])
-      continue;
-    stamp[u] = -ep;
-    m->settled[n_set++] = u;
-    if (m->excess[u] < 0) {
-      t = u;
+  D->hs = 0;
+  D->n_set = 0;
+  D->found = -1;
+  D->dist[from] = 0;
+  D->stamp[from] = D->epoch;
+  D->via[from] = -1;
+  return heap_push(D, 0, from);
+}
+
+/* Is v what search D looks for? */
+static int dij_target(const pl_mcf *m, const pl__dij *D, int v) {
+  return D->back ? m->excess[v] > 0 : m->excess[v] < 0;
+}
+
+/* Settles one node of D and relaxes its residual arcs (out of it when
+ * forward, into it when backward). Sets D->found when a target is final.
+ * Returns 0, PL_EPRECOND (D ran out of nodes: no target reachable, which
+ * proves infeasibility), PL_ELIMIT or PL_ENOMEM. */
+static int dij_step(pl_mcf *m, pl__dij *D) {
+  const int64_t *pot = m->pot;
+  int ep = D->epoch;
+  int64_t d;
+  int u;
+  for (;;) {
+    if (D->hs == 0)
+      return PL_EPRECOND;
+    d = D->heap_key[0];
+    u = D->heap_node[0];
+    heap_pop(D);
+    if (D->stamp[u] != -ep && d == D->dist[u])
       break;
-    }
-    for (int i = m->adj_off[u]; i < m->adj_off[u + 1]; i++) {
-      int code = m->adj[i], a = code >> 1, v;
-      int64_t r;
-      if (code & 1) { /* u is the head: backward residual */
-        if (m->flow[a] == 0)
-          continue;
-        v = m->src[a];
-        r = -m->cost[a] - pot[v] + pot[u];
-      } else {
-        if (m->flow[a] == m->cap[a])
-          continue;
-        v = m->dst[a];
-        r = m->cost[a] + pot[u] - pot[v];
-      }
-      if (stamp[v] == -ep)
+  }
+  D->stamp[u] = -ep;
+  D->settled[D->n_set++] = u;
+  if (dij_target(m, D, u)) {
+    D->found = u;
+    return 0;
+  }
+  for (int i = m->adj_off[u]; i < m->adj_off[u + 1]; i++) {
+    int code = m->adj[i], a = code >> 1, head = code & 1, v, step;
+    int64_t r;
+    /* The residual step joins u and v; `used backward` is bit 0 of step.
+     * Forward search: step u -> v; backward search: step v -> u. */
+    if (head == D->back) { /* the arc itself, forward */
+      if (m->flow[a] == m->cap[a])
         continue;
-      int64_t nd;
-      if (__builtin_add_overflow(d, r, &nd))
-        return PL_ELIMIT;
-      if (stamp[v] != ep || nd < dist[v]) {
-        stamp[v] = ep;
-        dist[v] = nd;
-        via[v] = code;
-        rc = heap_push(m, &hs, nd, v);
-        if (rc != 0)
-          break;
-      }
+      v = head ? m->src[a] : m->dst[a];
+      r = m->cost[a] + pot[m->src[a]] - pot[m->dst[a]];
+      step = a * 2;
+    } else { /* its reverse */
+      if (m->flow[a] == 0)
+        continue;
+      v = head ? m->src[a] : m->dst[a];
+      r = -m->cost[a] - pot[m->src[a]] + pot[m->dst[a]];
+      step = a * 2 + 1;
     }
+    if (D->stamp[v] == -ep)
+      continue;
+    int64_t nd;
+    if (__builtin_add_overflow(d, r, &nd))
+      return PL_ELIMIT;
+    if (D->stamp[v] != ep || nd < D->dist[v]) {
+      D->stamp[v] = ep;
+      D->dist[v] = nd;
+      D->via[v] = step;
+      if (nd == d && dij_target(m, D, v)) {
+        /* d is the smallest key left, so v is final already: stop without
+         * scanning every node at distance d (zero reduced-cost plateaus
+         * are common at an optimum). */
+        D->stamp[v] = -ep;
+        D->settled[D->n_set++] = v;
+        D->found = v;
+        return 0;
+      }
+      int rc = heap_push(D, nd, v);
+      if (rc != 0)
+        return rc;
+    }
+  }
+  return 0;
+}
+
+/* One augmentation from excess node s towards deficit node t. Two
+ * searches run in lockstep — forward from s to the nearest deficit node,
+ * backward from t to the nearest excess node — and the first to finish is
+ * used; either is a shortest augmenting path, and which one is cheaper
+ * depends on the direction of the stock change. The finished search then
+ * raises/lowers its settled nodes' potentials so that reduced costs stay
+ * non-negative on every residual arc and are 0 along the path, and flow is
+ * pushed. Returns 0, PL_EPRECOND (infeasible), PL_ELIMIT or PL_ENOMEM. */
+static int augment(pl_mcf *m, int s, int t, int64_t *cost_acc) {
+  pl__dij *F = &m->dij[0], *B = &m->dij[1], *D;
+  int rc = dij_start(m, F, s);
+  if (rc == 0)
+    rc = dij_start(m, B, t);
+  while (rc == 0 && F->found < 0 && B->found < 0) {
+    rc = dij_step(m, F);
+    if (rc == 0 && F->found < 0)
+      rc = dij_step(m, B);
   }
   if (rc != 0)
     return rc;
-  if (t < 0)
-    return PL_EPRECOND;
-  /* Potentials: settled nodes move by dist - dist[t] (<= 0); rc stays >= 0
-   * on every residual arc, and 0 along the shortest path. */
-  int64_t dt = dist[t];
-  for (int i = 0; i < n_set; i++) {
-    int v = m->settled[i];
-    pot[v] -= dt - dist[v];
+  D = F->found >= 0 ? F : B;
+  int64_t *pot = m->pot;
+  int64_t dt = D->dist[D->found];
+  /* forward: pot -= dt - dist; backward: pot += dt - dist (see the file
+   * comment; unsettled nodes keep theirs) */
+  for (int i = 0; i < D->n_set; i++) {
+    int v = D->settled[i];
+    pot[v] += D->back ? dt - D->dist[v] : D->dist[v] - dt;
   }
-  /* Bottleneck, then augment. */
-  int64_t delta = m->excess[s] < -m->excess[t] ? m->excess[s] : -m->excess[t];
-  for (int v = t; v != s;) {
-    int code = via[v], a = code >> 1;
-    int64_t r = code & 1 ? m->flow[a] : m->cap[a] - m->flow[a];
+  int from = D->back ? D->found : s, to = D->back ? t : D->found;
+  int64_t delta =
+      m->excess[from] < -m->excess[to] ? m->excess[from] : -m->excess[to];
+  /* Walk the path from the search's target back to its start. */
+  for (int v = D->found; v != (D->back ? t : s);) {
+    int step = D->via[v], a = step >> 1;
+    int64_t r = step & 1 ? m->flow[a] : m->cap[a] - m->flow[a];
     if (r < delta)
       delta = r;
-    v = code & 1 ? m->dst[a] : m->src[a];
+    int fwd_end = step & 1 ? m->src[a] : m->dst[a]; /* where the step ends */
+    int bwd_end = step & 1 ? m->dst[a] : m->src[a]; /* where it starts */
+    v = D->back ? fwd_end : bwd_end;
   }
   assert(delta > 0);
   int64_t path_cost = 0;
-  for (int v = t; v != s;) {
-    int code = via[v], a = code >> 1;
-    if (code & 1) {
+  for (int v = D->found; v != (D->back ? t : s);) {
+    int step = D->via[v], a = step >> 1;
+    if (step & 1) {
       m->flow[a] -= delta;
       path_cost -= m->cost[a];
-      v = m->dst[a];
     } else {
       m->flow[a] += delta;
       path_cost += m->cost[a];
-      v = m->src[a];
     }
+    int fwd_end = step & 1 ? m->src[a] : m->dst[a];
+    int bwd_end = step & 1 ? m->dst[a] : m->src[a];
+    v = D->back ? fwd_end : bwd_end;
   }
   int64_t pc;
   if (__builtin_mul_overflow(path_cost, delta, &pc) ||
       __builtin_add_overflow(*cost_acc, pc, cost_acc))
     return PL_ELIMIT;
-  m->excess[s] -= delta;
-  m->excess[t] += delta;
+  m->excess[from] -= delta;
+  m->excess[to] += delta;
   return 0;
 }
 
@@ -776,9 +966,15 @@ int pl_mcf_resolve(pl_mcf *m, int64_t *cost) {
   if (rc != 0)
     return rc;
   int64_t c = m->last_cost;
+  /* Excesses never change sign (an augmentation moves at most what both
+   * ends have), so one pass over sources and one over sinks suffice. */
+  int t = 0;
   for (int s = 0; s < m->n; s++) {
     while (m->excess[s] > 0) {
-      rc = augment_from(m, s, &c);
+      while (t < m->n && m->excess[t] >= 0)
+        t++;
+      assert(t < m->n); /* excesses sum to 0 */
+      rc = augment(m, s, t, &c);
       if (rc != 0) {
         m->solved = 0;
         return rc;
@@ -793,9 +989,9 @@ int pl_mcf_resolve(pl_mcf *m, int64_t *cost) {
 /* ---- accessors ---- */
 
 int64_t pl_mcf_flow(const pl_mcf *m, int arc) {
-  if (arc < 0 || arc >= m->n_arcs)
+  if (arc < 0 || arc >= m->ns || !m->has_flow)
     return 0;
-  return m->flow[arc] + (m->lower ? m->lower[arc] : 0);
+  return m->flow[m->pos[arc]] + (m->lower ? m->lower[arc] : 0);
 }
 
 int64_t pl_mcf_potential(const pl_mcf *m, int node) {
@@ -816,14 +1012,14 @@ int pl_mcf_arc(const pl_mcf *m, int arc, int *from, int *to, int64_t *lower,
     return PL_EINVAL;
   int64_t lo = m->lower ? m->lower[arc] : 0;
   if (from)
-    *from = m->src[arc];
+    *from = m->u_src[arc];
   if (to)
-    *to = m->dst[arc];
+    *to = m->u_dst[arc];
   if (lower)
     *lower = lo;
   if (capacity)
-    *capacity = m->cap[arc] + lo;
+    *capacity = m->u_cap[arc] + lo;
   if (cost)
-    *cost = m->cost[arc];
+    *cost = m->u_cost[arc];
   return 0;
 }
