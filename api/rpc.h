@@ -51,4 +51,12 @@ grpc_status_code pl_status_for(int rc);
 int pl_rpc_copy(pl_rpc *r, char *dst, size_t cap, const char *src,
                 const char *field);
 
+/* Runs one call in process, without gRPC transport: decodes `bytes` as
+ * m's request, runs the handler and, for a write, waits until it is
+ * durable. Returns the status the client would get (detail filled).
+ * For fuzzing and tests; grpc_init() must have been called. */
+grpc_status_code pl_rpc_invoke(pl_engine *e, const pl_method *m,
+                               const void *bytes, size_t n, char *detail,
+                               size_t detail_len);
+
 #endif

@@ -32,9 +32,18 @@ typedef struct worker worker;
 
 enum phase { PHASE_REQUESTED, PHASE_SENDING };
 
+/* An in-process call (pl_rpc_invoke) waits on this instead of sending. */
+typedef struct invoke_wait {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int done;
+} invoke_wait;
+
 struct pl_rpc {
   worker *w;
-  int method; /* index in methods, or -1 for the catch-all */
+  pl_engine *engine;
+  invoke_wait *invoke; /* non-NULL: no grpc call behind this */
+  int method;          /* index in methods, or -1 for the catch-all */
   enum phase phase;
   grpc_call *call;
   gpr_timespec deadline;
@@ -75,7 +84,7 @@ struct pl_server {
 /* ---- handler API -------------------------------------------------------- */
 
 pl_engine *pl_rpc_engine(pl_rpc *r) {
-  return r->w->srv->engine;
+  return r->engine;
 }
 
 void pl_rpc_reply(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -172,6 +181,13 @@ static void rpc_send(pl_rpc *r) {
                 "storage: the write could not be made durable (%s); the "
                 "server refuses writes until restarted",
                 pl_strerror(r->durable_rc));
+  if (r->invoke != NULL) { /* in-process: hand the outcome back */
+    pthread_mutex_lock(&r->invoke->mu);
+    r->invoke->done = 1;
+    pthread_cond_signal(&r->invoke->cv);
+    pthread_mutex_unlock(&r->invoke->mu);
+    return;
+  }
   grpc_op ops[4];
   memset(ops, 0, sizeof ops);
   int n = 0;
@@ -218,6 +234,56 @@ const pl_write *pl_rpc_write(pl_rpc *r) {
 
 static void request_call(worker *w, int method);
 
+/* Decodes the request, runs the handler, and releases the handler's hold
+ * (the reply goes when every hold is released). */
+static void rpc_dispatch(pl_rpc *r, const pl_method *m, const uint8_t *body,
+                         size_t len) {
+  ProtobufCMessage *req =
+      protobuf_c_message_unpack(m->request, NULL, len, body);
+  if (req == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+                "request: malformed %s message", m->request->name);
+    rpc_release(r);
+    return;
+  }
+  m->handler(r, req);
+  protobuf_c_message_free_unpacked(req, NULL);
+  if (r->code == GRPC_STATUS_OK && r->reply == NULL)
+    pl_rpc_fail(r, GRPC_STATUS_INTERNAL, "handler produced no reply");
+  rpc_release(r);
+}
+
+grpc_status_code pl_rpc_invoke(pl_engine *e, const pl_method *m,
+                               const void *bytes, size_t n, char *detail,
+                               size_t detail_len) {
+  pl_rpc *r = calloc(1, sizeof *r);
+  invoke_wait iw;
+  if (r == NULL)
+    return GRPC_STATUS_RESOURCE_EXHAUSTED;
+  pthread_mutex_init(&iw.mu, NULL);
+  pthread_cond_init(&iw.cv, NULL);
+  iw.done = 0;
+  r->engine = e;
+  r->invoke = &iw;
+  r->detail_slice = grpc_empty_slice();
+  grpc_metadata_array_init(&r->md);
+  atomic_init(&r->holds, 1);
+  r->code = GRPC_STATUS_OK;
+  rpc_dispatch(r, m, bytes, n);
+  pthread_mutex_lock(&iw.mu);
+  while (!iw.done) /* a write's reply waits for its durability */
+    pthread_cond_wait(&iw.cv, &iw.mu);
+  pthread_mutex_unlock(&iw.mu);
+  grpc_status_code code = r->code;
+  if (detail != NULL && detail_len > 0)
+    snprintf(detail, detail_len, "%s", r->detail);
+  pthread_cond_destroy(&iw.cv);
+  pthread_mutex_destroy(&iw.mu);
+  r->method = 0;
+  rpc_free(r);
+  return code;
+}
+
 static void rpc_arrived(pl_rpc *r) {
   pl_server *s = r->w->srv;
   atomic_init(&r->holds, 1);
@@ -243,20 +309,8 @@ static void rpc_arrived(pl_rpc *r) {
   }
   grpc_slice body = grpc_byte_buffer_reader_readall(&rd);
   grpc_byte_buffer_reader_destroy(&rd);
-  ProtobufCMessage *req = protobuf_c_message_unpack(
-      m->request, NULL, GRPC_SLICE_LENGTH(body), GRPC_SLICE_START_PTR(body));
+  rpc_dispatch(r, m, GRPC_SLICE_START_PTR(body), GRPC_SLICE_LENGTH(body));
   grpc_slice_unref(body);
-  if (req == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
-                "request: malformed %s message", m->request->name);
-    rpc_release(r);
-    return;
-  }
-  m->handler(r, req);
-  protobuf_c_message_free_unpacked(req, NULL);
-  if (r->code == GRPC_STATUS_OK && r->reply == NULL)
-    pl_rpc_fail(r, GRPC_STATUS_INTERNAL, "handler produced no reply");
-  rpc_release(r);
 }
 
 static void request_call(worker *w, int method) {
@@ -265,6 +319,7 @@ static void request_call(worker *w, int method) {
   if (r == NULL)
     return; /* fewer outstanding requests; grpc queues calls meanwhile */
   r->w = w;
+  r->engine = s->engine;
   r->method = method;
   r->phase = PHASE_REQUESTED;
   r->detail_slice = grpc_empty_slice();

@@ -28,6 +28,9 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_supp
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 (cd build-asan && ctest --output-on-failure --timeout 900)
 
+echo "== fuzzing (libFuzzer, short budget per target)"
+scripts/fuzz.sh "${PL_FUZZ_SECONDS:-20}"
+
 echo "== engine C tests under ThreadSanitizer"
 # Only the engine's own tests: pitlaned links Debian's uninstrumented gRPC.
 scripts/build.sh tsan
