@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_util.h"
 #include "pitlane/admin.h"
 #include "pitlane/demo.h"
 #include "shim.h"
@@ -19,11 +20,6 @@
 static pl_engine *g_engine;
 static char g_dir[512];
 static atomic_long g_seq;
-
-static int rm_one(const char *p, const struct stat *sb, int f, struct FTW *w) {
-  (void)sb, (void)f, (void)w;
-  return remove(p);
-}
 
 static int open_fresh(pl_bench_state *st) {
   const char *base = getenv("TMPDIR");

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_util.h"
 #include "pitlane/admin.h"
 #include "pitlane/inventory.h"
 #include "shim.h"
@@ -37,11 +38,6 @@
 static pl_engine *g_engine;
 static char g_dir[512];
 static atomic_long g_seq;
-
-static int rm_one(const char *p, const struct stat *sb, int f, struct FTW *w) {
-  (void)sb, (void)f, (void)w;
-  return remove(p);
-}
 
 static void noop_durable(void *arg, int rc) {
   (void)arg, (void)rc;

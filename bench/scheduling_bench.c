@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "../engine/src/sched_int.h" /* sizes of the records, for memory */
+#include "bench_util.h"
 #include "pitlane/scheduling.h"
 #include "shim.h"
 #include <jemalloc/jemalloc.h>
@@ -50,11 +51,6 @@ typedef struct world {
 
 static int64_t world_clock(void *arg) {
   return ((world *)arg)->clock_ms;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int f, struct FTW *w) {
-  (void)sb, (void)f, (void)w;
-  return remove(p);
 }
 
 static uint64_t rng_state = 88172645463325252ULL;
@@ -300,17 +296,6 @@ static pl_slot_query peer_query(int day, int hour) {
 static void world_close(world *w) {
   pl_engine_close(w->e);
   nftw(w->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int cmp_i64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
 }
 
 static void report_percentiles(pl_bench_state *st, int64_t *lat, size_t n) {

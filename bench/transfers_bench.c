@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "pitlane/inventory.h"
 #include "pitlane/transfers.h"
 #include "shim.h"
@@ -26,22 +27,6 @@ static uint64_t rnd(void) {
   rng ^= rng >> 7;
   rng ^= rng << 17;
   return rng;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int f, struct FTW *w) {
-  (void)sb, (void)f, (void)w;
-  return remove(p);
-}
-
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int cmp_i64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
 }
 
 static void code_of(int i, char *out) {

@@ -2,28 +2,9 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { grpc, startServer, clients, call, rawCall, closeAll } = require('./lib');
+const { grpc, startServer, clients, call, rawCall, closeAll, withServer, rejectsWith } = require('./lib');
 
 const S = grpc.status;
-
-async function withServer(opts, fn) {
-  const srv = await startServer(opts);
-  const c = clients(srv.addr);
-  try {
-    await fn(srv, c);
-  } finally {
-    closeAll(c);
-    if (srv.proc.exitCode === null && srv.proc.signalCode === null) await srv.stop();
-  }
-}
-
-async function rejectsWith(promise, code, detailPattern) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.details}`);
-    if (detailPattern) assert.match(err.details, detailPattern);
-    return true;
-  });
-}
 
 test('health check answers SERVING for the server and its services', async () => {
   await withServer({}, async (_srv, c) => {

@@ -97,4 +97,27 @@ function closeAll(c) {
   for (const k of Object.keys(c)) c[k].close();
 }
 
-module.exports = { grpc, proto, startServer, clients, call, rawCall, closeAll, tempDir, PITLANED };
+// Runs fn(srv, clients) against a fresh server, then stops it.
+async function withServer(opts, fn) {
+  const srv = await startServer(opts);
+  const c = clients(srv.addr);
+  try {
+    await fn(srv, c);
+  } finally {
+    closeAll(c);
+    if (srv.proc.exitCode === null && srv.proc.signalCode === null) await srv.stop();
+  }
+}
+
+// Asserts that promise fails with gRPC status `code` and, if given, a
+// detail matching `pattern`.
+async function rejectsWith(promise, code, pattern) {
+  const assert = require('node:assert/strict');
+  await assert.rejects(promise, (err) => {
+    assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.details}`);
+    if (pattern) assert.match(err.details, pattern);
+    return true;
+  });
+}
+
+module.exports = { grpc, proto, startServer, clients, call, rawCall, closeAll, tempDir, withServer, rejectsWith, PITLANED };

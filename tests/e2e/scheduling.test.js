@@ -3,29 +3,10 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { grpc, startServer, clients, call, closeAll } = require('./lib');
+const { grpc, startServer, clients, call, closeAll, withServer, rejectsWith } = require('./lib');
 
 const S = grpc.status;
 const nowMin = () => Math.floor(Date.now() / 60000);
-
-async function withServer(fn, opts = {}) {
-  const srv = await startServer(opts);
-  const c = clients(srv.addr);
-  try {
-    await fn(srv, c);
-  } finally {
-    closeAll(c);
-    if (srv.proc.exitCode === null && srv.proc.signalCode === null) await srv.stop();
-  }
-}
-
-async function rejectsWith(promise, code, pattern) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.details}`);
-    if (pattern) assert.match(err.details, pattern);
-    return true;
-  });
-}
 
 function query(extra = {}) {
   const t = nowMin();
@@ -57,7 +38,7 @@ function assertNoDoubleBooking(bookings) {
 }
 
 test('recommend, hold, confirm, and find the booking again', async () => {
-  await withServer(async (_srv, c) => {
+  await withServer({}, async (_srv, c) => {
     const { options } = await call(c.sched, 'RecommendSlots', query());
     assert.equal(options.length, 5);
     for (let i = 1; i < options.length; i++) assert.ok(options[i].start_min >= options[i - 1].start_min);
@@ -84,7 +65,7 @@ test('recommend, hold, confirm, and find the booking again', async () => {
 });
 
 test('many clients racing for the same slots never double-book', async () => {
-  await withServer(async (srv) => {
+  await withServer({}, async (srv) => {
     const racers = Array.from({ length: 8 }, () => clients(srv.addr));
     let won = 0;
     let lost = 0;
@@ -119,7 +100,7 @@ test('many clients racing for the same slots never double-book', async () => {
 });
 
 test('bad scheduling input gets precise statuses and books nothing', async () => {
-  await withServer(async (_srv, c) => {
+  await withServer({}, async (_srv, c) => {
     const { options } = await call(c.sched, 'RecommendSlots', query({ k: 1 }));
     const o = options[0];
     await rejectsWith(call(c.sched, 'RecommendSlots', query({ stores: ['NOPE'] })), S.NOT_FOUND, /stores/);
@@ -145,7 +126,7 @@ test('bad scheduling input gets precise statuses and books nothing', async () =>
 });
 
 test('a retried hold returns the same booking; a lapsed hold cannot be confirmed', async () => {
-  await withServer(async (_srv, c) => {
+  await withServer({}, async (_srv, c) => {
     const { options } = await call(c.sched, 'RecommendSlots', query({ k: 2, step_min: 60 }));
     const a = await call(c.sched, 'Hold', holdReq(options[0], { idempotency_key: 'pay-77' }));
     const b = await call(c.sched, 'Hold', holdReq(options[0], { idempotency_key: 'pay-77' }));

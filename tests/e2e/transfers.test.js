@@ -2,17 +2,9 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { grpc, startServer, clients, call, closeAll } = require('./lib');
+const { grpc, startServer, clients, call, closeAll, withServer, rejectsWith } = require('./lib');
 
 const S = grpc.status;
-
-async function rejectsWith(promise, code, pattern) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.details}`);
-    if (pattern) assert.match(err.details, pattern);
-    return true;
-  });
-}
 
 test('quotes rank sources by route cost and flag late plans', async () => {
   const srv = await startServer({});
