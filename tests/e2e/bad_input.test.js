@@ -1,0 +1,143 @@
+// Bad input, table-driven, for every RPC of every service: each request in
+// the table must get exactly its status, and after all of them the demo
+// chain's state (read through the public RPCs) must be unchanged. A method
+// with no row in the table fails the test, so new RPCs must bring theirs.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { grpc, proto, startServer, clients, call, closeAll } = require('./lib');
+
+const S = grpc.status;
+const BIG = 'x'.repeat(5 * 1024 * 1024); // over the 4 MiB message limit
+
+// [service, method, request, status, detail pattern]
+const TABLE = [
+  ['health', 'Check', { service: 'nope' }, S.NOT_FOUND, /service/],
+  ['admin', 'CreateChain', {}, S.INVALID_ARGUMENT, /chain/],
+  ['admin', 'CreateChain', { chain: { code: 'bad code', name: 'n' } }, S.INVALID_ARGUMENT, /chain\.code/],
+  ['admin', 'GetChain', { code: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['admin', 'ListChains', { }, S.OK],
+  ['admin', 'CreateStore', { store: { chain: 'demo', code: 'SH01', name: 'dup' } }, S.ALREADY_EXISTS, /store\.code/],
+  ['admin', 'GetStore', { chain: 'demo', code: 'NOPE' }, S.NOT_FOUND, /store/],
+  ['admin', 'ListStores', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['admin', 'CreateWarehouse', { warehouse: { chain: 'demo', code: 'W9', store: 'NOPE', name: 'w' } }, S.NOT_FOUND, /warehouse\.store/],
+  ['admin', 'ListWarehouses', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['admin', 'CreateBay', { bay: { chain: 'demo', store: 'SH01', code: 'B9', type: 'BAY_TYPE_UNSPECIFIED' } }, S.INVALID_ARGUMENT, /bay\.type/],
+  ['admin', 'CreateTechnician', { technician: { chain: 'demo', store: 'SH01', code: 'T9', name: '' } }, S.INVALID_ARGUMENT, /technician\.name/],
+  ['admin', 'ListResources', { chain: 'demo', store: 'NOPE' }, S.NOT_FOUND, /store/],
+  ['admin', 'CreatePart', { part: { chain: 'demo', part_no: 'P9', name: 'p', sale_fen: -1 } }, S.INVALID_ARGUMENT, /part\.sale_fen/],
+  ['admin', 'CreatePart', { part: { chain: 'demo', part_no: 'P9', name: BIG } }, S.RESOURCE_EXHAUSTED],
+  ['admin', 'GetPart', { chain: 'demo', part_no: 'NOPE' }, S.NOT_FOUND, /part_no/],
+  ['admin', 'SetStoreHours', { hours: { chain: 'demo', store: 'SH01', week: [] } }, S.INVALID_ARGUMENT, /hours\.week/],
+  ['admin', 'GetStoreHours', { chain: 'demo', store: 'NOPE' }, S.NOT_FOUND, /store/],
+  ['admin', 'SetTechnicianSchedule', { schedule: { chain: 'demo', store: 'SH01', technician: 'NOPE', week: Array(7).fill({ work: { start_min: 480, end_min: 1020 } }) } }, S.NOT_FOUND, /technician/],
+  ['admin', 'SetBaySchedule', { schedule: { chain: 'demo', store: 'SH01', bay: 'L1', out_of_service: [{ start_min: 10, end_min: 5 }] } }, S.INVALID_ARGUMENT, /out_of_service/],
+  ['admin', 'CreateService', { service: { chain: 'demo', code: 'S9', name: 's', bay_type: 'BAY_TYPE_WASH', skill: 'SKILL_TYRES', min_level: 1, duration_min: 7, technicians: 1 } }, S.INVALID_ARGUMENT, /service\.duration_min/],
+  ['admin', 'ListServices', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['sched', 'RecommendSlots', { chain: 'demo', stores: ['SH01'], services: ['MAINT'], earliest_min: 100, latest_min: 50, k: 1 }, S.INVALID_ARGUMENT, /latest/],
+  ['sched', 'Hold', { chain: 'demo', store: 'SH01', segments: [], channel: 'CHANNEL_APP' }, S.INVALID_ARGUMENT, /segments/],
+  ['sched', 'Confirm', { chain: 'demo', booking_id: 999999 }, S.NOT_FOUND, /booking_id/],
+  ['sched', 'Cancel', { chain: 'demo', booking_id: 999999 }, S.NOT_FOUND, /booking_id/],
+  ['sched', 'Reschedule', { chain: 'demo', booking_id: 999999, segments: [{ service: 'MAINT', bay: 'L1', technicians: ['T01'], start_min: 0 }] }, S.NOT_FOUND, /booking_id/],
+  ['sched', 'CheckIn', { chain: 'demo', booking_id: 999999 }, S.NOT_FOUND, /booking_id/],
+  ['sched', 'NoShow', { chain: 'demo', booking_id: 999999 }, S.NOT_FOUND, /booking_id/],
+  ['sched', 'Complete', { chain: 'demo', booking_id: 999999 }, S.NOT_FOUND, /booking_id/],
+  ['sched', 'GetBooking', { chain: 'nochain', booking_id: 1 }, S.NOT_FOUND, /chain/],
+  ['sched', 'ListBookings', { chain: 'demo' }, S.INVALID_ARGUMENT, /filter/],
+  ['sched', 'DayBoard', { chain: 'demo', store: 'SH01', date: 'yesterday' }, S.INVALID_ARGUMENT, /date/],
+  ['inventory', 'Receive', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'OF-1001', qty: 0, actor: 'a' }, S.INVALID_ARGUMENT, /qty/],
+  ['inventory', 'Reserve', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'OF-1001', qty: 1, actor: 'a' }, S.INVALID_ARGUMENT, /work_order/],
+  ['inventory', 'Release', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'OF-1001', qty: 1, work_order: 'NOWO', actor: 'a' }, S.FAILED_PRECONDITION, /qty/],
+  ['inventory', 'Issue', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'OF-1001', qty: 100000, work_order: 'WO', actor: 'a' }, S.FAILED_PRECONDITION, /qty/],
+  ['inventory', 'ReturnStock', { chain: 'demo', warehouse: 'NOPE', part_no: 'OF-1001', qty: 1, actor: 'a' }, S.NOT_FOUND, /warehouse/],
+  ['inventory', 'Adjust', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'OF-1001', qty: 0, actor: 'a', reason: 'r' }, S.INVALID_ARGUMENT, /qty/],
+  ['inventory', 'Sell', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'NOPE', qty: 1, actor: 'a' }, S.NOT_FOUND, /part/],
+  ['inventory', 'GetStock', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'NOPE' }, S.NOT_FOUND, /part/],
+  ['inventory', 'SetStockLevels', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'OF-1001', min_qty: 10, max_qty: 5 }, S.INVALID_ARGUMENT],
+  ['inventory', 'ListMovements', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['inventory', 'TraceLot', { chain: 'demo', lot: 987654321 }, S.NOT_FOUND, /lot/],
+  ['inventory', 'CreateSupplier', {}, S.INVALID_ARGUMENT, /supplier/],
+  ['inventory', 'ListSuppliers', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['inventory', 'SetQuote', {}, S.INVALID_ARGUMENT, /quote/],
+  ['inventory', 'ListQuotes', { chain: 'nochain', part_no: 'OF-1001' }, S.NOT_FOUND, /chain/],
+  ['inventory', 'OpenStocktake', { chain: 'demo', warehouse: 'NOPE', actor: 'a' }, S.NOT_FOUND, /warehouse/],
+  ['inventory', 'RecordCount', { chain: 'demo', stocktake_id: 999999, part_no: 'OF-1001', counted: 1 }, S.NOT_FOUND],
+  ['inventory', 'CloseStocktake', { chain: 'demo', stocktake_id: 999999, actor: 'a' }, S.NOT_FOUND],
+  ['inventory', 'ListAlerts', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['inventory', 'SuggestPurchase', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['inventory', 'SetFitment', {}, S.INVALID_ARGUMENT, /fitment/],
+  ['inventory', 'GetFitment', { chain: 'demo', part_no: 'NOPE' }, S.NOT_FOUND, /part/],
+  ['inventory', 'FindPartsByModel', { chain: 'nochain', model: 'x' }, S.NOT_FOUND, /chain/],
+  ['inventory', 'VerifyLedger', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['transfers', 'SetLane', { lane: { chain: 'demo', from: 'WH-SH01', to: 'WH-SH01' } }, S.INVALID_ARGUMENT, /lane\.to/],
+  ['transfers', 'DeleteLane', { chain: 'demo', from: 'WH-SH01', to: 'NOPE' }, S.NOT_FOUND, /lane/],
+  ['transfers', 'ListLanes', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['transfers', 'QuoteTransfer', { chain: 'demo', part_no: 'OF-1001', qty: -3, destination: 'WH-SH01' }, S.INVALID_ARGUMENT, /qty/],
+  ['transfers', 'PlanRebalance', { chain: 'demo', part_no: 'NOPE' }, S.NOT_FOUND, /part_no/],
+  ['transfers', 'CreateTransfer', { chain: 'demo', part_no: 'OF-1001', qty: 1, from: 'WH-SH01', to: 'WH-SH01', actor: 'a' }, S.INVALID_ARGUMENT, /transfer\.to/],
+  ['transfers', 'Ship', { chain: 'demo', transfer_id: 999999, actor: 'a' }, S.NOT_FOUND, /transfer_id/],
+  ['transfers', 'Receive', { chain: 'demo', transfer_id: 999999, actor: 'a' }, S.NOT_FOUND, /transfer_id/],
+  ['transfers', 'Cancel', { chain: 'demo', transfer_id: 999999, actor: 'a' }, S.NOT_FOUND, /transfer_id/],
+  ['transfers', 'GetTransfer', { chain: 'demo', transfer_id: 0, actor: 'a' }, S.NOT_FOUND, /transfer_id/],
+  ['transfers', 'ListTransfers', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+];
+
+const SERVICES = {
+  health: proto.grpc.health.v1.Health,
+  admin: proto.pitlane.v1.Admin,
+  sched: proto.pitlane.v1.Scheduling,
+  inventory: proto.pitlane.v1.Inventory,
+  transfers: proto.pitlane.v1.Transfers,
+};
+
+// Everything the table's requests could have touched, read back.
+async function snapshot(c) {
+  const t = Math.floor(Date.now() / 60000);
+  const days = [];
+  for (let d = 0; d < 3; d++) days.push(new Date((t + d * 1440 + 480) * 60000).toISOString().slice(0, 10));
+  return {
+    chains: await call(c.admin, 'ListChains', {}),
+    chain: await call(c.admin, 'GetChain', { code: 'demo' }),
+    services: await call(c.admin, 'ListServices', { chain: 'demo' }),
+    hours: await call(c.admin, 'GetStoreHours', { chain: 'demo', store: 'SH01' }),
+    bookings: await Promise.all(days.map((date) => call(c.sched, 'ListBookings', { chain: 'demo', store: 'SH01', date }))),
+    stock: await call(c.inventory, 'GetStock', { chain: 'demo', part_no: 'OF-1001' }),
+    movements: await call(c.inventory, 'ListMovements', { chain: 'demo', limit: 500 }),
+    suppliers: await call(c.inventory, 'ListSuppliers', { chain: 'demo' }),
+    lanes: await call(c.transfers, 'ListLanes', { chain: 'demo' }),
+    transfers: await call(c.transfers, 'ListTransfers', { chain: 'demo' }),
+  };
+}
+
+test('every RPC answers bad input with its precise status and changes nothing', async () => {
+  // every method of every service has a row
+  for (const [key, Svc] of Object.entries(SERVICES)) {
+    for (const name of Object.keys(Svc.service)) {
+      const method = name;
+      if (key === 'health' && method === 'Watch') continue; // not offered
+      assert.ok(TABLE.some(([s, m]) => s === key && m === method), `no bad-input row for ${key}.${method}`);
+    }
+  }
+  const srv = await startServer({});
+  const c = clients(srv.addr);
+  try {
+    const before = await snapshot(c);
+    for (const [svc, method, req, code, pattern] of TABLE) {
+      let got = S.OK;
+      let details = '';
+      try {
+        await call(c[svc], method, req);
+      } catch (err) {
+        got = err.code;
+        details = err.details;
+      }
+      assert.equal(got, code, `${svc}.${method}(${JSON.stringify(req).slice(0, 120)}): expected ${code}, got ${got}: ${details}`);
+      if (pattern) assert.match(details, pattern, `${svc}.${method}`);
+    }
+    const after = await snapshot(c);
+    assert.deepEqual(after, before);
+  } finally {
+    closeAll(c);
+    await srv.stop();
+  }
+});
