@@ -28,6 +28,8 @@ static const char usage[] =
     "  --threads N         worker threads, one completion queue each\n"
     "                      (default: number of cores)\n"
     "  --demo              load the demo chain (idempotent)\n"
+    "  --max-inflight N    calls served at once before new ones get\n"
+    "                      RESOURCE_EXHAUSTED (default 10000)\n"
     "  --tls-cert FILE     PEM certificate chain; with --tls-key, serve TLS\n"
     "  --tls-key FILE      PEM private key\n"
     "  --cluster-etcd URL  shard map in etcd (not in this build yet)\n"
@@ -39,7 +41,7 @@ static const char usage[] =
 
 typedef struct options {
   const char *listen, *data, *tls_cert, *tls_key, *etcd, *node_id;
-  int threads, demo;
+  int threads, demo, max_inflight;
 } options;
 
 static int parse(int argc, char **argv, options *o) {
@@ -67,6 +69,15 @@ static int parse(int argc, char **argv, options *o) {
       slot = &o->etcd;
     } else if (strcmp(a, "--node-id") == 0) {
       slot = &o->node_id;
+    } else if (strcmp(a, "--max-inflight") == 0) {
+      if (i + 1 >= argc)
+        return fprintf(stderr, "pitlaned: --max-inflight needs a value\n"), -1;
+      char *end;
+      long n = strtol(argv[++i], &end, 10);
+      if (*end != '\0' || n < 1 || n > 1000000)
+        return fprintf(stderr, "pitlaned: --max-inflight: 1..1000000\n"), -1;
+      o->max_inflight = (int)n;
+      continue;
     } else if (strcmp(a, "--threads") == 0) {
       if (i + 1 >= argc)
         return fprintf(stderr, "pitlaned: --threads needs a value\n"), -1;
@@ -131,7 +142,8 @@ int main(int argc, char **argv) {
                          .tls_cert = o.tls_cert,
                          .tls_key = o.tls_key,
                          .methods = methods,
-                         .n_methods = n};
+                         .n_methods = n,
+                         .max_inflight = o.max_inflight};
   pl_server *server = NULL;
   int port = 0;
   char why[256] = "";

@@ -12,7 +12,13 @@
  * A write's reply is sent from the commit thread when its change is on
  * disk; grpc_call_start_batch is thread-safe and the completion still comes
  * back on the worker's queue. `holds` counts what a call still waits for
- * before it can be sent (the handler's return, the durable callback). */
+ * before it can be sent (the handler's return, the durable callback).
+ *
+ * Overload: beyond max_inflight calls being served (arrived, not yet
+ * finished: most of them waiting for a group commit) a new call is refused
+ * at once with RESOURCE_EXHAUSTED, before it is decoded; Health is always
+ * answered. A call whose deadline has already passed when a worker picks
+ * it up gets DEADLINE_EXCEEDED without running. */
 #include "server.h"
 
 #include <grpc/byte_buffer_reader.h>
@@ -58,6 +64,7 @@ struct pl_rpc {
   int write_taken;   /* a mutation was handed pl_rpc_write */
   int write_dropped; /* ... and refused it: no durable callback comes */
   int durable_rc;    /* set by the commit thread before its release */
+  int counted;       /* in the server's inflight count */
   atomic_int holds;
   int cancelled; /* RECV_CLOSE_ON_SERVER */
   grpc_slice detail_slice;
@@ -79,6 +86,8 @@ struct pl_server {
   worker *workers;
   int n_workers;
   grpc_completion_queue *shutdown_cq;
+  atomic_int inflight; /* calls arrived and not yet freed */
+  int max_inflight;
 };
 
 /* ---- handler API -------------------------------------------------------- */
@@ -161,6 +170,8 @@ int pl_rpc_copy(pl_rpc *r, char *dst, size_t cap, const char *src,
 /* ---- call lifecycle ----------------------------------------------------- */
 
 static void rpc_free(pl_rpc *r) {
+  if (r->counted)
+    atomic_fetch_sub(&r->w->srv->inflight, 1);
   if (r->call != NULL)
     grpc_call_unref(r->call);
   if (r->payload != NULL)
@@ -296,6 +307,22 @@ static void rpc_arrived(pl_rpc *r) {
     return;
   }
   const pl_method *m = &s->methods[r->method];
+  int health = strncmp(m->path, "/grpc.health.v1.", 16) == 0;
+  r->counted = 1;
+  if (atomic_fetch_add(&s->inflight, 1) >= s->max_inflight && !health) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED,
+                "server: overloaded (%d calls in flight); retry with backoff",
+                s->max_inflight);
+    rpc_release(r);
+    return;
+  }
+  if (gpr_time_cmp(gpr_convert_clock_type(r->deadline, GPR_CLOCK_REALTIME),
+                   gpr_now(GPR_CLOCK_REALTIME)) < 0) {
+    pl_rpc_fail(r, GRPC_STATUS_DEADLINE_EXCEEDED,
+                "deadline: passed before the call could run");
+    rpc_release(r);
+    return;
+  }
   if (r->payload == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "request: no message");
     rpc_release(r);
@@ -453,6 +480,8 @@ int pl_server_start(const pl_server_config *cfg, pl_engine *engine,
   s->methods = cfg->methods;
   s->n_methods = cfg->n_methods;
   s->n_workers = cfg->threads;
+  s->max_inflight = cfg->max_inflight > 0 ? cfg->max_inflight : 10000;
+  atomic_init(&s->inflight, 0);
   s->workers = calloc((size_t)cfg->threads, sizeof *s->workers);
   s->registered = calloc((size_t)cfg->n_methods + 1, sizeof *s->registered);
   if (s->workers == NULL || s->registered == NULL) {

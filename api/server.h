@@ -20,6 +20,9 @@ typedef struct pl_server_config {
   const char *tls_key;
   const pl_method *methods;
   int n_methods;
+  int max_inflight; /* calls being served at once before new ones get
+                       RESOURCE_EXHAUSTED (Health is always served);
+                       0: 10000 */
 } pl_server_config;
 
 /* Starts serving. On success *port is the bound port. Returns 0, or -1

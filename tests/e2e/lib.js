@@ -23,9 +23,9 @@ function tempDir() {
 }
 
 // Starts pitlaned; resolves with { port, addr, proc, stop(signal) }.
-function startServer({ dataDir, demo = true, threads = 2, env } = {}) {
+function startServer({ dataDir, demo = true, threads = 2, env, args: extra = [] } = {}) {
   const dir = dataDir || tempDir();
-  const args = ['--listen', '127.0.0.1:0', '--data', dir, '--threads', String(threads)];
+  const args = ['--listen', '127.0.0.1:0', '--data', dir, '--threads', String(threads), ...extra];
   if (demo) args.push('--demo');
   const proc = spawn(PITLANED, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(env || {}) } });
   let stderr = '';
