@@ -80,15 +80,8 @@ static int queue_replay(pl_engine *e, create_op *op, const pl_write *w) {
 /* After the locks are dropped: waits for durability when the caller gave
  * no pl_write, and reports the outcome. */
 static int finish(int rc, create_op *op, const pl_write *w, pl_error *err) {
-  if (rc == 0 && op->queued && w == NULL)
-    rc = pl__sync_wait(&op->sync);
+  rc = pl__write_finish(rc, op->queued, w, &op->sync, err);
   create_op_free(op);
-  if (rc == PL_EIO)
-    return PL__FAIL(err, rc, "storage: write failed; engine now read-only");
-  if (rc == PL_EUNAVAIL)
-    return PL__FAIL(err, rc, "storage: engine is read-only after a failure");
-  if (rc == PL_ENOMEM)
-    return PL__FAIL(err, rc, "engine: out of memory");
   return rc;
 }
 

@@ -123,16 +123,9 @@ static void ctx_unlock(book_ctx *x) {
 
 static int ctx_finish(book_ctx *x, int rc, const pl_write *w, pl_error *err) {
   ctx_unlock(x);
-  if (rc == 0 && x->queued && w == NULL)
-    rc = pl__sync_wait(&x->sync);
+  rc = pl__write_finish(rc, x->queued, w, &x->sync, err);
   pl__buf_free(&x->key);
   pl__buf_free(&x->val);
-  if (rc == PL_EIO || rc == PL_EUNAVAIL)
-    return PL__FAIL(err, rc,
-                    "storage: engine refuses writes after a "
-                    "storage failure");
-  if (rc == PL_ENOMEM)
-    return PL__FAIL(err, rc, "engine: out of memory");
   return rc;
 }
 

@@ -54,6 +54,19 @@ int pl_engine_failed(const pl_engine *e) {
   return atomic_load(&((pl_engine *)e)->failed);
 }
 
+int pl__write_finish(int rc, int queued, const pl_write *w, pl__sync *sync,
+                     pl_error *err) {
+  if (rc == 0 && queued && w == NULL)
+    rc = pl__sync_wait(sync);
+  if (rc == PL_EIO)
+    return PL__FAIL(err, rc, "storage: write failed; engine now read-only");
+  if (rc == PL_EUNAVAIL)
+    return PL__FAIL(err, rc, "storage: engine is read-only after a failure");
+  if (rc == PL_ENOMEM)
+    return PL__FAIL(err, rc, "engine: out of memory");
+  return rc;
+}
+
 pl__chain *pl__chain_find(pl_engine *e, const char *code) {
   pthread_rwlock_rdlock(&e->chains_lock);
   int32_t i = pl__strmap_get(&e->chain_ix, code);

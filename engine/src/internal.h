@@ -111,6 +111,12 @@ pl__fail(pl_error *err, int code, const char *fmt, ...) {
  * does not follow variadic calls). */
 #define PL__FAIL(err, code, ...) (pl__fail((err), (code), __VA_ARGS__), (code))
 
+/* The end of every mutation, after its locks are dropped: waits for
+ * durability when the caller gave no pl_write (and something was queued),
+ * and words storage and memory failures for err. Returns the final code. */
+int pl__write_finish(int rc, int queued, const pl_write *w, pl__sync *sync,
+                     pl_error *err);
+
 /* Looks a chain up (takes and drops chains_lock); NULL if unknown. */
 pl__chain *pl__chain_find(pl_engine *e, const char *code);
 

@@ -235,13 +235,7 @@ int pl_lane_set(pl_engine *e, const pl_lane_info *in, const pl_write *w,
   pthread_rwlock_unlock(&c->lock);
   pl__buf_free(&k);
   pl__buf_free(&v);
-  if (rc == 0 && w == NULL)
-    rc = pl__sync_wait(&sync);
-  if (rc == PL_ENOMEM)
-    return PL__FAIL(err, rc, "engine: out of memory");
-  if (rc == PL_EIO || rc == PL_EUNAVAIL)
-    return PL__FAIL(err, rc, "storage: engine refuses writes");
-  return rc;
+  return pl__write_finish(rc, 1, w, &sync, err);
 }
 
 int pl_lane_delete(pl_engine *e, const char *chain, const char *from,
@@ -294,9 +288,7 @@ int pl_lane_delete(pl_engine *e, const char *chain, const char *from,
   }
   pthread_rwlock_unlock(&c->lock);
   pl__buf_free(&k);
-  if (rc == 0 && w == NULL)
-    rc = pl__sync_wait(&sync);
-  return rc;
+  return pl__write_finish(rc, 1, w, &sync, err);
 }
 
 static int cmp_lane(const void *a, const void *b) {

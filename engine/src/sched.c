@@ -540,15 +540,7 @@ static int queue_config(pl_engine *e, pl__chain *c, unsigned op,
 
 static int wait_durable(int rc, const pl_write *w, pl__sync *sync,
                         pl_error *err) {
-  if (rc == 0 && w == NULL)
-    rc = pl__sync_wait(sync);
-  if (rc == PL_EIO || rc == PL_EUNAVAIL)
-    return PL__FAIL(err, rc,
-                    "storage: engine refuses writes after a "
-                    "storage failure");
-  if (rc == PL_ENOMEM)
-    return PL__FAIL(err, rc, "engine: out of memory");
-  return rc;
+  return pl__write_finish(rc, 1, w, sync, err);
 }
 
 int pl_store_hours_set(pl_engine *e, const pl_store_hours *in,

@@ -724,15 +724,7 @@ int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
 
 int pl__stock_finish(int rc, int queued, pl__sync *sync, const pl_write *w,
                      pl_error *err) {
-  if (rc == 0 && queued && w == NULL)
-    rc = pl__sync_wait(sync);
-  if (rc == PL_EIO)
-    return PL__FAIL(err, rc, "storage: write failed; engine now read-only");
-  if (rc == PL_EUNAVAIL)
-    return PL__FAIL(err, rc, "storage: engine is read-only after a failure");
-  if (rc == PL_ENOMEM)
-    return PL__FAIL(err, rc, "engine: out of memory");
-  return rc;
+  return pl__write_finish(rc, queued, w, sync, err);
 }
 
 /* Validates the fields every movement shares and those `kind` needs. */

@@ -130,17 +130,6 @@ static int queue_order(pl_engine *e, pl__chain *c, const pl__order *o,
   return rc;
 }
 
-static int wait_for(int rc, int queued, const pl_write *w, pl__sync *sync,
-                    pl_error *err) {
-  if (rc == 0 && queued && w == NULL)
-    rc = pl__sync_wait(sync);
-  if (rc == PL_ENOMEM)
-    return PL__FAIL(err, rc, "engine: out of memory");
-  if (rc == PL_EIO || rc == PL_EUNAVAIL)
-    return PL__FAIL(err, rc, "storage: engine refuses writes");
-  return rc;
-}
-
 /* ---- create ------------------------------------------------------------- */
 
 int pl_transfer_create(pl_engine *e, const pl_transfer_info *in,
@@ -241,7 +230,7 @@ int pl_transfer_create(pl_engine *e, const pl_transfer_info *in,
   if (rc == 0 && out != NULL)
     *out = o->info;
   pthread_mutex_unlock(&x->order_mu);
-  return wait_for(rc, queued, w, &sync, err);
+  return pl__write_finish(rc, queued, w, &sync, err);
 }
 
 /* ---- transitions -------------------------------------------------------- */
@@ -385,7 +374,7 @@ static int transition(pl_engine *e, const char *chain, int64_t id,
   if (rc == 0 && out != NULL)
     *out = o->info;
   pthread_mutex_unlock(&x->order_mu);
-  return wait_for(rc, queued, w, &sync, err);
+  return pl__write_finish(rc, queued, w, &sync, err);
 }
 
 int pl_transfer_ship(pl_engine *e, const char *chain, int64_t id,
