@@ -121,7 +121,7 @@ async function check(c) {
   assert.ok(v.consistent, v.detail);
 }
 
-test(`acknowledged writes survive ${KILLS} SIGKILLs under load`, { timeout: 600000 }, async () => {
+test(`acknowledged writes survive ${KILLS} SIGKILLs under load`, { timeout: KILLS * 15000 + 60000 }, async () => {
   const dataDir = tempDir();
   for (let k = 0; k <= KILLS; k++) {
     const srv = await startServer({ dataDir, demo: k === 0 });
