@@ -18,8 +18,17 @@ const packageDefinition = protoLoader.loadSync(
 );
 const proto = grpc.loadPackageDefinition(packageDefinition);
 
+// Temporary data directories, removed when the test process exits (its
+// servers are stopped or killed by then).
+const made = [];
+process.on('exit', () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function tempDir() {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'pitlane-e2e-'));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'pitlane-e2e-'));
+  made.push(d);
+  return d;
 }
 
 // Starts pitlaned; resolves with { port, addr, proc, stop(signal) }.
