@@ -13,7 +13,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const PITLANED = process.env.PITLANED || path.join(ROOT, 'build', 'pitlaned');
 
 const packageDefinition = protoLoader.loadSync(
-  ['pitlane/v1/admin.proto', 'pitlane/v1/scheduling.proto', 'pitlane/v1/inventory.proto', 'pitlane/v1/transfers.proto', 'grpc/health/v1/health.proto'],
+  ['pitlane/v1/admin.proto', 'pitlane/v1/scheduling.proto', 'pitlane/v1/inventory.proto', 'pitlane/v1/transfers.proto', 'pitlane/v1/workorders.proto', 'pitlane/v1/claims.proto', 'grpc/health/v1/health.proto'],
   { includeDirs: [path.join(ROOT, "proto")], keepCase: true, longs: Number, enums: String, defaults: true },
 );
 const proto = grpc.loadPackageDefinition(packageDefinition);
