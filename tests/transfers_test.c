@@ -498,6 +498,16 @@ static void an_order_ships_and_lands_with_its_lots(void **st) {
   assert_int_equal(pl_stock_lots(f->e, "c1", "W0", "P1", lots, 4, NULL), 1);
   assert_true(lots[0].unit_cost_fen == (4 * 1000 + 1 * 1600) / 5);
   assert_int_equal(pl_stock_verify_ledger(f->e, "c1", &err), 0);
+
+  /* the received state is on disk with the movement (the order row rides
+   * in the movement's batch; nothing else writes it) */
+  pl_engine_close(f->e);
+  f->e = test_open(f->dir, &f->clk);
+  assert_int_equal(pl_transfer_get(f->e, "c1", t.id, &t, NULL), 0);
+  assert_int_equal(t.state, PL_TRANSFER_RECEIVED);
+  assert_int_equal(t.n_lots, 2);
+  stock_of(f->e, 0, &s0);
+  assert_true(s0.on_hand == 5 && s0.in_transit == 0);
 }
 
 static void orders_refuse_bad_input_and_impossible_steps(void **st) {

@@ -466,7 +466,7 @@ static int plan_out(const pl__cell *cell, const pl_move_req *in, int64_t amount,
 int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
                           pl__cell *cell, pl_move_kind kind,
                           const pl_move_req *in, int64_t default_cost,
-                          const char *idem, const pl__batch *extra,
+                          const char *idem, const pl__move_extra *extra,
                           const pl_write *w, pl__sync *sync, int *queued,
                           pl_movement *out, pl_error *err) {
   pl_movement m = {0};
@@ -641,6 +641,8 @@ int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
       pl__batch_put(&b, lk, ll, row.p, row.n);
   }
   movement_encode(&mv, &m);
+  if (extra != NULL && extra->rows(extra->arg, &m, &b) != 0)
+    b.ops.oom = 1;
   if (d != NULL)
     pl__key_make(&ik, c->info.code, PL__K_STOCK_IDEM, idem, NULL);
   pl__ledger lg = {.chain = c->info.code,
@@ -773,7 +775,7 @@ static int supplier_known(pl__stock_chain *sc, const char *code) {
 /* The public movement entry points share this (and transfers, with extra
  * rows). */
 static int move(pl_engine *e, pl_move_kind kind, const pl_move_req *in,
-                const char *idem, const pl__batch *extra, const pl_write *w,
+                const char *idem, const pl__move_extra *extra, const pl_write *w,
                 pl_movement *out, pl_error *err) {
   int rc = check_move(in, kind, idem, err);
   pl__chain *c = NULL;
@@ -803,7 +805,7 @@ static int move(pl_engine *e, pl_move_kind kind, const pl_move_req *in,
 }
 
 int pl__stock_move_extra(pl_engine *e, pl_move_kind kind, const pl_move_req *in,
-                         const char *idem, const pl__batch *extra,
+                         const char *idem, const pl__move_extra *extra,
                          const pl_write *w, pl_movement *out, pl_error *err) {
   return move(e, kind, in, idem, extra, w, out, err);
 }

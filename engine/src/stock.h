@@ -134,12 +134,21 @@ typedef struct pl__stock_chain {
   int32_t n_fit;
 } pl__stock_chain;
 
-/* A movement for the transfers module: like the public entry points
- * (validation, idempotency, locking the cell), with `extra` rows (may be
- * NULL) written in the same atomic batch. Blocks until durable when w is
+/* Rows another module writes in a movement's atomic batch (a transfer
+ * order, a work order). `rows` runs under the cell's lock once the
+ * movement is planned (its lots picked; m->seq not yet known) and appends
+ * to b; it returns 0, or PL_ENOMEM to refuse the movement. */
+typedef struct pl__move_extra {
+  int (*rows)(void *arg, const pl_movement *m, pl__batch *b);
+  void *arg;
+} pl__move_extra;
+
+/* A movement for another module: like the public entry points
+ * (validation, idempotency, locking the cell), with extra's rows (extra
+ * may be NULL) in the same atomic batch. Blocks until durable when w is
  * NULL. Returns as the public movement functions. */
 int pl__stock_move_extra(pl_engine *e, pl_move_kind kind, const pl_move_req *in,
-                         const char *idem, const pl__batch *extra,
+                         const char *idem, const pl__move_extra *extra,
                          const pl_write *w, pl_movement *out, pl_error *err);
 /* Adds delta to the in-transit quantity of a cell (created if needed).
  * 0 or PL_ENOMEM / PL_ENOTFOUND. */
@@ -166,7 +175,7 @@ pl__cell *pl__stock_cell(pl__stock_chain *sc, int32_t wh, int32_t part,
 int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
                           pl__cell *cell, pl_move_kind kind,
                           const pl_move_req *in, int64_t default_cost,
-                          const char *idem, const pl__batch *extra,
+                          const char *idem, const pl__move_extra *extra,
                           const pl_write *w, pl__sync *sync, int *queued,
                           pl_movement *out, pl_error *err);
 

@@ -3,12 +3,9 @@
  *
  * Ship and receive are stock movements (TRANSFER_OUT at the source,
  * TRANSFER_IN at the destination) made through the inventory module with
- * the order's row in the same atomic batch, so the order's state and the
- * stock can never disagree on disk. The shipped lots are known only once
- * the movement has picked them (FIFO), so they follow in a second write of
- * the order row; after a crash between the two the order is shipped
- * without its lot list, which the TRANSFER_OUT movement (work order
- * "T<id>") still holds.
+ * the order's row in the same atomic batch (built once the movement has
+ * picked its lots, FIFO, so the shipped lot list is in it), so the order's
+ * state and the stock can never disagree on disk.
  *
  * Invariants (under order_mu): orders[id - 1] is order id; the
  * destination cell's in_transit includes qty exactly while the order is
@@ -269,9 +266,32 @@ static int lock_order(pl_engine *e, const char *chain, int64_t id,
   return 0;
 }
 
+/* The order's row for the movement's batch: a ship records the lots the
+ * movement picked. */
+static int order_extra_rows(void *arg, const pl_movement *m, pl__batch *b) {
+  struct order_extra {
+    const pl__chain *c;
+    pl__order *next;
+  } *x = arg;
+  pl_transfer_info *t = &x->next->info;
+  if (m->kind == PL_MOVE_TRANSFER_OUT) {
+    t->n_lots = m->n_lots;
+    memcpy(t->lots, m->lots, sizeof t->lots);
+  }
+  pl__buf k = {0}, v = {0};
+  order_key(&k, x->c->info.code, t->id);
+  order_row(&v, x->next);
+  int rc = k.oom || v.oom ? PL_ENOMEM : 0;
+  if (rc == 0)
+    pl__batch_put(b, k.p, k.n, v.p, v.n);
+  pl__buf_free(&k);
+  pl__buf_free(&v);
+  return rc;
+}
+
 /* The stock movement of a ship or receive, with the order row (state
- * `next`) in the same batch. */
-static int order_move(pl_engine *e, pl__chain *c, const pl__order *next,
+ * `next`, lots filled in by a ship) in the same batch. */
+static int order_move(pl_engine *e, pl__chain *c, pl__order *next,
                       pl_move_kind kind, const char *actor, const pl_write *w,
                       pl_movement *mv, pl_error *err) {
   const pl_transfer_info *t = &next->info;
@@ -296,23 +316,12 @@ static int order_move(pl_engine *e, pl__chain *c, const pl__order *next,
   char idem[PL_IDEM_MAX];
   snprintf(idem, sizeof idem, "xfer-T%lld-%s", (long long)t->id,
            kind == PL_MOVE_TRANSFER_OUT ? "out" : "in");
-  pl__buf k = {0}, v = {0};
-  order_key(&k, c->info.code, t->id);
-  order_row(&v, next);
-  pl__batch extra = {0};
-  pl__batch_put(&extra, k.p, k.n, v.p, v.n);
-  if (k.oom || v.oom)
-    extra.ops.oom = 1;
-  int rc = pl__stock_move_extra(e, kind, &req, idem, &extra, w, mv, err);
-  pl__batch_free(&extra);
-  pl__buf_free(&k);
-  pl__buf_free(&v);
-  return rc;
-}
-
-static void ignore_durable(void *arg, int rc) {
-  (void)arg;
-  (void)rc;
+  struct {
+    const pl__chain *c;
+    pl__order *next;
+  } arg = {c, next};
+  pl__move_extra extra = {order_extra_rows, &arg};
+  return pl__stock_move_extra(e, kind, &req, idem, &extra, w, mv, err);
 }
 
 static int transition(pl_engine *e, const char *chain, int64_t id,
@@ -357,13 +366,9 @@ static int transition(pl_engine *e, const char *chain, int64_t id,
                                                 : PL_MOVE_TRANSFER_IN,
                       actor, w, &mv, err);
       if (rc == 0 && to == PL_TRANSFER_SHIPPED) {
-        next.info.n_lots = mv.n_lots;
+        next.info.n_lots = mv.n_lots; /* also right for an idempotent replay */
         memcpy(next.info.lots, mv.lots, sizeof next.info.lots);
         pl__stock_in_transit(c, o->to_ix, o->part_ix, next.info.qty);
-        /* the lot list follows in its own write (see the file comment);
-         * nobody waits for it */
-        pl_write later = {ignore_durable, NULL};
-        queue_order(e, c, &next, 0, &later, NULL);
       } else if (rc == 0) {
         pl__stock_in_transit(c, o->to_ix, o->part_ix, -next.info.qty);
       }
