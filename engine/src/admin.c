@@ -28,6 +28,7 @@
 #include "pitlane/admin.h"
 #include "sched_int.h"
 #include "validate.h"
+#include "wo_int.h"
 #include "xfer_int.h"
 
 #define ROW_VERSION 1
@@ -347,6 +348,7 @@ static void chain_free(pl__chain *c) {
   pl__sched_chain_free(c->sched);
   pl__stock_free(c);
   pl__xfer_free(c->xfer);
+  pl__wo_free(c);
   for (int i = 0; i < c->stores.n; i++) {
     pl__store *s = c->stores.items[i];
     pl__sched_store_free(atomic_load(&s->sched));

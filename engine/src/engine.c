@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "keys.h"
 #include "sched_int.h"
+#include "wo_int.h"
 #include "xfer_int.h"
 
 int pl__vec_reserve(pl__vec *v, int extra) {
@@ -108,6 +109,7 @@ static const struct {
     {PL__K_SCHED_LO, PL__K_SCHED_HI, pl__sched_load},
     {PL__K_INVENTORY_LO, PL__K_INVENTORY_HI, pl__stock_load},
     {PL__K_XFER_LO, PL__K_XFER_HI, pl__xfer_load},
+    {PL__K_WO_LO, PL__K_WO_HI, pl__wo_load},
 };
 
 static int load_row(pl_engine *e, unsigned kind, const char *chain,

@@ -80,6 +80,7 @@ typedef struct pl__chain {
   struct pl__sched_chain *sched; /* services, bookings (sched.c) */
   struct pl__stock_chain *stock; /* inventory (stock.h); NULL until used */
   struct pl__xfer_chain *xfer;   /* lanes (xfer_int.h); NULL until used */
+  struct pl__wo_chain *wo;       /* work orders, claims (wo_int.h) */
 } pl__chain;
 
 struct pl_engine {

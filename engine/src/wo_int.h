@@ -1,0 +1,86 @@
+/* wo_int.h — work orders' private model, shared by workorder.c (orders,
+ * their rows and state moves), wo_events.c (the durable event log and
+ * watchers) and claims.c.
+ *
+ * Per chain, one pl__wo_chain hangs off pl__chain.wo (created on first
+ * use). Locks, outermost first:
+ *   wc->lock (rwlock: every order of the chain; write to change one)
+ *   the scheduling and stock modules' own locks (a check-in, a movement)
+ *   wc->hub_mu (event logs and watchers; also taken by the commit thread)
+ *   the commit queue's mutex
+ * Orders are never freed before the engine closes; an order's pl__wo stays
+ * put, its `w` is reallocated (under the write lock) as items are added.
+ */
+#ifndef PL_WO_INT_H
+#define PL_WO_INT_H
+
+#include <pthread.h>
+
+#include "internal.h"
+#include "pitlane/workorders.h"
+#include "stock.h"
+
+enum {
+  PL__K_WO_LO = 0x40,
+  PL__K_WO = 0x40,       /* id (8 BE) -> work order row */
+  PL__K_WO_EVENT = 0x41, /* id (8 BE) seq (8 BE) -> event row */
+  PL__K_CLAIM = 0x42,    /* insurer 00 claim_no -> claim row */
+  PL__K_WO_HI = 0x4F,
+};
+
+enum {
+  PL__OP_WO_BASE = 96, /* + pl_wo_event_kind (97..110) */
+  PL__OP_CLAIM = 120,
+};
+
+typedef struct pl__wo {
+  char idem[PL_IDEM_MAX];
+  int32_t cap_items;
+  pl_work_order *w; /* room for cap_items items */
+  /* durable events, under hub_mu */
+  int32_t n_ev, cap_ev;
+  pl_wo_event *ev;
+} pl__wo;
+
+typedef struct pl__wo_chain {
+  pthread_rwlock_t lock;
+  pl__vec orders;         /* pl__wo*, owned; id = index + 1 */
+  pl__strmap idem_ix;     /* idempotency key -> index */
+  pl__u64map booking_ix;  /* booking id -> index + 1 */
+  pl__strmap load_ix;     /* "store\x01tech" -> index in load */
+  pl__vec load_keys;      /* char*, owned */
+  int64_t *load;          /* open labour minutes per technician */
+  int32_t cap_load;
+  pthread_mutex_t hub_mu;
+  pl__vec watchers; /* struct pl_wo_watch*, not owned */
+  /* claims (claims.c), under claim_mu, taken before lock */
+  pthread_mutex_t claim_mu;
+  pl__vec claims; /* struct pl__claim*, owned */
+  pl__strmap claim_ix;
+} pl__wo_chain;
+
+/* The chain's state, created on first use; NULL only on OOM. */
+pl__wo_chain *pl__wo_of(pl__chain *c);
+void pl__wo_free(pl__chain *c);
+
+/* Row loader for kinds 0x40-0x4F. */
+int pl__wo_load(pl_engine *e, unsigned kind, const char *chain,
+                const unsigned char *rest, size_t rl, const unsigned char *val,
+                size_t vl, pl_error *err);
+
+/* wo_events.c */
+void pl__wo_event_encode(pl__buf *v, const pl_wo_event *ev);
+int pl__wo_event_decode(const unsigned char *p, size_t n, pl_wo_event *ev);
+/* Appends a durable event to its order's log and tells the watchers.
+ * Takes hub_mu. 0 or PL_ENOMEM (the event is then only on disk). */
+int pl__wo_publish(pl__wo_chain *wc, pl__wo *o, const pl_wo_event *ev);
+/* Recovery: appends a stored event (no watchers yet). */
+int pl__wo_log_append(pl__wo *o, const pl_wo_event *ev);
+void pl__wo_log_free(pl__wo *o);
+
+/* claims.c */
+int pl__claim_load(pl__chain *c, pl__wo_chain *wc, const unsigned char *rest,
+                   size_t rl, const unsigned char *val, size_t vl);
+void pl__claims_free(pl__wo_chain *wc);
+
+#endif

@@ -1,0 +1,541 @@
+/* workorders_test.c — work orders and claims in the engine, on the demo
+ * chain in a real RocksDB directory: the life cycle, parts reserved and
+ * issued through stock, extra items, events and watches, restart, bad
+ * input, automatic assignment's balance, claims' idempotency and fleet
+ * batches without double booking. */
+#include "testutil.h"
+
+#include <pthread.h>
+
+#include "pitlane/claims.h"
+#include "pitlane/demo.h"
+#include "pitlane/inventory.h"
+#include "pitlane/scheduling.h"
+#include "pitlane/workorders.h"
+
+#define CH PL_DEMO_CHAIN
+/* 2026-11-25 09:00 in Shanghai (UTC+8) */
+#define T0_MS ((int64_t)1795568400000LL)
+
+typedef struct fx {
+  char *dir;
+  test_clock clk;
+  pl_engine *e;
+} fx;
+
+static int setup(void **state) {
+  fx *f = calloc(1, sizeof *f);
+  f->dir = test_tempdir();
+  f->clk.now_ms = T0_MS;
+  f->e = test_open(f->dir, &f->clk);
+  pl_error err = {0};
+  if (pl_demo_load(f->e, &err) != 0)
+    fail_msg("demo: %s", err.msg);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fx *f = *state;
+  pl_engine_close(f->e);
+  test_rmrf(f->dir);
+  free(f);
+  return 0;
+}
+
+static pl_stock_info stock(pl_engine *e, const char *wh, const char *part) {
+  pl_stock_info s = {0};
+  pl_stock_get(e, CH, wh, part, &s, NULL);
+  return s;
+}
+
+static pl_wo_item_in part_item(const char *part, int64_t qty) {
+  pl_wo_item_in it = {.kind = PL_ITEM_PART, .qty = qty};
+  snprintf(it.part_no, sizeof it.part_no, "%s", part);
+  return it;
+}
+
+static pl_wo_item_in labour_item(const char *svc) {
+  pl_wo_item_in it = {.kind = PL_ITEM_LABOUR};
+  snprintf(it.service, sizeof it.service, "%s", svc);
+  return it;
+}
+
+static pl_wo_new walk_in(const char *plate) {
+  pl_wo_new in = {0};
+  strcpy(in.chain, CH);
+  strcpy(in.store, "SH01");
+  snprintf(in.vehicle.plate, sizeof in.vehicle.plate, "%s", plate);
+  strcpy(in.vehicle.model, "Model 3");
+  in.vehicle.mileage_km = 12000;
+  strcpy(in.complaint, "noise when braking");
+  strcpy(in.advisor, "adv1");
+  return in;
+}
+
+/* Collects events from a watch. */
+typedef struct sink {
+  pthread_mutex_t mu;
+  int n;
+  pl_wo_event ev[64];
+} sink;
+
+static void sink_fn(void *arg, const pl_wo_event *ev) {
+  sink *s = arg;
+  pthread_mutex_lock(&s->mu);
+  if (s->n < 64)
+    s->ev[s->n++] = *ev;
+  pthread_mutex_unlock(&s->mu);
+}
+
+static void a_repair_runs_from_reception_to_delivery(void **st) {
+  fx *f = *st;
+  pl_error err = {0};
+  pl_stock_info before = stock(f->e, "WH-SH01", "BP-F-220");
+  assert_true(before.available >= 1);
+  pl_wo_new in = walk_in("沪A12345");
+  in.items[0] = labour_item("MAINT");
+  in.items[1] = part_item("BP-F-220", 1);
+  in.n_items = 2;
+  pl_work_order wo;
+  assert_int_equal(pl_wo_create(f->e, &in, "wo-1", NULL, &wo, &err), 0);
+  assert_true(wo.id > 0);
+  assert_int_equal(wo.state, PL_WO_PENDING);
+  assert_int_equal(wo.items[1].reserved, 1);
+  assert_int_equal(pl_wo_short(&wo), 0);
+  /* MAINT needs engine >= 2: only T01 at SH01 has it */
+  assert_int_equal(wo.n_techs, 1);
+  assert_string_equal(wo.techs[0], "T01");
+  pl_stock_info after = stock(f->e, "WH-SH01", "BP-F-220");
+  assert_true(after.reserved == before.reserved + 1);
+
+  /* the same key: the same order, nothing reserved twice */
+  pl_work_order again;
+  assert_int_equal(pl_wo_create(f->e, &in, "wo-1", NULL, &again, &err), 0);
+  assert_true(again.id == wo.id);
+  assert_true(stock(f->e, "WH-SH01", "BP-F-220").reserved == after.reserved);
+
+  sink s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+  pl_wo_watch *wt = NULL;
+  assert_int_equal(
+      pl_wo_watch_order(f->e, CH, wo.id, 0, sink_fn, &s, &wt, &err), 0);
+
+  assert_int_equal(pl_wo_request_qc(f->e, CH, wo.id, "t", NULL, NULL, &err),
+                   PL_EPRECOND);
+  assert_int_equal(pl_wo_start(f->e, CH, wo.id, "T01", NULL, &wo, &err), 0);
+  assert_int_equal(wo.state, PL_WO_IN_REPAIR);
+  assert_int_equal(
+      pl_wo_progress(f->e, CH, wo.id, "T01", "pads off", 40, NULL, NULL, &err),
+      0);
+
+  /* an extra item: reserved at once, released when rejected */
+  pl_wo_item_in x = part_item("WB-24", 2);
+  pl_stock_info wb0 = stock(f->e, "WH-SH01", "WB-24");
+  assert_int_equal(
+      pl_wo_add_extra(f->e, CH, wo.id, &x, "T01", "x-1", NULL, &wo, &err), 0);
+  assert_int_equal(wo.n_items, 3);
+  assert_int_equal(wo.items[2].state, PL_ITEM_AWAITING_APPROVAL);
+  int64_t held = wo.items[2].reserved;
+  assert_true(held == (wb0.available < 2 ? wb0.available : 2));
+  assert_true(stock(f->e, "WH-SH01", "WB-24").reserved == wb0.reserved + held);
+  /* the same key: no second item */
+  assert_int_equal(
+      pl_wo_add_extra(f->e, CH, wo.id, &x, "T01", "x-1", NULL, &wo, &err), 0);
+  assert_int_equal(wo.n_items, 3);
+  assert_int_equal(pl_wo_request_qc(f->e, CH, wo.id, "T01", NULL, NULL, &err),
+                   PL_EPRECOND);
+  assert_int_equal(pl_wo_decide_extra(f->e, CH, wo.id, 3, 0, "customer", NULL,
+                                      &wo, &err),
+                   0);
+  assert_int_equal(wo.items[2].state, PL_ITEM_REJECTED);
+  assert_true(stock(f->e, "WH-SH01", "WB-24").reserved == wb0.reserved);
+
+  /* items done: the part is issued from its reservation, FIFO lots */
+  assert_int_equal(
+      pl_wo_complete_item(f->e, CH, wo.id, 2, "T01", NULL, &wo, &err), 0);
+  assert_int_equal(wo.items[1].state, PL_ITEM_DONE);
+  assert_true(wo.items[1].n_lots >= 1);
+  pl_stock_info issued = stock(f->e, "WH-SH01", "BP-F-220");
+  assert_true(issued.on_hand == before.on_hand - 1);
+  assert_true(issued.reserved == before.reserved);
+  assert_int_equal(
+      pl_wo_complete_item(f->e, CH, wo.id, 1, "T01", NULL, &wo, &err), 0);
+  assert_int_equal(pl_wo_request_qc(f->e, CH, wo.id, "T01", NULL, &wo, &err),
+                   0);
+  assert_int_equal(pl_wo_record_qc(f->e, CH, wo.id, 0, "qc1", "scratch on door",
+                                   NULL, &wo, &err),
+                   0);
+  assert_int_equal(wo.state, PL_WO_IN_REPAIR);
+  assert_int_equal(pl_wo_request_qc(f->e, CH, wo.id, "T01", NULL, &wo, &err),
+                   0);
+  assert_int_equal(
+      pl_wo_record_qc(f->e, CH, wo.id, 1, "qc1", "ok", NULL, &wo, &err), 0);
+  assert_int_equal(wo.state, PL_WO_COMPLETED);
+  assert_int_equal(wo.n_qc, 2);
+  assert_int_equal(pl_wo_deliver(f->e, CH, wo.id, "adv1", 0, 0, NULL, &wo, &err),
+                   0);
+  assert_int_equal(wo.state, PL_WO_DELIVERED);
+  assert_int_equal(wo.warranty_days, 90);
+  assert_int_equal(pl_wo_cancel(f->e, CH, wo.id, "adv1", "", NULL, NULL, &err),
+                   PL_EPRECOND);
+
+  /* events: 1..last_seq, in order, each once, the states as they went */
+  pl_wo_unwatch(f->e, wt);
+  assert_true(wo.last_seq >= 12);
+  assert_int_equal(s.n, (int)wo.last_seq);
+  for (int i = 0; i < s.n; i++)
+    assert_true(s.ev[i].seq == (uint64_t)i + 1);
+  assert_int_equal(s.ev[0].kind, PL_WOE_CREATED);
+  assert_int_equal(s.ev[s.n - 1].kind, PL_WOE_DELIVERED);
+  assert_int_equal(s.ev[s.n - 1].state, PL_WO_DELIVERED);
+
+  /* a reconnecting watcher gets exactly what came after its last seq */
+  sink s2 = {.mu = PTHREAD_MUTEX_INITIALIZER};
+  assert_int_equal(
+      pl_wo_watch_order(f->e, CH, wo.id, 5, sink_fn, &s2, &wt, &err), 0);
+  pl_wo_unwatch(f->e, wt);
+  assert_int_equal(s2.n, s.n - 5);
+  assert_true(s2.ev[0].seq == 6);
+
+  /* restart: the order, its events, the stock all as they were */
+  pl_engine_close(f->e);
+  f->e = test_open(f->dir, &f->clk);
+  pl_work_order back;
+  assert_int_equal(pl_wo_get(f->e, CH, wo.id, &back, &err), 0);
+  assert_int_equal(back.state, PL_WO_DELIVERED);
+  assert_int_equal(back.n_items, 3);
+  assert_true(back.last_seq == wo.last_seq);
+  assert_int_equal(back.items[1].n_lots, wo.items[1].n_lots);
+  pl_wo_event evs[64];
+  assert_int_equal(pl_wo_events(f->e, CH, wo.id, 0, evs, 64, &err), s.n);
+  assert_true(stock(f->e, "WH-SH01", "BP-F-220").on_hand == issued.on_hand);
+  assert_int_equal(pl_stock_verify_ledger(f->e, CH, &err), 0);
+}
+
+static void short_parts_wait_for_stock(void **st) {
+  fx *f = *st;
+  pl_error err = {0};
+  pl_stock_info s0 = stock(f->e, "WH-SH01", "SP-IR-4");
+  int64_t want = s0.available + 3;
+  pl_wo_new in = walk_in("沪B00001");
+  in.items[0] = part_item("SP-IR-4", want);
+  in.n_items = 1;
+  pl_work_order wo;
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &wo, &err), 0);
+  assert_true(wo.items[0].reserved == s0.available);
+  assert_true(pl_wo_short(&wo) == 3);
+  assert_int_equal(pl_wo_start(f->e, CH, wo.id, "T01", NULL, &wo, &err), 0);
+  assert_int_equal(
+      pl_wo_complete_item(f->e, CH, wo.id, 1, "T01", NULL, NULL, &err),
+      PL_EPRECOND);
+  pl_move_req r = {.chain = CH,
+                   .warehouse = "WH-SH01",
+                   .part_no = "SP-IR-4",
+                   .qty = 5,
+                   .actor = "clerk"};
+  assert_int_equal(pl_stock_receive(f->e, &r, NULL, NULL, NULL, &err), 0);
+  assert_int_equal(
+      pl_wo_reserve_short(f->e, CH, wo.id, "clerk", NULL, &wo, &err), 0);
+  assert_true(pl_wo_short(&wo) == 0);
+  assert_true(wo.items[0].reserved == want);
+  /* cancelling releases everything it held */
+  assert_int_equal(
+      pl_wo_cancel(f->e, CH, wo.id, "adv1", "customer left", NULL, &wo, &err),
+      0);
+  assert_int_equal(wo.items[0].state, PL_ITEM_CANCELLED);
+  assert_true(stock(f->e, "WH-SH01", "SP-IR-4").reserved == s0.reserved);
+}
+
+static void bad_input_changes_nothing(void **st) {
+  fx *f = *st;
+  pl_error err = {0};
+  pl_wo_new in = walk_in("沪C1");
+  in.items[0] = part_item("NOPE", 1);
+  in.n_items = 1;
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
+                   PL_ENOTFOUND);
+  assert_non_null(strstr(err.msg, "items[0].part_no"));
+  in.items[0] = part_item("OF-1001", 0);
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err), PL_EINVAL);
+  in.items[0] = labour_item("NOSVC");
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
+                   PL_ENOTFOUND);
+  in.items[0] = labour_item("MAINT");
+  strcpy(in.store, "NOSTORE");
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
+                   PL_ENOTFOUND);
+  strcpy(in.store, "SH01");
+  in.n_techs = 1;
+  strcpy(in.techs[0], "T99");
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
+                   PL_ENOTFOUND);
+  in.booking_id = 424242;
+  in.n_techs = 0;
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
+                   PL_ENOTFOUND);
+  pl_work_order out[4];
+  pl_wo_filter fl = {.chain = CH};
+  assert_int_equal(pl_wo_list(f->e, &fl, out, 4, &err), 0);
+  assert_int_equal(pl_wo_get(f->e, CH, 1, out, &err), PL_ENOTFOUND);
+  assert_int_equal(pl_wo_start(f->e, CH, 7, "x", NULL, NULL, &err),
+                   PL_ENOTFOUND);
+  assert_int_equal(pl_wo_get(f->e, "nochain", 1, out, &err), PL_ENOTFOUND);
+}
+
+/* A check-in: the booking's services and technicians become the order's;
+ * a second order for it is refused; delivery completes the booking. */
+static void a_booking_becomes_a_work_order(void **st) {
+  fx *f = *st;
+  pl_error err = {0};
+  pl_slot_query q = {.chain = CH,
+                     .n_stores = 1,
+                     .stores = {"SH01"},
+                     .n_services = 1,
+                     .services = {"TYRE"},
+                     .earliest = T0_MS / 60000,
+                     .latest = T0_MS / 60000 + 3 * 24 * 60,
+                     .k = 1};
+  pl_slot_option opt;
+  assert_int_equal(pl_recommend_slots(f->e, &q, &opt, 1, &err), 1);
+  pl_booking_info b = {.chain = CH, .channel = PL_CHANNEL_APP};
+  strcpy(b.store, opt.store);
+  strcpy(b.plate, "沪D777");
+  b.n_segments = opt.n_segments;
+  memcpy(b.seg, opt.seg, sizeof b.seg);
+  pl_booking_info got;
+  assert_int_equal(pl_booking_hold(f->e, &b, 0, NULL, NULL, &got, &err), 0);
+  assert_int_equal(pl_booking_transition(f->e, CH, got.id,
+                                         PL_BOOKING_CONFIRMED, NULL, NULL,
+                                         &err),
+                   0);
+  pl_wo_new in = walk_in("");
+  in.booking_id = got.id;
+  pl_work_order wo;
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &wo, &err), 0);
+  assert_string_equal(wo.vehicle.plate, "沪D777");
+  assert_int_equal(wo.n_items, 1);
+  assert_string_equal(wo.items[0].service, "TYRE");
+  assert_string_equal(wo.techs[0], opt.seg[0].techs[0]);
+  pl_booking_info now;
+  assert_int_equal(pl_booking_get(f->e, CH, got.id, &now, &err), 0);
+  assert_int_equal(now.state, PL_BOOKING_CHECKED_IN);
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err), PL_EEXIST);
+  assert_int_equal(pl_wo_start(f->e, CH, wo.id, "t", NULL, NULL, &err), 0);
+  assert_int_equal(pl_wo_complete_item(f->e, CH, wo.id, 1, "t", NULL, NULL,
+                                       &err),
+                   0);
+  assert_int_equal(pl_wo_request_qc(f->e, CH, wo.id, "t", NULL, NULL, &err),
+                   0);
+  assert_int_equal(
+      pl_wo_record_qc(f->e, CH, wo.id, 1, "q", "", NULL, NULL, &err), 0);
+  assert_int_equal(
+      pl_wo_deliver(f->e, CH, wo.id, "a", 30, 1000, NULL, NULL, &err), 0);
+  assert_int_equal(pl_booking_get(f->e, CH, got.id, &now, &err), 0);
+  assert_int_equal(now.state, PL_BOOKING_COMPLETED);
+  /* the refusal survives a restart (the booking index is rebuilt) */
+  pl_engine_close(f->e);
+  f->e = test_open(f->dir, &f->clk);
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err), PL_EEXIST);
+}
+
+/* Automatic assignment keeps open labour balanced: orders of one service
+ * at a store with three qualified technicians spread evenly; a service
+ * nobody there can do is refused, naming the skill. */
+static void automatic_assignment_balances_load(void **st) {
+  fx *f = *st;
+  pl_error err = {0};
+  for (int i = 4; i <= 5; i++) {
+    pl_technician_info t = {.chain = CH, .store = "SH01", .n_skills = 1};
+    snprintf(t.code, sizeof t.code, "T0%d", i);
+    strcpy(t.name, "extra");
+    t.skills[0] = (pl_skill_level){PL_SKILL_ENGINE, 3};
+    assert_int_equal(pl_technician_create(f->e, &t, NULL, NULL, NULL, &err),
+                     0);
+  }
+  int count[3] = {0};
+  const char *names[3] = {"T01", "T04", "T05"};
+  for (int i = 0; i < 12; i++) {
+    pl_wo_new in = walk_in("沪E1");
+    in.items[0] = labour_item("MAINT"); /* engine >= 2 */
+    in.n_items = 1;
+    pl_work_order wo;
+    assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &wo, &err), 0);
+    assert_int_equal(wo.n_techs, 1);
+    int k = -1;
+    for (int j = 0; j < 3; j++)
+      if (strcmp(wo.techs[0], names[j]) == 0)
+        k = j;
+    assert_true(k >= 0);
+    count[k]++;
+  }
+  assert_int_equal(count[0], 4);
+  assert_int_equal(count[1], 4);
+  assert_int_equal(count[2], 4);
+  /* finishing one technician's work makes them the first choice again */
+  pl_wo_new in = walk_in("沪E2");
+  strcpy(in.store, "SH02");
+  in.items[0] = labour_item("PAINT"); /* body & paint: nobody at SH02 */
+  in.n_items = 1;
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
+                   PL_EPRECOND);
+  assert_non_null(strstr(err.msg, "technicians"));
+  /* balance survives a restart (loads are rebuilt from the orders) */
+  pl_engine_close(f->e);
+  f->e = test_open(f->dir, &f->clk);
+  int after[3] = {0};
+  for (int i = 0; i < 3; i++) {
+    pl_wo_new m = walk_in("沪E3");
+    m.items[0] = labour_item("MAINT");
+    m.n_items = 1;
+    pl_work_order wo;
+    assert_int_equal(pl_wo_create(f->e, &m, NULL, NULL, &wo, &err), 0);
+    for (int j = 0; j < 3; j++)
+      after[j] += strcmp(wo.techs[0], names[j]) == 0;
+  }
+  assert_true(after[0] == 1 && after[1] == 1 && after[2] == 1);
+}
+
+static void claims_are_one_step_and_idempotent(void **st) {
+  fx *f = *st;
+  pl_error err = {0};
+  pl_claim_req in = {.chain = CH,
+                     .store = "SH01",
+                     .insurer = "PICC",
+                     .claim_no = "CLM-001",
+                     .policy_no = "POL-9",
+                     .service = "PAINT",
+                     .hold = 1,
+                     .estimate_fen = 250000};
+  strcpy(in.vehicle.plate, "沪F100");
+  strcpy(in.damage, "rear bumper");
+  in.items[0] = labour_item("PAINT");
+  in.items[1] = part_item("WB-24", 1);
+  in.n_items = 2;
+  pl_claim c1, c2;
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c1, &err), 0);
+  assert_true(c1.wo_id > 0);
+  assert_true(c1.booking_id > 0);
+  assert_int_equal(c1.replayed, 0);
+  pl_work_order wo;
+  assert_int_equal(pl_wo_get(f->e, CH, c1.wo_id, &wo, &err), 0);
+  assert_string_equal(wo.insurer, "PICC");
+  assert_string_equal(wo.claim_no, "CLM-001");
+  int64_t l, p;
+  pl_wo_totals(&wo, &l, &p);
+  assert_true(c1.quoted_fen == l + p);
+  pl_booking_info b;
+  assert_int_equal(pl_booking_get(f->e, CH, c1.booking_id, &b, &err), 0);
+  assert_int_equal(b.state, PL_BOOKING_HELD);
+  assert_int_equal(b.channel, PL_CHANNEL_INSURER);
+  /* linked, not checked in: CreateWorkOrder for that booking is refused */
+  pl_wo_new again = walk_in("x");
+  again.booking_id = c1.booking_id;
+  assert_int_equal(pl_wo_create(f->e, &again, NULL, NULL, NULL, &err),
+                   PL_EEXIST);
+
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c2, &err), 0);
+  assert_int_equal(c2.replayed, 1);
+  assert_true(c2.wo_id == c1.wo_id && c2.booking_id == c1.booking_id);
+  pl_wo_filter fl = {.chain = CH, .insurer = "PICC"};
+  pl_work_order all[4];
+  assert_int_equal(pl_wo_list(f->e, &fl, all, 4, &err), 1);
+
+  strcpy(in.claim_no, "CLM-002");
+  in.hold = 0;
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c2, &err), 0);
+  assert_true(c2.booking_id == 0 && c2.n_options >= 1);
+  strcpy(in.insurer, "CPIC");
+  strcpy(in.claim_no, "CLM-001"); /* another insurer's number space */
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c2, &err), 0);
+  assert_int_equal(c2.replayed, 0);
+  assert_true(c2.wo_id != c1.wo_id);
+
+  pl_engine_close(f->e);
+  f->e = test_open(f->dir, &f->clk);
+  pl_claim got[8];
+  assert_int_equal(pl_claim_list(f->e, CH, "PICC", "", got, 8, &err), 2);
+  assert_string_equal(got[0].claim_no, "CLM-001");
+  assert_int_equal(pl_claim_list(f->e, CH, "", "", got, 8, &err), 3);
+  assert_int_equal(pl_claim_get(f->e, CH, "PICC", "CLM-001", got, &err), 0);
+  assert_true(got[0].booking_id == c1.booking_id);
+  strcpy(in.insurer, "PICC");
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c2, &err), 0);
+  assert_int_equal(c2.replayed, 1);
+  assert_int_equal(pl_claim_get(f->e, CH, "PICC", "NONE", got, &err),
+                   PL_ENOTFOUND);
+  in.vehicle.plate[0] = '\0';
+  strcpy(in.claim_no, "CLM-003");
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c2, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "vehicle"));
+}
+
+static int overlaps(const pl_segment *a, const pl_segment *b) {
+  return a->start < b->end && b->start < a->end;
+}
+
+static void a_fleet_batch_never_double_books(void **st) {
+  fx *f = *st;
+  pl_error err = {0};
+  enum { N = 40 };
+  pl_fleet_job jobs[N];
+  memset(jobs, 0, sizeof jobs);
+  for (int i = 0; i < N; i++) {
+    snprintf(jobs[i].vehicle.plate, sizeof jobs[i].vehicle.plate, "沪G%03d",
+             i);
+    jobs[i].n_services = 1;
+    strcpy(jobs[i].services[0], i % 3 ? "MAINT" : "TYRE");
+  }
+  pl_fleet_batch in = {.chain = CH,
+                       .fleet = "SFEXPRESS",
+                       .n_stores = 2,
+                       .stores = {"SH01", "SH02"},
+                       .n_jobs = N,
+                       .jobs = jobs,
+                       .hold = 1,
+                       .idem = "batch-1"};
+  pl_fleet_result *res = calloc(N, sizeof *res);
+  int n = pl_fleet_schedule(f->e, &in, NULL, res, &err);
+  if (n != N)
+    fail_msg("scheduled %d: %s / %s", n, err.msg, res[0].error);
+  assert_int_equal(n, N);
+  for (int i = 0; i < N; i++) {
+    assert_true(res[i].scheduled);
+    for (int j = 0; j < i; j++) {
+      const pl_segment *a = &res[i].booking.seg[0], *b = &res[j].booking.seg[0];
+      if (strcmp(res[i].booking.store, res[j].booking.store) != 0 ||
+          !overlaps(a, b))
+        continue;
+      assert_string_not_equal(a->bay, b->bay);
+      assert_string_not_equal(a->techs[0], b->techs[0]);
+    }
+  }
+  /* the same batch again: the same bookings (per-job keys) */
+  pl_fleet_result *again = calloc(N, sizeof *again);
+  assert_int_equal(pl_fleet_schedule(f->e, &in, NULL, again, &err), N);
+  for (int i = 0; i < N; i++)
+    assert_true(again[i].booking.id == res[i].booking.id);
+  in.n_jobs = 0;
+  assert_int_equal(pl_fleet_schedule(f->e, &in, NULL, again, &err), PL_EINVAL);
+  free(res);
+  free(again);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(a_repair_runs_from_reception_to_delivery,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(short_parts_wait_for_stock, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(bad_input_changes_nothing, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(a_booking_becomes_a_work_order, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(automatic_assignment_balances_load,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(claims_are_one_step_and_idempotent,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(a_fleet_batch_never_double_books, setup,
+                                      teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
