@@ -51,6 +51,30 @@ grpc_status_code pl_status_for(int rc);
 int pl_rpc_copy(pl_rpc *r, char *dst, size_t cap, const char *src,
                 const char *field);
 
+/* Tenant scopes the handlers enforce themselves (authentication decides
+ * who may call a method; these narrow what a call may see): the insurer
+ * or fleet whose own claims and work orders alone this call may see, or
+ * NULL when the caller is not limited that way. */
+const char *pl_rpc_insurer_scope(pl_rpc *r);
+const char *pl_rpc_fleet_scope(pl_rpc *r);
+
+/* ---- server streams ------------------------------------------------------
+ * A handler of a server-streaming method turns its call into a stream:
+ * the client gets the initial metadata at once, then every message given
+ * to pl_stream_send (from any thread, kept in order), until
+ * pl_stream_finish sends a status or the client goes away. on_close(arg)
+ * then runs exactly once, on a worker thread; after it returns the stream
+ * is gone, so on_close must first stop whatever calls pl_stream_send
+ * (e.g. an engine watch). A handler that fails before opening a stream
+ * answers with a status as a unary one does. In process (pl_rpc_invoke)
+ * the messages are dropped and on_close runs when the handler returns. */
+typedef struct pl_stream pl_stream;
+
+/* NULL on OOM (fail the call as usual). */
+pl_stream *pl_rpc_stream(pl_rpc *r, void (*on_close)(void *arg), void *arg);
+void pl_stream_send(pl_stream *s, const ProtobufCMessage *msg);
+void pl_stream_finish(pl_stream *s, grpc_status_code code, const char *detail);
+
 /* Runs one call in process, without gRPC transport: decodes `bytes` as
  * m's request, runs the handler and, for a write, waits until it is
  * durable. Returns the status the client would get (detail filled).

@@ -9,6 +9,7 @@
 #include "methods.h"
 #include "pitlane/scheduling.h"
 #include "pitlane/v1/scheduling.pb-c.h"
+#include "sched_msg.h"
 
 #define COPY(r, dst, src, field)                                               \
   (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
@@ -23,18 +24,6 @@ static int32_t days_from_civil(int y, int m, int d) {
   int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int32_t z, int *y, int *m, int *d) {
-  z += 719468;
-  int era = (z >= 0 ? z : z - 146096) / 146097;
-  int doe = z - era * 146097;
-  int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp + (mp < 10 ? 3 : -9);
-  *y = yoe + era * 400 + (*m <= 2);
 }
 
 /* A local day from `date` ("YYYY-MM-DD") if given, else `local_day`. */
@@ -56,37 +45,8 @@ static int day_arg(pl_rpc *r, const char *date, int32_t local_day,
   return 0;
 }
 
-static void format_date(int32_t day, char *buf, size_t n) {
-  int y, m, d;
-  civil_from_days(day, &y, &m, &d);
-  snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
-}
-
 /* ---- messages ------------------------------------------------------------
  */
-
-/* Segment messages for n segments; `names` holds technician pointers. */
-typedef struct seg_msgs {
-  Pitlane__V1__Segment m[PL_MAX_VISIT];
-  Pitlane__V1__Segment *p[PL_MAX_VISIT];
-  char *names[PL_MAX_VISIT][PL_MAX_JOB_TECHS];
-} seg_msgs;
-
-static void segs_out(seg_msgs *sm, pl_segment *seg, int n) {
-  for (int i = 0; i < n; i++) {
-    Pitlane__V1__Segment *m = &sm->m[i];
-    pitlane__v1__segment__init(m);
-    m->service = seg[i].service;
-    m->bay = seg[i].bay;
-    for (int t = 0; t < seg[i].n_techs; t++)
-      sm->names[i][t] = seg[i].techs[t];
-    m->n_technicians = (size_t)seg[i].n_techs;
-    m->technicians = sm->names[i];
-    m->start_min = seg[i].start;
-    m->end_min = seg[i].end;
-    sm->p[i] = m;
-  }
-}
 
 static int segs_in(pl_rpc *r, Pitlane__V1__Segment **in, size_t n,
                    pl_segment *out) {
@@ -113,33 +73,6 @@ static int segs_in(pl_rpc *r, Pitlane__V1__Segment **in, size_t n,
     out[i].start = in[i]->start_min;
   }
   return 0;
-}
-
-typedef struct booking_msg {
-  Pitlane__V1__Booking m;
-  seg_msgs segs;
-} booking_msg;
-
-static void booking_out(booking_msg *bm, pl_booking_info *b) {
-  Pitlane__V1__Booking *m = &bm->m;
-  pitlane__v1__booking__init(m);
-  m->chain = b->chain;
-  m->id = b->id;
-  m->store = b->store;
-  m->state = (Pitlane__V1__BookingState)b->state;
-  m->channel = (Pitlane__V1__Channel)b->channel;
-  m->customer = b->customer;
-  m->plate = b->plate;
-  m->model = b->model;
-  m->mileage_km = b->mileage_km;
-  m->start_min = b->start;
-  m->end_min = b->end;
-  segs_out(&bm->segs, b->seg, b->n_segments);
-  m->n_segments = (size_t)b->n_segments;
-  m->segments = bm->segs.p;
-  m->expires_ms = b->expires_ms;
-  m->created_ms = b->created_ms;
-  m->updated_ms = b->updated_ms;
 }
 
 static void reply_booking(pl_rpc *r, pl_booking_info *b) {
@@ -183,12 +116,10 @@ static void recommend_slots(pl_rpc *r, const ProtobufCMessage *msg) {
         (pl_local_range){q->windows[i]->start_min, q->windows[i]->end_min};
   int cap = q->k > 0 && q->k <= 64 ? q->k : 1;
   pl_slot_option *opts = calloc((size_t)cap, sizeof *opts);
-  Pitlane__V1__SlotOption *om = calloc((size_t)cap, sizeof *om);
+  slot_msg *om = calloc((size_t)cap, sizeof *om);
   Pitlane__V1__SlotOption **op =
       calloc((size_t)cap, sizeof(Pitlane__V1__SlotOption *));
-  seg_msgs *sm = calloc((size_t)cap, sizeof *sm);
-  char(*dates)[2][32] = calloc((size_t)cap, sizeof *dates);
-  if (!opts || !om || !op || !sm || !dates) {
+  if (!opts || !om || !op) {
     pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
   } else {
     pl_error err;
@@ -198,28 +129,8 @@ static void recommend_slots(pl_rpc *r, const ProtobufCMessage *msg) {
       pl_rpc_engine_fail(r, n, &err);
     } else {
       for (int i = 0; i < n; i++) {
-        Pitlane__V1__SlotOption *m = &om[i];
-        pitlane__v1__slot_option__init(m);
-        m->store = opts[i].store;
-        m->start_min = opts[i].start;
-        m->end_min = opts[i].end;
-        segs_out(&sm[i], opts[i].seg, opts[i].n_segments);
-        m->n_segments = (size_t)opts[i].n_segments;
-        m->segments = sm[i].p;
-        /* local presentation in the option's store offset */
-        pl_store_info st;
-        int32_t off = pl_store_get(e, q->chain, opts[i].store, &st, NULL) == 0
-                          ? st.utc_offset_min
-                          : 0;
-        int64_t ls = opts[i].start + off, le = opts[i].end + off;
-        format_date(pl_local_day(opts[i].start, off), dates[i][0], 32);
-        int sm_ = (int)(((ls % 1440) + 1440) % 1440);
-        int em_ = (int)(((le % 1440) + 1440) % 1440);
-        snprintf(dates[i][1], 32, "%02d:%02d-%02d:%02d", sm_ / 60, sm_ % 60,
-                 em_ / 60, em_ % 60);
-        m->local_date = dates[i][0];
-        m->local_time = dates[i][1];
-        op[i] = m;
+        slot_option_out(&om[i], e, q->chain, &opts[i]);
+        op[i] = &om[i].m;
       }
       Pitlane__V1__RecommendSlotsResponse resp;
       pitlane__v1__recommend_slots_response__init(&resp);
@@ -231,8 +142,6 @@ static void recommend_slots(pl_rpc *r, const ProtobufCMessage *msg) {
   free(opts);
   free(om);
   free(op);
-  free(sm);
-  free(dates);
 }
 
 /* ---- holds and transitions ---------------------------------------------- */

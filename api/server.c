@@ -21,6 +21,8 @@
  * it up gets DEADLINE_EXCEEDED without running. */
 #include "server.h"
 
+#include "stream_int.h"
+
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
@@ -46,6 +48,7 @@ typedef struct invoke_wait {
 } invoke_wait;
 
 struct pl_rpc {
+  pl_tag tag; /* first: completion-queue tags start with their kind */
   worker *w;
   pl_engine *engine;
   invoke_wait *invoke; /* non-NULL: no grpc call behind this */
@@ -68,6 +71,7 @@ struct pl_rpc {
   atomic_int holds;
   int cancelled; /* RECV_CLOSE_ON_SERVER */
   grpc_slice detail_slice;
+  pl_stream *stream; /* a server stream owns the call (stream.c) */
 };
 
 struct worker {
@@ -88,6 +92,7 @@ struct pl_server {
   grpc_completion_queue *shutdown_cq;
   atomic_int inflight; /* calls arrived and not yet freed */
   int max_inflight;
+  pl__streams *streams;
 };
 
 /* ---- handler API -------------------------------------------------------- */
@@ -185,6 +190,36 @@ static void rpc_free(pl_rpc *r) {
   free(r);
 }
 
+const char *pl_rpc_insurer_scope(pl_rpc *r) {
+  (void)r; /* no authentication yet: nobody is narrowed */
+  return NULL;
+}
+
+const char *pl_rpc_fleet_scope(pl_rpc *r) {
+  (void)r;
+  return NULL;
+}
+
+grpc_call *pl__rpc_call(pl_rpc *r) {
+  return r->invoke != NULL ? NULL : r->call;
+}
+
+pl__streams *pl__rpc_streams(pl_rpc *r) {
+  return r->w != NULL ? r->w->srv->streams : NULL;
+}
+
+void pl__rpc_mark_stream(pl_rpc *r, pl_stream *s) {
+  r->stream = s;
+  if (r->counted) { /* open streams do not count as load */
+    atomic_fetch_sub(&r->w->srv->inflight, 1);
+    r->counted = 0;
+  }
+}
+
+void pl__rpc_free(pl_rpc *r) {
+  rpc_free(r);
+}
+
 /* Sends the status (and the reply, if OK). Any thread. */
 static void rpc_send(pl_rpc *r) {
   if (r->durable_rc != 0)
@@ -259,6 +294,10 @@ static void rpc_dispatch(pl_rpc *r, const pl_method *m, const uint8_t *body,
   }
   m->handler(r, req);
   protobuf_c_message_free_unpacked(req, NULL);
+  if (r->stream != NULL) { /* the stream owns the call from here */
+    pl__stream_handler_done(r->stream);
+    return;
+  }
   if (r->code == GRPC_STATUS_OK && r->reply == NULL)
     pl_rpc_fail(r, GRPC_STATUS_INTERNAL, "handler produced no reply");
   rpc_release(r);
@@ -282,7 +321,7 @@ grpc_status_code pl_rpc_invoke(pl_engine *e, const pl_method *m,
   r->code = GRPC_STATUS_OK;
   rpc_dispatch(r, m, bytes, n);
   pthread_mutex_lock(&iw.mu);
-  while (!iw.done) /* a write's reply waits for its durability */
+  while (!iw.done && r->stream == NULL) /* a write waits for durability */
     pthread_cond_wait(&iw.cv, &iw.mu);
   pthread_mutex_unlock(&iw.mu);
   grpc_status_code code = r->code;
@@ -374,6 +413,10 @@ static void *worker_main(void *arg) {
       return NULL;
     if (ev.type != GRPC_OP_COMPLETE)
       continue;
+    if (((pl_tag *)ev.tag)->kind != PL_TAG_RPC) {
+      pl__stream_completed(ev.tag, ev.success);
+      continue;
+    }
     pl_rpc *r = ev.tag;
     if (r->phase == PHASE_SENDING || !ev.success) {
       rpc_free(r); /* done, or a request cancelled by shutdown */
@@ -465,6 +508,7 @@ static void server_free(pl_server *s) {
   }
   free(s->workers);
   free(s->registered);
+  pl__streams_free(s->streams);
   free(s);
 }
 
@@ -481,13 +525,15 @@ int pl_server_start(const pl_server_config *cfg, pl_engine *engine,
   s->n_methods = cfg->n_methods;
   s->n_workers = cfg->threads;
   s->max_inflight = cfg->max_inflight > 0 ? cfg->max_inflight : 10000;
+  s->streams = pl__streams_new();
   atomic_init(&s->inflight, 0);
   s->workers = calloc((size_t)cfg->threads, sizeof *s->workers);
   s->registered = calloc((size_t)cfg->n_methods + 1, sizeof *s->registered);
-  if (s->workers == NULL || s->registered == NULL) {
+  if (s->workers == NULL || s->registered == NULL || s->streams == NULL) {
     snprintf(why, why_len, "out of memory");
     free(s->workers);
     free(s->registered);
+    pl__streams_free(s->streams);
     free(s);
     return -1;
   }
@@ -544,6 +590,8 @@ void pl_server_stop(pl_server *s, int grace_ms) {
   if (s == NULL)
     return;
   grpc_server_shutdown_and_notify(s->server, s->shutdown_cq, s);
+  pl__streams_finish_all(
+      s->streams); /* watches would never end by themselves */
   gpr_timespec deadline =
       gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
                    gpr_time_from_millis(grace_ms, GPR_TIMESPAN));

@@ -144,9 +144,9 @@ static void a_repair_runs_from_reception_to_delivery(void **st) {
   assert_int_equal(wo.n_items, 3);
   assert_int_equal(pl_wo_request_qc(f->e, CH, wo.id, "T01", NULL, NULL, &err),
                    PL_EPRECOND);
-  assert_int_equal(pl_wo_decide_extra(f->e, CH, wo.id, 3, 0, "customer", NULL,
-                                      &wo, &err),
-                   0);
+  assert_int_equal(
+      pl_wo_decide_extra(f->e, CH, wo.id, 3, 0, "customer", NULL, &wo, &err),
+      0);
   assert_int_equal(wo.items[2].state, PL_ITEM_REJECTED);
   assert_true(stock(f->e, "WH-SH01", "WB-24").reserved == wb0.reserved);
 
@@ -172,8 +172,8 @@ static void a_repair_runs_from_reception_to_delivery(void **st) {
       pl_wo_record_qc(f->e, CH, wo.id, 1, "qc1", "ok", NULL, &wo, &err), 0);
   assert_int_equal(wo.state, PL_WO_COMPLETED);
   assert_int_equal(wo.n_qc, 2);
-  assert_int_equal(pl_wo_deliver(f->e, CH, wo.id, "adv1", 0, 0, NULL, &wo, &err),
-                   0);
+  assert_int_equal(
+      pl_wo_deliver(f->e, CH, wo.id, "adv1", 0, 0, NULL, &wo, &err), 0);
   assert_int_equal(wo.state, PL_WO_DELIVERED);
   assert_int_equal(wo.warranty_days, 90);
   assert_int_equal(pl_wo_cancel(f->e, CH, wo.id, "adv1", "", NULL, NULL, &err),
@@ -304,9 +304,8 @@ static void a_booking_becomes_a_work_order(void **st) {
   memcpy(b.seg, opt.seg, sizeof b.seg);
   pl_booking_info got;
   assert_int_equal(pl_booking_hold(f->e, &b, 0, NULL, NULL, &got, &err), 0);
-  assert_int_equal(pl_booking_transition(f->e, CH, got.id,
-                                         PL_BOOKING_CONFIRMED, NULL, NULL,
-                                         &err),
+  assert_int_equal(pl_booking_transition(f->e, CH, got.id, PL_BOOKING_CONFIRMED,
+                                         NULL, NULL, &err),
                    0);
   pl_wo_new in = walk_in("");
   in.booking_id = got.id;
@@ -321,11 +320,9 @@ static void a_booking_becomes_a_work_order(void **st) {
   assert_int_equal(now.state, PL_BOOKING_CHECKED_IN);
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err), PL_EEXIST);
   assert_int_equal(pl_wo_start(f->e, CH, wo.id, "t", NULL, NULL, &err), 0);
-  assert_int_equal(pl_wo_complete_item(f->e, CH, wo.id, 1, "t", NULL, NULL,
-                                       &err),
-                   0);
-  assert_int_equal(pl_wo_request_qc(f->e, CH, wo.id, "t", NULL, NULL, &err),
-                   0);
+  assert_int_equal(
+      pl_wo_complete_item(f->e, CH, wo.id, 1, "t", NULL, NULL, &err), 0);
+  assert_int_equal(pl_wo_request_qc(f->e, CH, wo.id, "t", NULL, NULL, &err), 0);
   assert_int_equal(
       pl_wo_record_qc(f->e, CH, wo.id, 1, "q", "", NULL, NULL, &err), 0);
   assert_int_equal(
@@ -349,8 +346,7 @@ static void automatic_assignment_balances_load(void **st) {
     snprintf(t.code, sizeof t.code, "T0%d", i);
     strcpy(t.name, "extra");
     t.skills[0] = (pl_skill_level){PL_SKILL_ENGINE, 3};
-    assert_int_equal(pl_technician_create(f->e, &t, NULL, NULL, NULL, &err),
-                     0);
+    assert_int_equal(pl_technician_create(f->e, &t, NULL, NULL, NULL, &err), 0);
   }
   int count[3] = {0};
   const char *names[3] = {"T01", "T04", "T05"};
@@ -480,8 +476,7 @@ static void a_fleet_batch_never_double_books(void **st) {
   pl_fleet_job jobs[N];
   memset(jobs, 0, sizeof jobs);
   for (int i = 0; i < N; i++) {
-    snprintf(jobs[i].vehicle.plate, sizeof jobs[i].vehicle.plate, "沪G%03d",
-             i);
+    snprintf(jobs[i].vehicle.plate, sizeof jobs[i].vehicle.plate, "沪G%03d", i);
     jobs[i].n_services = 1;
     strcpy(jobs[i].services[0], i % 3 ? "MAINT" : "TYRE");
   }
@@ -530,10 +525,10 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(a_booking_becomes_a_work_order, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(automatic_assignment_balances_load,
-                                      setup, teardown),
-      cmocka_unit_test_setup_teardown(claims_are_one_step_and_idempotent,
-                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(automatic_assignment_balances_load, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(claims_are_one_step_and_idempotent, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(a_fleet_batch_never_double_books, setup,
                                       teardown),
   };

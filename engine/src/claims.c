@@ -19,8 +19,8 @@
 #include "wo_int.h"
 
 #define ROW_VERSION 1
-#define DAY_MIN (24 * 60)
-#define DEFAULT_WINDOW_DAYS 14
+#define DAY_MIN 1440LL
+#define DEFAULT_WINDOW_DAYS 14LL
 
 typedef struct pl__claim {
   pl_claim info; /* n_options 0: options are only in the submit reply */
@@ -33,7 +33,7 @@ void pl__claims_free(pl__wo_chain *wc) {
 }
 
 static void claim_ix_key(char *k, const char *insurer, const char *claim_no) {
-  snprintf(k, 2 * PL_CODE_MAX + 1, "%s\x01%s", insurer, claim_no);
+  snprintf(k, (size_t)2 * PL_CODE_MAX + 1, "%s\x01%s", insurer, claim_no);
 }
 
 static void claim_key(pl__buf *k, const char *chain, const char *insurer,
@@ -134,8 +134,8 @@ static int check_claim(const pl_claim_req *in, pl_error *err) {
 }
 
 /* The window [earliest, latest) in UTC minutes, on the 5-minute grid. */
-static void window(pl_engine *e, int64_t earliest, int64_t latest,
-                   int64_t *lo, int64_t *hi) {
+static void window(pl_engine *e, int64_t earliest, int64_t latest, int64_t *lo,
+                   int64_t *hi) {
   int64_t now_min = (pl_engine_now_ms(e) / 60000 + 4) / 5 * 5;
   *lo = earliest > now_min ? (earliest + 4) / 5 * 5 : now_min;
   *hi = latest > *lo ? latest : *lo + DEFAULT_WINDOW_DAYS * DAY_MIN;
@@ -162,9 +162,9 @@ static int recommend(pl_engine *e, const char *chain,
 
 /* Holds `opt` for the vehicle; 0 or the engine's code. */
 static int hold(pl_engine *e, const char *chain, const pl_slot_option *opt,
-                pl_channel channel, const char *customer,
-                const pl_vehicle *v, int64_t ttl_ms, const char *idem,
-                pl__barrier *bar, pl_booking_info *out, pl_error *err) {
+                pl_channel channel, const char *customer, const pl_vehicle *v,
+                int64_t ttl_ms, const char *idem, pl__barrier *bar,
+                pl_booking_info *out, pl_error *err) {
   pl_booking_info b = {0};
   memcpy(b.chain, chain, PL_CODE_MAX);
   memcpy(b.store, opt->store, PL_CODE_MAX);
@@ -392,7 +392,8 @@ int pl_claim_list(pl_engine *e, const char *chain, const char *insurer,
   pthread_mutex_unlock(&wc->claim_mu);
   if (total > 0 && all == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
-  qsort(all, (size_t)n, sizeof *all, cmp_claim);
+  if (n > 1)
+    qsort(all, (size_t)n, sizeof *all, cmp_claim);
   if (n > cap)
     n = cap;
   if (n > 0)
@@ -401,7 +402,8 @@ int pl_claim_list(pl_engine *e, const char *chain, const char *insurer,
   return n;
 }
 
-/* ---- fleets ----------------------------------------------------------------- */
+/* ---- fleets -----------------------------------------------------------------
+ */
 
 static int check_batch(const pl_fleet_batch *in, pl_error *err) {
   int rc = pl__check_code(err, "chain", in->chain, PL_CODE_MAX);
@@ -439,8 +441,8 @@ static int check_batch(const pl_fleet_batch *in, pl_error *err) {
   return rc;
 }
 
-int pl_fleet_schedule(pl_engine *e, const pl_fleet_batch *in,
-                      const pl_write *w, pl_fleet_result *res, pl_error *err) {
+int pl_fleet_schedule(pl_engine *e, const pl_fleet_batch *in, const pl_write *w,
+                      pl_fleet_result *res, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
   int rc = check_batch(in, err);
@@ -457,8 +459,8 @@ int pl_fleet_schedule(pl_engine *e, const pl_fleet_batch *in,
     pl_fleet_result *r = &res[j];
     memset(r, 0, sizeof *r);
     int64_t lo, hi;
-    window(e, job->earliest > 0 ? job->earliest : in->earliest, in->latest,
-           &lo, &hi);
+    window(e, job->earliest > 0 ? job->earliest : in->earliest, in->latest, &lo,
+           &hi);
     pl_error je = {0};
     int n = job->store[0] != '\0'
                 ? recommend(e, c->info.code, &job->store, 1, job->services,
@@ -479,11 +481,11 @@ int pl_fleet_schedule(pl_engine *e, const pl_fleet_batch *in,
       char key[PL_IDEM_MAX + 16] = ""; /* idem is checked to leave room */
       if (in->idem[0] != '\0')
         snprintf(key, sizeof key, "%s.%d", in->idem, j);
-      int hr = hold(e, c->info.code, &r->option, PL_CHANNEL_FLEET, in->fleet,
-                    &job->vehicle,
-                    in->hold_ttl_ms > 0 ? in->hold_ttl_ms
-                                        : PL_CLAIM_DEFAULT_TTL_MS,
-                    key[0] ? key : NULL, bar, &r->booking, &je);
+      int hr =
+          hold(e, c->info.code, &r->option, PL_CHANNEL_FLEET, in->fleet,
+               &job->vehicle,
+               in->hold_ttl_ms > 0 ? in->hold_ttl_ms : PL_CLAIM_DEFAULT_TTL_MS,
+               key[0] ? key : NULL, bar, &r->booking, &je);
       if (hr == PL_EUNAVAIL || hr == PL_ENOMEM) {
         rc = PL__FAIL(err, hr, "%s", je.msg);
         break;

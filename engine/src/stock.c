@@ -775,8 +775,8 @@ static int supplier_known(pl__stock_chain *sc, const char *code) {
 /* The public movement entry points share this (and transfers, with extra
  * rows). */
 static int move(pl_engine *e, pl_move_kind kind, const pl_move_req *in,
-                const char *idem, const pl__move_extra *extra, const pl_write *w,
-                pl_movement *out, pl_error *err) {
+                const char *idem, const pl__move_extra *extra,
+                const pl_write *w, pl_movement *out, pl_error *err) {
   int rc = check_move(in, kind, idem, err);
   pl__chain *c = NULL;
   int32_t wh = -1, part = -1;

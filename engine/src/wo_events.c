@@ -126,8 +126,7 @@ int pl_wo_watch_order(pl_engine *e, const char *chain, int64_t id,
     return rc;
   pl__wo *o = order_at(wc, id);
   if (o == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "id: no work order %lld",
-                    (long long)id);
+    return PL__FAIL(err, PL_ENOTFOUND, "id: no work order %lld", (long long)id);
   struct pl_wo_watch *wt = calloc(1, sizeof *wt);
   if (wt == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
@@ -190,7 +189,7 @@ int pl_wo_watch_store(pl_engine *e, const char *chain, const char *store,
         continue;
       if (n == cap) {
         cap = cap ? cap * 2 : 64;
-        const pl_wo_event **p = realloc(sel, cap * sizeof *p);
+        const pl_wo_event **p = realloc(sel, cap * sizeof(pl_wo_event *));
         if (p == NULL) {
           rc = PL_ENOMEM;
           break;
@@ -202,7 +201,8 @@ int pl_wo_watch_store(pl_engine *e, const char *chain, const char *store,
   }
   pthread_rwlock_unlock(&wc->lock);
   if (rc == 0) {
-    qsort(sel, n, sizeof *sel, cmp_event_time);
+    if (n > 1)
+      qsort(sel, n, sizeof(pl_wo_event *), cmp_event_time);
     for (size_t i = 0; i < n; i++)
       fn(arg, sel[i]);
     rc = add_watch(wc, wt);
@@ -233,16 +233,14 @@ void pl_wo_unwatch(pl_engine *e, pl_wo_watch *wt) {
 }
 
 int pl_wo_events(pl_engine *e, const char *chain, int64_t id,
-                 uint64_t after_seq, pl_wo_event *out, int cap,
-                 pl_error *err) {
+                 uint64_t after_seq, pl_wo_event *out, int cap, pl_error *err) {
   pl__wo_chain *wc = NULL;
   int rc = chain_wc(e, chain, &wc, err);
   if (rc != 0)
     return rc;
   pl__wo *o = order_at(wc, id);
   if (o == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "id: no work order %lld",
-                    (long long)id);
+    return PL__FAIL(err, PL_ENOTFOUND, "id: no work order %lld", (long long)id);
   int n = 0;
   pthread_mutex_lock(&wc->hub_mu);
   for (int32_t i = 0; i < o->n_ev && n < cap; i++)

@@ -44,12 +44,12 @@ typedef struct pl__wo {
 
 typedef struct pl__wo_chain {
   pthread_rwlock_t lock;
-  pl__vec orders;         /* pl__wo*, owned; id = index + 1 */
-  pl__strmap idem_ix;     /* idempotency key -> index */
-  pl__u64map booking_ix;  /* booking id -> index + 1 */
-  pl__strmap load_ix;     /* "store\x01tech" -> index in load */
-  pl__vec load_keys;      /* char*, owned */
-  int64_t *load;          /* open labour minutes per technician */
+  pl__vec orders;        /* pl__wo*, owned; id = index + 1 */
+  pl__strmap idem_ix;    /* idempotency key -> index */
+  pl__u64map booking_ix; /* booking id -> index + 1 */
+  pl__strmap load_ix;    /* "store\x01tech" -> index in load */
+  pl__vec load_keys;     /* char*, owned */
+  int64_t *load;         /* open labour minutes per technician */
   int32_t cap_load;
   pthread_mutex_t hub_mu;
   pl__vec watchers; /* struct pl_wo_watch*, not owned */

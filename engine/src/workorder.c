@@ -22,7 +22,7 @@
 
 #define ROW_VERSION 1
 #define PART_QTY_MAX 1000000
-#define LABOUR_MIN_MAX (24 * 60)
+#define LABOUR_MIN_MAX 1440      /* minutes */
 #define PRICE_MAX 100000000000LL /* 1e9 yuan */
 #define DEFAULT_WARRANTY_DAYS 90
 #define DEFAULT_WARRANTY_KM 5000
@@ -95,7 +95,7 @@ static int64_t order_open_minutes(const pl_work_order *w) {
 }
 
 static void load_key(char *k, const char *store, const char *tech) {
-  snprintf(k, 2 * PL_CODE_MAX, "%s\x01%s", store, tech);
+  snprintf(k, (size_t)2 * PL_CODE_MAX, "%s\x01%s", store, tech);
 }
 
 /* Index of a technician's load slot, created if create; -1 if absent. */
@@ -151,8 +151,7 @@ static void wo_key(pl__buf *k, const char *chain, int64_t id) {
   pl__buf_be64(k, (uint64_t)id);
 }
 
-static void event_key(pl__buf *k, const char *chain, int64_t id,
-                      uint64_t seq) {
+static void event_key(pl__buf *k, const char *chain, int64_t id, uint64_t seq) {
   pl__key_prefix(k, chain, PL__K_WO_EVENT);
   pl__buf_be64(k, (uint64_t)id);
   pl__buf_be64(k, seq);
@@ -291,8 +290,7 @@ static int wo_read(pl__rd *r, pl_work_order *w, char *idem) {
     pl__rd_str(r, it->done_by, sizeof it->done_by);
     pl__rd_str(r, it->idem, sizeof it->idem);
     if (it->kind < PL_ITEM_LABOUR || it->kind > PL_ITEM_PART ||
-        it->state < PL_ITEM_AWAITING_APPROVAL ||
-        it->state > PL_ITEM_CANCELLED)
+        it->state < PL_ITEM_AWAITING_APPROVAL || it->state > PL_ITEM_CANCELLED)
       return PL_ECORRUPT;
   }
   if (r->bad || w->state < PL_WO_PENDING || w->state > PL_WO_CANCELLED)
@@ -389,7 +387,8 @@ static int step_write(step *s, pl_write *out) {
   p->ev.state = s->next->state;
   p->has_event = s->ev.kind != 0;
   p->next = pl__barrier_step(s->bar);
-  *out = (pl_write){event_durable, p};
+  out->durable = event_durable;
+  out->arg = p; /* event_durable frees it */
   return 0;
 }
 
@@ -477,7 +476,8 @@ static int step_move(step *s, pl_move_kind kind, const pl_wo_item *it,
   return wo_install(s->wc, s->o, s->next);
 }
 
-/* ---- lookups -------------------------------------------------------------- */
+/* ---- lookups --------------------------------------------------------------
+ */
 
 static int find_chain(pl_engine *e, const char *chain, pl__chain **c,
                       pl__wo_chain **wc, pl_error *err) {
@@ -552,7 +552,7 @@ static int make_item(pl_engine *e, pl__chain *c, const char *store,
     it->labour_min = in->labour_min > 0 ? in->labour_min : dur;
     if (it->unit_price_fen == 0)
       it->unit_price_fen =
-          (int64_t)it->labour_min * PL_WO_LABOUR_FEN_PER_HOUR / 60;
+          (int64_t)it->labour_min * (int64_t)PL_WO_LABOUR_FEN_PER_HOUR / 60;
     return 0;
   }
   if (in->kind != PL_ITEM_PART)
@@ -594,8 +594,7 @@ static int make_item(pl_engine *e, pl__chain *c, const char *store,
 /* Reserves what it can of a part item (OPEN or awaiting approval) of the
  * scratch order: min(still needed, available). A race that takes the
  * stock between the read and the movement leaves the item short. */
-static int reserve_item(step *s, int32_t ix, const char *actor,
-                        pl_error *err) {
+static int reserve_item(step *s, int32_t ix, const char *actor, pl_error *err) {
   pl_wo_item *it = &s->next->items[ix];
   int64_t need = it->qty - it->reserved;
   if (need <= 0)
@@ -630,8 +629,7 @@ static int check_vehicle(const pl_vehicle *v, pl_error *err) {
   if (rc == 0)
     rc = pl__check_text(err, "vehicle.model", v->model, PL_NAME_MAX, 1);
   if (rc == 0)
-    rc = pl__check_range(err, "vehicle.mileage_km", v->mileage_km, 0,
-                         10000000);
+    rc = pl__check_range(err, "vehicle.mileage_km", v->mileage_km, 0, 10000000);
   if (rc == 0)
     rc = pl__check_range(err, "vehicle.photos", v->n_photos, 0,
                          PL_WO_MAX_PHOTOS);
@@ -722,8 +720,7 @@ static int manual_assign(pl_engine *e, const char *chain, pl_work_order *w,
     return PL__FAIL(err, PL_EINVAL, "technicians: %d given, 1..%d allowed", n,
                     PL_WO_MAX_TECHS);
   int total = pl_technician_list(e, chain, w->store, NULL, 0, NULL);
-  pl_technician_info *t =
-      total > 0 ? calloc((size_t)total, sizeof *t) : NULL;
+  pl_technician_info *t = total > 0 ? calloc((size_t)total, sizeof *t) : NULL;
   if (total > 0 && t == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   if (total > 0)
@@ -736,8 +733,8 @@ static int manual_assign(pl_engine *e, const char *chain, pl_work_order *w,
       found = strcmp(t[i].code, techs[k]) == 0;
     for (int j = 0; rc == 0 && j < k; j++)
       if (strcmp(techs[j], techs[k]) == 0)
-        rc = PL__FAIL(err, PL_EINVAL, "technicians: '%s' given twice",
-                      techs[k]);
+        rc =
+            PL__FAIL(err, PL_EINVAL, "technicians: '%s' given twice", techs[k]);
     if (rc == 0 && !found)
       rc = PL__FAIL(err, PL_ENOTFOUND,
                     "technicians: no technician '%s' at store '%s'", techs[k],
@@ -766,8 +763,8 @@ static int queue_repeat(pl_engine *e, pl__barrier *bar) {
 /* Builds the order from a booking: store check, its services as labour
  * items (unless given), its technicians; checks it in. */
 static int from_booking(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
-                        const pl_wo_new *in, pl_work_order *w,
-                        pl__barrier *bar, pl_error *err) {
+                        const pl_wo_new *in, pl_work_order *w, pl__barrier *bar,
+                        pl_error *err) {
   if (pl__u64map_get(&wc->booking_ix, (uint64_t)in->booking_id) != NULL)
     return PL__FAIL(err, PL_EEXIST,
                     "booking_id: booking %lld already has a work order",
@@ -884,12 +881,10 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
   next->n_items = in->n_items;
 
   pthread_rwlock_wrlock(&wc->lock);
-  int32_t dup = idem != NULL && idem[0] != '\0'
-                    ? pl__strmap_get(&wc->idem_ix, idem)
-                    : -1;
+  int32_t dup =
+      idem != NULL && idem[0] != '\0' ? pl__strmap_get(&wc->idem_ix, idem) : -1;
   pl__wo *o = NULL;
   if (dup >= 0) { /* a retry: the first answer */
-    rc = 0;
     o = wc->orders.items[dup];
     if (out != NULL)
       memcpy(out, o->w, wo_size(o->w->n_items));
@@ -901,8 +896,8 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
   if (rc == 0 && in->booking_id > 0 && !in->link_only)
     rc = from_booking(e, c, wc, in, next, bar, err);
   if (rc == 0) {
-    int manual = in->assign == PL_ASSIGN_MANUAL ||
-                 (in->assign == 0 && in->n_techs > 0);
+    int manual =
+        in->assign == PL_ASSIGN_MANUAL || (in->assign == 0 && in->n_techs > 0);
     if (manual)
       rc = manual_assign(e, c->info.code, next, in->techs, in->n_techs, err);
     else if (next->n_techs == 0)
@@ -973,9 +968,8 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
 typedef int (*move_fn)(step *s, void *arg, pl_error *err);
 
 static int with_order(pl_engine *e, const char *chain, int64_t id,
-                      const char *actor, int need_actor, move_fn fn,
-                      void *arg, const pl_write *w, pl_work_order *out,
-                      pl_error *err) {
+                      const char *actor, int need_actor, move_fn fn, void *arg,
+                      const pl_write *w, pl_work_order *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
   int rc = find_chain(e, chain, &c, &wc, err);
@@ -1017,7 +1011,7 @@ static int with_order(pl_engine *e, const char *chain, int64_t id,
 }
 
 static const char *state_name(pl_wo_state s) {
-  static const char *const names[] = {"?",         "pending",   "in_repair",
+  static const char *const names[] = {"?",           "pending",   "in_repair",
                                       "awaiting_qc", "completed", "delivered",
                                       "cancelled"};
   return s >= PL_WO_PENDING && s <= PL_WO_CANCELLED ? names[s] : "?";
@@ -1057,15 +1051,15 @@ static int do_request_qc(step *s, void *arg, pl_error *err) {
     return 0;
   if (w->state != PL_WO_IN_REPAIR)
     return wrong_state(err, w, "go to QC");
-  for (int32_t i = 0; i < w->n_items; i++) {
+  for (int32_t i = 0; i < w->n_items; i++)
     if (w->items[i].state == PL_ITEM_AWAITING_APPROVAL)
       return PL__FAIL(err, PL_EPRECOND,
-                      "items[%d]: extra item awaits the customer's approval",
+                      "item_no %d: extra item awaits the customer's approval",
                       w->items[i].no);
+  for (int32_t i = 0; i < w->n_items; i++)
     if (w->items[i].state == PL_ITEM_OPEN)
-      return PL__FAIL(err, PL_EPRECOND, "items[%d]: not done yet",
+      return PL__FAIL(err, PL_EPRECOND, "item_no %d: not done yet",
                       w->items[i].no);
-  }
   w->state = PL_WO_AWAITING_QC;
   step_event(s, PL_WOE_QC_REQUESTED, 0, a->actor, a->note);
   return step_queue(s);
@@ -1108,11 +1102,10 @@ static int do_record_qc(step *s, void *arg, pl_error *err) {
 }
 
 int pl_wo_record_qc(pl_engine *e, const char *chain, int64_t id, int passed,
-                    const char *inspector, const char *notes,
-                    const pl_write *w, pl_work_order *out, pl_error *err) {
+                    const char *inspector, const char *notes, const pl_write *w,
+                    pl_work_order *out, pl_error *err) {
   qc_arg a = {passed, inspector, notes ? notes : ""};
-  return with_order(e, chain, id, inspector, 1, do_record_qc, &a, w, out,
-                    err);
+  return with_order(e, chain, id, inspector, 1, do_record_qc, &a, w, out, err);
 }
 
 typedef struct deliver_arg {
@@ -1161,16 +1154,14 @@ static int do_deliver(step *s, void *arg, pl_error *err) {
 }
 
 int pl_wo_deliver(pl_engine *e, const char *chain, int64_t id,
-                  const char *actor, int32_t warranty_days,
-                  int64_t warranty_km, const pl_write *w, pl_work_order *out,
-                  pl_error *err) {
+                  const char *actor, int32_t warranty_days, int64_t warranty_km,
+                  const pl_write *w, pl_work_order *out, pl_error *err) {
   deliver_arg a = {actor, warranty_days, warranty_km};
   return with_order(e, chain, id, actor, 1, do_deliver, &a, w, out, err);
 }
 
 /* Releases what an item holds (scratch order), carrying the row. */
-static int release_item(step *s, int32_t ix, const char *actor,
-                        pl_error *err) {
+static int release_item(step *s, int32_t ix, const char *actor, pl_error *err) {
   pl_wo_item *it = &s->next->items[ix];
   if (it->kind != PL_ITEM_PART || it->reserved <= 0)
     return 0;
@@ -1204,9 +1195,9 @@ static int do_cancel(step *s, void *arg, pl_error *err) {
   return step_queue(s);
 }
 
-int pl_wo_cancel(pl_engine *e, const char *chain, int64_t id,
-                 const char *actor, const char *note, const pl_write *w,
-                 pl_work_order *out, pl_error *err) {
+int pl_wo_cancel(pl_engine *e, const char *chain, int64_t id, const char *actor,
+                 const char *note, const pl_write *w, pl_work_order *out,
+                 pl_error *err) {
   simple_arg a = {actor, note ? note : ""};
   return with_order(e, chain, id, actor, 1, do_cancel, &a, w, out, err);
 }
@@ -1267,8 +1258,8 @@ static int do_assign(step *s, void *arg, pl_error *err) {
   size_t len = 0;
   for (int32_t i = 0; i < w->n_techs && len + PL_CODE_MAX + 2 < sizeof note;
        i++)
-    len += (size_t)snprintf(note + len, sizeof note - len, "%s%s",
-                            i ? "," : "", w->techs[i]);
+    len += (size_t)snprintf(note + len, sizeof note - len, "%s%s", i ? "," : "",
+                            w->techs[i]);
   step_event(s, PL_WOE_ASSIGNED, 0, a->actor, note);
   return step_queue(s);
 }
@@ -1301,8 +1292,8 @@ static int do_add_extra(step *s, void *arg, pl_error *err) {
     return PL__FAIL(err, PL_ELIMIT, "items: a work order holds at most %d",
                     PL_WO_MAX_ITEMS);
   pl_wo_item *it = &w->items[w->n_items];
-  int rc = make_item(s->e, s->c, w->store, a->item, w->n_items + 1, "item", it,
-                     err);
+  int rc =
+      make_item(s->e, s->c, w->store, a->item, w->n_items + 1, "item", it, err);
   if (rc != 0)
     return rc;
   it->state = PL_ITEM_AWAITING_APPROVAL;
@@ -1447,7 +1438,8 @@ int pl_wo_reserve_short(pl_engine *e, const char *chain, int64_t id,
   return with_order(e, chain, id, actor, 1, do_reserve_short, &a, w, out, err);
 }
 
-/* ---- reads ----------------------------------------------------------------- */
+/* ---- reads -----------------------------------------------------------------
+ */
 
 int64_t pl_wo_short(const pl_work_order *wo) {
   int64_t n = 0;
@@ -1493,16 +1485,16 @@ int pl_wo_get(pl_engine *e, const char *chain, int64_t id, pl_work_order *out,
                               (long long)id);
 }
 
-int pl_wo_list(pl_engine *e, const pl_wo_filter *f, pl_work_order *out,
-               int cap, pl_error *err) {
+int pl_wo_list(pl_engine *e, const pl_wo_filter *f, pl_work_order *out, int cap,
+               pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
   int rc = find_chain(e, f->chain, &c, &wc, err);
   if (rc == 0 && f->store != NULL)
     rc = pl__check_opt_code(err, "store", f->store, PL_CODE_MAX);
   if (rc == 0 && f->state != 0)
-    rc = pl__check_range(err, "state", f->state, PL_WO_PENDING,
-                         PL_WO_CANCELLED);
+    rc =
+        pl__check_range(err, "state", f->state, PL_WO_PENDING, PL_WO_CANCELLED);
   if (rc != 0)
     return rc;
   int n = 0;
@@ -1510,11 +1502,12 @@ int pl_wo_list(pl_engine *e, const pl_wo_filter *f, pl_work_order *out,
   int64_t start = f->after_id > 0 ? f->after_id : 0;
   for (int64_t i = start; i < wc->orders.n && n < cap; i++) {
     const pl_work_order *w = ((const pl__wo *)wc->orders.items[i])->w;
-    if ((f->store != NULL && f->store[0] && strcmp(w->store, f->store)) ||
+    if ((f->store != NULL && f->store[0] && strcmp(w->store, f->store) != 0) ||
         (f->state != 0 && w->state != f->state) ||
         (f->plate != NULL && f->plate[0] &&
-         strcmp(w->vehicle.plate, f->plate)) ||
-        (f->insurer != NULL && f->insurer[0] && strcmp(w->insurer, f->insurer)))
+         strcmp(w->vehicle.plate, f->plate) != 0) ||
+        (f->insurer != NULL && f->insurer[0] &&
+         strcmp(w->insurer, f->insurer) != 0))
       continue;
     memcpy(&out[n++], w, wo_size(w->n_items));
   }
@@ -1522,7 +1515,8 @@ int pl_wo_list(pl_engine *e, const pl_wo_filter *f, pl_work_order *out,
   return n;
 }
 
-/* ---- recovery ---------------------------------------------------------------- */
+/* ---- recovery
+ * ---------------------------------------------------------------- */
 
 static int load_order(pl__chain *c, pl__wo_chain *wc, const unsigned char *rest,
                       size_t rl, const unsigned char *val, size_t vl) {
@@ -1584,22 +1578,19 @@ int pl__wo_load(pl_engine *e, unsigned kind, const char *chain,
                 size_t vl, pl_error *err) {
   pl__chain *c = pl__chain_find(e, chain);
   pl__wo_chain *wc = c != NULL ? pl__wo_of(c) : NULL;
-  int rc;
-  if (c == NULL)
-    rc = PL_ECORRUPT;
-  else if (wc == NULL)
+  int rc = PL_ECORRUPT; /* an unknown chain or kind */
+  if (c != NULL && wc == NULL)
     rc = PL_ENOMEM;
-  else if (kind == PL__K_WO)
+  else if (wc != NULL && kind == PL__K_WO)
     rc = load_order(c, wc, rest, rl, val, vl);
-  else if (kind == PL__K_WO_EVENT)
+  else if (wc != NULL && kind == PL__K_WO_EVENT)
     rc = load_event(c, wc, rest, rl, val, vl);
-  else if (kind == PL__K_CLAIM)
+  else if (wc != NULL && kind == PL__K_CLAIM)
     rc = pl__claim_load(c, wc, rest, rl, val, vl);
-  else
-    rc = PL_ECORRUPT;
   if (rc == PL_ECORRUPT)
-    return PL__FAIL(err, rc, "recovery: chain '%s': bad work-order row (kind "
-                             "0x%02x)",
+    return PL__FAIL(err, rc,
+                    "recovery: chain '%s': bad work-order row (kind "
+                    "0x%02x)",
                     chain, kind);
   return rc;
 }

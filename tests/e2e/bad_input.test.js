@@ -80,6 +80,35 @@ const TABLE = [
   ['transfers', 'Cancel', { chain: 'demo', transfer_id: 999999, actor: 'a' }, S.NOT_FOUND, /transfer_id/],
   ['transfers', 'GetTransfer', { chain: 'demo', transfer_id: 0, actor: 'a' }, S.NOT_FOUND, /transfer_id/],
   ['transfers', 'ListTransfers', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['workorders', 'CreateWorkOrder', { chain: 'demo', store: 'SH01', items: [{ kind: 'ITEM_KIND_PART', part_no: 'OF-1001', qty: 0 }] }, S.INVALID_ARGUMENT, /items\[0\]/],
+  ['workorders', 'CreateWorkOrder', { chain: 'demo', store: 'SH01', items: [{ kind: 'ITEM_KIND_LABOUR', service: 'NOPE' }] }, S.NOT_FOUND, /items\[0\]\.service/],
+  ['workorders', 'CreateWorkOrder', { chain: 'demo', store: 'NOPE' }, S.NOT_FOUND, /store/],
+  ['workorders', 'CreateWorkOrder', { chain: 'demo', store: 'SH01', booking_id: 999999 }, S.NOT_FOUND, /booking_id/],
+  ['workorders', 'CreateWorkOrder', { chain: 'demo', store: 'SH01', vehicle: { plate: 'x'.repeat(40) } }, S.INVALID_ARGUMENT, /vehicle\.plate/],
+  ['workorders', 'GetWorkOrder', { chain: 'demo', id: 999999 }, S.NOT_FOUND, /id/],
+  ['workorders', 'ListWorkOrders', { chain: 'demo', limit: 5000 }, S.INVALID_ARGUMENT, /limit/],
+  ['workorders', 'Assign', { chain: 'demo', id: 999999, mode: 'ASSIGN_MODE_AUTO', actor: 'a' }, S.NOT_FOUND, /id/],
+  ['workorders', 'StartRepair', { chain: 'demo', id: 999999, actor: 'a' }, S.NOT_FOUND, /id/],
+  ['workorders', 'PostProgress', { chain: 'demo', id: 999999, actor: 'a', note: 'n' }, S.NOT_FOUND, /id/],
+  ['workorders', 'AddExtraItem', { chain: 'demo', id: 1, actor: 'a' }, S.INVALID_ARGUMENT, /item/],
+  ['workorders', 'DecideExtraItem', { chain: 'demo', id: 999999, item_no: 1, approve: true, actor: 'a' }, S.NOT_FOUND, /id/],
+  ['workorders', 'CompleteItem', { chain: 'demo', id: 999999, item_no: 1, actor: 'a' }, S.NOT_FOUND, /id/],
+  ['workorders', 'ReserveShortParts', { chain: 'nochain', id: 1, actor: 'a' }, S.NOT_FOUND, /chain/],
+  ['workorders', 'RequestQc', { chain: 'demo', id: 999999, actor: 'a' }, S.NOT_FOUND, /id/],
+  ['workorders', 'RecordQc', { chain: 'demo', id: 999999, passed: true, inspector: 'q' }, S.NOT_FOUND, /id/],
+  ['workorders', 'Deliver', { chain: 'demo', id: 999999, actor: 'a' }, S.NOT_FOUND, /id/],
+  ['workorders', 'Cancel', { chain: 'demo', id: 999999, actor: 'a' }, S.NOT_FOUND, /id/],
+  ['workorders', 'GetRepairReport', { chain: 'demo', id: 999999 }, S.NOT_FOUND, /id/],
+  ['workorders', 'WatchWorkOrder', { chain: 'demo', id: 999999 }, S.NOT_FOUND, /id/],
+  ['workorders', 'WatchWorkOrder', { chain: 'demo', id: 0 }, S.INVALID_ARGUMENT, /id/],
+  ['workorders', 'WatchStore', { chain: 'demo', store: 'NOPE' }, S.NOT_FOUND, /store/],
+  ['claims', 'SubmitClaim', { chain: 'demo', store: 'SH01', insurer: 'PICC', claim_no: 'C1' }, S.INVALID_ARGUMENT, /vehicle/],
+  ['claims', 'SubmitClaim', { chain: 'demo', store: 'SH01', claim_no: 'C1', vehicle: { plate: 'A1' } }, S.INVALID_ARGUMENT, /insurer/],
+  ['claims', 'SubmitClaim', { chain: 'demo', store: 'SH01', insurer: 'PICC', claim_no: 'C1', vehicle: { plate: 'A1' }, service: 'NOPE', hold: true }, S.NOT_FOUND, /service/],
+  ['claims', 'GetClaim', { chain: 'demo', insurer: 'PICC', claim_no: 'NOPE' }, S.NOT_FOUND, /claim_no/],
+  ['claims', 'ListClaims', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['claims', 'SubmitFleetBatch', { chain: 'demo', fleet: 'F1', jobs: [] }, S.INVALID_ARGUMENT, /jobs/],
+  ['claims', 'SubmitFleetBatch', { chain: 'demo', fleet: 'F1', jobs: [{ vehicle: { plate: 'A1' }, services: ['MAINT'] }] }, S.INVALID_ARGUMENT, /jobs\[0\]\.store/],
 ];
 
 const SERVICES = {
@@ -88,7 +117,20 @@ const SERVICES = {
   sched: proto.pitlane.v1.Scheduling,
   inventory: proto.pitlane.v1.Inventory,
   transfers: proto.pitlane.v1.Transfers,
+  workorders: proto.pitlane.v1.WorkOrders,
+  claims: proto.pitlane.v1.Claims,
 };
+
+// A server-streaming call's outcome: its status once it ends (bad input
+// ends it before any message).
+function streamStatus(client, method, req) {
+  return new Promise((resolve, reject) => {
+    const st = client[method](req, { deadline: Date.now() + 10000 });
+    st.on('data', () => {});
+    st.on('error', reject);
+    st.on('end', () => resolve());
+  });
+}
 
 // Everything the table's requests could have touched, read back.
 async function snapshot(c) {
@@ -106,6 +148,8 @@ async function snapshot(c) {
     suppliers: await call(c.inventory, 'ListSuppliers', { chain: 'demo' }),
     lanes: await call(c.transfers, 'ListLanes', { chain: 'demo' }),
     transfers: await call(c.transfers, 'ListTransfers', { chain: 'demo' }),
+    workorders: await call(c.workorders, 'ListWorkOrders', { chain: 'demo' }),
+    claims: await call(c.claims, 'ListClaims', { chain: 'demo' }),
   };
 }
 
@@ -126,7 +170,8 @@ test('every RPC answers bad input with its precise status and changes nothing', 
       let got = S.OK;
       let details = '';
       try {
-        await call(c[svc], method, req);
+        if (SERVICES[svc].service[method].responseStream) await streamStatus(c[svc], method, req);
+        else await call(c[svc], method, req);
       } catch (err) {
         got = err.code;
         details = err.details;

@@ -77,6 +77,8 @@ function clients(addr) {
     sched: new proto.pitlane.v1.Scheduling(addr, creds),
     inventory: new proto.pitlane.v1.Inventory(addr, creds),
     transfers: new proto.pitlane.v1.Transfers(addr, creds),
+    workorders: new proto.pitlane.v1.WorkOrders(addr, creds),
+    claims: new proto.pitlane.v1.Claims(addr, creds),
     raw: new grpc.Client(addr, creds),
   };
 }

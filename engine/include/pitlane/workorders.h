@@ -46,7 +46,8 @@ extern "C" {
 #define PL_WO_TEXT_MAX 256
 #define PL_WO_REF_MAX 128
 #define PL_VIN_MAX 24
-#define PL_WO_LOTS 4 /* lots kept per issued item (more: the ledger has all) */
+/* Lots kept per issued item (more: the ledger has them all). */
+#define PL_WO_LOTS 4
 /* Labour priced at this rate when an item gives no price (fen per hour). */
 #define PL_WO_LABOUR_FEN_PER_HOUR 12000
 
@@ -179,8 +180,8 @@ typedef struct pl_wo_create {
   char claim_no[PL_CODE_MAX];
   int32_t n_items;
   pl_wo_item_in items[PL_WO_MAX_ITEMS];
-  int32_t link_only; /* booking_id names a held booking this order is for
-                        (a claim): linked, not checked in */
+  int32_t link_only;     /* booking_id names a held booking this order is for
+                            (a claim): linked, not checked in */
   pl_assign_mode assign; /* 0: AUTO unless techs given */
   int32_t n_techs;
   char techs[PL_WO_MAX_TECHS][PL_CODE_MAX];
@@ -207,18 +208,17 @@ typedef struct pl_wo_event {
  * service, part, warehouse, technician), PL_EEXIST (the booking has a work
  * order), PL_EPRECOND (booking state, no technician with the skills),
  * PL_EUNAVAIL, PL_ENOMEM; with a NULL w, PL_EIO. Idempotent on idem. */
-PL_API int pl_wo_create(pl_engine *e, const pl_wo_new *in,
-                        const char *idem, const pl_write *w,
-                        pl_work_order *out, pl_error *err);
+PL_API int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
+                        const pl_write *w, pl_work_order *out, pl_error *err);
 
 PL_API int pl_wo_get(pl_engine *e, const char *chain, int64_t id,
                      pl_work_order *out, pl_error *err);
 
 typedef struct pl_wo_filter {
   const char *chain;
-  const char *store; /* NULL/"": all */
-  pl_wo_state state; /* 0: all */
-  const char *plate; /* NULL/"": all */
+  const char *store;   /* NULL/"": all */
+  pl_wo_state state;   /* 0: all */
+  const char *plate;   /* NULL/"": all */
   const char *insurer; /* NULL/"": all */
   int64_t after_id;
 } pl_wo_filter;
@@ -239,16 +239,15 @@ PL_API int pl_wo_assign(pl_engine *e, const char *chain, int64_t id,
 /* The state moves. Each needs the state named (else PL_EPRECOND naming
  * both); repeating the move that led to the current state is PL_OK. */
 PL_API int pl_wo_start(pl_engine *e, const char *chain, int64_t id,
-                       const char *actor, const pl_write *w,
-                       pl_work_order *out, pl_error *err); /* PENDING */
+                       const char *actor, const pl_write *w, pl_work_order *out,
+                       pl_error *err); /* PENDING */
 PL_API int pl_wo_request_qc(pl_engine *e, const char *chain, int64_t id,
                             const char *actor, const pl_write *w,
                             pl_work_order *out,
                             pl_error *err); /* IN_REPAIR, all items settled */
 PL_API int pl_wo_record_qc(pl_engine *e, const char *chain, int64_t id,
-                           int passed, const char *inspector,
-                           const char *notes, const pl_write *w,
-                           pl_work_order *out,
+                           int passed, const char *inspector, const char *notes,
+                           const pl_write *w, pl_work_order *out,
                            pl_error *err); /* AWAITING_QC */
 /* COMPLETED -> DELIVERED; warranty_days 0 = 90, warranty_km 0 = 5000. The
  * booking (if any) becomes COMPLETED. */
@@ -259,13 +258,12 @@ PL_API int pl_wo_deliver(pl_engine *e, const char *chain, int64_t id,
 /* PENDING or IN_REPAIR -> CANCELLED; open items are cancelled and their
  * reservations released; the booking (if any) is left checked in. */
 PL_API int pl_wo_cancel(pl_engine *e, const char *chain, int64_t id,
-                        const char *actor, const char *note,
-                        const pl_write *w, pl_work_order *out, pl_error *err);
+                        const char *actor, const char *note, const pl_write *w,
+                        pl_work_order *out, pl_error *err);
 /* A progress note (percent 0..100) while IN_REPAIR. */
 PL_API int pl_wo_progress(pl_engine *e, const char *chain, int64_t id,
                           const char *actor, const char *note, int32_t percent,
-                          const pl_write *w, pl_work_order *out,
-                          pl_error *err);
+                          const pl_write *w, pl_work_order *out, pl_error *err);
 
 /* Proposes an extra item during repair (IN_REPAIR); a part is reserved
  * at once (what is short stays short). Idempotent on idem. */
@@ -312,10 +310,9 @@ typedef struct pl_wo_watch pl_wo_watch;
 PL_API int pl_wo_watch_order(pl_engine *e, const char *chain, int64_t id,
                              uint64_t after_seq, pl_wo_event_fn fn, void *arg,
                              pl_wo_watch **out, pl_error *err);
-PL_API int pl_wo_watch_store(pl_engine *e, const char *chain,
-                             const char *store, int64_t since_ms,
-                             pl_wo_event_fn fn, void *arg, pl_wo_watch **out,
-                             pl_error *err);
+PL_API int pl_wo_watch_store(pl_engine *e, const char *chain, const char *store,
+                             int64_t since_ms, pl_wo_event_fn fn, void *arg,
+                             pl_wo_watch **out, pl_error *err);
 /* After it returns, fn is not running and will not be called again. */
 PL_API void pl_wo_unwatch(pl_engine *e, pl_wo_watch *wt);
 
