@@ -1,0 +1,87 @@
+/* wo_step.h — the work-order module's shared machinery (private to
+ * workorder.c, wo_rows.c, wo_create.c, wo_moves.c).
+ *
+ * Every mutation follows one shape: under the chain's write lock, copy the
+ * order into a scratch copy (pl__wo_step.next), change the copy, queue its
+ * row with an event — its own write (pl__wo_step_queue) or the batch of a
+ * stock movement (pl__wo_step_move, through pl__move_extra) — and only
+ * when the queueing succeeded make the copy the order. The event reaches
+ * watchers when its write is durable. The writes of one call share a
+ * pl__barrier, so the caller's pl_write fires once, after the last. */
+#ifndef PL_WO_STEP_H
+#define PL_WO_STEP_H
+
+#include <stddef.h>
+
+#include "barrier.h"
+#include "keys.h"
+#include "validate.h"
+#include "wo_int.h"
+
+#define PL__WO_ROW_VERSION 1
+#define PL__WO_PART_QTY_MAX 1000000
+#define PL__WO_LABOUR_MIN_MAX 1440      /* minutes */
+#define PL__WO_PRICE_MAX 100000000000LL /* 1e9 yuan */
+#define PL__WO_DEFAULT_WARRANTY_DAYS 90
+#define PL__WO_DEFAULT_WARRANTY_KM 5000
+
+/* Bytes of an order holding n items (items[] is its last member). */
+static inline size_t pl__wo_size(int32_t n_items) {
+  return offsetof(pl_work_order, items) + (size_t)n_items * sizeof(pl_wo_item);
+}
+
+typedef struct pl__wo_step {
+  pl_engine *e;
+  pl__chain *c;
+  pl__wo_chain *wc;
+  pl__wo *o;
+  pl_work_order *next; /* the scratch copy to install */
+  const char *idem;
+  pl_wo_event ev; /* kind 0: no event */
+  pl__barrier *bar;
+} pl__wo_step;
+
+/* workorder.c: technician load (open labour minutes of active orders) */
+void pl__wo_load_apply(pl__wo_chain *wc, const pl_work_order *w, int sign);
+int64_t pl__wo_tech_load(pl__wo_chain *wc, const char *store, const char *tech);
+
+/* wo_rows.c: keys and rows */
+void pl__wo_key(pl__buf *k, const char *chain, int64_t id);
+void pl__wo_event_key(pl__buf *k, const char *chain, int64_t id, uint64_t seq);
+void pl__wo_row(pl__buf *v, const pl_work_order *w, const char *idem);
+int pl__wo_read(pl__rd *r, pl_work_order *w, char *idem);
+
+/* workorder.c: steps */
+/* Sets up s->ev as the next event of s->next (seq, time). */
+void pl__wo_step_event(pl__wo_step *s, pl_wo_event_kind kind, int32_t item_no,
+                       const char *actor, const char *note);
+/* Queues the order row + event as its own write; installs on success. */
+int pl__wo_step_queue(pl__wo_step *s);
+/* A movement of qty of item `it` carrying the order row (and event). */
+int pl__wo_step_move(pl__wo_step *s, pl_move_kind kind, const pl_wo_item *it,
+                     int64_t qty, const char *actor, pl_movement *mv,
+                     pl_error *err);
+/* A repeat: an empty write behind the first call's, for its durability. */
+int pl__wo_queue_repeat(pl_engine *e, pl__barrier *bar);
+
+/* workorder.c: lookups and items */
+int pl__wo_find_chain(pl_engine *e, const char *chain, pl__chain **c,
+                      pl__wo_chain **wc, pl_error *err);
+/* Under wc->lock. */
+pl__wo *pl__wo_find(pl__wo_chain *wc, int64_t id);
+/* Validates an item input (errors name `field`) into an OPEN item. */
+int pl__wo_make_item(pl_engine *e, pl__chain *c, const char *store,
+                     const pl_wo_item_in *in, int32_t no, const char *field,
+                     pl_wo_item *it, pl_error *err);
+/* Reserves what stock allows of part item ix of the scratch order. */
+int pl__wo_reserve_item(pl__wo_step *s, int32_t ix, const char *actor,
+                        pl_error *err);
+
+/* wo_create.c: assignment */
+int pl__wo_auto_assign(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
+                       pl_work_order *w, pl_error *err);
+int pl__wo_manual_assign(pl_engine *e, const char *chain, pl_work_order *w,
+                         const char (*techs)[PL_CODE_MAX], int n,
+                         pl_error *err);
+
+#endif
