@@ -43,7 +43,13 @@ function MoveForm({ s, part, warehouses, onDone }) {
 }
 
 function PartStock({ s, part, warehouses }) {
-  const [stock, reloadStock] = useLoad(() => call('Inventory', 'GetStock', { chain: s.chain, part_no: part, include_lots: true }), [s.chain, part]);
+  // The chain-wide read gives a row per warehouse and the total; each
+  // warehouse's own read adds its lots and min/max levels.
+  const [stock, reloadStock] = useLoad(async () => {
+    const chainWide = await call('Inventory', 'GetStock', { chain: s.chain, part_no: part });
+    const per = await Promise.all(chainWide.rows.map((r) => call('Inventory', 'GetStock', { chain: s.chain, warehouse: r.warehouse, part_no: part, include_lots: true })));
+    return { rows: per.map((x) => x.rows[0]).filter(Boolean), total: chainWide.total };
+  }, [s.chain, part]);
   const [info] = useLoad(() => call('Admin', 'GetPart', { chain: s.chain, part_no: part }), [s.chain, part]);
   const [moves, reloadMoves] = useLoad(() => call('Inventory', 'ListMovements', { chain: s.chain, part_no: part, limit: 500 }), [s.chain, part]);
   const reload = () => { reloadStock(); reloadMoves(); };
