@@ -133,7 +133,7 @@ function Technician({ s, update }) {
       #${w.id} ${w.vehicle?.plate} <${StateChip} state=${w.state} prefix="WORK_ORDER_STATE_" /></button></li>`)}</ul>
     ${me && mine.length === 0 ? html`<p class="muted">No open work order assigned to ${me}.</p>` : null}
     ${appts.length ? html`<h3>Appointments</h3><ul>${appts.map((b) => html`<li>${hhmm(b.start_min, off)}–${hhmm(b.end_min, off)} ${b.plate} ${b.segments.map((x) => x.service).join('+')}</li>`)}</ul>` : null}
-    ${open ? html`<${WorkOrderView} key=${open} chain=${s.chain} id=${open} role="technician" actor=${me} />` : null}
+    ${open ? html`<${WorkOrderView} key=${open} chain=${s.chain} id=${open} role="technician" actor=${me} onEvent=${reload} />` : null}
   </section>`;
 }
 

@@ -46,7 +46,7 @@ function ItemRow({ it, wo, role, act, chain, actor, reload }) {
   </tr>`;
 }
 
-export function WorkOrderView({ chain, id, role, actor }) {
+export function WorkOrderView({ chain, id, role, actor, onEvent }) {
   const act = useAction();
   const [wo, setWo] = useState(null);
   const [events, setEvents] = useState([]);
@@ -63,6 +63,7 @@ export function WorkOrderView({ chain, id, role, actor }) {
         setLive('live');
         setEvents((es) => (es.some((e) => e.seq === ev.seq) ? es : [...es, ev]));
         reload();
+        onEvent?.(ev);
       },
       onError: (e) => { setLive('closed'); act(() => Promise.reject(e)); },
       onEnd: () => setLive('closed'),

@@ -213,7 +213,7 @@ test('transfers: a quote and the rebalance plan render, with the lanes chart', a
   await page.context().close();
 });
 
-test('work orders: create, watch events live, approve an extra item', async (t) => {
+test('work orders: create, watch events live, the customer approves an extra item, the technician moves it to QC', async (t) => {
   try {
     await stack.api('WorkOrders', 'ListWorkOrders', { chain: 'demo', store: 'SH01' });
   } catch (e) {
@@ -243,11 +243,11 @@ test('work orders: create, watch events live, approve an extra item', async (t) 
   await page.locator('.events li[data-kind="EVENT_KIND_CREATED"]').waitFor();
 
   // A change made elsewhere arrives on the open page through the stream.
-  await stack.api('WorkOrders', 'StartRepair', { chain: 'demo', id, actor: 'T01' });
+  await stack.api('WorkOrders', 'StartRepair', { chain: 'demo', id, actor: wo.technicians[0] || 'advisor' });
   await page.locator('.events li[data-kind="EVENT_KIND_STARTED"]').waitFor();
   await page.locator('section.workorder[data-state="WORK_ORDER_STATE_IN_REPAIR"]').waitFor();
 
-  // Extra item proposed in the console, approved (the customer's answer).
+  // An extra item proposed in the console...
   await page.locator('.add-extra summary').click();
   await page.locator('input[name="extra-part"]').fill('BP-F-220');
   await page.locator('input[name="extra-qty"]').fill('1');
@@ -256,12 +256,41 @@ test('work orders: create, watch events live, approve an extra item', async (t) 
   const waiting = page.locator('tr.item[data-state="ITEM_STATE_AWAITING_APPROVAL"]');
   await waiting.waitFor();
   const itemNo = Number(await waiting.getAttribute('data-item'));
-  await waiting.locator('button.approve').click();
-  await page.locator(`tr.item[data-item="${itemNo}"][data-state="ITEM_STATE_OPEN"]`).waitFor();
+  await screenshot(page, 'console-7-workorder');
+
+  // ...is approved by the customer on their phone, and the console sees it live.
+  const phone = await openPage(browser, stack, '/m/#repair', PHONE);
+  await phone.locator('input[name="repair-plate"]').fill(plate);
+  await phone.locator('button.find').click();
+  const mine = phone.locator(`section.workorder[data-wo="${id}"]`);
+  await mine.waitFor();
+  await mine.locator(`tr.item[data-item="${itemNo}"] button.approve`).click();
+  await mine.locator(`tr.item[data-item="${itemNo}"][data-state="ITEM_STATE_OPEN"]`).waitFor();
+  await screenshot(phone, 'mobile-4-repair');
+  assert.deepEqual(phone.consoleErrors, []);
+  await phone.context().close();
   await page.locator('.events li[data-kind="EVENT_KIND_EXTRA_APPROVED"]').waitFor();
+  await page.locator(`tr.item[data-item="${itemNo}"][data-state="ITEM_STATE_OPEN"]`).waitFor();
   const got = await stack.api('WorkOrders', 'GetWorkOrder', { chain: 'demo', id });
   assert.equal(got.items.find((i) => i.no === itemNo).state, 'ITEM_STATE_OPEN');
-  await screenshot(page, 'console-7-workorder');
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
+
+  // The technician the engine assigned: my jobs today, finish every item,
+  // move the order to QC.
+  assert.ok(got.technicians.length > 0, 'the walk-in was assigned a technician');
+  const tech = await openPage(browser, stack, '/m/#tech', PHONE, { technician: got.technicians[0] });
+  await tech.locator(`button.job[data-wo="${id}"]`).click();
+  const job = tech.locator(`section.workorder[data-wo="${id}"]`);
+  await job.waitFor();
+  for (let open = got.items.filter((i) => i.state === 'ITEM_STATE_OPEN').length; open > 0; open--) {
+    await job.locator('tr.item[data-state="ITEM_STATE_OPEN"] button.done').first().click();
+    await tech.waitForFunction(([w, n]) => document.querySelectorAll(`section.workorder[data-wo="${w}"] tr.item[data-state="ITEM_STATE_OPEN"]`).length === n, [id, open - 1]);
+  }
+  await job.locator('button.to-qc').click();
+  await tech.locator(`section.workorder[data-wo="${id}"][data-state="WORK_ORDER_STATE_AWAITING_QC"]`).waitFor();
+  assert.equal((await stack.api('WorkOrders', 'GetWorkOrder', { chain: 'demo', id })).state, 'WORK_ORDER_STATE_AWAITING_QC');
+  await screenshot(tech, 'mobile-5-technician');
+  assert.deepEqual(tech.consoleErrors, []);
+  await tech.context().close();
 });

@@ -64,6 +64,6 @@ export function WorkOrders({ s, openId }) {
           <td>${(w.technicians || []).join(', ')}</td><td>${w.complaint}</td></tr>`)}</tbody></table>
       <${StoreFeed} s=${s} onEvent=${reload} />
     </div>
-    <div>${openId ? html`<${WorkOrderView} key=${openId} chain=${s.chain} id=${openId} role="advisor" actor=${s.actor || 'advisor'} />` : html`<p class="muted">Open a work order to see it live.</p>`}</div>
+    <div>${openId ? html`<${WorkOrderView} key=${openId} chain=${s.chain} id=${openId} role="advisor" actor=${s.actor || 'advisor'} onEvent=${reload} />` : html`<p class="muted">Open a work order to see it live.</p>`}</div>
   </section>`;
 }
