@@ -1,5 +1,5 @@
 // Crash loop: pitlaned under a mixed concurrent load (holds, confirms,
-// cancels, receipts, issues, transfers) is killed with SIGKILL at random
+// cancels, receipts, issues, transfers, work orders, claims) is killed with SIGKILL at random
 // moments and restarted on the same data, again and again. After every
 // restart:
 //   - every acknowledged write is there: a retry of an acknowledged receipt
@@ -30,13 +30,16 @@ const acked = {
   receipts: [], // { req, seq }
   bookings: new Map(), // id -> { state: acked state, requested: Set of states asked }
   transfers: new Map(), // id -> { state, requested }
+  orders: new Map(), // id -> { req, state, requested, seq: last acked event seq }
+  claims: [], // { req, wo }
 };
+
 
 async function worker(c, stopAt, uid) {
   let n = 0;
   while (Date.now() < stopAt) {
     n++;
-    const op = rnd(5);
+    const op = rnd(7);
     try {
       if (op === 0) {
         const req = { chain: 'demo', warehouse: 'DC-EAST', part_no: 'OF-1001', qty: 1 + rnd(3), actor: 'crash', unit_cost_fen: 2300, idempotency_key: `rc-${uid}-${n}` };
@@ -65,6 +68,26 @@ async function worker(c, stopAt, uid) {
         const req = { chain: 'demo', warehouse: 'DC-EAST', part_no: 'OF-1001', qty: 1, work_order: `WO-${uid}-${n}`, actor: 'crash' };
         await call(c.inventory, 'Reserve', req, 3000);
         await call(c.inventory, 'Issue', req, 3000);
+      } else if (op === 5) {
+        const req = {
+          chain: 'demo', store: 'SH01', vehicle: { plate: `沪K${uid}` }, advisor: 'crash', idempotency_key: `wo-${uid}-${n}`,
+          items: [{ kind: 'ITEM_KIND_LABOUR', service: 'TYRE' }, { kind: 'ITEM_KIND_PART', part_no: 'OF-1001', qty: 1 }],
+        };
+        const wo = await call(c.workorders, 'CreateWorkOrder', req, 3000);
+        const rec = { req, state: wo.state, requested: new Set([wo.state]), seq: Number(wo.last_seq) };
+        acked.orders.set(wo.id, rec);
+        rec.requested.add('WORK_ORDER_STATE_IN_REPAIR');
+        const st = await call(c.workorders, 'StartRepair', { chain: 'demo', id: wo.id, actor: 'crash' }, 3000);
+        rec.state = st.state;
+        rec.seq = Number(st.last_seq);
+        if (rnd(2)) {
+          const done = await call(c.workorders, 'CompleteItem', { chain: 'demo', id: wo.id, item_no: 1, actor: 'crash' }, 3000);
+          rec.seq = Number(done.last_seq);
+        }
+      } else if (op === 6) {
+        const req = { chain: 'demo', store: 'SH02', insurer: 'PICC', claim_no: `cl-${uid}-${n}`, vehicle: { plate: `沪L${uid}` }, items: [{ kind: 'ITEM_KIND_PART', part_no: 'CF-300', qty: 1 }] };
+        const cl = await call(c.claims, 'SubmitClaim', req, 3000);
+        acked.claims.push({ req, wo: cl.work_order_id });
       } else {
         const t = await call(c.transfers, 'CreateTransfer', { chain: 'demo', part_no: 'OF-1001', qty: 1, from: 'DC-EAST', to: 'WH-SH01', actor: 'crash' }, 3000);
         const rec = { state: t.state, requested: new Set([t.state, 'TRANSFER_STATE_SHIPPED']) };
@@ -94,6 +117,17 @@ async function check(c) {
   for (const [id, rec] of acked.transfers) {
     const t = await call(c.transfers, 'GetTransfer', { chain: 'demo', transfer_id: id, actor: 'x' }, 5000);
     assert.ok(t.state === rec.state || rec.requested.has(t.state), `transfer ${id}: acknowledged ${rec.state}, found ${t.state}`);
+  }
+  for (const [id, rec] of acked.orders) {
+    const wo = await call(c.workorders, 'GetWorkOrder', { chain: 'demo', id }, 5000);
+    assert.ok(wo.state === rec.state || rec.requested.has(wo.state), `work order ${id}: acknowledged ${rec.state}, found ${wo.state}`);
+    assert.ok(Number(wo.last_seq) >= rec.seq, `work order ${id}: event ${rec.seq} acknowledged, last is ${wo.last_seq}`);
+    const again = await call(c.workorders, 'CreateWorkOrder', rec.req, 5000);
+    assert.equal(again.id, id, `work order key ${rec.req.idempotency_key} made a second order`);
+  }
+  for (const cl of acked.claims) {
+    const again = await call(c.claims, 'SubmitClaim', cl.req, 5000);
+    assert.ok(again.replayed && again.work_order_id === cl.wo, `claim ${cl.req.claim_no}: acknowledged order ${cl.wo}, now ${again.work_order_id}`);
   }
   // no double booking over the days the load uses
   const all = [];
@@ -142,6 +176,6 @@ test(`acknowledged writes survive ${KILLS} SIGKILLs under load`, { timeout: KILL
       if (srv.proc.exitCode === null && srv.proc.signalCode === null) await srv.stop();
     }
   }
-  console.log(`# acknowledged and checked after ${KILLS} kills: ${acked.receipts.length} receipts, ${acked.bookings.size} bookings, ${acked.transfers.size} transfers`);
+  console.log(`# acknowledged and checked after ${KILLS} kills: ${acked.receipts.length} receipts, ${acked.bookings.size} bookings, ${acked.transfers.size} transfers, ${acked.orders.size} work orders, ${acked.claims.length} claims`);
   assert.ok(acked.receipts.length > 0 && acked.bookings.size > 0, 'the load acknowledged writes');
 });
