@@ -38,6 +38,7 @@
 #define ROW_VERSION 1
 #define SECRET_BYTES 32
 #define ID_BYTES (PL_KEY_ID_LEN / 2)
+#define HASH_HEX ((size_t)2 * SHA256_DIGEST_LENGTH) /* its stored form */
 /* "pl_" id "_" secret-hex */
 #define TOKEN_LEN (3 + PL_KEY_ID_LEN + 1 + 2 * SECRET_BYTES)
 
@@ -135,7 +136,7 @@ static pl__apikey *find(pl_engine *e, const char *key_id) {
 }
 
 static void key_row(pl__buf *v, const pl__apikey *k) {
-  char h[2 * SHA256_DIGEST_LENGTH + 1];
+  char h[HASH_HEX + 1];
   hex(h, k->hash, sizeof k->hash);
   pl__buf_uvar(v, ROW_VERSION);
   pl__buf_uvar(v, (uint64_t)k->info.tenant_kind);
@@ -339,14 +340,15 @@ int pl_apikey_revoke(pl_engine *e, const char *key_id, const pl_write *w,
 
 int pl_apikey_get(pl_engine *e, const char *key_id, pl_apikey_info *out,
                   pl_error *err) {
-  int rc = 0;
+  int rc = pl__check_code(err, "key_id", key_id, PL_KEY_ID_MAX);
+  if (rc != 0)
+    return rc;
   pthread_rwlock_rdlock(&e->apikeys.lock);
-  const pl__apikey *k = key_id != NULL ? find(e, key_id) : NULL;
+  const pl__apikey *k = find(e, key_id);
   if (k != NULL)
     *out = k->info;
   else
-    rc = PL__FAIL(err, PL_ENOTFOUND, "key_id: no key '%.20s'",
-                  key_id != NULL ? key_id : "");
+    rc = PL__FAIL(err, PL_ENOTFOUND, "key_id: no key '%s'", key_id);
   pthread_rwlock_unlock(&e->apikeys.lock);
   return rc;
 }
@@ -447,10 +449,9 @@ int pl__apikey_load(pl_engine *e, unsigned kind, const char *chain,
     k->info.created_ms = pl__rd_svar(&r);
     k->info.revoked = pl__rd_uvar(&r) != 0;
     pl__rd_str(&r, k->info.label, sizeof k->info.label);
-    char h[2 * SHA256_DIGEST_LENGTH + 1];
+    char h[HASH_HEX + 1];
     pl__rd_str(&r, h, sizeof h);
-    bad = bad || r.bad || roles != k->info.roles ||
-          strlen(h) != 2 * SHA256_DIGEST_LENGTH ||
+    bad = bad || r.bad || roles != k->info.roles || strlen(h) != HASH_HEX ||
           unhex(k->hash, h, sizeof k->hash) != 0 || k->info.rate_per_s < 0 ||
           k->info.burst < 0;
   }

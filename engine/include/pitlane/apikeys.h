@@ -93,7 +93,7 @@ PL_API int pl_apikey_create(pl_engine *e, const pl_apikey_info *in,
 PL_API int pl_apikey_revoke(pl_engine *e, const char *key_id, const pl_write *w,
                             pl_apikey_info *out, pl_error *err);
 
-/* One key by id (revoked or not); PL_ENOTFOUND. */
+/* One key by id (revoked or not); PL_EINVAL (not a code), PL_ENOTFOUND. */
 PL_API int pl_apikey_get(pl_engine *e, const char *key_id, pl_apikey_info *out,
                          pl_error *err);
 
