@@ -648,9 +648,16 @@ const pl_method pl_admin_methods[] = {
     ADMIN("ListResources", list_resources_request, list_resources),
     ADMIN("CreatePart", create_part_request, create_part),
     ADMIN("GetPart", get_part_request, get_part),
+};
+const int pl_admin_n_methods =
+    (int)(sizeof pl_admin_methods / sizeof pl_admin_methods[0]);
+
+/* A table of its own, last in methods.c, so that the fuzzer's method
+ * numbering (and its seed corpus) of the older methods stays as it was. */
+const pl_method pl_apikey_methods[] = {
     ADMIN("CreateApiKey", create_api_key_request, create_api_key),
     ADMIN("RevokeApiKey", revoke_api_key_request, revoke_api_key),
     ADMIN("ListApiKeys", list_api_keys_request, list_api_keys),
 };
-const int pl_admin_n_methods =
-    (int)(sizeof pl_admin_methods / sizeof pl_admin_methods[0]);
+const int pl_apikey_n_methods =
+    (int)(sizeof pl_apikey_methods / sizeof pl_apikey_methods[0]);

@@ -18,6 +18,7 @@ static const table tables[] = {
     {pl_scheduling_methods, &pl_scheduling_n_methods},
     {pl_inventory_methods, &pl_inventory_n_methods},
     {pl_transfers_methods, &pl_transfers_n_methods},
+    {pl_apikey_methods, &pl_apikey_n_methods},
 };
 
 pl_method *pl_all_methods(int *n_out) {

@@ -17,6 +17,8 @@ extern const pl_method pl_transfers_methods[];
 extern const int pl_transfers_n_methods;
 extern const pl_method pl_inventory_methods[];
 extern const int pl_inventory_n_methods;
+extern const pl_method pl_apikey_methods[]; /* Admin: API keys */
+extern const int pl_apikey_n_methods;
 
 /* All methods of all services; caller frees. NULL on OOM. */
 pl_method *pl_all_methods(int *n_out);
