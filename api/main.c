@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "demo_keys.h"
 #include "methods.h"
 #include "pitlane/demo.h"
 #include "pitlane/pitlane.h"
@@ -27,7 +28,8 @@ static const char usage[] =
     "  --data DIR          RocksDB directory (created if missing)\n"
     "  --threads N         worker threads, one completion queue each\n"
     "                      (default: number of cores)\n"
-    "  --demo              load the demo chain (idempotent)\n"
+    "  --demo              load the demo chain (idempotent) and its API\n"
+    "                      keys: tokens in DIR/demo-keys.json (mode 0600)\n"
     "  --max-inflight N    calls served at once before new ones get\n"
     "                      RESOURCE_EXHAUSTED (default 10000)\n"
     "  --tls-cert FILE     PEM certificate chain; with --tls-key, serve TLS\n"
@@ -35,6 +37,10 @@ static const char usage[] =
     "  --cluster-etcd URL  shard map in etcd (not in this build yet)\n"
     "  --node-id ID        this node's id in the shard map\n"
     "  --help              print this and exit\n"
+    "\n"
+    "Every call but grpc.health.v1.Health needs 'authorization: Bearer\n"
+    "<token>'; tokens come from `pl-keys create --data DIR ...` (with the\n"
+    "server stopped), the Admin CreateApiKey RPC, or --demo.\n"
     "\n"
     "On start it prints 'pitlaned: listening on HOST:PORT'. SIGTERM or\n"
     "SIGINT stops it gracefully.\n";
@@ -128,6 +134,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "pitlaned: demo chain: %s\n", err.msg);
     pl_engine_close(engine);
     return 1;
+  }
+  if (o.demo) {
+    char path[4096], why[256] = "";
+    if (pl_demo_keys(engine, o.data, path, sizeof path, why, sizeof why) != 0) {
+      fprintf(stderr, "pitlaned: %s\n", why);
+      pl_engine_close(engine);
+      return 1;
+    }
+    printf("pitlaned: demo API keys in %s\n", path);
   }
 
   grpc_init();

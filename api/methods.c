@@ -20,6 +20,7 @@ static const table tables[] = {
     {pl_transfers_methods, &pl_transfers_n_methods},
     {pl_workorders_methods, &pl_workorders_n_methods},
     {pl_claims_methods, &pl_claims_n_methods},
+    {pl_apikey_methods, &pl_apikey_n_methods},
 };
 
 pl_method *pl_all_methods(int *n_out) {

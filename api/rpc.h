@@ -15,6 +15,7 @@
 #include <grpc/status.h>
 #include <protobuf-c/protobuf-c.h>
 
+#include "auth.h"
 #include "pitlane/pitlane.h"
 
 typedef struct pl_rpc pl_rpc;
@@ -28,6 +29,14 @@ typedef struct pl_method {
 } pl_method;
 
 pl_engine *pl_rpc_engine(pl_rpc *r);
+
+/* The caller: its key's tenant (kind, code), roles and chains (auth.h).
+ * By the time a handler runs, the server has checked the method's roles
+ * and every `chain` of the request; what only the handler can check (an
+ * insurer's own claims, a chain admin's own keys) it checks here. NULL
+ * when no authentication is in force (in-process pl_rpc_invoke: fuzzing,
+ * tests), which handlers treat as the operator. */
+const pl_principal *pl_rpc_principal(pl_rpc *r);
 
 /* The pl_write for one engine mutation of this call: the reply waits for
  * its durability. At most one mutation per call takes it. */

@@ -18,7 +18,12 @@
  * finished: most of them waiting for a group commit) a new call is refused
  * at once with RESOURCE_EXHAUSTED, before it is decoded; Health is always
  * answered. A call whose deadline has already passed when a worker picks
- * it up gets DEADLINE_EXCEEDED without running. */
+ * it up gets DEADLINE_EXCEEDED without running.
+ *
+ * Authentication (auth.h): every call but Health must carry a bearer key,
+ * verified (and rate-limited) before the request is decoded; after
+ * decoding, the method's policy (resolved once per method at start) is
+ * checked against the key's roles and the request's chains. */
 #include "server.h"
 
 #include "stream_int.h"
@@ -59,6 +64,7 @@ struct pl_rpc {
   grpc_call_details details; /* catch-all only */
   grpc_metadata_array md;
   grpc_byte_buffer *payload;
+  const pl_principal *principal; /* NULL: Health, or in-process */
   /* result */
   grpc_status_code code;
   char detail[PL_ERRMSG_MAX + 64];
@@ -93,12 +99,18 @@ struct pl_server {
   atomic_int inflight; /* calls arrived and not yet freed */
   int max_inflight;
   pl__streams *streams;
+  pl_auth *auth;
+  const pl_policy **policy; /* per method; NULL: none (platform admin) */
 };
 
 /* ---- handler API -------------------------------------------------------- */
 
 pl_engine *pl_rpc_engine(pl_rpc *r) {
   return r->engine;
+}
+
+const pl_principal *pl_rpc_principal(pl_rpc *r) {
+  return r->principal;
 }
 
 void pl_rpc_reply(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -190,14 +202,16 @@ static void rpc_free(pl_rpc *r) {
   free(r);
 }
 
+/* An insurer's (fleet's) key is narrowed to its own tenant; platform and
+ * chain keys, and in-process calls (no principal), are not. */
 const char *pl_rpc_insurer_scope(pl_rpc *r) {
-  (void)r; /* no authentication yet: nobody is narrowed */
-  return NULL;
+  const pl_principal *p = r->principal;
+  return p != NULL && p->tenant_kind == PL_TENANT_INSURER ? p->tenant : NULL;
 }
 
 const char *pl_rpc_fleet_scope(pl_rpc *r) {
-  (void)r;
-  return NULL;
+  const pl_principal *p = r->principal;
+  return p != NULL && p->tenant_kind == PL_TENANT_FLEET ? p->tenant : NULL;
 }
 
 grpc_call *pl__rpc_call(pl_rpc *r) {
@@ -292,6 +306,18 @@ static void rpc_dispatch(pl_rpc *r, const pl_method *m, const uint8_t *body,
     rpc_release(r);
     return;
   }
+  if (r->principal != NULL) {
+    const pl_server *s = r->w->srv;
+    grpc_status_code code =
+        pl_auth_authorize(r->principal, s->policy[r->method], m->path, req,
+                          r->detail, sizeof r->detail);
+    if (code != GRPC_STATUS_OK) {
+      r->code = code;
+      protobuf_c_message_free_unpacked(req, NULL);
+      rpc_release(r);
+      return;
+    }
+  }
   m->handler(r, req);
   protobuf_c_message_free_unpacked(req, NULL);
   if (r->stream != NULL) { /* the stream owns the call from here */
@@ -354,6 +380,15 @@ static void rpc_arrived(pl_rpc *r) {
                 s->max_inflight);
     rpc_release(r);
     return;
+  }
+  if (!health) {
+    grpc_status_code code = pl_auth_authenticate(s->auth, &r->md, &r->principal,
+                                                 r->detail, sizeof r->detail);
+    if (code != GRPC_STATUS_OK) {
+      r->code = code;
+      rpc_release(r);
+      return;
+    }
   }
   if (gpr_time_cmp(gpr_convert_clock_type(r->deadline, GPR_CLOCK_REALTIME),
                    gpr_now(GPR_CLOCK_REALTIME)) < 0) {
@@ -509,6 +544,8 @@ static void server_free(pl_server *s) {
   free(s->workers);
   free(s->registered);
   pl__streams_free(s->streams);
+  free(s->policy);
+  pl_auth_free(s->auth);
   free(s);
 }
 
@@ -529,14 +566,19 @@ int pl_server_start(const pl_server_config *cfg, pl_engine *engine,
   atomic_init(&s->inflight, 0);
   s->workers = calloc((size_t)cfg->threads, sizeof *s->workers);
   s->registered = calloc((size_t)cfg->n_methods + 1, sizeof *s->registered);
-  if (s->workers == NULL || s->registered == NULL || s->streams == NULL) {
+  s->policy = calloc((size_t)cfg->n_methods + 1, sizeof(const pl_policy *));
+  if (s->workers == NULL || s->registered == NULL || s->streams == NULL ||
+      s->policy == NULL || pl_auth_new(engine, &s->auth) != 0) {
     snprintf(why, why_len, "out of memory");
     free(s->workers);
     free(s->registered);
     pl__streams_free(s->streams);
+    free(s->policy);
     free(s);
     return -1;
   }
+  for (int i = 0; i < cfg->n_methods; i++)
+    s->policy[i] = pl_auth_policy(cfg->methods[i].path);
   grpc_arg args[2] = {
       {.type = GRPC_ARG_INTEGER,
        .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,

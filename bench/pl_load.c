@@ -2,6 +2,12 @@
  *
  *   pl-load --target 127.0.0.1:50051 --scenario get-store
  *           [--concurrency 64] [--seconds 5] [--threads 1] [--warmup 1]
+ *           [--key TOKEN]
+ *
+ * Every call carries `authorization: Bearer TOKEN` (--key, else the
+ * PITLANE_KEY environment variable; the scheduling scenarios create a
+ * chain, so they need a platform admin key, e.g. "platform-admin" from
+ * the demo's demo-keys.json).
  *
  * Keeps `concurrency` unary calls in flight per thread (each thread has its
  * own channel and completion queue), for a fixed time, and prints one line
@@ -51,7 +57,9 @@
 
 typedef struct opts {
   const char *target, *scenario;
-  char chain[32]; /* the fresh chain of the scheduling scenarios */
+  char bearer[160]; /* "Bearer <token>", or "" to send none */
+  grpc_metadata md; /* authorization: bearer */
+  char chain[32];   /* the fresh chain of the scheduling scenarios */
   int concurrency, threads;
   double seconds, warmup;
 } opts;
@@ -212,6 +220,14 @@ static grpc_byte_buffer *next_request(loader *l, slot *s, const char **path) {
   return pack(&q.base);
 }
 
+/* The bearer key as the call's initial metadata, if there is one. */
+static void send_auth(grpc_op *op, const opts *o) {
+  if (o->bearer[0] == '\0')
+    return;
+  op->data.send_initial_metadata.count = 1;
+  op->data.send_initial_metadata.metadata = (grpc_metadata *)&o->md;
+}
+
 static void start_call(slot *s) {
   loader *l = s->l;
   const char *path;
@@ -228,6 +244,7 @@ static void start_call(slot *s) {
   grpc_op ops[6];
   memset(ops, 0, sizeof ops);
   ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  send_auth(&ops[0], l->o);
   ops[1].op = GRPC_OP_SEND_MESSAGE;
   ops[1].data.send_message.send_message = s->req;
   ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
@@ -392,7 +409,7 @@ static void *loader_main(void *arg) {
 }
 
 /* One blocking unary call (setup only). Returns the status code. */
-static grpc_status_code unary(grpc_channel *ch, const char *path,
+static grpc_status_code unary(grpc_channel *ch, const opts *o, const char *path,
                               const ProtobufCMessage *req, char *why,
                               size_t why_len) {
   grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
@@ -411,6 +428,7 @@ static grpc_status_code unary(grpc_channel *ch, const char *path,
   grpc_op ops[6];
   memset(ops, 0, sizeof ops);
   ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  send_auth(&ops[0], o);
   ops[1].op = GRPC_OP_SEND_MESSAGE;
   ops[1].data.send_message.send_message = bb;
   ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
@@ -457,7 +475,7 @@ static int setup_chain(const opts *o, char *why, size_t why_len) {
   c.name = chain;
   Pitlane__V1__CreateChainRequest cq = PITLANE__V1__CREATE_CHAIN_REQUEST__INIT;
   cq.chain = &c;
-  rc |= unary(ch, "/pitlane.v1.Admin/CreateChain", &cq.base, why, why_len);
+  rc |= unary(ch, o, "/pitlane.v1.Admin/CreateChain", &cq.base, why, why_len);
   Pitlane__V1__Store st = PITLANE__V1__STORE__INIT;
   static char s1[] = "S1", sname[] = "load store";
   st.chain = chain;
@@ -466,7 +484,7 @@ static int setup_chain(const opts *o, char *why, size_t why_len) {
   st.utc_offset_min = 480;
   Pitlane__V1__CreateStoreRequest sq = PITLANE__V1__CREATE_STORE_REQUEST__INIT;
   sq.store = &st;
-  rc |= unary(ch, "/pitlane.v1.Admin/CreateStore", &sq.base, why, why_len);
+  rc |= unary(ch, o, "/pitlane.v1.Admin/CreateStore", &sq.base, why, why_len);
   for (int i = 0; rc == 0 && i < 20; i++) {
     char code[8];
     snprintf(code, sizeof code, "B%02d", i);
@@ -477,7 +495,7 @@ static int setup_chain(const opts *o, char *why, size_t why_len) {
     b.type = PITLANE__V1__BAY_TYPE__BAY_TYPE_GENERAL_LIFT;
     Pitlane__V1__CreateBayRequest bq = PITLANE__V1__CREATE_BAY_REQUEST__INIT;
     bq.bay = &b;
-    rc |= unary(ch, "/pitlane.v1.Admin/CreateBay", &bq.base, why, why_len);
+    rc |= unary(ch, o, "/pitlane.v1.Admin/CreateBay", &bq.base, why, why_len);
   }
   for (int i = 0; rc == 0 && i < 30; i++) {
     char code[8];
@@ -496,8 +514,8 @@ static int setup_chain(const opts *o, char *why, size_t why_len) {
     Pitlane__V1__CreateTechnicianRequest tq =
         PITLANE__V1__CREATE_TECHNICIAN_REQUEST__INIT;
     tq.technician = &t;
-    rc |=
-        unary(ch, "/pitlane.v1.Admin/CreateTechnician", &tq.base, why, why_len);
+    rc |= unary(ch, o, "/pitlane.v1.Admin/CreateTechnician", &tq.base, why,
+                why_len);
   }
   Pitlane__V1__LocalRange wk[7], *wkp[7];
   for (int d = 0; d < 7; d++) {
@@ -516,7 +534,8 @@ static int setup_chain(const opts *o, char *why, size_t why_len) {
       PITLANE__V1__SET_STORE_HOURS_REQUEST__INIT;
   hq.hours = &h;
   if (rc == 0)
-    rc |= unary(ch, "/pitlane.v1.Admin/SetStoreHours", &hq.base, why, why_len);
+    rc |=
+        unary(ch, o, "/pitlane.v1.Admin/SetStoreHours", &hq.base, why, why_len);
   static const struct {
     const char *code;
     int dur;
@@ -534,7 +553,8 @@ static int setup_chain(const opts *o, char *why, size_t why_len) {
     Pitlane__V1__CreateServiceRequest vq =
         PITLANE__V1__CREATE_SERVICE_REQUEST__INIT;
     vq.service = &sv;
-    rc |= unary(ch, "/pitlane.v1.Admin/CreateService", &vq.base, why, why_len);
+    rc |=
+        unary(ch, o, "/pitlane.v1.Admin/CreateService", &vq.base, why, why_len);
   }
   grpc_channel_destroy(ch);
   return rc == 0 ? 0 : -1;
@@ -550,11 +570,18 @@ static void usage(void) {
                   "get-store|create-part|recommend|hold-confirm|get-stock|\n"
                   "receive|reserve-release "
                   "[--concurrency N] [--seconds S] "
-                  "[--threads T] [--warmup S]\n");
+                  "[--threads T] [--warmup S] [--key TOKEN]\n"
+                  "(the key: --key, else $PITLANE_KEY)\n");
 }
 
 int main(int argc, char **argv) {
-  opts o = {"127.0.0.1:50051", "get-store", "", 64, 1, 5.0, 1.0};
+  opts o = {.target = "127.0.0.1:50051",
+            .scenario = "get-store",
+            .concurrency = 64,
+            .threads = 1,
+            .seconds = 5.0,
+            .warmup = 1.0};
+  const char *key = getenv("PITLANE_KEY");
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (v == NULL) {
@@ -573,6 +600,8 @@ int main(int argc, char **argv) {
       o.seconds = atof(v);
     else if (strcmp(a, "--warmup") == 0)
       o.warmup = atof(v);
+    else if (strcmp(a, "--key") == 0)
+      key = v;
     else {
       usage();
       return 2;
@@ -593,6 +622,15 @@ int main(int argc, char **argv) {
       o.threads > 64 || o.seconds <= 0 || o.seconds > 600 || o.warmup < 0) {
     usage();
     return 2;
+  }
+  if (key != NULL && key[0] != '\0') {
+    if ((size_t)snprintf(o.bearer, sizeof o.bearer, "Bearer %s", key) >=
+        sizeof o.bearer) {
+      fprintf(stderr, "pl-load: --key: too long\n");
+      return 2;
+    }
+    o.md.key = grpc_slice_from_static_string("authorization");
+    o.md.value = grpc_slice_from_static_string(o.bearer);
   }
   grpc_init();
   if (sched) {

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 PKGS=(cmake gcc g++ make pkg-config
       libgrpc-dev protobuf-c-compiler libprotobuf-c-dev
       librocksdb-dev libjemalloc-dev libbenchmark-dev libcmocka-dev
-      liblemon-dev
+      liblemon-dev libssl-dev openssl
       chromium fonts-wqy-zenhei)
 [ -n "${PL_EXTRA_PKGS:-}" ] && read -r -a extra <<<"$PL_EXTRA_PKGS" && PKGS+=("${extra[@]}")
 

@@ -105,6 +105,8 @@ static const struct {
   unsigned lo, hi;
   row_loader load;
 } loaders[] = {
+    /* first match wins: the global API key kind sits in the admin range */
+    {PL__K_APIKEY, PL__K_APIKEY, pl__apikey_load},
     {PL__K_ADMIN_LO, PL__K_ADMIN_HI, pl__admin_load},
     {PL__K_SCHED_LO, PL__K_SCHED_HI, pl__sched_load},
     {PL__K_INVENTORY_LO, PL__K_INVENTORY_HI, pl__stock_load},
@@ -115,6 +117,8 @@ static const struct {
 static int load_row(pl_engine *e, unsigned kind, const char *chain,
                     const unsigned char *rest, size_t rl,
                     const unsigned char *val, size_t vl, pl_error *err) {
+  if (chain[0] == '\0' && kind != PL__K_APIKEY)
+    return PL__FAIL(err, PL_ECORRUPT, "recovery: unknown global kind %u", kind);
   for (size_t i = 0; i < sizeof loaders / sizeof loaders[0]; i++)
     if (kind >= loaders[i].lo && kind <= loaders[i].hi)
       return loaders[i].load(e, kind, chain, rest, rl, val, vl, err);
@@ -122,13 +126,38 @@ static int load_row(pl_engine *e, unsigned kind, const char *chain,
                   chain, kind);
 }
 
-static int recover(pl_engine *e, pl_error *err) {
+/* The global ledger's next sequence number (API key changes). */
+static int recover_global_seq(pl_engine *e) {
   pl__db_iter *it = pl__db_iter_new(e->db);
   if (it == NULL)
     return PL_ENOMEM;
-  int rc = 0;
+  pl__buf k = {0};
+  pl__key_ledger(&k, "", UINT64_MAX);
+  int rc = k.oom ? PL_ENOMEM : 0;
+  if (rc == 0) {
+    pl__db_iter_seek_for_prev(it, k.p, k.n);
+    if (pl__db_iter_valid(it)) {
+      size_t kl;
+      const unsigned char *key = pl__db_iter_key(it, &kl);
+      if (kl == k.n && memcmp(key, k.p, k.n - 8) == 0)
+        e->apikeys.next_seq = pl__be64_get(key + k.n - 8) + 1;
+    }
+  }
+  pl__buf_free(&k);
+  pl__db_iter_free(it);
+  return rc;
+}
+
+static int recover(pl_engine *e, pl_error *err) {
+  int rc = recover_global_seq(e);
+  if (rc != 0)
+    return rc;
+  pl__db_iter *it = pl__db_iter_new(e->db);
+  if (it == NULL)
+    return PL_ENOMEM;
   pl__buf seek = {0};
-  pl__db_iter_seek(it, "\x01", 1); /* skip global (0x00-prefixed) keys */
+  /* From the start: global keys (chain "": API keys) come first. */
+  pl__db_iter_seek(it, "", 0);
   while (rc == 0 && pl__db_iter_valid(it)) {
     size_t kl, vl;
     const unsigned char *k = pl__db_iter_key(it, &kl);
@@ -183,6 +212,7 @@ int pl_engine_open(const pl_config *cfg, pl_engine **out, pl_error *err) {
   e->clock_arg = cfg->clock_arg;
   atomic_init(&e->failed, 0);
   pthread_rwlock_init(&e->chains_lock, NULL);
+  pl__apikeys_init(e);
   int rc = pl__db_open(cfg->path, cfg->no_sync, &e->db, err);
   if (rc != 0)
     goto fail;
@@ -196,6 +226,7 @@ int pl_engine_open(const pl_config *cfg, pl_engine **out, pl_error *err) {
   return 0;
 fail:
   pl__admin_free(e);
+  pl__apikeys_free(e);
   pl__db_close(e->db);
   pthread_rwlock_destroy(&e->chains_lock);
   free(e);
@@ -207,6 +238,7 @@ void pl_engine_close(pl_engine *e) {
     return;
   pl__commit_stop(&e->commit);
   pl__admin_free(e);
+  pl__apikeys_free(e);
   pl__db_close(e->db);
   pthread_rwlock_destroy(&e->chains_lock);
   free(e);

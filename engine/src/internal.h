@@ -83,6 +83,15 @@ typedef struct pl__chain {
   struct pl__wo_chain *wo;       /* work orders, claims (wo_int.h) */
 } pl__chain;
 
+/* The API key table (apikeys.c): global, few records, one rwlock (a leaf:
+ * nothing else is locked under it but the commit queue's mutex). */
+typedef struct pl__apikeys {
+  pthread_rwlock_t lock;
+  pl__strmap ix;     /* key_id -> index in keys */
+  pl__vec keys;      /* pl__apikey* */
+  uint64_t next_seq; /* the global ledger; under the commit queue's mutex */
+} pl__apikeys;
+
 struct pl_engine {
   pl_clock_fn clock;
   void *clock_arg;
@@ -92,6 +101,7 @@ struct pl_engine {
   pthread_rwlock_t chains_lock;
   pl__strmap chain_ix;
   pl__vec chains; /* pl__chain* */
+  pl__apikeys apikeys;
 };
 
 /* Fills err (if not NULL) with code and a printf-style message; returns
@@ -127,6 +137,14 @@ int pl__admin_load(pl_engine *e, unsigned kind, const char *chain,
                    const unsigned char *rest, size_t rl,
                    const unsigned char *val, size_t vl, pl_error *err);
 void pl__admin_free(pl_engine *e);
+
+/* API keys (apikeys.c): the table's init and free, and the loader of the
+ * global kind PL__K_APIKEY (chain ""). */
+void pl__apikeys_init(pl_engine *e);
+void pl__apikeys_free(pl_engine *e);
+int pl__apikey_load(pl_engine *e, unsigned kind, const char *chain,
+                    const unsigned char *rest, size_t rl,
+                    const unsigned char *val, size_t vl, pl_error *err);
 
 /* Inventory (stock.c): row loader for kinds 0x20-0x2F, and the per-chain
  * state's free (called from chain_free). */

@@ -15,6 +15,11 @@
  *   0x06  part_no                   part
  *   0xF0  seq (8 bytes big-endian)  ledger entry: op, at_ms, key, value
  *
+ * Global keys have an empty chain code (so they begin 0x00):
+ *   0x00 0x07 key_id                API key (apikeys.c; its hash, never
+ *                                   the secret)
+ *   0x00 0xF0 seq                   the global ledger (API key changes)
+ *
  * Each module owns a range of kinds (and of ledger op codes), listed here;
  * engine.c routes rows to the module's loader by range:
  *   0x01-0x0F admin       (ops 1-15)
@@ -37,6 +42,7 @@ enum {
   PL__K_BAY = 0x04,
   PL__K_TECH = 0x05,
   PL__K_PART = 0x06,
+  PL__K_APIKEY = 0x07, /* global only: empty chain code */
   PL__K_LEDGER = 0xF0,
   PL__K_ADMIN_LO = 0x01,
   PL__K_ADMIN_HI = 0x0F,
@@ -52,6 +58,8 @@ enum {
   PL__OP_BAY_CREATE = 4,
   PL__OP_TECH_CREATE = 5,
   PL__OP_PART_CREATE = 6,
+  PL__OP_APIKEY_CREATE = 7,
+  PL__OP_APIKEY_REVOKE = 8,
 };
 
 /* <chain> 0x00 <kind> */

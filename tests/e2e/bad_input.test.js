@@ -34,6 +34,15 @@ const TABLE = [
   ['admin', 'SetBaySchedule', { schedule: { chain: 'demo', store: 'SH01', bay: 'L1', out_of_service: [{ start_min: 10, end_min: 5 }] } }, S.INVALID_ARGUMENT, /out_of_service/],
   ['admin', 'CreateService', { service: { chain: 'demo', code: 'S9', name: 's', bay_type: 'BAY_TYPE_WASH', skill: 'SKILL_TYRES', min_level: 1, duration_min: 7, technicians: 1 } }, S.INVALID_ARGUMENT, /service\.duration_min/],
   ['admin', 'ListServices', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['admin', 'CreateApiKey', {}, S.INVALID_ARGUMENT, /key/],
+  ['admin', 'CreateApiKey', { key: { tenant_kind: 'TENANT_KIND_CHAIN', tenant: 'demo', roles: [] } }, S.INVALID_ARGUMENT, /key\.roles/],
+  ['admin', 'CreateApiKey', { key: { tenant_kind: 'TENANT_KIND_UNSPECIFIED', tenant: 'demo', roles: ['ROLE_ADMIN'] } }, S.INVALID_ARGUMENT, /key\.tenant_kind/],
+  ['admin', 'CreateApiKey', { key: { tenant_kind: 'TENANT_KIND_INSURER', tenant: 'pingan', roles: ['ROLE_INSURER'] } }, S.INVALID_ARGUMENT, /key\.chains/],
+  ['admin', 'CreateApiKey', { key: { tenant_kind: 'TENANT_KIND_CHAIN', tenant: 'demo', chains: ['other'], roles: ['ROLE_ADMIN'] } }, S.INVALID_ARGUMENT, /key\.chains/],
+  ['admin', 'CreateApiKey', { key: { tenant_kind: 'TENANT_KIND_CHAIN', tenant: 'demo', roles: ['ROLE_ADMIN'], rate_per_s: -1 } }, S.INVALID_ARGUMENT, /key\.rate_per_s/],
+  ['admin', 'RevokeApiKey', { key_id: 'nope' }, S.NOT_FOUND, /key_id/],
+  ['admin', 'RevokeApiKey', { key_id: 'bad id!' }, S.INVALID_ARGUMENT, /key_id/],
+  ['admin', 'ListApiKeys', {}, S.OK],
   ['sched', 'RecommendSlots', { chain: 'demo', stores: ['SH01'], services: ['MAINT'], earliest_min: 100, latest_min: 50, k: 1 }, S.INVALID_ARGUMENT, /latest/],
   ['sched', 'Hold', { chain: 'demo', store: 'SH01', segments: [], channel: 'CHANNEL_APP' }, S.INVALID_ARGUMENT, /segments/],
   ['sched', 'Confirm', { chain: 'demo', booking_id: 999999 }, S.NOT_FOUND, /booking_id/],
@@ -139,6 +148,7 @@ async function snapshot(c) {
   for (let d = 0; d < 3; d++) days.push(new Date((t + d * 1440 + 480) * 60000).toISOString().slice(0, 10));
   return {
     chains: await call(c.admin, 'ListChains', {}),
+    keys: await call(c.admin, 'ListApiKeys', {}),
     chain: await call(c.admin, 'GetChain', { code: 'demo' }),
     services: await call(c.admin, 'ListServices', { chain: 'demo' }),
     hours: await call(c.admin, 'GetStoreHours', { chain: 'demo', store: 'SH01' }),

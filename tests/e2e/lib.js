@@ -1,8 +1,14 @@
 // Helpers for the end-to-end tests: start pitlaned on a free loopback port
 // with a fresh data directory, and gRPC clients built from proto/ with
 // @grpc/grpc-js (independent of the server's C code).
+//
+// Authentication: before pitlaned starts on a data directory for the first
+// time, `pl-keys create` makes a platform admin key there; startServer
+// resolves with it as `srv.key`, and clients(srv.addr) sends it
+// (`authorization: Bearer <key>`) on every call unless told otherwise:
+// clients(addr, { key: null }) sends none, clients(addr, { key: K }) K.
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -11,6 +17,7 @@ const protoLoader = require('@grpc/proto-loader');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PITLANED = process.env.PITLANED || path.join(ROOT, 'build', 'pitlaned');
+const PL_KEYS = process.env.PL_KEYS || path.join(path.dirname(PITLANED), 'pl-keys');
 
 const packageDefinition = protoLoader.loadSync(
   ['pitlane/v1/admin.proto', 'pitlane/v1/scheduling.proto', 'pitlane/v1/inventory.proto', 'pitlane/v1/transfers.proto', 'pitlane/v1/workorders.proto', 'pitlane/v1/claims.proto', 'grpc/health/v1/health.proto'],
@@ -31,9 +38,28 @@ function tempDir() {
   return d;
 }
 
-// Starts pitlaned; resolves with { port, addr, proc, stop(signal) }.
+// Runs pl-keys (the server must not be running on its --data); returns
+// its stdout, trimmed.
+function plKeys(args) {
+  return execFileSync(PL_KEYS, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+// The platform admin key of each data directory (made once, before its
+// first server), and the key of each running server's address.
+const dirKeys = new Map();
+const addrKeys = new Map();
+
+function adminKeyFor(dir) {
+  if (!dirKeys.has(dir)) {
+    dirKeys.set(dir, plKeys(['create', '--data', dir, '--tenant-kind', 'platform', '--tenant', 'e2e', '--role', 'admin', '--label', 'e2e platform admin']));
+  }
+  return dirKeys.get(dir);
+}
+
+// Starts pitlaned; resolves with { port, addr, key, proc, stop(signal) }.
 function startServer({ dataDir, demo = true, threads = 2, env, args: extra = [] } = {}) {
   const dir = dataDir || tempDir();
+  const key = adminKeyFor(dir);
   const args = ['--listen', '127.0.0.1:0', '--data', dir, '--threads', String(threads), ...extra];
   if (demo) args.push('--demo');
   const proc = spawn(PITLANED, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(env || {}) } });
@@ -53,10 +79,12 @@ function startServer({ dataDir, demo = true, threads = 2, env, args: extra = [] 
       clearTimeout(timer);
       proc.removeAllListeners('exit');
       const addr = `${m[1]}:${m[2]}`;
+      addrKeys.set(addr, key);
       const exited = new Promise((res) => proc.on('exit', (code, sig) => res({ code, sig, stderr })));
       resolve({
         port: Number(m[2]),
         addr,
+        key,
         dataDir: dir,
         proc,
         exited,
@@ -69,17 +97,33 @@ function startServer({ dataDir, demo = true, threads = 2, env, args: extra = [] 
   });
 }
 
-function clients(addr) {
-  const creds = grpc.credentials.createInsecure();
+// An interceptor that adds `authorization: Bearer <key>` to every call.
+function bearer(key) {
+  return (options, nextCall) => new grpc.InterceptingCall(nextCall(options), {
+    start(metadata, listener, next) {
+      metadata.set('authorization', `Bearer ${key}`);
+      next(metadata, listener);
+    },
+  });
+}
+
+// Clients of every service at addr. key: the bearer key to send (default:
+// the key of the server started at addr, or PITLANE_KEY; null: none).
+// creds: channel credentials (default insecure; grpc.credentials.createSsl
+// for TLS). options: extra client options (e.g. an ssl target name).
+function clients(addr, { key, creds, options = {} } = {}) {
+  const k = key === undefined ? addrKeys.get(addr) || process.env.PITLANE_KEY || null : key;
+  const c = creds || grpc.credentials.createInsecure();
+  const o = k ? { ...options, interceptors: [bearer(k)] } : options;
   return {
-    health: new proto.grpc.health.v1.Health(addr, creds),
-    admin: new proto.pitlane.v1.Admin(addr, creds),
-    sched: new proto.pitlane.v1.Scheduling(addr, creds),
-    inventory: new proto.pitlane.v1.Inventory(addr, creds),
-    transfers: new proto.pitlane.v1.Transfers(addr, creds),
-    workorders: new proto.pitlane.v1.WorkOrders(addr, creds),
-    claims: new proto.pitlane.v1.Claims(addr, creds),
-    raw: new grpc.Client(addr, creds),
+    health: new proto.grpc.health.v1.Health(addr, c, o),
+    admin: new proto.pitlane.v1.Admin(addr, c, o),
+    sched: new proto.pitlane.v1.Scheduling(addr, c, o),
+    inventory: new proto.pitlane.v1.Inventory(addr, c, o),
+    transfers: new proto.pitlane.v1.Transfers(addr, c, o),
+    workorders: new proto.pitlane.v1.WorkOrders(addr, c, o),
+    claims: new proto.pitlane.v1.Claims(addr, c, o),
+    raw: new grpc.Client(addr, c, o),
   };
 }
 
@@ -131,4 +175,4 @@ async function rejectsWith(promise, code, pattern) {
   });
 }
 
-module.exports = { grpc, proto, startServer, clients, call, rawCall, closeAll, tempDir, withServer, rejectsWith, PITLANED };
+module.exports = { grpc, proto, startServer, clients, call, rawCall, closeAll, tempDir, withServer, rejectsWith, plKeys, PITLANED, PL_KEYS };

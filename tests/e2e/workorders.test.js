@@ -240,3 +240,56 @@ test('bad steps are refused with their reason and change nothing', async () => {
     await srv.stop();
   }
 });
+
+test('an insurer sees only its own claims and their work orders; a fleet acts only for itself', async () => {
+  const srv = await startServer({});
+  const admin = clients(srv.addr);
+  const made = [];
+  try {
+    const key = async (kind, tenant, role) => {
+      const r = await call(admin.admin, 'CreateApiKey', { key: { tenant_kind: kind, tenant, chains: ['demo'], roles: [role], label: `e2e ${tenant}` } });
+      const c = clients(srv.addr, { key: r.token });
+      made.push(c);
+      return c;
+    };
+    const picc = await key('TENANT_KIND_INSURER', 'PICC', 'ROLE_INSURER');
+    const cpic = await key('TENANT_KIND_INSURER', 'CPIC', 'ROLE_INSURER');
+    const fleet = await key('TENANT_KIND_FLEET', 'SF', 'ROLE_FLEET');
+    const claim = { chain: 'demo', store: 'SH01', claim_no: 'ISO-1', vehicle: { plate: '沪Z1' }, items: [{ kind: 'ITEM_KIND_PART', part_no: 'CF-300', qty: 1 }] };
+    // the insurer field may be left empty (the key's own) or name itself
+    const mine = await call(picc.claims, 'SubmitClaim', claim);
+    assert.equal(mine.insurer, 'PICC');
+    await call(cpic.claims, 'SubmitClaim', { ...claim, insurer: 'CPIC' });
+    await rejectsWith(call(cpic.claims, 'SubmitClaim', { ...claim, insurer: 'PICC', claim_no: 'ISO-2' }), S.PERMISSION_DENIED, /insurer/);
+    // another insurer's claim and order do not exist for CPIC
+    await rejectsWith(call(cpic.claims, 'GetClaim', { chain: 'demo', claim_no: 'ISO-2' }), S.NOT_FOUND, /claim_no/);
+    await rejectsWith(call(cpic.claims, 'GetClaim', { chain: 'demo', insurer: 'PICC', claim_no: 'ISO-1' }), S.PERMISSION_DENIED, /insurer/);
+    await rejectsWith(call(cpic.workorders, 'GetWorkOrder', { chain: 'demo', id: mine.work_order_id }), S.NOT_FOUND, /work order/);
+    await rejectsWith(call(cpic.workorders, 'GetRepairReport', { chain: 'demo', id: mine.work_order_id }), S.NOT_FOUND, /work order/);
+    await rejectsWith(new Promise((resolve, reject) => {
+      const st = cpic.workorders.WatchWorkOrder({ chain: 'demo', id: mine.work_order_id });
+      st.on('data', () => {});
+      st.on('error', reject);
+      st.on('end', resolve);
+    }), S.NOT_FOUND, /work order/);
+    const own = await call(picc.workorders, 'GetWorkOrder', { chain: 'demo', id: mine.work_order_id });
+    assert.equal(own.claim_no, 'ISO-1');
+    const listed = await call(cpic.claims, 'ListClaims', { chain: 'demo' });
+    assert.deepEqual(listed.claims.map((x) => x.insurer), ['CPIC']);
+    // the operator sees both
+    const every = await call(admin.claims, 'ListClaims', { chain: 'demo' });
+    assert.equal(every.claims.length, 2);
+    // roles: an insurer cannot create work orders or watch a store
+    await rejectsWith(call(picc.workorders, 'CreateWorkOrder', { chain: 'demo', store: 'SH01' }), S.PERMISSION_DENIED);
+    // a fleet schedules for itself only
+    const jobs = [{ vehicle: { plate: '沪S1' }, services: ['MAINT'] }];
+    await rejectsWith(call(fleet.claims, 'SubmitFleetBatch', { chain: 'demo', fleet: 'JD', stores: ['SH01'], jobs }), S.PERMISSION_DENIED, /fleet/);
+    const ok = await call(fleet.claims, 'SubmitFleetBatch', { chain: 'demo', stores: ['SH01'], jobs, hold: true });
+    assert.equal(ok.scheduled, 1);
+    assert.equal(ok.results[0].booking.customer, 'SF');
+  } finally {
+    made.forEach(closeAll);
+    closeAll(admin);
+    await srv.stop();
+  }
+});
