@@ -36,6 +36,17 @@
  *                 Inventory/Reserve then Release of 1 unit of OF-1001 at
  *                 DC-EAST, alternating per call slot, each slot with its
  *                 own work order (durable movements on one hot cell)
+ *   insurer       partner insurers under load, mixed with a mini-program:
+ *                 --insurers N keys (INS0.., made first with the platform
+ *                 key) each on its share of the slots, submitting claims
+ *                 (Claims/SubmitClaim on the demo chain: a part reserved,
+ *                 slots recommended) and polling each (GetClaim); every
+ *                 fourth slot is a mini-program asking RecommendSlots.
+ *                 After the run every insurer's claims are listed and
+ *                 compared with what was acknowledged: the line gains
+ *                 claims_acked, claims_stored, lost and duplicated (a
+ *                 claim stored twice, or two claims on one work order),
+ *                 and pl-load fails if either is not 0.
  * A scenario's every reply status is checked; errors are counted and the
  * first one printed. The requested load is bounded in count and time and
  * goes to the loopback address given. */
@@ -52,14 +63,25 @@
 #include <unistd.h>
 
 #include "pitlane/v1/admin.pb-c.h"
+#include "pitlane/v1/claims.pb-c.h"
 #include "pitlane/v1/inventory.pb-c.h"
 #include "pitlane/v1/scheduling.pb-c.h"
+
+/* insurer: claim numbers are "<run>-<thread>-<slot>-<n>", well under the
+ * engine's 31 bytes in any run this tool makes */
+#define CLAIM_NO_MAX 48
 
 typedef struct opts {
   const char *target, *scenario;
   char bearer[160]; /* "Bearer <token>", or "" to send none */
   grpc_metadata md; /* authorization: bearer */
   char chain[32];   /* the fresh chain of the scheduling scenarios */
+  /* insurer: the keys made at setup ("Bearer pl_..."), and the run's
+   * claim-number prefix */
+  int insurers;
+  char (*ins_bearer)[160];
+  grpc_metadata *ins_md;
+  char run[24];
   int concurrency, threads;
   double seconds, warmup;
 } opts;
@@ -77,6 +99,10 @@ typedef struct loader {
   int64_t *lat_ns; /* measured latencies */
   size_t n_lat, cap_lat;
   long calls, errors, conflicts;
+  /* insurer: the claim numbers acknowledged, with their insurer */
+  char (*acked)[CLAIM_NO_MAX];
+  int *acked_ins;
+  size_t n_acked, cap_acked;
   char first_error[256];
   long seq;
 } loader;
@@ -97,6 +123,10 @@ struct slot {
   grpc_slice details;
   int64_t start_ns;
   int reserved; /* reserve-release: the slot's work order holds 1 */
+  int insurer;  /* insurer: the slot's insurer, -1 for a mini-program */
+  long claims;  /* insurer: claims this slot submitted */
+  char claim_no[CLAIM_NO_MAX]; /* insurer: the claim to poll ("" = submit) */
+  int polling;                 /* insurer: the call in flight is the poll */
 };
 
 static int64_t now_ns(void) {
@@ -141,8 +171,65 @@ static grpc_byte_buffer *recommend_request(loader *l, int k, int step,
   return pack(&q.base);
 }
 
+/* insurer: a claim (new number) or a poll of the last one. */
+static grpc_byte_buffer *insurer_request(loader *l, slot *s,
+                                         const char **path) {
+  static const char *const stores[] = {"SH01", "SH02"};
+  s->polling = s->claim_no[0] != '\0';
+  if (s->polling) {
+    Pitlane__V1__ClaimRef q = PITLANE__V1__CLAIM_REF__INIT;
+    q.chain = "demo";
+    q.claim_no = s->claim_no;
+    *path = "/pitlane.v1.Claims/GetClaim";
+    return pack(&q.base);
+  }
+  long slot_ix = (long)(s - l->slots);
+  snprintf(s->claim_no, sizeof s->claim_no, "%s-%d-%ld-%ld", l->o->run, l->id,
+           slot_ix, s->claims++);
+  Pitlane__V1__Vehicle v = PITLANE__V1__VEHICLE__INIT;
+  v.plate = "LOAD-INS";
+  Pitlane__V1__ItemInput part = PITLANE__V1__ITEM_INPUT__INIT;
+  part.kind = PITLANE__V1__ITEM_KIND__ITEM_KIND_PART;
+  part.part_no = "CF-300";
+  part.qty = 1;
+  Pitlane__V1__ItemInput *items[1] = {&part};
+  Pitlane__V1__SubmitClaimRequest q = PITLANE__V1__SUBMIT_CLAIM_REQUEST__INIT;
+  q.chain = "demo";
+  q.store = (char *)stores[slot_ix & 1];
+  q.claim_no = s->claim_no;
+  q.vehicle = &v;
+  q.damage = "load";
+  q.n_items = 1;
+  q.items = items;
+  q.service = "MAINT";
+  *path = "/pitlane.v1.Claims/SubmitClaim";
+  return pack(&q.base);
+}
+
+/* insurer: a mini-program's slot query on the demo chain. */
+static grpc_byte_buffer *app_request(loader *l, const char **path) {
+  static char sh1[] = "SH01", sh2[] = "SH02", maint[] = "MAINT";
+  char *stores[2] = {sh1, sh2};
+  char *svc[1] = {maint};
+  Pitlane__V1__RecommendSlotsRequest q =
+      PITLANE__V1__RECOMMEND_SLOTS_REQUEST__INIT;
+  unsigned seed = (unsigned)(l->seq++) * 2654435761u + (unsigned)l->id;
+  q.chain = "demo";
+  q.n_stores = 2;
+  q.stores = stores;
+  q.n_services = 1;
+  q.services = svc;
+  q.earliest_min = now_min() + (int64_t)(rand_r(&seed) % (20 * 1440));
+  q.latest_min = now_min() + 29 * 1440;
+  q.k = 5;
+  *path = "/pitlane.v1.Scheduling/RecommendSlots";
+  return pack(&q.base);
+}
+
 /* The next request of the scenario; method path in *path. */
 static grpc_byte_buffer *next_request(loader *l, slot *s, const char **path) {
+  if (strcmp(l->o->scenario, "insurer") == 0)
+    return s->insurer >= 0 ? insurer_request(l, s, path) : app_request(l, path);
   if (strcmp(l->o->scenario, "recommend") == 0)
     return recommend_request(l, 5, 15, path);
   if (strcmp(l->o->scenario, "hold-confirm") == 0) {
@@ -220,8 +307,14 @@ static grpc_byte_buffer *next_request(loader *l, slot *s, const char **path) {
   return pack(&q.base);
 }
 
-/* The bearer key as the call's initial metadata, if there is one. */
-static void send_auth(grpc_op *op, const opts *o) {
+/* The bearer key as the call's initial metadata, if there is one: an
+ * insurer slot's own, else the run's. */
+static void send_auth(grpc_op *op, const opts *o, const slot *s) {
+  if (s != NULL && s->insurer >= 0 && o->ins_md != NULL) {
+    op->data.send_initial_metadata.count = 1;
+    op->data.send_initial_metadata.metadata = &o->ins_md[s->insurer];
+    return;
+  }
   if (o->bearer[0] == '\0')
     return;
   op->data.send_initial_metadata.count = 1;
@@ -244,7 +337,7 @@ static void start_call(slot *s) {
   grpc_op ops[6];
   memset(ops, 0, sizeof ops);
   ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-  send_auth(&ops[0], l->o);
+  send_auth(&ops[0], l->o, s);
   ops[1].op = GRPC_OP_SEND_MESSAGE;
   ops[1].data.send_message.send_message = s->req;
   ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
@@ -318,12 +411,37 @@ static int advance(slot *s) {
   return 1;
 }
 
+/* insurer: an acknowledged claim is remembered for the check after the
+ * run; a failed one is not polled. */
+static void insurer_reply(loader *l, slot *s) {
+  if (s->status != GRPC_STATUS_OK) {
+    note_error(l, s);
+    s->claim_no[0] = '\0';
+    return;
+  }
+  if (s->polling) {
+    s->claim_no[0] = '\0';
+    return;
+  }
+  if (l->n_acked == l->cap_acked) {
+    l->cap_acked = l->cap_acked ? l->cap_acked * 2 : 4096;
+    l->acked = realloc(l->acked, l->cap_acked * sizeof *l->acked);
+    l->acked_ins = realloc(l->acked_ins, l->cap_acked * sizeof *l->acked_ins);
+    if (l->acked == NULL || l->acked_ins == NULL)
+      abort(); /* a load generator without memory has nothing to report */
+  }
+  memcpy(l->acked[l->n_acked], s->claim_no, sizeof s->claim_no);
+  l->acked_ins[l->n_acked++] = s->insurer;
+}
+
 /* Releases the call; returns 1 if a measured unit of work completed. */
 static int finish_call(slot *s, int64_t *unit_start) {
   loader *l = s->l;
   int done = 1;
   *unit_start = s->start_ns;
-  if (strcmp(l->o->scenario, "hold-confirm") == 0) {
+  if (s->insurer >= 0) {
+    insurer_reply(l, s);
+  } else if (strcmp(l->o->scenario, "hold-confirm") == 0) {
     if (s->step == STEP_RECOMMEND && s->seq_start_ns == 0)
       s->seq_start_ns = s->start_ns;
     *unit_start = s->seq_start_ns;
@@ -365,9 +483,14 @@ static void *loader_main(void *arg) {
   int64_t t0 = now_ns();
   int64_t measure_from = t0 + (int64_t)(o->warmup * 1e9);
   int64_t stop_at = measure_from + (int64_t)(o->seconds * 1e9);
+  int insurer = strcmp(o->scenario, "insurer") == 0;
   for (int i = 0; i < o->concurrency; i++) {
     l->slots[i].l = l;
     l->slots[i].step = STEP_RECOMMEND;
+    /* insurer: three slots in four are insurers' (round robin), the
+     * fourth a mini-program's */
+    l->slots[i].insurer =
+        insurer && i % 4 != 3 ? (i - i / 4) % o->insurers : -1;
     start_call(&l->slots[i]);
   }
   int in_flight = o->concurrency;
@@ -408,10 +531,13 @@ static void *loader_main(void *arg) {
   return NULL;
 }
 
-/* One blocking unary call (setup only). Returns the status code. */
-static grpc_status_code unary(grpc_channel *ch, const opts *o, const char *path,
-                              const ProtobufCMessage *req, char *why,
-                              size_t why_len) {
+/* One blocking unary call (setup and checks). Returns the status code;
+ * with d, *reply is the decoded answer (caller frees) or NULL. */
+static grpc_status_code unary_reply(grpc_channel *ch, const opts *o,
+                                    const char *path,
+                                    const ProtobufCMessage *req,
+                                    const ProtobufCMessageDescriptor *desc,
+                                    void **reply, char *why, size_t why_len) {
   grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
   grpc_call *call = grpc_channel_create_call(
       ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq,
@@ -428,7 +554,7 @@ static grpc_status_code unary(grpc_channel *ch, const opts *o, const char *path,
   grpc_op ops[6];
   memset(ops, 0, sizeof ops);
   ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-  send_auth(&ops[0], o);
+  send_auth(&ops[0], o, NULL);
   ops[1].op = GRPC_OP_SEND_MESSAGE;
   ops[1].data.send_message.send_message = bb;
   ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
@@ -450,6 +576,19 @@ static grpc_status_code unary(grpc_channel *ch, const opts *o, const char *path,
     gpr_free(d);
   }
   grpc_byte_buffer_destroy(bb);
+  if (desc != NULL) {
+    *reply = NULL;
+    if (status == GRPC_STATUS_OK && resp != NULL) {
+      grpc_byte_buffer_reader rd;
+      if (grpc_byte_buffer_reader_init(&rd, resp)) {
+        grpc_slice body = grpc_byte_buffer_reader_readall(&rd);
+        grpc_byte_buffer_reader_destroy(&rd);
+        *reply = protobuf_c_message_unpack(desc, NULL, GRPC_SLICE_LENGTH(body),
+                                           GRPC_SLICE_START_PTR(body));
+        grpc_slice_unref(body);
+      }
+    }
+  }
   if (resp != NULL)
     grpc_byte_buffer_destroy(resp);
   grpc_slice_unref(details);
@@ -459,6 +598,12 @@ static grpc_status_code unary(grpc_channel *ch, const opts *o, const char *path,
   grpc_completion_queue_shutdown(cq);
   grpc_completion_queue_destroy(cq);
   return status;
+}
+
+static grpc_status_code unary(grpc_channel *ch, const opts *o, const char *path,
+                              const ProtobufCMessage *req, char *why,
+                              size_t why_len) {
+  return unary_reply(ch, o, path, req, NULL, NULL, why, why_len);
 }
 
 /* A fresh chain for the scheduling scenarios: store S1 with 20 lifts and
@@ -560,6 +705,134 @@ static int setup_chain(const opts *o, char *why, size_t why_len) {
   return rc == 0 ? 0 : -1;
 }
 
+static int cmp_i64(const void *a, const void *b);
+
+/* insurer: one key per insurer INS<i> on the demo chain, made with the
+ * run's (platform) key. */
+static int setup_insurers(opts *o, char *why, size_t why_len) {
+  grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+  grpc_channel *ch = grpc_channel_create(o->target, creds, NULL);
+  grpc_channel_credentials_release(creds);
+  o->ins_bearer = calloc((size_t)o->insurers, sizeof *o->ins_bearer);
+  o->ins_md = calloc((size_t)o->insurers, sizeof *o->ins_md);
+  int rc = o->ins_bearer == NULL || o->ins_md == NULL ? -1 : 0;
+  for (int i = 0; rc == 0 && i < o->insurers; i++) {
+    char tenant[32];
+    snprintf(tenant, sizeof tenant, "INS%d", i);
+    char *chains[1] = {"demo"};
+    Pitlane__V1__Role roles[1] = {PITLANE__V1__ROLE__ROLE_INSURER};
+    Pitlane__V1__ApiKey k = PITLANE__V1__API_KEY__INIT;
+    k.tenant_kind = PITLANE__V1__TENANT_KIND__TENANT_KIND_INSURER;
+    k.tenant = tenant;
+    k.n_chains = 1;
+    k.chains = chains;
+    k.n_roles = 1;
+    k.roles = roles;
+    k.label = "pl-load insurer";
+    Pitlane__V1__CreateApiKeyRequest q =
+        PITLANE__V1__CREATE_API_KEY_REQUEST__INIT;
+    q.key = &k;
+    Pitlane__V1__CreateApiKeyResponse *r = NULL;
+    if (unary_reply(ch, o, "/pitlane.v1.Admin/CreateApiKey", &q.base,
+                    &pitlane__v1__create_api_key_response__descriptor,
+                    (void **)&r, why, why_len) != GRPC_STATUS_OK ||
+        r == NULL) {
+      rc = -1;
+      break;
+    }
+    snprintf(o->ins_bearer[i], sizeof o->ins_bearer[i], "Bearer %s", r->token);
+    o->ins_md[i].key = grpc_slice_from_static_string("authorization");
+    o->ins_md[i].value = grpc_slice_from_static_string(o->ins_bearer[i]);
+    protobuf_c_message_free_unpacked(&r->base, NULL);
+  }
+  grpc_channel_destroy(ch);
+  return rc;
+}
+
+static int cmp_claim_no(const void *a, const void *b) {
+  return strcmp(a, b);
+}
+
+/* insurer: every acknowledged claim must be stored once, each on a work
+ * order of its own; lists every insurer's claims of this run (the
+ * insurer's own key: isolation holds too) and compares. */
+static int check_claims(opts *o, loader *ls, long *stored_out, long *lost_out,
+                        long *dup_out, char *why, size_t why_len) {
+  grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+  grpc_channel *ch = grpc_channel_create(o->target, creds, NULL);
+  grpc_channel_credentials_release(creds);
+  size_t n_ack = 0, n_st = 0, cap_st = 4096;
+  for (int t = 0; t < o->threads; t++)
+    n_ack += ls[t].n_acked;
+  char(*ack)[CLAIM_NO_MAX] = malloc((n_ack ? n_ack : 1) * sizeof *ack);
+  char(*st)[CLAIM_NO_MAX] = malloc(cap_st * sizeof *st);
+  int64_t *wo = malloc(cap_st * sizeof *wo);
+  int rc = ack == NULL || st == NULL || wo == NULL ? -1 : 0;
+  size_t k = 0;
+  for (int t = 0; rc == 0 && t < o->threads; t++)
+    for (size_t i = 0; i < ls[t].n_acked; i++)
+      memcpy(ack[k++], ls[t].acked[i], CLAIM_NO_MAX);
+  opts as_ins = *o; /* each insurer lists with its own key */
+  for (int i = 0; rc == 0 && i < o->insurers; i++) {
+    memcpy(as_ins.bearer, o->ins_bearer[i], sizeof as_ins.bearer);
+    as_ins.md = o->ins_md[i];
+    char after[32] = "";
+    for (;;) {
+      Pitlane__V1__ListClaimsRequest q = PITLANE__V1__LIST_CLAIMS_REQUEST__INIT;
+      q.chain = "demo";
+      q.limit = 1000;
+      q.after_claim_no = after;
+      Pitlane__V1__ListClaimsResponse *r = NULL;
+      if (unary_reply(ch, &as_ins, "/pitlane.v1.Claims/ListClaims", &q.base,
+                      &pitlane__v1__list_claims_response__descriptor,
+                      (void **)&r, why, why_len) != GRPC_STATUS_OK ||
+          r == NULL) {
+        rc = -1;
+        break;
+      }
+      for (size_t c = 0; c < r->n_claims; c++) {
+        const Pitlane__V1__Claim *cl = r->claims[c];
+        if (strncmp(cl->claim_no, o->run, strlen(o->run)) != 0)
+          continue;
+        if (n_st == cap_st) {
+          cap_st *= 2;
+          st = realloc(st, cap_st * sizeof *st);
+          wo = realloc(wo, cap_st * sizeof *wo);
+          if (st == NULL || wo == NULL)
+            abort();
+        }
+        snprintf(st[n_st], CLAIM_NO_MAX, "%s", cl->claim_no);
+        wo[n_st++] = cl->work_order_id;
+      }
+      size_t got = r->n_claims;
+      snprintf(after, sizeof after, "%s", r->next_after_claim_no);
+      protobuf_c_message_free_unpacked(&r->base, NULL);
+      if (got < 1000 || after[0] == '\0')
+        break;
+    }
+  }
+  long lost = 0, dup = 0;
+  if (rc == 0) {
+    qsort(ack, n_ack, sizeof *ack, cmp_claim_no);
+    qsort(wo, n_st, sizeof *wo, cmp_i64);
+    for (size_t i = 1; i < n_st; i++)
+      dup += wo[i] == wo[i - 1];
+    qsort(st, n_st, sizeof *st, cmp_claim_no);
+    for (size_t i = 1; i < n_st; i++)
+      dup += strcmp(st[i], st[i - 1]) == 0;
+    for (size_t i = 0; i < n_ack; i++)
+      lost += bsearch(ack[i], st, n_st, sizeof *st, cmp_claim_no) == NULL;
+  }
+  *stored_out = (long)n_st;
+  *lost_out = lost;
+  *dup_out = dup;
+  free(ack);
+  free(st);
+  free(wo);
+  grpc_channel_destroy(ch);
+  return rc;
+}
+
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return (x > y) - (x < y);
@@ -568,9 +841,9 @@ static int cmp_i64(const void *a, const void *b) {
 static void usage(void) {
   fprintf(stderr, "usage: pl-load --target HOST:PORT --scenario "
                   "get-store|create-part|recommend|hold-confirm|get-stock|\n"
-                  "receive|reserve-release "
+                  "receive|reserve-release|insurer "
                   "[--concurrency N] [--seconds S] "
-                  "[--threads T] [--warmup S] [--key TOKEN]\n"
+                  "[--threads T] [--warmup S] [--key TOKEN] [--insurers N]\n"
                   "(the key: --key, else $PITLANE_KEY)\n");
 }
 
@@ -580,7 +853,8 @@ int main(int argc, char **argv) {
             .concurrency = 64,
             .threads = 1,
             .seconds = 5.0,
-            .warmup = 1.0};
+            .warmup = 1.0,
+            .insurers = 8};
   const char *key = getenv("PITLANE_KEY");
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -602,6 +876,8 @@ int main(int argc, char **argv) {
       o.warmup = atof(v);
     else if (strcmp(a, "--key") == 0)
       key = v;
+    else if (strcmp(a, "--insurers") == 0)
+      o.insurers = atoi(v);
     else {
       usage();
       return 2;
@@ -614,12 +890,14 @@ int main(int argc, char **argv) {
       strcmp(o.scenario, "create-part") != 0 && !sched &&
       strcmp(o.scenario, "get-stock") != 0 &&
       strcmp(o.scenario, "receive") != 0 &&
-      strcmp(o.scenario, "reserve-release") != 0) {
+      strcmp(o.scenario, "reserve-release") != 0 &&
+      strcmp(o.scenario, "insurer") != 0) {
     usage();
     return 2;
   }
   if (o.concurrency < 1 || o.concurrency > 10000 || o.threads < 1 ||
-      o.threads > 64 || o.seconds <= 0 || o.seconds > 600 || o.warmup < 0) {
+      o.threads > 64 || o.seconds <= 0 || o.seconds > 600 || o.warmup < 0 ||
+      o.insurers < 1 || o.insurers > 1000) {
     usage();
     return 2;
   }
@@ -639,6 +917,16 @@ int main(int argc, char **argv) {
              (int)getpid() % 100000);
     if (setup_chain(&o, why, sizeof why) != 0) {
       fprintf(stderr, "pl-load: setup: %s\n", why);
+      return 1;
+    }
+  }
+  int insurer = strcmp(o.scenario, "insurer") == 0;
+  if (insurer) {
+    char why[512] = "";
+    snprintf(o.run, sizeof o.run, "R%ld-%d", (long)time(NULL) % 1000000,
+             (int)getpid() % 100000);
+    if (setup_insurers(&o, why, sizeof why) != 0) {
+      fprintf(stderr, "pl-load: insurer keys: %s\n", why);
       return 1;
     }
   }
@@ -673,10 +961,29 @@ int main(int argc, char **argv) {
          o.scenario, o.concurrency, o.threads, calls, errors, conflicts,
          (double)calls / o.seconds, PCT(0.50), PCT(0.90), PCT(0.99), PCT(0.999),
          PCT(1.0));
-  for (int i = 0; i < o.threads; i++)
+  long lost = 0, dup = 0;
+  if (insurer) {
+    long acked = 0, stored = 0;
+    char why[512] = "";
+    for (int i = 0; i < o.threads; i++)
+      acked += (long)ls[i].n_acked;
+    if (check_claims(&o, ls, &stored, &lost, &dup, why, sizeof why) != 0) {
+      fprintf(stderr, "pl-load: claims check: %s\n", why);
+      lost = -1;
+    }
+    printf("scenario=insurer insurers=%d claims_acked=%ld claims_stored=%ld "
+           "lost=%ld duplicated=%ld\n",
+           o.insurers, acked, stored, lost, dup);
+    free(o.ins_bearer);
+    free(o.ins_md);
+  }
+  for (int i = 0; i < o.threads; i++) {
     free(ls[i].lat_ns);
+    free(ls[i].acked);
+    free(ls[i].acked_ins);
+  }
   free(ls);
   free(all);
   grpc_shutdown();
-  return errors > 0 ? 1 : 0;
+  return errors > 0 || lost != 0 || dup != 0 ? 1 : 0;
 }
