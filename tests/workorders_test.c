@@ -309,6 +309,16 @@ static void a_booking_becomes_a_work_order(void **st) {
                    0);
   pl_wo_new in = walk_in("");
   in.booking_id = got.id;
+  /* a refused create (a technician not of the store) leaves the booking
+   * as it was: not checked in */
+  in.n_techs = 1;
+  strcpy(in.techs[0], "T99");
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
+                   PL_ENOTFOUND);
+  pl_booking_info still;
+  assert_int_equal(pl_booking_get(f->e, CH, got.id, &still, &err), 0);
+  assert_int_equal(still.state, PL_BOOKING_CONFIRMED);
+  in.n_techs = 0;
   pl_work_order wo;
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &wo, &err), 0);
   assert_string_equal(wo.vehicle.plate, "沪D777");

@@ -151,9 +151,11 @@ int pl__wo_queue_repeat(pl_engine *e, pl__barrier *bar) {
 }
 
 /* Builds the order from a booking: store check, its services as labour
- * items (unless given), its technicians; checks it in. */
+ * items (unless given), its technicians; *check_in says whether the
+ * booking still has to be checked in (pl_wo_create does it last). */
+
 static int from_booking(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
-                        const pl_wo_new *in, pl_work_order *w, pl__barrier *bar,
+                        const pl_wo_new *in, pl_work_order *w, int *check_in,
                         pl_error *err) {
   if (pl__u64map_get(&wc->booking_ix, (uint64_t)in->booking_id) != NULL)
     return PL__FAIL(err, PL_EEXIST,
@@ -201,13 +203,19 @@ static int from_booking(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
         memcpy(w->techs[w->n_techs++], b.seg[s].techs[k], PL_CODE_MAX);
     }
   }
-  if (b.state != PL_BOOKING_CHECKED_IN) {
-    pl_write bw = pl__barrier_step(bar);
-    rc = pl_booking_transition(e, c->info.code, in->booking_id,
-                               PL_BOOKING_CHECKED_IN, &bw, NULL, err);
-    if (rc != 0)
-      bw.durable(bw.arg, 0); /* not queued */
-  }
+  *check_in = b.state != PL_BOOKING_CHECKED_IN;
+  return rc;
+}
+
+/* Checks the booking in (the last refusable step of a create, so that a
+ * refused create leaves the booking as it was). */
+static int check_in_booking(pl_engine *e, pl__chain *c, int64_t id,
+                            pl__barrier *bar, pl_error *err) {
+  pl_write bw = pl__barrier_step(bar);
+  int rc = pl_booking_transition(e, c->info.code, id, PL_BOOKING_CHECKED_IN,
+                                 &bw, NULL, err);
+  if (rc != 0)
+    bw.durable(bw.arg, 0); /* not queued */
   return rc;
 }
 
@@ -283,8 +291,9 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
     free(next);
     return pl__write_finish(pl__barrier_end(bar, rc), 0, w, NULL, err);
   }
+  int check_in = 0;
   if (rc == 0 && in->booking_id > 0 && !in->link_only)
-    rc = from_booking(e, c, wc, in, next, bar, err);
+    rc = from_booking(e, c, wc, in, next, &check_in, err);
   if (rc == 0) {
     int manual =
         in->assign == PL_ASSIGN_MANUAL || (in->assign == 0 && in->n_techs > 0);
@@ -294,6 +303,8 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
     else if (next->n_techs == 0)
       rc = pl__wo_auto_assign(e, c, wc, next, err);
   }
+  if (rc == 0 && check_in)
+    rc = check_in_booking(e, c, in->booking_id, bar, err);
   if (rc == 0) {
     o = calloc(1, sizeof *o);
     int32_t cap = next->n_items + 4;
