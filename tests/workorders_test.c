@@ -469,6 +469,18 @@ static void claims_are_one_step_and_idempotent(void **st) {
   assert_int_equal(c2.replayed, 1);
   assert_int_equal(pl_claim_get(f->e, CH, "PICC", "NONE", got, &err),
                    PL_ENOTFOUND);
+  /* a claim the order would refuse holds nothing either */
+  pl_booking_info before[64], after_b[64];
+  pl_booking_filter bf = {.chain = CH, .plate = "沪F100"};
+  int nb = pl_booking_list(f->e, &bf, before, 64, &err);
+  strcpy(in.claim_no, "CLM-004");
+  in.hold = 1;
+  in.items[1] = part_item("NO-SUCH-PART", 1);
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c2, &err), PL_ENOTFOUND);
+  assert_non_null(strstr(err.msg, "items[1].part_no"));
+  assert_int_equal(pl_booking_list(f->e, &bf, after_b, 64, &err), nb);
+  assert_int_equal(pl_claim_get(f->e, CH, "PICC", "CLM-004", got, &err),
+                   PL_ENOTFOUND);
   in.vehicle.plate[0] = '\0';
   strcpy(in.claim_no, "CLM-003");
   assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c2, &err), PL_EINVAL);

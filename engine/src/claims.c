@@ -16,7 +16,7 @@
 #include "keys.h"
 #include "pitlane/claims.h"
 #include "validate.h"
-#include "wo_int.h"
+#include "wo_step.h"
 
 #define ROW_VERSION 1
 #define DAY_MIN 1440LL
@@ -223,28 +223,6 @@ static int submit_new(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
   memcpy(ci->store, in->store, PL_CODE_MAX);
   ci->estimate_fen = in->estimate_fen;
   ci->created_ms = pl_engine_now_ms(e);
-  int rc = 0;
-  if (in->service[0] != '\0') {
-    int64_t lo, hi;
-    window(e, in->earliest, in->latest, &lo, &hi);
-    const char(*stores)[PL_CODE_MAX] = &in->store;
-    const char(*svcs)[PL_CODE_MAX] = &in->service;
-    int n = recommend(e, c->info.code, stores, 1, svcs, 1, lo, hi, ci->options,
-                      in->hold ? 1 : PL_CLAIM_OPTIONS, err);
-    if (n < 0)
-      return n;
-    ci->n_options = n;
-    if (n > 0 && in->hold) {
-      pl_booking_info b;
-      rc = hold(e, c->info.code, &ci->options[0], PL_CHANNEL_INSURER,
-                in->insurer, &in->vehicle,
-                in->hold_ttl_ms > 0 ? in->hold_ttl_ms : PL_CLAIM_DEFAULT_TTL_MS,
-                key, bar, &b, err);
-      if (rc != 0)
-        return rc;
-      ci->booking_id = b.id;
-    }
-  }
   pl_wo_new *wo = calloc(1, sizeof *wo);
   pl_work_order *got = malloc(sizeof *got);
   if (wo == NULL || got == NULL) {
@@ -254,7 +232,6 @@ static int submit_new(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
   }
   memcpy(wo->chain, c->info.code, PL_CODE_MAX);
   memcpy(wo->store, in->store, PL_CODE_MAX);
-  wo->booking_id = ci->booking_id;
   wo->link_only = 1;
   wo->vehicle = in->vehicle;
   memcpy(wo->complaint, in->damage, sizeof wo->complaint);
@@ -263,6 +240,45 @@ static int submit_new(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
   memcpy(wo->claim_no, in->claim_no, PL_CODE_MAX);
   wo->n_items = in->n_items;
   memcpy(wo->items, in->items, sizeof wo->items);
+  /* everything the order would refuse is refused before the hold, so a
+   * refused claim leaves nothing behind */
+  int rc = pl__wo_validate(e, wo, err);
+  if (rc == 0 && in->service[0] != '\0') {
+    int64_t lo, hi;
+    window(e, in->earliest, in->latest, &lo, &hi);
+    const char(*stores)[PL_CODE_MAX] = &in->store;
+    const char(*svcs)[PL_CODE_MAX] = &in->service;
+    /* a hold can lose its slot to a racing booking between the search
+     * and the hold: search again, twice at most; then the claim goes on
+     * without a booking (its order still made) */
+    for (int attempt = 0; rc == 0 && attempt < 3; attempt++) {
+      int n = recommend(e, c->info.code, stores, 1, svcs, 1, lo, hi,
+                        ci->options, in->hold ? 1 : PL_CLAIM_OPTIONS, err);
+      rc = n < 0 ? n : 0;
+      ci->n_options = n > 0 ? n : 0;
+      if (n <= 0 || !in->hold)
+        break;
+      pl_booking_info b;
+      pl_error he = {0};
+      int hr =
+          hold(e, c->info.code, &ci->options[0], PL_CHANNEL_INSURER,
+               in->insurer, &in->vehicle,
+               in->hold_ttl_ms > 0 ? in->hold_ttl_ms : PL_CLAIM_DEFAULT_TTL_MS,
+               key, bar, &b, &he);
+      if (hr == 0) {
+        ci->booking_id = b.id;
+        break;
+      }
+      if (hr != PL_EPRECOND)
+        rc = PL__FAIL(err, hr, "%s", he.msg);
+    }
+  }
+  if (rc != 0) {
+    free(wo);
+    free(got);
+    return rc;
+  }
+  wo->booking_id = ci->booking_id;
   pl_write w = pl__barrier_step(bar);
   rc = pl_wo_create(e, wo, key, &w, got, err);
   if (rc != 0) {

@@ -219,13 +219,11 @@ static int check_in_booking(pl_engine *e, pl__chain *c, int64_t id,
   return rc;
 }
 
-int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
-                 const pl_write *w, pl_work_order *out, pl_error *err) {
-  pl__chain *c = NULL;
-  pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, in->chain, &c, &wc, err);
-  if (rc == 0)
-    rc = pl__check_code(err, "store", in->store, PL_CODE_MAX);
+/* Checks a create's fields, store and items, and builds the order's
+ * first state in *next (no id yet). Writes nothing. */
+static int prepare(pl_engine *e, pl__chain *c, const pl_wo_new *in,
+                   const char *idem, pl_work_order *next, pl_error *err) {
+  int rc = pl__check_code(err, "store", in->store, PL_CODE_MAX);
   if (rc == 0 && idem != NULL)
     rc = pl__check_opt_code(err, "idempotency_key", idem, PL_IDEM_MAX);
   if (rc == 0)
@@ -246,21 +244,12 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
       in->assign != PL_ASSIGN_MANUAL)
     rc = PL__FAIL(err, PL_EINVAL, "assign: %d is not AUTO or MANUAL",
                   (int)in->assign);
-  if (rc != 0)
-    return rc;
   pl_store_info si;
-  rc = pl_store_get(e, in->chain, in->store, &si, err);
+  if (rc == 0)
+    rc = pl_store_get(e, in->chain, in->store, &si, err);
   if (rc != 0)
     return rc;
-
-  pl_work_order *next = calloc(1, sizeof *next);
-  pl__barrier *bar = pl__barrier_new(w);
-  if (next == NULL || bar == NULL) {
-    free(next);
-    if (bar != NULL)
-      pl__barrier_end(bar, PL_ENOMEM);
-    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
-  }
+  memset(next, 0, pl__wo_size(0));
   memcpy(next->chain, c->info.code, PL_CODE_MAX);
   memcpy(next->store, si.code, PL_CODE_MAX);
   next->booking_id = in->booking_id;
@@ -277,6 +266,42 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
                           &next->items[i], err);
   }
   next->n_items = in->n_items;
+  return rc;
+}
+
+int pl__wo_validate(pl_engine *e, const pl_wo_new *in, pl_error *err) {
+  pl__chain *c = NULL;
+  pl__wo_chain *wc = NULL;
+  int rc = pl__wo_find_chain(e, in->chain, &c, &wc, err);
+  pl_work_order *scratch = rc == 0 ? malloc(sizeof *scratch) : NULL;
+  if (rc == 0 && scratch == NULL)
+    rc = PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
+  if (rc == 0)
+    rc = prepare(e, c, in, NULL, scratch, err);
+  free(scratch);
+  return rc;
+}
+
+int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
+                 const pl_write *w, pl_work_order *out, pl_error *err) {
+  pl__chain *c = NULL;
+  pl__wo_chain *wc = NULL;
+  int rc = pl__wo_find_chain(e, in->chain, &c, &wc, err);
+  if (rc != 0)
+    return rc;
+  pl_work_order *next = malloc(sizeof *next);
+  pl__barrier *bar = pl__barrier_new(w);
+  if (next == NULL || bar == NULL) {
+    free(next);
+    if (bar != NULL)
+      pl__barrier_end(bar, PL_ENOMEM);
+    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
+  }
+  rc = prepare(e, c, in, idem, next, err);
+  if (rc != 0) {
+    free(next);
+    return pl__barrier_end(bar, rc);
+  }
 
   pthread_rwlock_wrlock(&wc->lock);
   int32_t dup =

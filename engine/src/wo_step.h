@@ -77,6 +77,10 @@ int pl__wo_make_item(pl_engine *e, pl__chain *c, const char *store,
 int pl__wo_reserve_item(pl__wo_step *s, int32_t ix, const char *actor,
                         pl_error *err);
 
+/* wo_create.c: what pl_wo_create would refuse for its input (fields,
+ * store, items), without writing anything (claims check before holding). */
+int pl__wo_validate(pl_engine *e, const pl_wo_new *in, pl_error *err);
+
 /* wo_create.c: assignment */
 int pl__wo_auto_assign(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
                        pl_work_order *w, pl_error *err);
