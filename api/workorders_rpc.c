@@ -202,6 +202,19 @@ static pl_work_order *wo_alloc(pl_rpc *r) {
   return w;
 }
 
+/* Runs `call`, an engine call that fills the work order `w` or fails into
+ * `err` (both declared here, for the call to name), and replies with its
+ * outcome. */
+#define WO_REPLY(r, call)                                                      \
+  do {                                                                         \
+    pl_work_order *w = wo_alloc(r);                                            \
+    if (w == NULL)                                                             \
+      break;                                                                   \
+    pl_error err = {0};                                                        \
+    reply_or_fail((r), (call), w, &err);                                       \
+    free(w);                                                                   \
+  } while (0)
+
 /* ---- handlers
  * ---------------------------------------------------------------- */
 
@@ -357,26 +370,14 @@ static void reserve_short(pl_rpc *r, const ProtobufCMessage *msg) {
 
 static void cancel(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__TransitionRequest *q = (const void *)msg;
-  pl_work_order *w = wo_alloc(r);
-  if (w == NULL)
-    return;
-  pl_error err = {0};
-  int rc = pl_wo_cancel(pl_rpc_engine(r), q->chain, q->id, q->actor, q->note,
-                        pl_rpc_write(r), w, &err);
-  reply_or_fail(r, rc, w, &err);
-  free(w);
+  WO_REPLY(r, pl_wo_cancel(pl_rpc_engine(r), q->chain, q->id, q->actor, q->note,
+                           pl_rpc_write(r), w, &err));
 }
 
 static void post_progress(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ProgressRequest *q = (const void *)msg;
-  pl_work_order *w = wo_alloc(r);
-  if (w == NULL)
-    return;
-  pl_error err = {0};
-  int rc = pl_wo_progress(pl_rpc_engine(r), q->chain, q->id, q->actor, q->note,
-                          q->percent, pl_rpc_write(r), w, &err);
-  reply_or_fail(r, rc, w, &err);
-  free(w);
+  WO_REPLY(r, pl_wo_progress(pl_rpc_engine(r), q->chain, q->id, q->actor,
+                             q->note, q->percent, pl_rpc_write(r), w, &err));
 }
 
 static void add_extra(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -384,50 +385,28 @@ static void add_extra(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_wo_item_in it;
   if (wo_item_in(r, q->item, &it) != 0)
     return;
-  pl_work_order *w = wo_alloc(r);
-  if (w == NULL)
-    return;
-  pl_error err = {0};
-  int rc = pl_wo_add_extra(pl_rpc_engine(r), q->chain, q->id, &it, q->actor,
-                           q->idempotency_key, pl_rpc_write(r), w, &err);
-  reply_or_fail(r, rc, w, &err);
-  free(w);
+  WO_REPLY(r, pl_wo_add_extra(pl_rpc_engine(r), q->chain, q->id, &it, q->actor,
+                              q->idempotency_key, pl_rpc_write(r), w, &err));
 }
 
 static void decide_extra(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__DecideExtraItemRequest *q = (const void *)msg;
-  pl_work_order *w = wo_alloc(r);
-  if (w == NULL)
-    return;
-  pl_error err = {0};
-  int rc = pl_wo_decide_extra(pl_rpc_engine(r), q->chain, q->id, q->item_no,
-                              q->approve, q->actor, pl_rpc_write(r), w, &err);
-  reply_or_fail(r, rc, w, &err);
-  free(w);
+  WO_REPLY(r,
+           pl_wo_decide_extra(pl_rpc_engine(r), q->chain, q->id, q->item_no,
+                              q->approve, q->actor, pl_rpc_write(r), w, &err));
 }
 
 static void complete_item(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__CompleteItemRequest *q = (const void *)msg;
-  pl_work_order *w = wo_alloc(r);
-  if (w == NULL)
-    return;
-  pl_error err = {0};
-  int rc = pl_wo_complete_item(pl_rpc_engine(r), q->chain, q->id, q->item_no,
-                               q->actor, pl_rpc_write(r), w, &err);
-  reply_or_fail(r, rc, w, &err);
-  free(w);
+  WO_REPLY(r, pl_wo_complete_item(pl_rpc_engine(r), q->chain, q->id, q->item_no,
+                                  q->actor, pl_rpc_write(r), w, &err));
 }
 
 static void record_qc(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__QcRequest *q = (const void *)msg;
-  pl_work_order *w = wo_alloc(r);
-  if (w == NULL)
-    return;
-  pl_error err = {0};
-  int rc = pl_wo_record_qc(pl_rpc_engine(r), q->chain, q->id, q->passed,
-                           q->inspector, q->notes, pl_rpc_write(r), w, &err);
-  reply_or_fail(r, rc, w, &err);
-  free(w);
+  WO_REPLY(r,
+           pl_wo_record_qc(pl_rpc_engine(r), q->chain, q->id, q->passed,
+                           q->inspector, q->notes, pl_rpc_write(r), w, &err));
 }
 
 /* ---- the repair report

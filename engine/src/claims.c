@@ -308,30 +308,28 @@ static int submit_new(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
   return 0;
 }
 
-static int chain_of(pl_engine *e, const char *chain, pl__chain **c,
-                    pl__wo_chain **wc, pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+/* The chain's state and a barrier for the caller's write: the start of a
+ * claim or a batch (input already checked). */
+static int begin(pl_engine *e, const char *chain, const pl_write *w,
+                 pl__chain **c, pl__wo_chain **wc, pl__barrier **bar,
+                 pl_error *err) {
+  int rc = pl__wo_find_chain(e, chain, c, wc, err);
   if (rc != 0)
     return rc;
-  *c = pl__chain_find(e, chain);
-  if (*c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
-  *wc = pl__wo_of(*c);
-  return *wc == NULL ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory") : 0;
+  *bar = pl__barrier_new(w);
+  return *bar == NULL ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory") : 0;
 }
 
 int pl_claim_submit(pl_engine *e, const pl_claim_req *in, const pl_write *w,
                     pl_claim *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
+  pl__barrier *bar = NULL;
   int rc = check_claim(in, err);
   if (rc == 0)
-    rc = chain_of(e, in->chain, &c, &wc, err);
+    rc = begin(e, in->chain, w, &c, &wc, &bar, err);
   if (rc != 0)
     return rc;
-  pl__barrier *bar = pl__barrier_new(w);
-  if (bar == NULL)
-    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   pl_claim ci = {0};
   char k[2 * PL_CODE_MAX + 1];
   claim_ix_key(k, in->insurer, in->claim_no);
@@ -359,7 +357,7 @@ int pl_claim_get(pl_engine *e, const char *chain, const char *insurer,
                  const char *claim_no, pl_claim *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = chain_of(e, chain, &c, &wc, err);
+  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
   if (rc == 0)
     rc = pl__check_code(err, "insurer", insurer, PL_CODE_MAX);
   if (rc == 0)
@@ -389,7 +387,7 @@ int pl_claim_list(pl_engine *e, const char *chain, const char *insurer,
                   const char *after, pl_claim *out, int cap, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = chain_of(e, chain, &c, &wc, err);
+  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
   if (rc == 0)
     rc = pl__check_opt_code(err, "insurer", insurer, PL_CODE_MAX);
   if (rc == 0)
@@ -461,14 +459,12 @@ int pl_fleet_schedule(pl_engine *e, const pl_fleet_batch *in, const pl_write *w,
                       pl_fleet_result *res, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
+  pl__barrier *bar = NULL;
   int rc = check_batch(in, err);
   if (rc == 0)
-    rc = chain_of(e, in->chain, &c, &wc, err);
+    rc = begin(e, in->chain, w, &c, &wc, &bar, err);
   if (rc != 0)
     return rc;
-  pl__barrier *bar = pl__barrier_new(w);
-  if (bar == NULL)
-    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   int scheduled = 0;
   for (int j = 0; j < in->n_jobs && rc == 0; j++) {
     const pl_fleet_job *job = &in->jobs[j];

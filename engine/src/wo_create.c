@@ -289,14 +289,11 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
   int rc = pl__wo_find_chain(e, in->chain, &c, &wc, err);
   if (rc != 0)
     return rc;
-  pl_work_order *next = malloc(sizeof *next);
-  pl__barrier *bar = pl__barrier_new(w);
-  if (next == NULL || bar == NULL) {
-    free(next);
-    if (bar != NULL)
-      pl__barrier_end(bar, PL_ENOMEM);
-    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
-  }
+  pl_work_order *next;
+  pl__barrier *bar;
+  rc = pl__wo_begin(w, &next, &bar, err);
+  if (rc != 0)
+    return rc;
   rc = prepare(e, c, in, idem, next, err);
   if (rc != 0) {
     free(next);

@@ -25,14 +25,11 @@ static int with_order(pl_engine *e, const char *chain, int64_t id,
                         !need_actor);
   if (rc != 0)
     return rc;
-  pl_work_order *next = malloc(sizeof *next);
-  pl__barrier *bar = pl__barrier_new(w);
-  if (next == NULL || bar == NULL) {
-    free(next);
-    if (bar != NULL)
-      pl__barrier_end(bar, PL_ENOMEM);
-    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
-  }
+  pl_work_order *next;
+  pl__barrier *bar;
+  rc = pl__wo_begin(w, &next, &bar, err);
+  if (rc != 0)
+    return rc;
   pthread_rwlock_wrlock(&wc->lock);
   pl__wo *o = pl__wo_find(wc, id);
   if (o == NULL) {

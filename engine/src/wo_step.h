@@ -61,6 +61,10 @@ int pl__wo_step_queue(pl__wo_step *s);
 int pl__wo_step_move(pl__wo_step *s, pl_move_kind kind, const pl_wo_item *it,
                      int64_t qty, const char *actor, pl_movement *mv,
                      pl_error *err);
+/* A mutation's scratch order (*next, room for every item) and barrier
+ * for the caller's write w; PL_ENOMEM (err filled) and nothing made. */
+int pl__wo_begin(const pl_write *w, pl_work_order **next, pl__barrier **bar,
+                 pl_error *err);
 /* A repeat: an empty write behind the first call's, for its durability. */
 int pl__wo_queue_repeat(pl_engine *e, pl__barrier *bar);
 

@@ -293,6 +293,20 @@ int pl__wo_step_move(pl__wo_step *s, pl_move_kind kind, const pl_wo_item *it,
 /* ---- lookups --------------------------------------------------------------
  */
 
+int pl__wo_begin(const pl_write *w, pl_work_order **next, pl__barrier **bar,
+                 pl_error *err) {
+  *next = malloc(sizeof **next);
+  *bar = pl__barrier_new(w);
+  if (*next != NULL && *bar != NULL)
+    return 0;
+  free(*next);
+  if (*bar != NULL)
+    pl__barrier_end(*bar, PL_ENOMEM);
+  *next = NULL;
+  *bar = NULL;
+  return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
+}
+
 int pl__wo_find_chain(pl_engine *e, const char *chain, pl__chain **c,
                       pl__wo_chain **wc, pl_error *err) {
   int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
