@@ -553,6 +553,10 @@ static void event_out(void *arg, const pl_wo_event *ev) {
   m.actor = (char *)ev->actor;
   m.note = (char *)ev->note;
   m.percent = ev->percent;
+  m.booking_id = ev->booking_id;
+  m.booking_state = (Pitlane__V1__BookingState)ev->booking_state;
+  m.booking_start_min = ev->booking_start;
+  m.booking_end_min = ev->booking_end;
   pl_stream_send(wa->s, &m.base);
 }
 

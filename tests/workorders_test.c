@@ -307,6 +307,44 @@ static void a_booking_becomes_a_work_order(void **st) {
   assert_int_equal(pl_booking_transition(f->e, CH, got.id, PL_BOOKING_CONFIRMED,
                                          NULL, NULL, &err),
                    0);
+  /* the store's watchers hear of bookings as they become durable; another
+   * store's do not */
+  sink board = {.mu = PTHREAD_MUTEX_INITIALIZER};
+  sink other = {.mu = PTHREAD_MUTEX_INITIALIZER};
+  pl_wo_watch *bw = NULL, *ow = NULL;
+  assert_int_equal(pl_wo_watch_store(f->e, CH, opt.store, 0, sink_fn, &board,
+                                     &bw, &err),
+                   0);
+  assert_int_equal(pl_wo_watch_store(f->e, CH,
+                                     strcmp(opt.store, "SH01") ? "SH01"
+                                                               : "SH02",
+                                     0, sink_fn, &other, &ow, &err),
+                   0);
+  assert_int_equal(pl_booking_transition(f->e, CH, got.id, PL_BOOKING_CONFIRMED,
+                                         NULL, NULL, &err),
+                   0); /* a repeat: nothing changed, nothing said */
+  pl_slot_option opt2;
+  assert_int_equal(pl_recommend_slots(f->e, &q, &opt2, 1, &err), 1);
+  pl_booking_info b2 = b;
+  strcpy(b2.store, opt2.store);
+  strcpy(b2.plate, "沪D778");
+  memcpy(b2.seg, opt2.seg, sizeof b2.seg);
+  pl_booking_info got2;
+  assert_int_equal(pl_booking_hold(f->e, &b2, 0, NULL, NULL, &got2, &err), 0);
+  assert_int_equal(pl_booking_transition(f->e, CH, got2.id,
+                                         PL_BOOKING_CANCELLED, NULL, NULL,
+                                         &err),
+                   0);
+  pl_wo_unwatch(f->e, bw);
+  pl_wo_unwatch(f->e, ow);
+  assert_int_equal(other.n, 0);
+  assert_int_equal(board.n, 2);
+  assert_int_equal(board.ev[0].kind, PL_WOE_BOOKING);
+  assert_true(board.ev[0].booking_id == got2.id && board.ev[0].wo_id == 0);
+  assert_int_equal(board.ev[0].booking_state, PL_BOOKING_HELD);
+  assert_true(board.ev[0].booking_start == got2.start);
+  assert_int_equal(board.ev[1].booking_state, PL_BOOKING_CANCELLED);
+
   pl_wo_new in = walk_in("");
   in.booking_id = got.id;
   /* a refused create (a technician not of the store) leaves the booking

@@ -15,6 +15,7 @@
 #include "keys.h"
 #include "sched_int.h"
 #include "validate.h"
+#include "wo_int.h"
 
 #define ROW_VERSION 1
 
@@ -112,7 +113,26 @@ typedef struct book_ctx {
   pl__buf key, val;
   pl__sync sync;
   int queued;
+  /* the change for the store's watchers, published once durable: by the
+   * wrapped pl_write, or (no pl_write: the caller waits) by ctx_finish */
+  pl_wo_event *notice;
 } book_ctx;
+
+/* A booking change on its way to the store's watchers. */
+typedef struct booking_notice {
+  pl__wo_chain *wc;
+  pl_wo_event ev;
+  pl_write next;
+} booking_notice;
+
+static void notice_durable(void *arg, int rc) {
+  booking_notice *n = arg;
+  if (rc == 0)
+    pl__wo_publish_booking(n->wc, &n->ev);
+  pl_write next = n->next;
+  free(n);
+  next.durable(next.arg, rc);
+}
 
 static void ctx_unlock(book_ctx *x) {
   if (x->ss != NULL)
@@ -124,6 +144,12 @@ static void ctx_unlock(book_ctx *x) {
 static int ctx_finish(book_ctx *x, int rc, const pl_write *w, pl_error *err) {
   ctx_unlock(x);
   rc = pl__write_finish(rc, x->queued, w, &x->sync, err);
+  if (x->notice != NULL) { /* only set when the caller waited */
+    if (rc == 0)
+      pl__wo_publish_booking(x->c->wo, x->notice);
+    free(x->notice);
+    x->notice = NULL;
+  }
   pl__buf_free(&x->key);
   pl__buf_free(&x->val);
   return rc;
@@ -192,11 +218,41 @@ static int queue_booking(pl_engine *e, book_ctx *x, const pl__booking *b,
                    .kl = x->key.n,
                    .val = x->val.p,
                    .vl = x->val.n};
+  /* someone watches a store of this chain: the change goes to them once
+   * durable (nobody watching: no cost on this path) */
+  booking_notice *n = NULL;
+  pl_write wrapped;
+  if (pl__wo_stores_watched(x->c) && (n = calloc(1, sizeof *n)) != NULL) {
+    n->wc = x->c->wo;
+    pl_wo_event *ev = &n->ev;
+    ev->kind = PL_WOE_BOOKING;
+    memcpy(ev->chain, x->c->info.code, PL_CODE_MAX);
+    memcpy(ev->store, b->info.store, PL_CODE_MAX);
+    ev->at_ms = lg.at_ms;
+    ev->state = PL_WO_PENDING; /* no order: the field must stay valid */
+    ev->booking_id = b->info.id;
+    ev->booking_state = b->info.state;
+    ev->booking_start = b->info.start;
+    ev->booking_end = b->info.end;
+    if (w != NULL) {
+      n->next = *w;
+      wrapped = (pl_write){notice_durable, n};
+      w = &wrapped;
+    }
+  }
   int rc = batch.ops.oom
                ? PL_ENOMEM
                : pl__commit_submit(&e->commit, &batch, &lg, w, &x->sync, NULL);
   pl__batch_free(&batch);
   x->queued = rc == 0;
+  if (n != NULL && (rc != 0 || w != &wrapped)) {
+    if (rc == 0) { /* the caller waits: ctx_finish publishes */
+      x->notice = malloc(sizeof *x->notice);
+      if (x->notice != NULL)
+        *x->notice = n->ev;
+    }
+    free(n);
+  }
   return rc;
 }
 

@@ -90,6 +90,21 @@ int pl__wo_publish(pl__wo_chain *wc, pl__wo *o, const pl_wo_event *ev) {
   return rc;
 }
 
+void pl__wo_publish_booking(pl__wo_chain *wc, const pl_wo_event *ev) {
+  pthread_mutex_lock(&wc->hub_mu);
+  for (int i = 0; i < wc->watchers.n; i++) {
+    struct pl_wo_watch *wt = wc->watchers.items[i];
+    if (wt->wo_id == 0 && strcmp(wt->store, ev->store) == 0)
+      wt->fn(wt->arg, ev);
+  }
+  pthread_mutex_unlock(&wc->hub_mu);
+}
+
+int pl__wo_stores_watched(pl__chain *c) {
+  pl__wo_chain *wc = __atomic_load_n(&c->wo, __ATOMIC_ACQUIRE);
+  return wc != NULL && atomic_load(&wc->store_watchers) > 0;
+}
+
 /* Finds the chain's work-order state; PL_ENOTFOUND names the chain. */
 static int chain_wc(pl_engine *e, const char *chain, pl__wo_chain **out,
                     pl_error *err) {
@@ -206,6 +221,8 @@ int pl_wo_watch_store(pl_engine *e, const char *chain, const char *store,
     for (size_t i = 0; i < n; i++)
       fn(arg, sel[i]);
     rc = add_watch(wc, wt);
+    if (rc == 0)
+      atomic_fetch_add(&wc->store_watchers, 1);
   }
   pthread_mutex_unlock(&wc->hub_mu);
   free(sel);
@@ -226,6 +243,8 @@ void pl_wo_unwatch(pl_engine *e, pl_wo_watch *wt) {
   for (int i = 0; i < wc->watchers.n; i++)
     if (wc->watchers.items[i] == wt) {
       wc->watchers.items[i] = wc->watchers.items[--wc->watchers.n];
+      if (wt->wo_id == 0)
+        atomic_fetch_sub(&wc->store_watchers, 1);
       break;
     }
   pthread_mutex_unlock(&wc->hub_mu);

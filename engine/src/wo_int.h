@@ -15,6 +15,7 @@
 #define PL_WO_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "internal.h"
 #include "pitlane/workorders.h"
@@ -52,7 +53,9 @@ typedef struct pl__wo_chain {
   int64_t *load;         /* open labour minutes per technician */
   int32_t cap_load;
   pthread_mutex_t hub_mu;
-  pl__vec watchers; /* struct pl_wo_watch*, not owned */
+  pl__vec watchers;          /* struct pl_wo_watch*, not owned */
+  atomic_int store_watchers; /* how many watch a store (bookings skip the
+                                hub when 0) */
   /* claims (claims.c), under claim_mu, taken before lock */
   pthread_mutex_t claim_mu;
   pl__vec claims; /* struct pl__claim*, owned */
@@ -74,6 +77,11 @@ int pl__wo_event_decode(const unsigned char *p, size_t n, pl_wo_event *ev);
 /* Appends a durable event to its order's log and tells the watchers.
  * Takes hub_mu. 0 or PL_ENOMEM (the event is then only on disk). */
 int pl__wo_publish(pl__wo_chain *wc, pl__wo *o, const pl_wo_event *ev);
+/* A booking change for the watchers of its store (live only, nothing
+ * logged); from the commit thread once durable. Takes hub_mu. */
+void pl__wo_publish_booking(pl__wo_chain *wc, const pl_wo_event *ev);
+/* Whether anyone watches a store of chain c (cheap; no lock). */
+int pl__wo_stores_watched(pl__chain *c);
 /* Recovery: appends a stored event (no watchers yet). */
 int pl__wo_log_append(pl__wo *o, const pl_wo_event *ev);
 void pl__wo_log_free(pl__wo *o);

@@ -21,6 +21,7 @@ pl__wo_chain *pl__wo_of(pl__chain *c) {
     return NULL;
   pthread_rwlock_init(&x->lock, NULL);
   pthread_mutex_init(&x->hub_mu, NULL);
+  atomic_init(&x->store_watchers, 0);
   pthread_mutex_init(&x->claim_mu, NULL);
   if (!__atomic_compare_exchange_n(&c->wo, &cur, x, 0, __ATOMIC_ACQ_REL,
                                    __ATOMIC_ACQUIRE)) {

@@ -130,6 +130,14 @@ test('a repair streams every step live; a reconnect misses nothing; kill -9 keep
     await board.until((e) => e.filter((x) => Number(x.work_order_id) === Number(wo.id)).length >= last);
     const mine = board.events.filter((x) => Number(x.work_order_id) === Number(wo.id)).map((x) => Number(x.seq));
     assert.deepEqual(mine, Array.from({ length: last }, (_, i) => i + 1));
+    // a booking made at the store shows up on the board's stream too
+    const t = Math.floor(Date.now() / 60000);
+    const { options } = await call(c.sched, 'RecommendSlots', { chain: 'demo', stores: ['SH01'], services: ['TYRE'], earliest_min: t, latest_min: t + 7 * 1440, k: 1 });
+    const held = await call(c.sched, 'Hold', { chain: 'demo', store: 'SH01', segments: options[0].segments, channel: 'CHANNEL_APP', plate: '沪B2' });
+    await board.until((e) => e.some((x) => x.kind === 'EVENT_KIND_BOOKING' && Number(x.booking_id) === Number(held.id)));
+    const bev = board.events.find((x) => Number(x.booking_id) === Number(held.id));
+    assert.equal(bev.booking_state, 'BOOKING_STATE_HELD');
+    assert.equal(Number(bev.booking_start_min), Number(held.start_min));
     board.cancel();
 
     // kill -9: every acknowledged step is still there

@@ -88,6 +88,8 @@ typedef enum pl_wo_event_kind {
   PL_WOE_DELIVERED = 12,
   PL_WOE_CANCELLED = 13,
   PL_WOE_PARTS_RESERVED = 14,
+  PL_WOE_BOOKING = 15, /* store streams only: a booking of the store changed
+                          (live, not replayed; wo_id 0) */
 } pl_wo_event_kind;
 
 typedef struct pl_vehicle {
@@ -199,6 +201,9 @@ typedef struct pl_wo_event {
   int32_t percent;
   char actor[PL_ACTOR_MAX];
   char note[PL_NAME_MAX];
+  int64_t booking_id;                 /* PL_WOE_BOOKING */
+  pl_booking_state booking_state;     /* PL_WOE_BOOKING */
+  int64_t booking_start, booking_end; /* PL_WOE_BOOKING: UTC minutes */
 } pl_wo_event;
 
 /* Creates a work order (see the file comment). With booking_id, the
@@ -304,8 +309,10 @@ typedef void (*pl_wo_event_fn)(void *arg, const pl_wo_event *ev);
 typedef struct pl_wo_watch pl_wo_watch;
 
 /* Watches one order (id > 0: events with seq > after_seq) or one store
- * (id 0, store given: its orders' events at or after since_ms). Replays
- * the stored events through fn, then streams new ones until
+ * (id 0, store given: its orders' events at or after since_ms, replayed,
+ * then new ones, and its bookings' changes as they become durable —
+ * bookings are not replayed: a day board reads them once, then follows).
+ * Replays the stored events through fn, then streams new ones until
  * pl_wo_unwatch. PL_EINVAL / PL_ENOTFOUND / PL_ENOMEM. */
 PL_API int pl_wo_watch_order(pl_engine *e, const char *chain, int64_t id,
                              uint64_t after_seq, pl_wo_event_fn fn, void *arg,
