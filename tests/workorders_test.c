@@ -312,14 +312,12 @@ static void a_booking_becomes_a_work_order(void **st) {
   sink board = {.mu = PTHREAD_MUTEX_INITIALIZER};
   sink other = {.mu = PTHREAD_MUTEX_INITIALIZER};
   pl_wo_watch *bw = NULL, *ow = NULL;
-  assert_int_equal(pl_wo_watch_store(f->e, CH, opt.store, 0, sink_fn, &board,
-                                     &bw, &err),
-                   0);
-  assert_int_equal(pl_wo_watch_store(f->e, CH,
-                                     strcmp(opt.store, "SH01") ? "SH01"
-                                                               : "SH02",
-                                     0, sink_fn, &other, &ow, &err),
-                   0);
+  assert_int_equal(
+      pl_wo_watch_store(f->e, CH, opt.store, 0, sink_fn, &board, &bw, &err), 0);
+  assert_int_equal(
+      pl_wo_watch_store(f->e, CH, strcmp(opt.store, "SH01") ? "SH01" : "SH02",
+                        0, sink_fn, &other, &ow, &err),
+      0);
   assert_int_equal(pl_booking_transition(f->e, CH, got.id, PL_BOOKING_CONFIRMED,
                                          NULL, NULL, &err),
                    0); /* a repeat: nothing changed, nothing said */
