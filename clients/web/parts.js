@@ -5,13 +5,15 @@ import { useState } from 'preact/hooks';
 import { call, shortEnum, yuan } from '../shared/api.js';
 import { html, useAction, useLoad } from '../shared/ui.js';
 
-export function Levels({ s, part, warehouses, onDone }) {
+// rows: the part's stock rows (their current min / max prefill the form).
+export function Levels({ s, part, warehouses, rows, onDone }) {
   const act = useAction();
-  const [f, setF] = useState({ warehouse: warehouses[0]?.code || '', min: 0, max: 0 });
+  const at = (w) => { const r = (rows || []).find((x) => x.warehouse === w); return { warehouse: w, min: r?.min_qty ?? 0, max: r?.max_qty ?? 0 }; };
+  const [f, setF] = useState(at(warehouses[0]?.code || ''));
   const [done, setDone] = useState(null);
   const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
   return html`<div class="card levels"><h4>Min / max levels</h4><div class="row">
-    <select name="lv-warehouse" value=${f.warehouse} onChange=${set('warehouse')}>${warehouses.map((w) => html`<option value=${w.code}>${w.code}</option>`)}</select>
+    <select name="lv-warehouse" value=${f.warehouse} onChange=${(e) => setF(at(e.target.value))}>${warehouses.map((w) => html`<option value=${w.code}>${w.code}</option>`)}</select>
     <label>min <input name="lv-min" type="number" min="0" value=${f.min} onInput=${set('min')} /></label>
     <label>max <input name="lv-max" type="number" min="0" value=${f.max} onInput=${set('max')} /></label>
     <button class="set-levels" onClick=${() => act(async () => {

@@ -73,7 +73,7 @@ function PartStock({ s, part, warehouses }) {
       </tbody></table>
     ${lot ? html`<${LotTrace} key=${lot} s=${s} lot=${lot} onClose=${() => setLot(null)} />` : null}
     <${MoveForm} s=${s} part=${part} warehouses=${warehouses} onDone=${reload} />
-    <div class="grid2"><${Levels} s=${s} part=${part} warehouses=${warehouses} onDone=${reload} />
+    <div class="grid2"><${Levels} s=${s} part=${part} warehouses=${warehouses} rows=${rows} onDone=${reload} />
       <${Fitment} s=${s} part=${part} /></div>
     <${Quotes} s=${s} part=${part} />
     <h4>Movements</h4>
