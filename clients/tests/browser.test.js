@@ -294,3 +294,204 @@ test('work orders: create, watch events live, the customer approves an extra ite
   assert.deepEqual(tech.consoleErrors, []);
   await tech.context().close();
 });
+
+// A call through the gateway with a given key (not the server's admin key).
+async function apiAs(key, service, method, body) {
+  const res = await fetch(`${stack.gw.url}/api/${service}/${method}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+test('claims: a claim becomes a work order and a held booking; a bad claim is refused in words; a fleet batch answers per job', async () => {
+  const services = (await stack.api('Admin', 'ListServices', { chain: 'demo' })).services;
+  const svc = (services.find((x) => x.code === 'MAINT') || services[0]).code;
+  const stamp = String(Date.now()).slice(-6);
+  const claimNo = `E2E-C${stamp}`;
+  const plate = `沪C${stamp.slice(-5)}`;
+  const page = await openPage(browser, stack, '/#claims', DESK);
+  await page.locator('input[name="c-claim-no"]').fill(claimNo);
+  await page.locator('input[name="c-policy"]').fill(`P-${stamp}`);
+  await page.locator('input[name="c-plate"]').fill(plate);
+  await page.locator('input[name="c-model"]').fill('Model Y');
+  await page.locator('input[name="c-damage"]').fill('front bumper and left headlight');
+  await page.locator('input[name="c-estimate"]').fill('880');
+  await page.locator('select[name="item-service-0"]').selectOption(svc);
+  await page.locator('button.add-part').click();
+  await page.locator('input[name="item-part-1"]').fill('OF-1001');
+  await page.locator('input[name="item-qty-1"]').fill('2');
+  await page.locator('select[name="c-service"]').selectOption(svc);
+  await page.locator('button.submit-claim-btn').click();
+  const answer = page.locator('.claim-answer section.claim');
+  await answer.waitFor();
+
+  // What the console shows is what the engine stored.
+  const claim = await stack.api('Claims', 'GetClaim', { chain: 'demo', insurer: 'demo-insurer', claim_no: claimNo });
+  assert.equal(Number(await answer.getAttribute('data-wo')), claim.work_order_id);
+  assert.ok(claim.booking && claim.booking.id > 0, 'the claim held a booking');
+  assert.equal(claim.booking.state, 'BOOKING_STATE_HELD');
+  const line = answer.locator('.booking-line');
+  assert.equal(Number(await line.getAttribute('data-booking')), claim.booking.id);
+  assert.equal(await line.getAttribute('data-state'), claim.booking.state);
+  assert.equal(Number(await answer.locator('.quoted').getAttribute('data-fen')), claim.quoted_fen);
+  assert.equal(Number(await answer.locator('.estimate').getAttribute('data-fen')), 88000);
+  assert.equal(Number(await answer.locator('.parts-short').getAttribute('data-short')), claim.parts_short);
+  const wo = await stack.api('WorkOrders', 'GetWorkOrder', { chain: 'demo', id: claim.work_order_id });
+  assert.equal(wo.claim_no, claimNo);
+  assert.equal(wo.vehicle.plate, plate);
+  assert.match(await answer.locator('.claim-wo').textContent(), new RegExp(`#${claim.work_order_id}`));
+  // The list has it, and opening it (GetClaim) shows the same.
+  await page.locator(`.claims-list tr[data-claim="${claimNo}"]`).click();
+  await page.locator(`section.claim[data-claim="${claimNo}"] .booking-line[data-booking="${claim.booking.id}"]`).nth(1).waitFor();
+  await screenshot(page, 'console-8-claim');
+
+  // A claim the engine refuses: its message, word for word.
+  const bad = { chain: 'demo', store: 'SH01', insurer: 'demo-insurer', claim_no: `E2E-B${stamp}`, vehicle: { plate, model: 'Model Y' },
+    items: [{ kind: 'ITEM_KIND_PART', part_no: 'NO-SUCH-PART', qty: 1 }], service: svc, hold: true };
+  let expected;
+  await assert.rejects(stack.api('Claims', 'SubmitClaim', bad), (e) => { expected = e.body; return true; });
+  await page.locator('input[name="c-claim-no"]').fill(bad.claim_no);
+  await page.locator('input[name="item-part-1"]').fill('NO-SUCH-PART');
+  await page.locator('input[name="item-qty-1"]').fill('1');
+  await page.locator('tr.item-input[data-i="0"] button').click(); // drop the labour row
+  await page.locator('button.submit-claim-btn').click();
+  const b = await banner(page);
+  assert.equal(b.code, expected.code);
+  assert.equal(b.message, expected.message);
+  await screenshot(page, 'console-9-claim-refused');
+
+  // The claim's work order opens in the work-order view.
+  await page.locator('.error-banner .close').click();
+  await page.locator(`section.claim[data-claim="${claimNo}"] a.wo-link`).last().click();
+  await page.locator(`section.workorder[data-wo="${claim.work_order_id}"]`).waitFor();
+
+  // A fleet batch: one job the engine can schedule, one it cannot.
+  await page.goto(`${stack.gw.url}/#claims`);
+  await page.locator('.fleet-batch summary').click();
+  const fleetPlate = `沪F${stamp.slice(-5)}`;
+  await page.locator('textarea[name="f-jobs"]').fill(`${fleetPlate} ${svc}\n沪F00000 NO-SUCH-SVC`);
+  await page.locator('button.run-batch').click();
+  await page.locator('.batch-results').waitFor();
+  const sum = page.locator('.batch-summary');
+  assert.equal(await sum.getAttribute('data-scheduled'), '1');
+  assert.equal(await sum.getAttribute('data-failed'), '1');
+  const okRow = page.locator('.batch-results tr.job[data-index="0"]');
+  const held = Number(await okRow.locator('.booking-line').getAttribute('data-booking'));
+  const hb = await stack.api('Scheduling', 'GetBooking', { chain: 'demo', booking_id: held });
+  assert.equal(hb.plate, fleetPlate);
+  assert.equal(hb.state, 'BOOKING_STATE_HELD');
+  assert.equal(hb.channel, 'CHANNEL_FLEET');
+  const why = (await page.locator('.batch-results tr.job[data-index="1"] .job-error').textContent()).trim();
+  const direct = await stack.api('Claims', 'SubmitFleetBatch', { chain: 'demo', fleet: 'demo-fleet', stores: ['SH01'], jobs: [{ vehicle: { plate: '沪F00000' }, services: ['NO-SUCH-SVC'] }], hold: false });
+  assert.equal(why, direct.results[0].error);
+  assert.ok(why.length > 0);
+  await screenshot(page, 'console-10-fleet-batch');
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
+test('API keys: create a viewer key (token shown once), it reads but cannot write, revoke it', async () => {
+  const admin = await openPage(browser, stack, '/#keys', DESK);
+  admin.on('dialog', (d) => d.accept());
+  const label = `e2e viewer ${Date.now()}`;
+  await admin.locator('select[name="k-kind"]').selectOption('CHAIN');
+  await admin.locator('input[name="k-tenant"]').fill('demo');
+  await admin.locator('input[name="k-label"]').fill(label);
+  await admin.locator('button.create-key').click();
+  const once = admin.locator('.token-once');
+  await once.waitFor();
+  const keyId = await once.getAttribute('data-key-id');
+  const token = (await once.locator('code.token').textContent()).trim();
+  assert.match(token, new RegExp(`^pl_${keyId}_[0-9a-f]{64}$`));
+  const listed = (await stack.api('Admin', 'ListApiKeys', {})).keys.find((k) => k.key_id === keyId);
+  assert.deepEqual(listed.roles, ['ROLE_VIEWER']);
+  assert.equal(listed.label, label);
+  await admin.locator(`.keys-list tr[data-key-id="${keyId}"]`).waitFor();
+  await screenshot(admin, 'console-11-key-created');
+  await once.locator('button', { hasText: 'I have copied it' }).click();
+  assert.equal(await admin.evaluate((t) => document.body.innerHTML.includes(t.split('_')[2]), token), false, 'the secret is gone from the page');
+
+  // The viewer key in another browser: reading works, a write is refused.
+  const viewer = await openPage(browser, stack, '/#stock', DESK, { key: token });
+  await viewer.locator('input[name="part-search"]').fill('OF-1001');
+  await viewer.locator('button.search').click();
+  await viewer.locator('.stock-table tr[data-warehouse="WH-SH01"]').waitFor();
+  await viewer.locator('select[name="op"]').selectOption('Receive');
+  await viewer.locator('select[name="warehouse"]').selectOption('WH-SH01');
+  await viewer.locator('input[name="qty"]').fill('1');
+  await viewer.locator('button.submit-move').click();
+  const denied = await banner(viewer);
+  const direct = await apiAs(token, 'Inventory', 'Receive', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'OF-1001', qty: 1, actor: 'e2e' });
+  assert.equal(direct.status, 403);
+  assert.equal(denied.code, 'PERMISSION_DENIED');
+  assert.equal(denied.message, direct.body.message);
+  await screenshot(viewer, 'console-12-viewer-denied');
+
+  // Revoked in the console: the very next call with it is refused.
+  await admin.locator(`.keys-list tr[data-key-id="${keyId}"] button.revoke`).click();
+  await admin.locator(`.keys-list tr[data-key-id="${keyId}"]`).waitFor({ state: 'detached' });
+  assert.equal((await stack.api('Admin', 'ListApiKeys', {})).keys.find((k) => k.key_id === keyId).revoked, true);
+  await viewer.locator('.error-banner .close').click();
+  await viewer.locator('button.search').click();
+  const gone = await banner(viewer);
+  const after = await apiAs(token, 'Inventory', 'GetStock', { chain: 'demo', part_no: 'OF-1001' });
+  assert.equal(gone.code, 'UNAUTHENTICATED');
+  assert.equal(gone.message, after.body.message);
+  await screenshot(viewer, 'console-13-key-revoked');
+  assert.deepEqual(admin.consoleErrors, []);
+  assert.deepEqual(viewer.consoleErrors, []);
+  await admin.context().close();
+  await viewer.context().close();
+});
+
+test('the rest of the console: setup, lanes, purchase suggestions, ledger audit, deliver and the repair report', async () => {
+  const page = await openPage(browser, stack, '/#setup', DESK);
+  const chain = await stack.api('Admin', 'GetChain', { code: 'demo' });
+  const summary = page.locator('.chain-summary');
+  await summary.waitFor();
+  assert.match(await summary.textContent(), new RegExp(`${chain.stores} stores · ${chain.warehouses} warehouses · ${chain.bays} bays · ${chain.technicians} technicians · ${chain.parts} parts`));
+  const hours = await stack.api('Admin', 'GetStoreHours', { chain: 'demo', store: 'SH01' });
+  const hm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  assert.equal(await page.locator('input[name="open-0"]').inputValue(), hm(hours.week[0].start_min));
+  await screenshot(page, 'console-14-setup');
+
+  await page.goto(`${stack.gw.url}/#transfers`);
+  await page.locator('.lanes summary').click();
+  const lanes = (await stack.api('Transfers', 'ListLanes', { chain: 'demo' })).lanes;
+  await page.waitForFunction((n) => document.querySelectorAll('.lanes tr.lane').length === n, lanes.length);
+
+  await page.goto(`${stack.gw.url}/#stock`);
+  await page.locator('.purchase summary').click();
+  await page.locator('button.suggest').click();
+  const po = await stack.api('Inventory', 'SuggestPurchase', { chain: 'demo', warehouse: '', max_lead_days: 0 });
+  if (po.orders.length) await page.locator('.purchase .po').first().waitFor();
+  else await page.locator('.purchase p', { hasText: 'Nothing to buy' }).waitFor();
+  assert.equal(await page.locator('.purchase .po').count(), po.orders.length);
+  await page.locator('button.verify').click();
+  await page.locator('.ledger .ok, .ledger .warn').waitFor();
+  assert.equal(await page.locator('.ledger .ok').count(), (await stack.api('Inventory', 'VerifyLedger', { chain: 'demo' })).consistent ? 1 : 0);
+
+  // A walk-in finished elsewhere; the advisor passes QC and delivers in the
+  // console, and sees the repair report the engine made.
+  const services = (await stack.api('Admin', 'ListServices', { chain: 'demo' })).services;
+  const svc = (services.find((x) => x.code === 'MAINT') || services[0]).code;
+  const wo = await stack.api('WorkOrders', 'CreateWorkOrder', { chain: 'demo', store: 'SH01', vehicle: { plate: `沪D${String(Date.now()).slice(-5)}` },
+    items: [{ kind: 'ITEM_KIND_LABOUR', service: svc }], advisor: 'e2e' });
+  await stack.api('WorkOrders', 'StartRepair', { chain: 'demo', id: wo.id, actor: 'e2e' });
+  for (const it of wo.items) await stack.api('WorkOrders', 'CompleteItem', { chain: 'demo', id: wo.id, item_no: it.no, actor: 'e2e' });
+  await stack.api('WorkOrders', 'RequestQc', { chain: 'demo', id: wo.id, actor: 'e2e' });
+  await page.goto(`${stack.gw.url}/#orders/${wo.id}`);
+  await page.locator(`section.workorder[data-state="WORK_ORDER_STATE_AWAITING_QC"]`).waitFor();
+  await page.locator('section.workorder button', { hasText: 'QC passed' }).click();
+  await page.locator(`section.workorder[data-state="WORK_ORDER_STATE_COMPLETED"]`).waitFor();
+  await page.locator('section.workorder button', { hasText: 'Deliver' }).click();
+  const report = page.locator(`.repair-report[data-wo="${wo.id}"]`);
+  await report.waitFor();
+  const r = await stack.api('WorkOrders', 'GetRepairReport', { chain: 'demo', id: wo.id });
+  assert.equal(Number(await report.locator('.report-total').getAttribute('data-fen')), r.total_fen);
+  assert.equal(await report.locator('tr.report-line').count(), r.lines.length);
+  await screenshot(page, 'console-15-repair-report');
+  assert.deepEqual(page.consoleErrors, []);
+  assert.equal(await page.locator('.error-banner').count(), 0);
+  await page.context().close();
+});

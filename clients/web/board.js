@@ -55,6 +55,33 @@ function NewBooking({ s, date, off, onBooked }) {
   </details>`;
 }
 
+// Find bookings by plate or customer (ListBookings; with "this day", the
+// store's bookings that day), or one by its number (GetBooking). A booking
+// of this store opens on the board at its day.
+function FindBookings({ s, date, off, onOpen }) {
+  const act = useAction();
+  const [f, setF] = useState({ plate: '', customer: '', id: '', day: false });
+  const [found, setFound] = useState(null);
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value });
+  const find = () => act(async () => {
+    if (f.id) { setFound([await call('Scheduling', 'GetBooking', { chain: s.chain, booking_id: Number(f.id) })]); return; }
+    const r = await call('Scheduling', 'ListBookings', { chain: s.chain, plate: f.plate.trim(), customer: f.customer.trim(), ...(f.day ? { store: s.store, date } : {}) });
+    setFound(r.bookings);
+  });
+  return html`<details class="card find-bookings"><summary>Find bookings</summary>
+    <div class="row"><input name="fb-plate" placeholder="plate" value=${f.plate} onInput=${set('plate')} />
+      <input name="fb-customer" placeholder="customer" value=${f.customer} onInput=${set('customer')} />
+      <input name="fb-id" type="number" placeholder="booking #" value=${f.id} onInput=${set('id')} />
+      <label><input type="checkbox" checked=${f.day} onChange=${set('day')} /> ${s.store} on ${date} only</label>
+      <button class="find-btn" onClick=${find}>Find</button></div>
+    ${found ? html`<table class="list found-bookings"><thead><tr><th>#</th><th>store</th><th>when</th><th>plate</th><th>customer</th><th>state</th></tr></thead>
+      <tbody>${found.length === 0 ? html`<tr><td colspan="6" class="muted">None.</td></tr>` : null}
+      ${found.map((b) => html`<tr class="clickable" data-booking=${b.id} title=${b.store === s.store ? 'open on the board' : `store ${b.store}: pick it in Settings to see its board`} onClick=${() => onOpen(b)}><td>${b.id}</td><td>${b.store}</td>
+        <td>${localDate(off, b.start_min * 60000)} ${hhmm(b.start_min, off)}–${hhmm(b.end_min, off)}</td><td>${b.plate}</td><td>${b.customer}</td>
+        <td><${StateChip} state=${b.state} prefix=${B} /></td></tr>`)}</tbody></table>` : null}
+  </details>`;
+}
+
 function BookingPanel({ s, b, off, reload, onClose }) {
   const act = useAction();
   const step = (m) => act(async () => { await call('Scheduling', m, { chain: s.chain, booking_id: b.id }); reload(); });
@@ -164,6 +191,11 @@ export function DayBoard({ s }) {
         <span class="booking checked_in">checked in</span><span class="booking completed">completed</span><span class="free-sample">free</span></span>
     </div>
     <${NewBooking} s=${s} date=${date} off=${off} onBooked=${reload} />
+    <${FindBookings} s=${s} date=${date} off=${off} onOpen=${(b) => {
+      if (b.store !== s.store) return; // another store's board: pick that store in Settings
+      setDate(localDate(off, b.start_min * 60000));
+      setSel(b.id);
+    }} />
     <div class="gantt" data-date=${board.date}>
       <div class="gantt-head"><div class="label"></div><div class="track" style=${`width:${width}px`}>
         ${hours.map((m) => html`<span class="hour" style=${`left:${x(m)}px`}>${hhmm(m, off)}</span>`)}</div></div>

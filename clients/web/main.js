@@ -7,9 +7,13 @@ import { WorkOrders } from './orders.js';
 import { Stock } from './stock.js';
 import { Transfers } from './transfers.js';
 import { Charts } from './charts.js';
+import { Claims } from './claims.js';
+import { Keys } from './keys.js';
+import { Setup } from './setup.js';
 import '../shared/style.css';
+import './console.css';
 
-const TABS = [['board', 'Day board'], ['orders', 'Work orders'], ['stock', 'Stock'], ['transfers', 'Transfers'], ['charts', 'Charts'], ['settings', 'Settings']];
+const TABS = [['board', 'Day board'], ['orders', 'Work orders'], ['stock', 'Stock'], ['transfers', 'Transfers'], ['claims', 'Claims'], ['charts', 'Charts'], ['setup', 'Setup'], ['keys', 'Keys'], ['settings', 'Settings']];
 
 function route() {
   const [tab, arg] = (location.hash.slice(1) || 'board').split('/');
@@ -39,7 +43,10 @@ function App() {
       ${r.tab === 'orders' ? html`<${WorkOrders} s=${s} openId=${r.arg ? Number(r.arg) : null} />` : null}
       ${r.tab === 'stock' ? html`<${Stock} s=${s} onQuote=${quote} />` : null}
       ${r.tab === 'transfers' ? html`<${Transfers} s=${s} prefill=${prefill} />` : null}
+      ${r.tab === 'claims' ? html`<${Claims} s=${s} />` : null}
       ${r.tab === 'charts' ? html`<${Charts} s=${s} />` : null}
+      ${r.tab === 'setup' ? html`<${Setup} s=${s} />` : null}
+      ${r.tab === 'keys' ? html`<${Keys} s=${s} />` : null}
       ${r.tab === 'settings' ? html`<${Settings} settings=${s} update=${update} />` : null}
     </main>
   </${ErrCtx.Provider}>`;

@@ -1,7 +1,7 @@
 // Work orders: list by state, open one (live events, extra items), create a
 // walk-in, and the store's live feed (WatchStore).
 import { useEffect, useState } from 'preact/hooks';
-import { call, stream, shortEnum } from '../shared/api.js';
+import { call, stream, shortEnum, yuan } from '../shared/api.js';
 import { html, useAction, useLoad, StateChip } from '../shared/ui.js';
 import { WorkOrderView } from '../shared/workorder.js';
 
@@ -45,25 +45,83 @@ function StoreFeed({ s, onEvent }) {
     ${events.map((ev) => html`<li>#${ev.work_order_id} ${shortEnum(ev.kind, 'EVENT_KIND_')} ${ev.note || ''}</li>`)}</ul></div>`;
 }
 
+// The repair report (交车报告): what was done, with the lots each part
+// came from, the totals and the warranty — as the engine recorded it.
+export function RepairReport({ r }) {
+  return html`<section class="card repair-report" data-wo=${r.work_order_id}>
+    <h3>Repair report — work order #${r.work_order_id}</h3>
+    <div class="muted">${r.store} · ${r.vehicle?.plate || ''} ${r.vehicle?.model || ''} · delivered ${new Date(r.delivered_ms).toLocaleString()}
+      · technicians ${(r.technicians || []).join(', ')}</div>
+    <table class="list"><thead><tr><th>#</th><th>item</th><th>qty / minutes</th><th>amount</th><th>lots (supplier)</th></tr></thead>
+      <tbody>${(r.lines || []).map((l) => html`<tr class="report-line"><td>${l.item_no}</td>
+        <td>${l.kind === 'ITEM_KIND_PART' ? l.part_no : l.service}</td>
+        <td>${l.kind === 'ITEM_KIND_PART' ? l.qty : `${l.labour_minutes} min`}</td><td>${yuan(l.amount_fen)}</td>
+        <td>${(l.lots || []).map((x) => `#${x.lot} × ${x.qty} @${yuan(x.unit_cost_fen)}`).join(', ')}${l.supplier ? ` (${l.supplier})` : ''}</td></tr>`)}</tbody></table>
+    <p>labour ${yuan(r.labour_fen)} · parts ${yuan(r.parts_fen)} · <b class="report-total" data-fen=${r.total_fen}>total ${yuan(r.total_fen)}</b></p>
+    <p>Warranty until ${r.warranty_until_ms ? new Date(r.warranty_until_ms).toLocaleDateString() : '—'} or ${r.warranty_until_km} km.
+      QC: ${(r.qc || []).map((q) => `${q.passed ? 'passed' : 'failed'} (${q.inspector})`).join(', ') || '—'}</p>
+  </section>`;
+}
+
+// The advisor's tools beside the live view: (re)assign technicians,
+// retry reserving parts that were short, and the report once delivered.
+function OrderTools({ s, id, tick }) {
+  const act = useAction();
+  const [wo, reload] = useLoad(() => call('WorkOrders', 'GetWorkOrder', { chain: s.chain, id }), [s.chain, id, tick]);
+  const [res] = useLoad(() => (wo ? call('Admin', 'ListResources', { chain: s.chain, store: wo.store }) : Promise.resolve(null)), [s.chain, wo?.store]);
+  const delivered = wo?.state === 'WORK_ORDER_STATE_DELIVERED';
+  const [report] = useLoad(() => (delivered ? call('WorkOrders', 'GetRepairReport', { chain: s.chain, id }) : Promise.resolve(null)), [s.chain, id, delivered]);
+  const [techs, setTechs] = useState([]);
+  if (!wo) return null;
+  const short = (wo.items || []).some((it) => it.short_qty > 0);
+  const open = wo.state === 'WORK_ORDER_STATE_PENDING' || wo.state === 'WORK_ORDER_STATE_IN_REPAIR';
+  const assign = (mode) => act(async () => {
+    await call('WorkOrders', 'Assign', { chain: s.chain, id, mode, technicians: mode === 'ASSIGN_MODE_MANUAL' ? techs : [], actor: s.actor || 'advisor' });
+    reload();
+  });
+  return html`<div class="order-tools">
+    ${open ? html`<div class="card assign"><h4>Technicians</h4><div class="row">
+      ${(res?.technicians || []).map((t) => html`<label><input type="checkbox" name=${`tech-${t.code}`} checked=${techs.includes(t.code)}
+        onChange=${() => setTechs(techs.includes(t.code) ? techs.filter((x) => x !== t.code) : [...techs, t.code])} /> ${t.code} ${t.name}</label>`)}</div>
+      <div class="row"><button class="assign-manual" onClick=${() => assign('ASSIGN_MODE_MANUAL')}>Assign these</button>
+        <button class="assign-auto" onClick=${() => assign('ASSIGN_MODE_AUTO')}>Assign automatically</button></div></div>` : null}
+    ${short && open ? html`<div class="card short"><span class="warn">Some parts are short.</span>
+      <button class="reserve-short" onClick=${() => act(async () => { await call('WorkOrders', 'ReserveShortParts', { chain: s.chain, id, actor: s.actor || 'advisor' }); reload(); })}>Try to reserve them again</button></div>` : null}
+    ${wo.claim_no ? html`<p class="muted">From claim <a href="#claims">${wo.insurer} ${wo.claim_no}</a></p>` : null}
+    ${report ? html`<${RepairReport} r=${report} />` : null}
+  </div>`;
+}
+
 export function WorkOrders({ s, openId }) {
   const [state, setState] = useState('');
+  const [plate, setPlate] = useState('');
+  const [q, setQ] = useState('');
+  const [pages, setPages] = useState([0]);
+  const [tick, setTick] = useState(0);
+  const after = pages[pages.length - 1];
   const [list, reload] = useLoad(() => call('WorkOrders', 'ListWorkOrders', {
-    chain: s.chain, store: s.store, state: state ? `WORK_ORDER_STATE_${state}` : 'WORK_ORDER_STATE_UNSPECIFIED',
-  }), [s.chain, s.store, state]);
+    chain: s.chain, store: s.store, state: state ? `WORK_ORDER_STATE_${state}` : 'WORK_ORDER_STATE_UNSPECIFIED', plate: q, limit: 50, after_id: after,
+  }), [s.chain, s.store, state, q, after]);
   const open = (id) => { location.hash = `orders/${id}`; };
   return html`<section class="orders split">
     <div>
       <div class="row toolbar"><h2>Work orders ${s.store}</h2>
         <select name="wo-state" value=${state} onChange=${(e) => setState(e.target.value)}>
           ${STATES.map((x) => html`<option value=${x}>${x ? x.replace('_', ' ').toLowerCase() : 'every state'}</option>`)}</select>
+        <input name="wo-find-plate" placeholder="plate" value=${plate} onInput=${(e) => setPlate(e.target.value)}
+          onKeyDown=${(e) => { if (e.key === 'Enter') { setQ(plate.trim()); setPages([0]); } }} />
+        <button onClick=${() => { setQ(plate.trim()); setPages([0]); }}>Find</button>
         <button onClick=${reload}>Refresh</button></div>
       <${NewWalkIn} s=${s} onCreated=${(id) => { reload(); open(id); }} />
       <table class="list wo-list"><thead><tr><th>#</th><th>plate</th><th>state</th><th>technicians</th><th>complaint</th></tr></thead>
         <tbody>${(list?.work_orders || []).map((w) => html`<tr class=${`clickable ${openId === w.id ? 'selected' : ''}`} data-wo=${w.id} onClick=${() => open(w.id)}>
           <td>${w.id}</td><td>${w.vehicle?.plate}</td><td><${StateChip} state=${w.state} prefix="WORK_ORDER_STATE_" /></td>
           <td>${(w.technicians || []).join(', ')}</td><td>${w.complaint}</td></tr>`)}</tbody></table>
+      <div class="row paging"><button disabled=${pages.length < 2} onClick=${() => setPages(pages.slice(0, -1))}>‹ Previous</button>
+        <button disabled=${!list?.next_after_id} onClick=${() => setPages([...pages, list.next_after_id])}>Next ›</button></div>
       <${StoreFeed} s=${s} onEvent=${reload} />
     </div>
-    <div>${openId ? html`<${WorkOrderView} key=${openId} chain=${s.chain} id=${openId} role="advisor" actor=${s.actor || 'advisor'} onEvent=${reload} />` : html`<p class="muted">Open a work order to see it live.</p>`}</div>
+    <div>${openId ? html`<${WorkOrderView} key=${openId} chain=${s.chain} id=${openId} role="advisor" actor=${s.actor || 'advisor'} onEvent=${() => { reload(); setTick((n) => n + 1); }} />
+      <${OrderTools} key=${`t${openId}`} s=${s} id=${openId} tick=${tick} />` : html`<p class="muted">Open a work order to see it live.</p>`}</div>
   </section>`;
 }

@@ -3,12 +3,17 @@
 import { useState } from 'preact/hooks';
 import { call, shortEnum, yuan } from '../shared/api.js';
 import { html, useAction, useLoad } from '../shared/ui.js';
+import { Fitment, Ledger, Levels, LotTrace, Purchase, Quotes, Suppliers } from './parts.js';
 
-const OPS = { Receive: 'receive', Issue: 'issue to work order', Sell: 'counter sale', Adjust: 'adjust', ReturnStock: 'return to stock' };
+const OPS = {
+  Receive: 'receive', Issue: 'issue to work order', Sell: 'counter sale', Adjust: 'adjust', ReturnStock: 'return (to stock / supplier)',
+  Reserve: 'reserve for work order', Release: 'release reservation',
+};
+const NEEDS_WO = ['Issue', 'Reserve', 'Release'];
 
 function MoveForm({ s, part, warehouses, onDone }) {
   const act = useAction();
-  const [f, setF] = useState({ op: 'Receive', warehouse: warehouses[0]?.code || '', qty: 1, cost: '', supplier: '', bin: '', work_order: '', reason: '' });
+  const [f, setF] = useState({ op: 'Receive', warehouse: warehouses[0]?.code || '', qty: 1, cost: '', supplier: '', bin: '', work_order: '', reason: '', lot: '', to_supplier: false });
   const [last, setLast] = useState(null);
   const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
   const [sup] = useLoad(() => call('Inventory', 'ListSuppliers', { chain: s.chain }), [s.chain]);
@@ -18,6 +23,7 @@ function MoveForm({ s, part, warehouses, onDone }) {
       chain: s.chain, warehouse: f.warehouse || warehouses[0]?.code, part_no: part, qty: Number(f.qty), actor: s.actor || 'clerk',
       work_order: f.work_order, reason: f.reason, supplier: f.supplier, bin: f.bin,
       unit_cost_fen: f.cost === '' ? 0 : Math.round(Number(f.cost) * 100),
+      lot: Number(f.lot || 0), to_supplier: f.op === 'ReturnStock' && f.to_supplier,
     };
     const m = await call('Inventory', f.op, req);
     setLast(m);
@@ -33,7 +39,9 @@ function MoveForm({ s, part, warehouses, onDone }) {
       ${f.op === 'Receive' ? html`<select name="supplier" value=${f.supplier} onChange=${set('supplier')}><option value="">no supplier</option>
         ${(sup?.suppliers || []).map((x) => html`<option value=${x.code}>${x.code}</option>`)}</select>
         <input name="bin" placeholder="bin" value=${f.bin} onInput=${set('bin')} />` : null}
-      ${f.op === 'Issue' ? html`<input name="work_order" placeholder="work order" value=${f.work_order} onInput=${set('work_order')} />` : null}
+      ${NEEDS_WO.includes(f.op) ? html`<input name="work_order" placeholder="work order" value=${f.work_order} onInput=${set('work_order')} />` : null}
+      ${f.op === 'Issue' || f.op === 'Sell' || f.op === 'ReturnStock' ? html`<input name="lot" type="number" min="0" placeholder="lot (empty: FIFO)" value=${f.lot} onInput=${set('lot')} />` : null}
+      ${f.op === 'ReturnStock' ? html`<label><input type="checkbox" name="to_supplier" checked=${f.to_supplier} onChange=${(e) => setF({ ...f, to_supplier: e.target.checked })} /> to the supplier</label>` : null}
       ${f.op === 'Adjust' ? html`<input name="reason" placeholder="reason" value=${f.reason} onInput=${set('reason')} />` : null}
       <button class="primary submit-move" onClick=${submit}>Submit</button>
     </div>
@@ -43,6 +51,7 @@ function MoveForm({ s, part, warehouses, onDone }) {
 }
 
 function PartStock({ s, part, warehouses }) {
+  const [lot, setLot] = useState(null);
   // The chain-wide read gives a row per warehouse and the total; each
   // warehouse's own read adds its lots and min/max levels.
   const [stock, reloadStock] = useLoad(async () => {
@@ -59,10 +68,14 @@ function PartStock({ s, part, warehouses }) {
     <table class="list stock-table"><thead><tr><th>warehouse</th><th>on hand</th><th>reserved</th><th>available</th><th>in transit</th><th>min</th><th>max</th><th>lots (FIFO)</th></tr></thead>
       <tbody>${rows.map((r) => html`<tr data-warehouse=${r.warehouse}>
         <td>${r.warehouse}</td><td class="on-hand">${r.on_hand}</td><td>${r.reserved}</td><td class="available">${r.available}</td><td>${r.in_transit}</td><td>${r.min_qty}</td><td>${r.max_qty || '—'}</td>
-        <td class="lots">${(r.lots || []).map((l) => html`<span class="lot" title=${`received ${new Date(l.received_ms).toLocaleString()}`}>#${l.lot}: ${l.qty_left}/${l.qty_received} @${yuan(l.unit_cost_fen)} ${l.supplier} ${l.bin}</span>`)}</td></tr>`)}
+        <td class="lots">${(r.lots || []).map((l) => html`<span class="lot clickable" onClick=${() => setLot(l.lot)} title=${`received ${new Date(l.received_ms).toLocaleString()}`}>#${l.lot}: ${l.qty_left}/${l.qty_received} @${yuan(l.unit_cost_fen)} ${l.supplier} ${l.bin}</span>`)}</td></tr>`)}
       ${stock?.total ? html`<tr class="total"><td>chain total</td><td class="on-hand">${stock.total.on_hand}</td><td>${stock.total.reserved}</td><td>${stock.total.available}</td><td>${stock.total.in_transit}</td><td></td><td></td><td></td></tr>` : null}
       </tbody></table>
+    ${lot ? html`<${LotTrace} key=${lot} s=${s} lot=${lot} onClose=${() => setLot(null)} />` : null}
     <${MoveForm} s=${s} part=${part} warehouses=${warehouses} onDone=${reload} />
+    <div class="grid2"><${Levels} s=${s} part=${part} warehouses=${warehouses} rows=${rows} onDone=${reload} />
+      <${Fitment} s=${s} part=${part} /></div>
+    <${Quotes} s=${s} part=${part} />
     <h4>Movements</h4>
     <table class="list movements"><thead><tr><th>#</th><th>time</th><th>kind</th><th>warehouse</th><th>qty</th><th>on hand after</th><th>work order</th><th>actor</th><th>reason</th></tr></thead>
       <tbody>${(moves?.movements || []).slice(-25).reverse().map((m) => html`<tr>
@@ -144,5 +157,8 @@ export function Stock({ s, onQuote }) {
     ${part && warehouses.length ? html`<${PartStock} key=${part} s=${s} part=${part} warehouses=${warehouses} />` : null}
     <${Alerts} s=${s} onPart=${(p) => { setQ(p); setPart(p); }} onQuote=${onQuote} />
     <${Stocktake} s=${s} warehouses=${warehouses} />
+    <${Purchase} s=${s} warehouses=${warehouses} />
+    <${Suppliers} s=${s} />
+    <${Ledger} s=${s} />
   </section>`;
 }

@@ -40,16 +40,56 @@ function Quote({ s, warehouses, prefill, onCreated }) {
   </div>`;
 }
 
+function TransferDetail({ s, id, onClose }) {
+  const [t] = useLoad(() => call('Transfers', 'GetTransfer', { chain: s.chain, transfer_id: id }), [s.chain, id]);
+  if (!t) return null;
+  const at = (ms) => (ms ? new Date(ms).toLocaleString() : '—');
+  return html`<div class="card transfer-detail" data-transfer=${t.id}><button class="close" onClick=${onClose}>×</button>
+    <h4>Transfer #${t.id}: ${t.qty} × ${t.part_no} <${StateChip} state=${t.state} prefix="TRANSFER_STATE_" /></h4>
+    <p>${t.path.join(' → ')} · ${yuan(t.cost_fen)} · ${mins(t.lead_min)} · by ${t.actor}</p>
+    <p>created ${at(t.created_ms)} · shipped ${at(t.shipped_ms)} · received ${at(t.received_ms)}</p>
+    ${t.lots.length ? html`<p>lots: ${t.lots.map((l) => `#${l.lot} × ${l.qty} @${yuan(l.unit_cost_fen)}`).join(', ')}</p>` : null}</div>`;
+}
+
+function Lanes({ s, warehouses, lanes, reload }) {
+  const act = useAction();
+  const [f, setF] = useState({ from: '', to: '', fixed: '', unit: '', lead: 60, capacity: 0 });
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const edit = (l) => setF({ from: l.from, to: l.to, fixed: l.fixed_fen / 100, unit: l.unit_fen / 100, lead: l.lead_min, capacity: l.capacity });
+  const opts = warehouses.map((w) => html`<option value=${w.code}>${w.code}</option>`);
+  return html`<details class="card lanes"><summary>Lanes (${lanes.length})</summary>
+    <table class="list"><thead><tr><th>from</th><th>to</th><th>per shipment</th><th>per unit</th><th>lead</th><th>capacity</th><th></th></tr></thead>
+      <tbody>${lanes.map((l) => html`<tr class="lane" data-from=${l.from} data-to=${l.to}><td>${l.from}</td><td>${l.to}</td><td>${yuan(l.fixed_fen)}</td><td>${yuan(l.unit_fen)}</td>
+        <td>${mins(l.lead_min)}</td><td>${l.capacity || 'unlimited'}</td>
+        <td><button onClick=${() => edit(l)}>Edit</button><button class="danger" onClick=${() => act(async () => {
+          await call('Transfers', 'DeleteLane', { chain: s.chain, from: l.from, to: l.to });
+          reload();
+        })}>Delete</button></td></tr>`)}</tbody></table>
+    <div class="row"><select name="ln-from" value=${f.from} onChange=${set('from')}><option value="">from…</option>${opts}</select>
+      <select name="ln-to" value=${f.to} onChange=${set('to')}><option value="">to…</option>${opts}</select>
+      <label>¥/shipment <input name="ln-fixed" type="number" step="0.01" value=${f.fixed} onInput=${set('fixed')} /></label>
+      <label>¥/unit <input name="ln-unit" type="number" step="0.01" value=${f.unit} onInput=${set('unit')} /></label>
+      <label>lead min <input name="ln-lead" type="number" value=${f.lead} onInput=${set('lead')} /></label>
+      <label>capacity <input name="ln-cap" type="number" value=${f.capacity} onInput=${set('capacity')} /></label>
+      <button onClick=${() => act(async () => {
+        await call('Transfers', 'SetLane', { lane: { chain: s.chain, from: f.from, to: f.to, fixed_fen: Math.round(Number(f.fixed || 0) * 100),
+          unit_fen: Math.round(Number(f.unit || 0) * 100), lead_min: Number(f.lead), capacity: Number(f.capacity || 0) } });
+        reload();
+      })}>Save lane</button></div></details>`;
+}
+
 function TransferList({ s, list, reload }) {
   const act = useAction();
+  const [open, setOpen] = useState(null);
   const step = (m, t) => act(async () => { await call('Transfers', m, { chain: s.chain, transfer_id: t.id, actor: s.actor || 'planner' }); reload(); });
   return html`<div class="card transfers-list"><h3>Transfers <button onClick=${reload}>Refresh</button></h3>
     <table class="list"><thead><tr><th>#</th><th>part</th><th>qty</th><th>from → to</th><th>cost</th><th>lead</th><th>state</th><th></th></tr></thead>
-    <tbody>${(list?.transfers || []).slice().reverse().map((t) => html`<tr data-transfer=${t.id}>
+    <tbody>${(list?.transfers || []).slice().reverse().map((t) => html`<tr class="clickable" data-transfer=${t.id} onClick=${(e) => { if (e.target.tagName !== 'BUTTON') setOpen(t.id); }}>
       <td>${t.id}</td><td>${t.part_no}</td><td>${t.qty}</td><td>${t.path.join(' → ')}</td><td>${yuan(t.cost_fen)}</td><td>${mins(t.lead_min)}</td>
       <td><${StateChip} state=${t.state} prefix="TRANSFER_STATE_" /></td>
       <td>${t.state === 'TRANSFER_STATE_PLANNED' ? html`<button onClick=${() => step('Ship', t)}>Ship</button><button onClick=${() => step('Cancel', t)}>Cancel</button>` : null}
-        ${t.state === 'TRANSFER_STATE_SHIPPED' ? html`<button onClick=${() => step('Receive', t)}>Receive</button>` : null}</td></tr>`)}</tbody></table></div>`;
+        ${t.state === 'TRANSFER_STATE_SHIPPED' ? html`<button onClick=${() => step('Receive', t)}>Receive</button>` : null}</td></tr>`)}</tbody></table>
+    ${open ? html`<${TransferDetail} key=${`${open}-${list?.transfers?.length}`} s=${s} id=${open} onClose=${() => setOpen(null)} />` : null}</div>`;
 }
 
 // Warehouse positions: a store's warehouse at the store; a distribution
@@ -89,11 +129,10 @@ function LaneMap({ warehouses, stores, lanes, moves }) {
   }} />`;
 }
 
-function Rebalance({ s, warehouses, stores }) {
+function Rebalance({ s, warehouses, stores, lanes }) {
   const act = useAction();
   const [part, setPart] = useState('');
   const [plan, setPlan] = useState(null);
-  const [lanes] = useLoad(() => call('Transfers', 'ListLanes', { chain: s.chain }), [s.chain]);
   return html`<div class="card rebalance"><h3>Chain rebalance</h3>
     <div class="row"><input name="rb-part" placeholder="part no (empty: every part)" value=${part} onInput=${(e) => setPart(e.target.value)} />
       <button class="primary plan-btn" onClick=${() => act(async () => setPlan(await call('Transfers', 'PlanRebalance', { chain: s.chain, part_no: part })))}>Plan rebalance</button></div>
@@ -112,11 +151,13 @@ export function Transfers({ s, prefill }) {
   const [wh] = useLoad(() => call('Admin', 'ListWarehouses', { chain: s.chain }), [s.chain]);
   const [st] = useLoad(() => call('Admin', 'ListStores', { chain: s.chain }), [s.chain]);
   const [list, reload] = useLoad(() => call('Transfers', 'ListTransfers', { chain: s.chain }), [s.chain]);
+  const [lanes, reloadLanes] = useLoad(() => call('Transfers', 'ListLanes', { chain: s.chain }), [s.chain]);
   const warehouses = wh?.warehouses || [];
   return html`<section class="transfers">
     <h2>Transfers</h2>
     <${Quote} key=${JSON.stringify(prefill)} s=${s} warehouses=${warehouses} prefill=${prefill} onCreated=${reload} />
     <${TransferList} s=${s} list=${list} reload=${reload} />
-    <${Rebalance} s=${s} warehouses=${warehouses} stores=${st?.stores || []} />
+    <${Rebalance} s=${s} warehouses=${warehouses} stores=${st?.stores || []} lanes=${lanes} />
+    <${Lanes} s=${s} warehouses=${warehouses} lanes=${lanes?.lanes || []} reload=${reloadLanes} />
   </section>`;
 }
