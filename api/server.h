@@ -9,6 +9,7 @@
 #define PL_API_SERVER_H
 
 #include "pitlane/pitlane.h"
+#include "cluster.h"
 #include "rpc.h"
 
 typedef struct pl_server pl_server;
@@ -23,6 +24,9 @@ typedef struct pl_server_config {
   int max_inflight; /* calls being served at once before new ones get
                        RESOURCE_EXHAUSTED (Health is always served);
                        0: 10000 */
+  pl_cluster *cluster; /* NULL: one node owns every chain (no checks);
+                          else chain ownership and move freezes per call
+                          (cluster.h). Not owned; outlives the server. */
 } pl_server_config;
 
 /* Starts serving. On success *port is the bound port. Returns 0, or -1
