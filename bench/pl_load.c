@@ -2,7 +2,12 @@
  *
  *   pl-load --target 127.0.0.1:50051 --scenario get-store
  *           [--concurrency 64] [--seconds 5] [--threads 1] [--warmup 1]
- *           [--key TOKEN]
+ *           [--key TOKEN] [--chain NAME]
+ *
+ * Every call also carries `x-pitlane-chain: <its chain>` (the demo chain,
+ * or the scheduling scenarios' fresh chain, named by --chain or made up),
+ * which a cluster's router (HAProxy, docs/scaling.md) routes on; in a
+ * cluster, put that chain in the shard map before the run.
  *
  * Every call carries `authorization: Bearer TOKEN` (--key, else the
  * PITLANE_KEY environment variable; the scheduling scenarios create a
@@ -58,8 +63,9 @@
 typedef struct opts {
   const char *target, *scenario;
   char bearer[160]; /* "Bearer <token>", or "" to send none */
-  grpc_metadata md; /* authorization: bearer */
-  char chain[32];   /* the fresh chain of the scheduling scenarios */
+  grpc_metadata md[2]; /* authorization: bearer; x-pitlane-chain */
+  int n_md;
+  char chain[32]; /* the fresh chain of the scheduling scenarios */
   int concurrency, threads;
   double seconds, warmup;
 } opts;
@@ -222,10 +228,8 @@ static grpc_byte_buffer *next_request(loader *l, slot *s, const char **path) {
 
 /* The bearer key as the call's initial metadata, if there is one. */
 static void send_auth(grpc_op *op, const opts *o) {
-  if (o->bearer[0] == '\0')
-    return;
-  op->data.send_initial_metadata.count = 1;
-  op->data.send_initial_metadata.metadata = (grpc_metadata *)&o->md;
+  op->data.send_initial_metadata.count = (size_t)o->n_md;
+  op->data.send_initial_metadata.metadata = (grpc_metadata *)o->md;
 }
 
 static void start_call(slot *s) {
@@ -570,7 +574,7 @@ static void usage(void) {
                   "get-store|create-part|recommend|hold-confirm|get-stock|\n"
                   "receive|reserve-release "
                   "[--concurrency N] [--seconds S] "
-                  "[--threads T] [--warmup S] [--key TOKEN]\n"
+                  "[--threads T] [--warmup S] [--key TOKEN] [--chain NAME]\n"
                   "(the key: --key, else $PITLANE_KEY)\n");
 }
 
@@ -602,6 +606,8 @@ int main(int argc, char **argv) {
       o.warmup = atof(v);
     else if (strcmp(a, "--key") == 0)
       key = v;
+    else if (strcmp(a, "--chain") == 0 && strlen(v) < sizeof o.chain)
+      snprintf(o.chain, sizeof o.chain, "%s", v);
     else {
       usage();
       return 2;
@@ -629,14 +635,18 @@ int main(int argc, char **argv) {
       fprintf(stderr, "pl-load: --key: too long\n");
       return 2;
     }
-    o.md.key = grpc_slice_from_static_string("authorization");
-    o.md.value = grpc_slice_from_static_string(o.bearer);
+    o.md[o.n_md].key = grpc_slice_from_static_string("authorization");
+    o.md[o.n_md++].value = grpc_slice_from_static_string(o.bearer);
   }
+  if (sched && o.chain[0] == '\0')
+    snprintf(o.chain, sizeof o.chain, "load-%ld-%d", (long)time(NULL) % 1000000,
+             (int)getpid() % 100000);
+  /* Every call names its chain for a router (HAProxy in a cluster). */
+  o.md[o.n_md].key = grpc_slice_from_static_string("x-pitlane-chain");
+  o.md[o.n_md++].value = grpc_slice_from_static_string(sched ? o.chain : "demo");
   grpc_init();
   if (sched) {
     char why[512] = "";
-    snprintf(o.chain, sizeof o.chain, "load-%ld-%d", (long)time(NULL) % 1000000,
-             (int)getpid() % 100000);
     if (setup_chain(&o, why, sizeof why) != 0) {
       fprintf(stderr, "pl-load: setup: %s\n", why);
       return 1;
