@@ -59,8 +59,8 @@ static const char *method_of(const char *path) {
 
 int pl_cluster_is_write(const char *path) {
   static const char *const reads[] = {
-      "Get",   "List",  "RecommendSlots", "DayBoard", "Quote", "Plan",
-      "Trace", "Verify", "Find",          "Suggest",  "Watch"};
+      "Get",   "List",   "RecommendSlots", "DayBoard", "Quote", "Plan",
+      "Trace", "Verify", "Find",           "Suggest",  "Watch"};
   const char *m = method_of(path);
   for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
     if (strncmp(m, reads[i], strlen(reads[i])) == 0)

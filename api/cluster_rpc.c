@@ -116,8 +116,8 @@ static void freeze(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "chain: required");
     return;
   }
-  int timeout = q->timeout_ms > 0 && q->timeout_ms <= 60000 ? q->timeout_ms
-                                                             : 5000;
+  int timeout =
+      q->timeout_ms > 0 && q->timeout_ms <= 60000 ? q->timeout_ms : 5000;
   int waited = 0;
   int rc = pl_cluster_freeze(c, q->chain, timeout, &waited);
   if (rc == -1) {

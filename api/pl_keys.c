@@ -94,8 +94,7 @@ int main(int argc, char **argv) {
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
     return argc < 2 ? bad_usage("a command is required")
                     : (fputs(usage, stdout), 0);
-  const char *cmd = argv[1], *data = NULL, *key_id = NULL,
-             *given = NULL;
+  const char *cmd = argv[1], *data = NULL, *key_id = NULL, *given = NULL;
   pl_apikey_info k = {0};
   int have_kind = 0;
   for (int i = 2; i < argc; i++) {

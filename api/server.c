@@ -77,7 +77,7 @@ struct pl_rpc {
   atomic_int holds;
   int cancelled; /* RECV_CLOSE_ON_SERVER */
   grpc_slice detail_slice;
-  pl_stream *stream; /* a server stream owns the call (stream.c) */
+  pl_stream *stream;  /* a server stream owns the call (stream.c) */
   int cluster_stripe; /* an admitted write's stripe (cluster.h), or -1 */
 };
 
@@ -102,7 +102,7 @@ struct pl_server {
   pl__streams *streams;
   pl_auth *auth;
   const pl_policy **policy; /* per method; NULL: none (platform admin) */
-  pl_cluster *cluster;       /* NULL: a single node */
+  pl_cluster *cluster;      /* NULL: a single node */
 };
 
 /* ---- handler API -------------------------------------------------------- */
@@ -117,9 +117,8 @@ struct pl_cluster *pl_rpc_cluster(pl_rpc *r) {
 
 int pl_rpc_owns_chain(pl_rpc *r, const char *chain) {
   pl_cluster *c = pl_rpc_cluster(r);
-  return c == NULL ||
-         pl_shardmap_owner(pl_cluster_map(c), chain, NULL, NULL) ==
-             PL_SHARD_MINE;
+  return c == NULL || pl_shardmap_owner(pl_cluster_map(c), chain, NULL, NULL) ==
+                          PL_SHARD_MINE;
 }
 
 const pl_principal *pl_rpc_principal(pl_rpc *r) {

@@ -90,8 +90,12 @@ static void b64_encode(const char *s, char *out) {
       v |= (unsigned char)s[i + 2];
     out[o++] = b64[(v >> 18) & 63];
     out[o++] = b64[(v >> 12) & 63];
-    out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-    out[o++] = i + 2 < n ? b64[v & 63] : '=';
+    out[o++] = '=';
+    out[o++] = '=';
+    if (i + 1 < n)
+      out[o - 2] = b64[(v >> 6) & 63];
+    if (i + 2 < n)
+      out[o - 1] = b64[v & 63];
   }
   out[o] = '\0';
 }
@@ -103,7 +107,7 @@ static int b64_decode(const char *s, size_t n, char *out, size_t cap) {
   unsigned v = 0;
   int bits = 0;
   for (size_t i = 0; i < n && s[i] != '='; i++) {
-    const char *at = memchr(b64, s[i], 64);
+    const char *at = s[i] != '\0' ? strchr(b64, s[i]) : NULL;
     if (at == NULL)
       return -1;
     v = (v << 6) | (unsigned)(at - b64);
@@ -412,10 +416,10 @@ pl_shard_owner pl_shardmap_owner(pl_shardmap *m, const char *chain, char *node,
   pthread_rwlock_rdlock(&m->lock);
   const snapshot *s = m->snap;
   shard key = {.chain = (char *)chain};
-  const shard *sh =
-      s->n_shards > 0 ? bsearch(&key, s->shards, (size_t)s->n_shards,
-                                sizeof *s->shards, cmp_shard)
-                      : NULL;
+  const shard *sh = s->n_shards > 0
+                        ? bsearch(&key, s->shards, (size_t)s->n_shards,
+                                  sizeof *s->shards, cmp_shard)
+                        : NULL;
   if (sh != NULL) {
     o = strcmp(sh->node_id, m->node_id) == 0 ? PL_SHARD_MINE : PL_SHARD_OTHER;
     if (o == PL_SHARD_OTHER) {

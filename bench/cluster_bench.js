@@ -80,16 +80,16 @@ async function makeChain(c, chain, { stores, bays, techs, parts, bookings, lots 
 
 (async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-clbench-'));
-  const cl = await C.up({ dir, nodes: 3, threads: 2, chains: { r1: 'n1', h1: 'n1', r2: 'n2', h2: 'n2', r3: 'n3', h3: 'n3', m1: 'n1', m2: 'n1', m3: 'n1', m4: 'n1' } });
+  const cl = await C.up({ dir, nodes: 3, threads: 2, chains: { r1: 'n1', r1b: 'n1', r1c: 'n1', h1: 'n1', h1b: 'n1', h1c: 'n1', r2: 'n2', h2: 'n2', r3: 'n3', h3: 'n3', m1: 'n1', m2: 'n1', m3: 'n1', m4: 'n1' } });
   const rows = [];
   try {
     const n1 = cl.node('n1').addr;
     for (const [scenario, c] of [['recommend', 'r'], ['hold-confirm', 'h']]) {
       const d = await load(n1, scenario, `${c}1`, cl.key);
       rows.push({ scenario, config: 'one node, direct', ...d });
-      const h = await load(cl.router, scenario, `${c}1`, cl.key);
+      const h = await load(cl.router, scenario, `${c}1b`, cl.key);
       rows.push({ scenario, config: 'one node, through HAProxy', ...h });
-      const three = await Promise.all([1, 2, 3].map((i) => load(cl.router, scenario, `${c}${i}`, cl.key)));
+      const three = await Promise.all(['1c', '2', '3'].map((i) => load(cl.router, scenario, `${c}${i}`, cl.key)));
       rows.push({
         scenario, config: 'three nodes, through HAProxy (sum; worst p50/p99)',
         rate: three.reduce((a, x) => a + x.rate, 0), p50: Math.max(...three.map((x) => x.p50)), p99: Math.max(...three.map((x) => x.p99)), errors: three.reduce((a, x) => a + x.errors, 0),

@@ -62,7 +62,7 @@
 
 typedef struct opts {
   const char *target, *scenario;
-  char bearer[160]; /* "Bearer <token>", or "" to send none */
+  char bearer[160];    /* "Bearer <token>", or "" to send none */
   grpc_metadata md[2]; /* authorization: bearer; x-pitlane-chain */
   int n_md;
   char chain[32]; /* the fresh chain of the scheduling scenarios */
@@ -643,7 +643,8 @@ int main(int argc, char **argv) {
              (int)getpid() % 100000);
   /* Every call names its chain for a router (HAProxy in a cluster). */
   o.md[o.n_md].key = grpc_slice_from_static_string("x-pitlane-chain");
-  o.md[o.n_md++].value = grpc_slice_from_static_string(sched ? o.chain : "demo");
+  o.md[o.n_md++].value =
+      grpc_slice_from_static_string(sched ? o.chain : "demo");
   grpc_init();
   if (sched) {
     char why[512] = "";

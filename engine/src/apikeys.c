@@ -309,8 +309,8 @@ int pl_apikey_create(pl_engine *e, const pl_apikey_info *in, const pl_write *w,
   return rc;
 }
 
-int pl_apikey_import(pl_engine *e, const pl_apikey_info *in,
-                     const char *token, pl_apikey_info *out, pl_error *err) {
+int pl_apikey_import(pl_engine *e, const pl_apikey_info *in, const char *token,
+                     pl_apikey_info *out, pl_error *err) {
   size_t n = token != NULL ? strlen(token) : 0;
   unsigned char raw[ID_BYTES], sec[SECRET_BYTES];
   char id[PL_KEY_ID_MAX];

@@ -12,9 +12,8 @@
 
 size_t pl_chain_range(const char *chain, char *lo, char *hi) {
   size_t n = strlen(chain);
-  memcpy(lo, chain, n);
-  memcpy(hi, chain, n);
-  lo[n] = 0;
+  memcpy(lo, chain, n + 1); /* with its 0x00 */
+  memcpy(hi, chain, n + 1);
   hi[n] = 1;
   return n + 1;
 }
@@ -86,8 +85,7 @@ int pl_chain_import(pl_engine *e, const char *chain, const char *path,
   size_t n = pl_chain_range(chain, lo, hi);
   rc = pl__load_range(e, lo, n, hi, n, err);
   if (rc == 0 && pl__chain_find(e, chain) == NULL)
-    rc = PL__FAIL(err, PL_EINVAL, "chain: %s holds no chain '%s'", path,
-                  chain);
+    rc = PL__FAIL(err, PL_EINVAL, "chain: %s holds no chain '%s'", path, chain);
   if (rc != 0) { /* leave nothing half-loaded behind */
     pl__chain_retire(e, chain);
     delete_range(e, chain);
