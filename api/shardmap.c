@@ -408,6 +408,7 @@ void pl_shardmap_stop(pl_shardmap *m) {
   snapshot_free(m->snap);
   pthread_rwlock_destroy(&m->lock);
   free(m);
+  curl_global_cleanup(); /* pairs with start's init (libcurl counts) */
 }
 
 pl_shard_owner pl_shardmap_owner(pl_shardmap *m, const char *chain, char *node,
