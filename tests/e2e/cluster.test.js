@@ -99,7 +99,7 @@ test('cluster: 30 chains on 3 nodes behind HAProxy; a move and a SIGKILL under l
             const key = `hold-${w}-${n}`;
             const hold = { chain, store: 'S1', segments: options[0].segments, channel: 'CHANNEL_APP', customer: 'c', plate: 'P', ttl_ms: 3600000, idempotency_key: key };
             const b = await write(() => ccall(router.sched, 'Hold', hold, chain));
-            const rec = { chain, id: b.id, key, hold, state: b.state, segments: b.segments };
+            const rec = { chain, id: b.id, key, hold, state: b.state, segments: b.segments, requested: new Set([b.state, 'BOOKING_STATE_CONFIRMED']) };
             acked.bookings.push(rec);
             const cf = await write(() => ccall(router.sched, 'Confirm', { chain, booking_id: b.id }, chain));
             rec.state = cf.state;
@@ -156,7 +156,9 @@ test('cluster: 30 chains on 3 nodes behind HAProxy; a move and a SIGKILL under l
     }
     for (const b of acked.bookings) {
       const got = await ccall(direct[owner[b.chain]].sched, 'GetBooking', { chain: b.chain, booking_id: b.id }, b.chain);
-      assert.equal(got.state, b.state, `booking ${b.id} of ${b.chain}`);
+      // its acknowledged state, or the confirm that was asked for and not
+      // answered (its node was killed after making it durable)
+      assert.ok(got.state === b.state || b.requested.has(got.state), `booking ${b.id} of ${b.chain}: ${got.state}, acknowledged ${b.state}`);
       const again = await ccall(router.sched, 'Hold', b.hold, b.chain); // its key: the same booking
       assert.equal(again.id, b.id);
     }
