@@ -144,8 +144,10 @@ test('cluster: 30 chains on 3 nodes behind HAProxy; a move and a SIGKILL under l
     // answered UNAVAILABLE (from HAProxy: no server) meanwhile.
     const hard = (e) => [S.UNAVAILABLE, S.DEADLINE_EXCEEDED, S.INTERNAL, S.UNKNOWN].includes(e.code);
     assert.equal(down.filter((e) => e.node !== 'n3' && hard(e)).length, 0, 'other nodes kept serving');
-    assert.ok(down.filter((e) => e.node === 'n3').every((e) => e.code === S.UNAVAILABLE), 'n3 chains: UNAVAILABLE');
-    assert.ok(down.some((e) => e.node === 'n3'), 'n3 chains were asked while it was down');
+    // (a Hold that lost its slot just before the kill is an ordinary
+    // FAILED_PRECONDITION; what the dead node causes is UNAVAILABLE)
+    assert.ok(down.filter((e) => e.node === 'n3' && hard(e)).every((e) => e.code === S.UNAVAILABLE), 'n3 chains: UNAVAILABLE');
+    assert.ok(down.some((e) => e.node === 'n3' && e.code === S.UNAVAILABLE), 'n3 chains were asked while it was down');
     assert.equal(errors.filter((e) => e.phase === 'steady' && hard(e)).length, 0, 'no hard errors in steady state');
     assert.ok(acked.receipts.length > 50 && acked.bookings.length > 20, 'enough load');
 
