@@ -166,6 +166,8 @@ static void list_chains(pl_rpc *r, const ProtobufCMessage *msg) {
     for (int i = 0; i < n; i++) {
       if (p != NULL && !pl_principal_may_chain(p, info[i].code))
         continue;
+      if (!pl_rpc_owns_chain(r, info[i].code)) /* a cluster: this node's */
+        continue;
       chain_msg(&ms[k], &info[i]);
       mp[k] = &ms[k];
       k++;

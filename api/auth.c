@@ -155,6 +155,13 @@ static const pl_policy policies[] = {
     CLM("GetClaim", A | I | V),
     CLM("ListClaims", A | I | V),
     CLM("SubmitFleetBatch", A | F),
+    /* Cluster (a node's part in chain moves): platform admins */
+    {"/pitlane.v1.Cluster/Status", A, PL_SCOPE_PLATFORM},
+    {"/pitlane.v1.Cluster/FreezeChain", A, PL_SCOPE_PLATFORM},
+    {"/pitlane.v1.Cluster/UnfreezeChain", A, PL_SCOPE_PLATFORM},
+    {"/pitlane.v1.Cluster/ExportChain", A, PL_SCOPE_PLATFORM},
+    {"/pitlane.v1.Cluster/ImportChain", A, PL_SCOPE_PLATFORM},
+    {"/pitlane.v1.Cluster/DropChain", A, PL_SCOPE_PLATFORM},
 };
 
 const pl_policy *pl_auth_policy(const char *path) {
@@ -490,4 +497,59 @@ platform_only:
   snprintf(detail, cap, "permission: %s needs a platform key",
            method_name(path));
   return GRPC_STATUS_PERMISSION_DENIED;
+}
+
+/* Adds every `chain` of m (and of its messages one level down) to out. */
+static void collect_chains(const ProtobufCMessage *m, int depth,
+                           const char **out, int cap, int *n) {
+  const char *c = string_field(m, "chain");
+  if (c != NULL) {
+    if (*n < cap)
+      out[*n] = c;
+    (*n)++;
+  }
+  const ProtobufCMessageDescriptor *d = m->descriptor;
+  for (unsigned i = 0; depth == 0 && i < d->n_fields; i++) {
+    const ProtobufCFieldDescriptor *f = &d->fields[i];
+    if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+      continue;
+    if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+        *(const uint32_t *)((const char *)m + f->quantifier_offset) != f->id)
+      continue;
+    const char *at = (const char *)m + f->offset;
+    size_t k = 1;
+    ProtobufCMessage *const *subs = (ProtobufCMessage *const *)at;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+      k = *(const size_t *)((const char *)m + f->quantifier_offset);
+      subs = *(ProtobufCMessage *const *const *)at;
+    }
+    for (size_t j = 0; j < k; j++)
+      if (subs[j] != NULL)
+        collect_chains(subs[j], depth + 1, out, cap, n);
+  }
+}
+
+int pl_auth_request_chains(const pl_policy *pol, const ProtobufCMessage *req,
+                           const char **out, int cap) {
+  int n = 0;
+  if (pol != NULL && pol->scope == PL_SCOPE_CHAIN) {
+    collect_chains(req, 0, out, cap, &n);
+  } else if (pol != NULL && pol->scope == PL_SCOPE_CODE) {
+    const char *c = string_field(req, "code");
+    if (c != NULL && cap > 0)
+      out[n++] = c;
+  } else { /* CreateChain: the new chain's code */
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(req->descriptor,
+                                                        "chain");
+    if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+        f->label != PROTOBUF_C_LABEL_REPEATED) {
+      const ProtobufCMessage *sub =
+          *(ProtobufCMessage *const *)((const char *)req + f->offset);
+      const char *c = sub != NULL ? string_field(sub, "code") : NULL;
+      if (c != NULL && cap > 0)
+        out[n++] = c;
+    }
+  }
+  return n;
 }

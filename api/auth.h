@@ -82,4 +82,12 @@ grpc_status_code pl_auth_authorize(const pl_principal *p, const pl_policy *pol,
                                    const ProtobufCMessage *req, char *detail,
                                    size_t cap);
 
+/* The chains request req of a method with policy pol names (what step 3
+ * checks): its `chain` fields (PL_SCOPE_CHAIN), its `code`
+ * (PL_SCOPE_CODE), or, for a request that creates a chain, its
+ * `chain.code`. Up to cap pointers into req go to out; returns how many
+ * there are. The cluster's ownership check uses it (server.c). */
+int pl_auth_request_chains(const pl_policy *pol, const ProtobufCMessage *req,
+                           const char **out, int cap);
+
 #endif

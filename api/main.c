@@ -16,6 +16,7 @@
 #include "pitlane/demo.h"
 #include "pitlane/pitlane.h"
 #include "server.h"
+#include "shardmap.h"
 
 #define SHUTDOWN_GRACE_MS 10000
 
@@ -34,8 +35,11 @@ static const char usage[] =
     "                      RESOURCE_EXHAUSTED (default 10000)\n"
     "  --tls-cert FILE     PEM certificate chain; with --tls-key, serve TLS\n"
     "  --tls-key FILE      PEM private key\n"
-    "  --cluster-etcd URL  shard map in etcd (not in this build yet)\n"
-    "  --node-id ID        this node's id in the shard map\n"
+    "  --cluster-etcd URL  the shard map in etcd (http://HOST:PORT): answer\n"
+    "                      only for the chains it gives this node, watch it\n"
+    "                      for moves (docs/scaling.md)\n"
+    "  --node-id ID        this node's id in the shard map (with\n"
+    "                      --cluster-etcd)\n"
     "  --help              print this and exit\n"
     "\n"
     "Every call but grpc.health.v1.Health needs 'authorization: Bearer\n"
@@ -104,9 +108,9 @@ static int parse(int argc, char **argv, options *o) {
     return fprintf(stderr, "pitlaned: --listen and --data are required\n%s",
                    usage),
            -1;
-  if (o->etcd != NULL || o->node_id != NULL)
-    return fprintf(stderr, "pitlaned: --cluster-etcd/--node-id: clustering "
-                           "is not in this build yet\n"),
+  if ((o->etcd == NULL) != (o->node_id == NULL))
+    return fprintf(stderr,
+                   "pitlaned: --cluster-etcd and --node-id go together\n"),
            -1;
   return 0;
 }
@@ -145,6 +149,19 @@ int main(int argc, char **argv) {
     printf("pitlaned: demo API keys in %s\n", path);
   }
 
+  pl_shardmap *map = NULL;
+  pl_cluster *cluster = NULL;
+  if (o.etcd != NULL) {
+    char why[256] = "";
+    if (pl_shardmap_start(o.etcd, o.node_id, &map, why, sizeof why) != 0 ||
+        pl_cluster_new(map, &cluster) != 0) {
+      fprintf(stderr, "pitlaned: cluster: %s\n", why[0] ? why : "no memory");
+      pl_shardmap_stop(map);
+      pl_engine_close(engine);
+      return 1;
+    }
+  }
+
   grpc_init();
   int n = 0;
   pl_method *methods = pl_all_methods(&n);
@@ -158,7 +175,8 @@ int main(int argc, char **argv) {
                          .tls_key = o.tls_key,
                          .methods = methods,
                          .n_methods = n,
-                         .max_inflight = o.max_inflight};
+                         .max_inflight = o.max_inflight,
+                         .cluster = cluster};
   pl_server *server = NULL;
   int port = 0;
   char why[256] = "";
@@ -166,6 +184,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "pitlaned: %s\n", why);
     free(methods);
     grpc_shutdown();
+    pl_cluster_free(cluster);
+    pl_shardmap_stop(map);
     pl_engine_close(engine);
     return 1;
   }
@@ -174,12 +194,17 @@ int main(int argc, char **argv) {
   int hostlen = colon ? (int)(colon - o.listen) : (int)strlen(o.listen);
   printf("pitlaned: listening on %.*s:%d (%d threads, data %s%s)\n", hostlen,
          o.listen, port, o.threads, o.data, o.demo ? ", demo chain" : "");
+  if (map != NULL)
+    printf("pitlaned: cluster node %s, shard map v%lld from %s\n", o.node_id,
+           (long long)pl_shardmap_version(map), o.etcd);
   fflush(stdout);
 
   int sig = 0;
   sigwait(&sigs, &sig);
   fprintf(stderr, "pitlaned: signal %d, shutting down\n", sig);
   pl_server_stop(server, SHUTDOWN_GRACE_MS);
+  pl_cluster_free(cluster);
+  pl_shardmap_stop(map);
   free(methods);
   grpc_shutdown();
   pl_engine_close(engine);

@@ -35,6 +35,8 @@ static const char usage[] =
     "a platform key acts on every chain. --rate N: requests per second\n"
     "(0 or absent: unlimited), --burst M: bucket size (default N).\n"
     "create prints the token once; only its SHA-256 is stored.\n"
+    "--token: store this token (made by create on another data directory)\n"
+    "instead of a new one: the same key on every node of a cluster.\n"
     "The server must not be running on DIR (use the Admin RPCs then).\n";
 
 static int bad_usage(const char *why) {
@@ -92,7 +94,7 @@ int main(int argc, char **argv) {
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
     return argc < 2 ? bad_usage("a command is required")
                     : (fputs(usage, stdout), 0);
-  const char *cmd = argv[1], *data = NULL, *key_id = NULL;
+  const char *cmd = argv[1], *data = NULL, *key_id = NULL, *given = NULL;
   pl_apikey_info k = {0};
   int have_kind = 0;
   for (int i = 2; i < argc; i++) {
@@ -102,6 +104,8 @@ int main(int argc, char **argv) {
     const char *v = argv[++i];
     if (strcmp(a, "--data") == 0) {
       data = v;
+    } else if (strcmp(a, "--token") == 0) {
+      given = v;
     } else if (strcmp(a, "--key-id") == 0) {
       key_id = v;
     } else if (strcmp(a, "--tenant-kind") == 0) {
@@ -154,7 +158,12 @@ int main(int argc, char **argv) {
   pl_error err = {0};
   if (create) {
     char token[PL_KEY_TOKEN_MAX];
-    rc = pl_apikey_create(e, &k, NULL, NULL, token, sizeof token, &err);
+    if (given != NULL) {
+      snprintf(token, sizeof token, "%s", given);
+      rc = pl_apikey_import(e, &k, given, NULL, &err);
+    } else {
+      rc = pl_apikey_create(e, &k, NULL, NULL, token, sizeof token, &err);
+    }
     if (rc == 0) {
       printf("%s\n", token);
       fflush(stdout);

@@ -38,6 +38,14 @@ pl_engine *pl_rpc_engine(pl_rpc *r);
  * tests), which handlers treat as the operator. */
 const pl_principal *pl_rpc_principal(pl_rpc *r);
 
+/* 1 if this node answers for `chain`: always without a cluster (and in
+ * process), else when the shard map gives it this node (ListChains lists
+ * only those). */
+int pl_rpc_owns_chain(pl_rpc *r, const char *chain);
+
+/* The node's cluster state (cluster.h), or NULL without one. */
+struct pl_cluster *pl_rpc_cluster(pl_rpc *r);
+
 /* The pl_write for one engine mutation of this call: the reply waits for
  * its durability. At most one mutation per call takes it. */
 const pl_write *pl_rpc_write(pl_rpc *r);

@@ -77,7 +77,8 @@ struct pl_rpc {
   atomic_int holds;
   int cancelled; /* RECV_CLOSE_ON_SERVER */
   grpc_slice detail_slice;
-  pl_stream *stream; /* a server stream owns the call (stream.c) */
+  pl_stream *stream;  /* a server stream owns the call (stream.c) */
+  int cluster_stripe; /* an admitted write's stripe (cluster.h), or -1 */
 };
 
 struct worker {
@@ -101,12 +102,23 @@ struct pl_server {
   pl__streams *streams;
   pl_auth *auth;
   const pl_policy **policy; /* per method; NULL: none (platform admin) */
+  pl_cluster *cluster;      /* NULL: a single node */
 };
 
 /* ---- handler API -------------------------------------------------------- */
 
 pl_engine *pl_rpc_engine(pl_rpc *r) {
   return r->engine;
+}
+
+struct pl_cluster *pl_rpc_cluster(pl_rpc *r) {
+  return r->w != NULL ? r->w->srv->cluster : NULL;
+}
+
+int pl_rpc_owns_chain(pl_rpc *r, const char *chain) {
+  pl_cluster *c = pl_rpc_cluster(r);
+  return c == NULL || pl_shardmap_owner(pl_cluster_map(c), chain, NULL, NULL) ==
+                          PL_SHARD_MINE;
 }
 
 const pl_principal *pl_rpc_principal(pl_rpc *r) {
@@ -187,6 +199,8 @@ int pl_rpc_copy(pl_rpc *r, char *dst, size_t cap, const char *src,
 /* ---- call lifecycle ----------------------------------------------------- */
 
 static void rpc_free(pl_rpc *r) {
+  if (r->cluster_stripe >= 0)
+    pl_cluster_done(r->w->srv->cluster, r->cluster_stripe);
   if (r->counted)
     atomic_fetch_sub(&r->w->srv->inflight, 1);
   if (r->call != NULL)
@@ -236,6 +250,10 @@ void pl__rpc_free(pl_rpc *r) {
 
 /* Sends the status (and the reply, if OK). Any thread. */
 static void rpc_send(pl_rpc *r) {
+  if (r->cluster_stripe >= 0) { /* the write is durable: a freeze may go on */
+    pl_cluster_done(r->w->srv->cluster, r->cluster_stripe);
+    r->cluster_stripe = -1;
+  }
   if (r->durable_rc != 0)
     pl_rpc_fail(r, GRPC_STATUS_UNAVAILABLE,
                 "storage: the write could not be made durable (%s); the "
@@ -294,6 +312,27 @@ const pl_write *pl_rpc_write(pl_rpc *r) {
 
 static void request_call(worker *w, int method);
 
+/* Cluster: every chain the request names must be this node's (and not
+ * frozen, for a write). A write is counted until the call ends. */
+static grpc_status_code cluster_admit(pl_rpc *r, const pl_method *m,
+                                      const ProtobufCMessage *req) {
+  const pl_server *s = r->w->srv;
+  const char *chains[8];
+  int n = pl_auth_request_chains(s->policy[r->method], req, chains, 8);
+  int write = pl_cluster_is_write(m->path);
+  for (int i = 0; i < n && i < 8; i++) {
+    int stripe = -1;
+    grpc_status_code code =
+        pl_cluster_admit(s->cluster, chains[i], write && i == 0, &stripe,
+                         r->detail, sizeof r->detail);
+    if (code != GRPC_STATUS_OK)
+      return code;
+    if (i == 0)
+      r->cluster_stripe = stripe;
+  }
+  return GRPC_STATUS_OK;
+}
+
 /* Decodes the request, runs the handler, and releases the handler's hold
  * (the reply goes when every hold is released). */
 static void rpc_dispatch(pl_rpc *r, const pl_method *m, const uint8_t *body,
@@ -311,6 +350,16 @@ static void rpc_dispatch(pl_rpc *r, const pl_method *m, const uint8_t *body,
     grpc_status_code code =
         pl_auth_authorize(r->principal, s->policy[r->method], m->path, req,
                           r->detail, sizeof r->detail);
+    if (code != GRPC_STATUS_OK) {
+      r->code = code;
+      protobuf_c_message_free_unpacked(req, NULL);
+      rpc_release(r);
+      return;
+    }
+  }
+  if (r->w != NULL && r->w->srv->cluster != NULL &&
+      !pl_cluster_exempt(m->path)) {
+    grpc_status_code code = cluster_admit(r, m, req);
     if (code != GRPC_STATUS_OK) {
       r->code = code;
       protobuf_c_message_free_unpacked(req, NULL);
@@ -341,6 +390,7 @@ grpc_status_code pl_rpc_invoke(pl_engine *e, const pl_method *m,
   iw.done = 0;
   r->engine = e;
   r->invoke = &iw;
+  r->cluster_stripe = -1;
   r->detail_slice = grpc_empty_slice();
   grpc_metadata_array_init(&r->md);
   atomic_init(&r->holds, 1);
@@ -422,6 +472,7 @@ static void request_call(worker *w, int method) {
   r->w = w;
   r->engine = s->engine;
   r->method = method;
+  r->cluster_stripe = -1;
   r->phase = PHASE_REQUESTED;
   r->detail_slice = grpc_empty_slice();
   grpc_metadata_array_init(&r->md);
@@ -562,6 +613,7 @@ int pl_server_start(const pl_server_config *cfg, pl_engine *engine,
   s->n_methods = cfg->n_methods;
   s->n_workers = cfg->threads;
   s->max_inflight = cfg->max_inflight > 0 ? cfg->max_inflight : 10000;
+  s->cluster = cfg->cluster;
   s->streams = pl__streams_new();
   atomic_init(&s->inflight, 0);
   s->workers = calloc((size_t)cfg->threads, sizeof *s->workers);

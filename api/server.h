@@ -8,6 +8,7 @@
 #ifndef PL_API_SERVER_H
 #define PL_API_SERVER_H
 
+#include "cluster.h"
 #include "pitlane/pitlane.h"
 #include "rpc.h"
 
@@ -20,9 +21,12 @@ typedef struct pl_server_config {
   const char *tls_key;
   const pl_method *methods;
   int n_methods;
-  int max_inflight; /* calls being served at once before new ones get
-                       RESOURCE_EXHAUSTED (Health is always served);
-                       0: 10000 */
+  int max_inflight;    /* calls being served at once before new ones get
+                          RESOURCE_EXHAUSTED (Health is always served);
+                          0: 10000 */
+  pl_cluster *cluster; /* NULL: one node owns every chain (no checks);
+                          else chain ownership and move freezes per call
+                          (cluster.h). Not owned; outlives the server. */
 } pl_server_config;
 
 /* Starts serving. On success *port is the bound port. Returns 0, or -1

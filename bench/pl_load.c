@@ -2,7 +2,12 @@
  *
  *   pl-load --target 127.0.0.1:50051 --scenario get-store
  *           [--concurrency 64] [--seconds 5] [--threads 1] [--warmup 1]
- *           [--key TOKEN]
+ *           [--key TOKEN] [--chain NAME]
+ *
+ * Every call also carries `x-pitlane-chain: <its chain>` (the demo chain,
+ * or the scheduling scenarios' fresh chain, named by --chain or made up),
+ * which a cluster's router (HAProxy, docs/scaling.md) routes on; in a
+ * cluster, put that chain in the shard map before the run.
  *
  * Every call carries `authorization: Bearer TOKEN` (--key, else the
  * PITLANE_KEY environment variable; the scheduling scenarios create a
@@ -73,14 +78,16 @@
 
 typedef struct opts {
   const char *target, *scenario;
-  char bearer[160]; /* "Bearer <token>", or "" to send none */
-  grpc_metadata md; /* authorization: bearer */
-  char chain[32];   /* the fresh chain of the scheduling scenarios */
-  /* insurer: the keys made at setup ("Bearer pl_..."), and the run's
-   * claim-number prefix */
+  char bearer[160];    /* "Bearer <token>", or "" to send none */
+  grpc_metadata md[2]; /* authorization: bearer; x-pitlane-chain */
+  int n_md;
+  char chain[32]; /* the fresh chain of the scheduling scenarios */
+  /* insurer: the keys made at setup ("Bearer pl_...") and each insurer's
+   * metadata (its key; x-pitlane-chain demo), and the run's claim-number
+   * prefix */
   int insurers;
   char (*ins_bearer)[160];
-  grpc_metadata *ins_md;
+  grpc_metadata (*ins_md)[2];
   char run[24];
   int concurrency, threads;
   double seconds, warmup;
@@ -307,18 +314,16 @@ static grpc_byte_buffer *next_request(loader *l, slot *s, const char **path) {
   return pack(&q.base);
 }
 
-/* The bearer key as the call's initial metadata, if there is one: an
- * insurer slot's own, else the run's. */
+/* The call's initial metadata: the bearer key (an insurer slot's own,
+ * else the run's) and x-pitlane-chain. */
 static void send_auth(grpc_op *op, const opts *o, const slot *s) {
   if (s != NULL && s->insurer >= 0 && o->ins_md != NULL) {
-    op->data.send_initial_metadata.count = 1;
-    op->data.send_initial_metadata.metadata = &o->ins_md[s->insurer];
+    op->data.send_initial_metadata.count = 2;
+    op->data.send_initial_metadata.metadata = o->ins_md[s->insurer];
     return;
   }
-  if (o->bearer[0] == '\0')
-    return;
-  op->data.send_initial_metadata.count = 1;
-  op->data.send_initial_metadata.metadata = (grpc_metadata *)&o->md;
+  op->data.send_initial_metadata.count = (size_t)o->n_md;
+  op->data.send_initial_metadata.metadata = (grpc_metadata *)o->md;
 }
 
 static void start_call(slot *s) {
@@ -741,8 +746,10 @@ static int setup_insurers(opts *o, char *why, size_t why_len) {
       break;
     }
     snprintf(o->ins_bearer[i], sizeof o->ins_bearer[i], "Bearer %s", r->token);
-    o->ins_md[i].key = grpc_slice_from_static_string("authorization");
-    o->ins_md[i].value = grpc_slice_from_static_string(o->ins_bearer[i]);
+    o->ins_md[i][0].key = grpc_slice_from_static_string("authorization");
+    o->ins_md[i][0].value = grpc_slice_from_static_string(o->ins_bearer[i]);
+    o->ins_md[i][1].key = grpc_slice_from_static_string("x-pitlane-chain");
+    o->ins_md[i][1].value = grpc_slice_from_static_string("demo");
     protobuf_c_message_free_unpacked(&r->base, NULL);
   }
   grpc_channel_destroy(ch);
@@ -775,7 +782,9 @@ static int check_claims(opts *o, loader *ls, long *stored_out, long *lost_out,
   opts as_ins = *o; /* each insurer lists with its own key */
   for (int i = 0; rc == 0 && i < o->insurers; i++) {
     memcpy(as_ins.bearer, o->ins_bearer[i], sizeof as_ins.bearer);
-    as_ins.md = o->ins_md[i];
+    as_ins.md[0] = o->ins_md[i][0];
+    as_ins.md[1] = o->ins_md[i][1];
+    as_ins.n_md = 2;
     char after[32] = "";
     for (;;) {
       Pitlane__V1__ListClaimsRequest q = PITLANE__V1__LIST_CLAIMS_REQUEST__INIT;
@@ -843,7 +852,8 @@ static void usage(void) {
                   "get-store|create-part|recommend|hold-confirm|get-stock|\n"
                   "receive|reserve-release|insurer "
                   "[--concurrency N] [--seconds S] "
-                  "[--threads T] [--warmup S] [--key TOKEN] [--insurers N]\n"
+                  "[--threads T] [--warmup S] [--key TOKEN] [--chain NAME]\n"
+                  "[--insurers N] "
                   "(the key: --key, else $PITLANE_KEY)\n");
 }
 
@@ -878,6 +888,8 @@ int main(int argc, char **argv) {
       key = v;
     else if (strcmp(a, "--insurers") == 0)
       o.insurers = atoi(v);
+    else if (strcmp(a, "--chain") == 0 && strlen(v) < sizeof o.chain)
+      snprintf(o.chain, sizeof o.chain, "%s", v);
     else {
       usage();
       return 2;
@@ -907,14 +919,19 @@ int main(int argc, char **argv) {
       fprintf(stderr, "pl-load: --key: too long\n");
       return 2;
     }
-    o.md.key = grpc_slice_from_static_string("authorization");
-    o.md.value = grpc_slice_from_static_string(o.bearer);
+    o.md[o.n_md].key = grpc_slice_from_static_string("authorization");
+    o.md[o.n_md++].value = grpc_slice_from_static_string(o.bearer);
   }
+  if (sched && o.chain[0] == '\0')
+    snprintf(o.chain, sizeof o.chain, "load-%ld-%d", (long)time(NULL) % 1000000,
+             (int)getpid() % 100000);
+  /* Every call names its chain for a router (HAProxy in a cluster). */
+  o.md[o.n_md].key = grpc_slice_from_static_string("x-pitlane-chain");
+  o.md[o.n_md++].value =
+      grpc_slice_from_static_string(sched ? o.chain : "demo");
   grpc_init();
   if (sched) {
     char why[512] = "";
-    snprintf(o.chain, sizeof o.chain, "load-%ld-%d", (long)time(NULL) % 1000000,
-             (int)getpid() % 100000);
     if (setup_chain(&o, why, sizeof why) != 0) {
       fprintf(stderr, "pl-load: setup: %s\n", why);
       return 1;

@@ -13,7 +13,8 @@ PKGS=(cmake gcc g++ make pkg-config
       libgrpc-dev protobuf-c-compiler libprotobuf-c-dev
       librocksdb-dev libjemalloc-dev libbenchmark-dev libcmocka-dev
       liblemon-dev libssl-dev openssl
-      chromium fonts-wqy-zenhei)
+      chromium fonts-wqy-zenhei
+      etcd-server etcd-client haproxy libcurl4-openssl-dev)
 [ -n "${PL_EXTRA_PKGS:-}" ] && read -r -a extra <<<"$PL_EXTRA_PKGS" && PKGS+=("${extra[@]}")
 
 missing=()

@@ -80,11 +80,28 @@ function sendError(res, code, message) {
   send(res, HTTP_OF_CODE[code] || 500, { code, message });
 }
 
-// The caller's credentials, passed on unchanged.
-function metadataOf(req) {
+// The chain a request body names, as the server finds it (api/auth.c):
+// its `chain`, a message one level down's `chain` ({store: {chain}}), the
+// `code` of GetChain, or CreateChain's `chain.code`. '' if none.
+function chainOf(body, path) {
+  if (!body || typeof body !== 'object') return '';
+  if (typeof body.chain === 'string') return body.chain;
+  if (body.chain && typeof body.chain.code === 'string') return body.chain.code;
+  if (/\/GetChain$/.test(path || '') && typeof body.code === 'string') return body.code;
+  for (const v of Object.values(body)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && typeof v.chain === 'string') return v.chain;
+  }
+  return '';
+}
+
+// The caller's credentials, passed on unchanged, and `x-pitlane-chain`
+// (from the caller's header, else from the body) for a cluster's router
+// (HAProxy routes each call to its chain's node: docs/scaling.md).
+function metadataOf(req, body, path) {
   const md = new grpc.Metadata();
   if (req.headers.authorization) md.set('authorization', req.headers.authorization);
-  if (req.headers['x-pitlane-chain']) md.set('x-pitlane-chain', req.headers['x-pitlane-chain']);
+  const chain = req.headers['x-pitlane-chain'] || chainOf(body, path);
+  if (chain) md.set('x-pitlane-chain', chain);
   return md;
 }
 
@@ -207,7 +224,7 @@ function createGateway({ target, staticDir, protoDir = DEFAULT_PROTO_DIR, log = 
       return;
     }
     const t0 = Date.now();
-    client.makeUnaryRequest(m.path, serializer(m), m.deserialize, body, metadataOf(req),
+    client.makeUnaryRequest(m.path, serializer(m), m.deserialize, body, metadataOf(req, body, m.path),
       { deadline: Date.now() + UNARY_DEADLINE_MS }, (err, reply) => {
         log(`${m.path} ${err ? NAME_OF_CODE[err.code] : 'OK'} ${Date.now() - t0}ms`);
         if (err) {
@@ -238,7 +255,7 @@ function createGateway({ target, staticDir, protoDir = DEFAULT_PROTO_DIR, log = 
       'x-accel-buffering': 'no',
     });
     res.write(': stream open\n\n');
-    const call = client.makeServerStreamRequest(m.path, serializer(m), m.deserialize, body, metadataOf(req), {});
+    const call = client.makeServerStreamRequest(m.path, serializer(m), m.deserialize, body, metadataOf(req, body, m.path), {});
     let done = false;
     const beat = setInterval(() => res.write(': keep-alive\n\n'), 15000);
     const finish = (event, data) => {

@@ -384,6 +384,12 @@ static pl__chain *chain_new(const char *code) {
 
 /* Under chains_lock (write). Cannot fail after the reservations. */
 static int chain_insert(pl_engine *e, pl__chain *c) {
+  int32_t slot = pl__strmap_get(&e->chain_ix, c->info.code);
+  if (slot >= 0) { /* a code whose chain left; the map's key is the
+                      retired record's code, which lives until close */
+    e->chains.items[slot] = c;
+    return 0;
+  }
   if (pl__vec_reserve(&e->chains, 1) != 0 ||
       pl__strmap_reserve(&e->chain_ix, 1) != 0)
     return PL_ENOMEM;
@@ -455,10 +461,16 @@ int pl_chain_get(pl_engine *e, const char *chain, pl_chain_info *out,
 int pl_chain_list(pl_engine *e, pl_chain_info *out, int cap) {
   pthread_rwlock_rdlock(&e->chains_lock);
   int n = e->chains.n;
-  for (int i = 0; i < n && i < cap; i++) {
+  int k = 0;
+  for (int i = 0; i < n; i++) {
     const pl__chain *c = e->chains.items[i];
-    out[i] = c->info; /* code, name, created_ms never change */
+    if (c == NULL) /* left this node */
+      continue;
+    if (k < cap)
+      out[k] = c->info; /* code, name, created_ms never change */
+    k++;
   }
+  n = k;
   pthread_rwlock_unlock(&e->chains_lock);
   sort_out(out, n, cap, sizeof *out, cmp_chain);
   return n;
@@ -772,8 +784,13 @@ static int load_chain(pl_engine *e, const char *code, pl__rd *r) {
   pl__rd_str(r, c->info.name, sizeof c->info.name);
   c->info.created_ms = pl__rd_svar(r);
   pl__rd_str(r, c->idem, sizeof c->idem);
-  int rc = r->bad || pl__chain_find(e, code) != NULL ? PL_ECORRUPT
-                                                     : chain_insert(e, c);
+  /* Under chains_lock: a chain arriving from another node is loaded
+   * while the server runs (chainmove.c). */
+  pthread_rwlock_wrlock(&e->chains_lock);
+  int32_t i = pl__strmap_get(&e->chain_ix, code);
+  int exists = i >= 0 && e->chains.items[i] != NULL;
+  int rc = r->bad || exists ? PL_ECORRUPT : chain_insert(e, c);
+  pthread_rwlock_unlock(&e->chains_lock);
   if (rc != 0)
     chain_free(c);
   return rc;
@@ -917,9 +934,27 @@ int pl__admin_load(pl_engine *e, unsigned kind, const char *chain,
   return rc;
 }
 
+int pl__chain_retire(pl_engine *e, const char *code) {
+  pthread_rwlock_wrlock(&e->chains_lock);
+  int32_t i = pl__strmap_get(&e->chain_ix, code);
+  pl__chain *c = i >= 0 ? e->chains.items[i] : NULL;
+  int rc = c == NULL ? PL_ENOTFOUND : pl__vec_reserve(&e->retired, 1);
+  if (rc == 0) {
+    pl__vec_push(&e->retired, c);
+    e->chains.items[i] = NULL;
+  }
+  pthread_rwlock_unlock(&e->chains_lock);
+  return rc;
+}
+
 void pl__admin_free(pl_engine *e) {
+  for (int i = 0; i < e->retired.n; i++)
+    chain_free(e->retired.items[i]);
+  free(e->retired.items);
+  memset(&e->retired, 0, sizeof e->retired);
   for (int i = 0; i < e->chains.n; i++)
-    chain_free(e->chains.items[i]);
+    if (e->chains.items[i] != NULL)
+      chain_free(e->chains.items[i]);
   free(e->chains.items);
   memset(&e->chains, 0, sizeof e->chains);
   pl__strmap_free(&e->chain_ix);

@@ -309,6 +309,58 @@ int pl_apikey_create(pl_engine *e, const pl_apikey_info *in, const pl_write *w,
   return rc;
 }
 
+int pl_apikey_import(pl_engine *e, const pl_apikey_info *in, const char *token,
+                     pl_apikey_info *out, pl_error *err) {
+  size_t n = token != NULL ? strlen(token) : 0;
+  unsigned char raw[ID_BYTES], sec[SECRET_BYTES];
+  char id[PL_KEY_ID_MAX];
+  if (n == TOKEN_LEN && memcmp(token, "pl_", 3) == 0 &&
+      token[3 + PL_KEY_ID_LEN] == '_') {
+    memcpy(id, token + 3, PL_KEY_ID_LEN);
+    id[PL_KEY_ID_LEN] = '\0';
+  } else {
+    id[0] = '\0';
+  }
+  if (id[0] == '\0' || unhex(raw, id, sizeof raw) != 0 ||
+      unhex(sec, token + 4 + PL_KEY_ID_LEN, sizeof sec) != 0)
+    return PL__FAIL(err, PL_EINVAL, "token: not pl_<12 hex>_<64 hex>");
+  OPENSSL_cleanse(sec, sizeof sec);
+  pl__apikey *k = calloc(1, sizeof *k);
+  if (k == NULL)
+    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
+  k->info = *in;
+  k->info.revoked = false;
+  int rc = check_key(&k->info, err);
+  if (rc != 0) {
+    free(k);
+    return rc;
+  }
+  memcpy(k->info.key_id, id, sizeof id);
+  SHA256((const unsigned char *)token, TOKEN_LEN, k->hash);
+  k->info.created_ms = pl_engine_now_ms(e);
+  pl__sync sync;
+  int queued = 0;
+  pthread_rwlock_wrlock(&e->apikeys.lock);
+  if (find(e, id) != NULL)
+    rc = PL__FAIL(err, PL_EEXIST, "key_id: %s already exists", id);
+  if (rc == 0)
+    rc = pl__vec_reserve(&e->apikeys.keys, 1);
+  if (rc == 0)
+    rc = pl__strmap_reserve(&e->apikeys.ix, 1);
+  if (rc == 0)
+    rc = queue_key(e, k, PL__OP_APIKEY_CREATE, &sync, NULL, &queued);
+  if (rc == 0) {
+    pl__strmap_put(&e->apikeys.ix, k->info.key_id, e->apikeys.keys.n);
+    pl__vec_push(&e->apikeys.keys, k);
+    if (out != NULL)
+      *out = k->info;
+  }
+  pthread_rwlock_unlock(&e->apikeys.lock);
+  if (rc != 0)
+    free(k);
+  return pl__write_finish(rc, queued, NULL, &sync, err);
+}
+
 int pl_apikey_revoke(pl_engine *e, const char *key_id, const pl_write *w,
                      pl_apikey_info *out, pl_error *err) {
   int rc = pl__check_code(err, "key_id", key_id, PL_KEY_ID_MAX);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OP_PUT = 1, OP_DEL = 2 };
+enum { OP_PUT = 1, OP_DEL = 2, OP_DEL_RANGE = 3 };
 
 struct pl__db {
   rocksdb_t *db;
@@ -48,6 +48,16 @@ void pl__batch_del(pl__batch *b, const void *k, size_t kl) {
   pl__buf_uvar(&b->ops, kl);
   pl__buf_bytes(&b->ops, k, kl);
   pl__buf_uvar(&b->ops, 0);
+  b->count++;
+}
+
+void pl__batch_del_range(pl__batch *b, const void *lo, size_t ll,
+                         const void *hi, size_t hl) {
+  pl__buf_u8(&b->ops, OP_DEL_RANGE);
+  pl__buf_uvar(&b->ops, ll);
+  pl__buf_bytes(&b->ops, lo, ll);
+  pl__buf_uvar(&b->ops, hl);
+  pl__buf_bytes(&b->ops, hi, hl);
   b->count++;
 }
 
@@ -108,6 +118,8 @@ static void batch_apply(rocksdb_writebatch_t *wb, const pl__batch *b) {
     r.off += vl;
     if (op == OP_PUT)
       rocksdb_writebatch_put(wb, k, kl, v, vl);
+    else if (op == OP_DEL_RANGE)
+      rocksdb_writebatch_delete_range(wb, k, kl, v, vl);
     else
       rocksdb_writebatch_delete(wb, k, kl);
   }
@@ -184,5 +196,65 @@ int pl__db_iter_status(pl__db_iter *it, pl_error *err) {
   rocksdb_iter_get_error(it->it, &rerr);
   if (rerr != NULL)
     return db_fail(err, "rocksdb iterate", rerr);
+  return 0;
+}
+
+int pl__db_export_range(pl__db *d, const void *lo, size_t ll, const void *hi,
+                        size_t hl, const char *path, int64_t *rows,
+                        int64_t *bytes, pl_error *err) {
+  *rows = *bytes = 0;
+  rocksdb_envoptions_t *env = rocksdb_envoptions_create();
+  rocksdb_sstfilewriter_t *w = rocksdb_sstfilewriter_create(env, d->opts);
+  rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+  rocksdb_readoptions_set_iterate_upper_bound(ro, hi, hl);
+  rocksdb_iterator_t *it = rocksdb_create_iterator(d->db, ro);
+  char *rerr = NULL;
+  int rc = 0;
+  remove(path);
+  rocksdb_sstfilewriter_open(w, path, &rerr);
+  if (rerr != NULL)
+    rc = db_fail(err, "sst open", rerr);
+  for (rocksdb_iter_seek(it, lo, ll); rc == 0 && rocksdb_iter_valid(it);
+       rocksdb_iter_next(it)) {
+    size_t kl, vl;
+    const char *k = rocksdb_iter_key(it, &kl);
+    const char *v = rocksdb_iter_value(it, &vl);
+    rocksdb_sstfilewriter_put(w, k, kl, v, vl, &rerr);
+    if (rerr != NULL)
+      rc = db_fail(err, "sst put", rerr);
+    (*rows)++;
+    *bytes += (int64_t)(kl + vl);
+  }
+  if (rc == 0) {
+    rocksdb_iter_get_error(it, &rerr);
+    if (rerr != NULL)
+      rc = db_fail(err, "rocksdb iterate", rerr);
+  }
+  if (rc == 0 && *rows == 0)
+    rc = PL_ENOTFOUND;
+  if (rc == 0) {
+    rocksdb_sstfilewriter_finish(w, &rerr);
+    if (rerr != NULL)
+      rc = db_fail(err, "sst finish", rerr);
+  }
+  rocksdb_iter_destroy(it);
+  rocksdb_readoptions_destroy(ro); /* after the iterator: it holds hi */
+  rocksdb_sstfilewriter_destroy(w);
+  rocksdb_envoptions_destroy(env);
+  if (rc != 0)
+    remove(path);
+  return rc;
+}
+
+int pl__db_ingest(pl__db *d, const char *path, pl_error *err) {
+  rocksdb_ingestexternalfileoptions_t *o =
+      rocksdb_ingestexternalfileoptions_create();
+  rocksdb_ingestexternalfileoptions_set_move_files(o, 0);
+  char *rerr = NULL;
+  const char *files[1] = {path};
+  rocksdb_ingest_external_file(d->db, files, 1, o, &rerr);
+  rocksdb_ingestexternalfileoptions_destroy(o);
+  if (rerr != NULL)
+    return db_fail(err, "sst ingest", rerr);
   return 0;
 }

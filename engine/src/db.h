@@ -23,6 +23,9 @@ typedef struct pl__batch {
 void pl__batch_put(pl__batch *b, const void *k, size_t kl, const void *v,
                    size_t vl);
 void pl__batch_del(pl__batch *b, const void *k, size_t kl);
+/* Deletes every key in [lo, hi) (a chain leaving this node). */
+void pl__batch_del_range(pl__batch *b, const void *lo, size_t ll,
+                         const void *hi, size_t hl);
 void pl__batch_free(pl__batch *b);
 
 /* Opens (creating if missing) the database at path. */
@@ -36,6 +39,17 @@ int pl__db_write(pl__db *db, pl__batch *const *batches, int n, pl_error *err);
 /* Reads one key: 0 and *val (malloc'd, caller frees) or PL_ENOTFOUND. */
 int pl__db_get(pl__db *db, const void *k, size_t kl, pl__buf *val,
                pl_error *err);
+
+/* Writes every key in [lo, hi) to a new SST file at path (replaced if
+ * present), counting rows and bytes (keys + values) in *rows, *bytes.
+ * PL_ENOTFOUND if the range is empty, PL_EIO on a RocksDB error. */
+int pl__db_export_range(pl__db *db, const void *lo, size_t ll, const void *hi,
+                        size_t hl, const char *path, int64_t *rows,
+                        int64_t *bytes, pl_error *err);
+
+/* Ingests an SST file made by pl__db_export_range (copied, the file is
+ * left in place): its keys replace any in their range. 0 or PL_EIO. */
+int pl__db_ingest(pl__db *db, const char *path, pl_error *err);
 
 /* A forward iterator over the whole key space. */
 typedef struct pl__db_iter pl__db_iter;

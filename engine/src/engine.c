@@ -148,19 +148,28 @@ static int recover_global_seq(pl_engine *e) {
   return rc;
 }
 
-static int recover(pl_engine *e, pl_error *err) {
-  int rc = recover_global_seq(e);
-  if (rc != 0)
-    return rc;
+/* 1 if key k[kl] sorts before hi[hl] (bytewise, as RocksDB's default
+ * comparator). */
+static int key_before(const unsigned char *k, size_t kl, const void *hi,
+                      size_t hl) {
+  size_t n = kl < hl ? kl : hl;
+  int c = memcmp(k, hi, n);
+  return c < 0 || (c == 0 && kl < hl);
+}
+
+int pl__load_range(pl_engine *e, const void *lo, size_t ll, const void *hi,
+                   size_t hl, pl_error *err) {
+  int rc = 0;
   pl__db_iter *it = pl__db_iter_new(e->db);
   if (it == NULL)
     return PL_ENOMEM;
   pl__buf seek = {0};
-  /* From the start: global keys (chain "": API keys) come first. */
-  pl__db_iter_seek(it, "", 0);
+  pl__db_iter_seek(it, lo, ll);
   while (rc == 0 && pl__db_iter_valid(it)) {
     size_t kl, vl;
     const unsigned char *k = pl__db_iter_key(it, &kl);
+    if (hi != NULL && !key_before(k, kl, hi, hl))
+      break;
     const unsigned char *v = pl__db_iter_value(it, &vl);
     const unsigned char *z = memchr(k, 0, kl);
     if (z == NULL || (size_t)(z - k) >= PL_CODE_MAX || z + 1 >= k + kl) {
@@ -199,6 +208,14 @@ static int recover(pl_engine *e, pl_error *err) {
   pl__buf_free(&seek);
   pl__db_iter_free(it);
   return rc;
+}
+
+static int recover(pl_engine *e, pl_error *err) {
+  int rc = recover_global_seq(e);
+  if (rc != 0)
+    return rc;
+  /* From the start: global keys (chain "": API keys) come first. */
+  return pl__load_range(e, "", 0, NULL, 0, err);
 }
 
 int pl_engine_open(const pl_config *cfg, pl_engine **out, pl_error *err) {

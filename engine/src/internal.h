@@ -100,7 +100,9 @@ struct pl_engine {
   atomic_int failed;
   pthread_rwlock_t chains_lock;
   pl__strmap chain_ix;
-  pl__vec chains; /* pl__chain* */
+  pl__vec chains;  /* pl__chain*; NULL: a chain that left (chainmove.c) */
+  pl__vec retired; /* chains that left this node: kept (readers may still
+                      hold them) and freed at close */
   pl__apikeys apikeys;
 };
 
@@ -127,6 +129,18 @@ pl__fail(pl_error *err, int code, const char *fmt, ...) {
  * and words storage and memory failures for err. Returns the final code. */
 int pl__write_finish(int rc, int queued, const pl_write *w, pl__sync *sync,
                      pl_error *err);
+
+/* Recovery of the rows in [lo, hi) (hi NULL: to the end), in key order,
+ * through each module's loader (engine.c); pl_engine_open loads
+ * everything, a chain arriving from another node (chainmove.c) its own
+ * range. Returns 0 or the loader's error. */
+int pl__load_range(pl_engine *e, const void *lo, size_t ll, const void *hi,
+                   size_t hl, pl_error *err);
+
+/* Takes a chain out of the index (admin.c): later lookups miss it and a
+ * new chain of that code may be loaded; the record is kept (readers that
+ * found it earlier may still hold it) and freed at close. PL_ENOTFOUND. */
+int pl__chain_retire(pl_engine *e, const char *code);
 
 /* Looks a chain up (takes and drops chains_lock); NULL if unknown. */
 pl__chain *pl__chain_find(pl_engine *e, const char *code);

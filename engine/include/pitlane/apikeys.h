@@ -87,6 +87,15 @@ PL_API int pl_apikey_create(pl_engine *e, const pl_apikey_info *in,
                             const pl_write *w, pl_apikey_info *out, char *token,
                             size_t token_cap, pl_error *err);
 
+/* Stores a key with a token made elsewhere (the same key on every node of
+ * a cluster: docs/scaling.md): as create, but key_id and hash come from
+ * `token` ("pl_<12 hex>_<64 hex>"). Waits for durability. PL_EINVAL (a
+ * malformed token or field), PL_EEXIST (the key id is taken), PL_ENOMEM,
+ * PL_EIO, PL_EUNAVAIL. */
+PL_API int pl_apikey_import(pl_engine *e, const pl_apikey_info *in,
+                            const char *token, pl_apikey_info *out,
+                            pl_error *err);
+
 /* Revokes a key: from now on it does not verify. Revoking a revoked key
  * succeeds and changes nothing. Returns PL_ENOTFOUND, PL_ENOMEM, PL_EIO,
  * PL_EUNAVAIL. On success *out (may be NULL) is the key. */
