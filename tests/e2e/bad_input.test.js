@@ -118,6 +118,13 @@ const TABLE = [
   ['claims', 'ListClaims', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
   ['claims', 'SubmitFleetBatch', { chain: 'demo', fleet: 'F1', jobs: [] }, S.INVALID_ARGUMENT, /jobs/],
   ['claims', 'SubmitFleetBatch', { chain: 'demo', fleet: 'F1', jobs: [{ vehicle: { plate: 'A1' }, services: ['MAINT'] }] }, S.INVALID_ARGUMENT, /jobs\[0\]\.store/],
+  // a single node (no --cluster-etcd) takes no part in chain moves
+  ['cluster', 'Status', {}, S.OK],
+  ['cluster', 'FreezeChain', { chain: 'demo' }, S.FAILED_PRECONDITION, /cluster-etcd/],
+  ['cluster', 'UnfreezeChain', { chain: 'demo' }, S.FAILED_PRECONDITION, /cluster-etcd/],
+  ['cluster', 'ExportChain', { chain: 'demo', path: '/tmp/x.sst' }, S.FAILED_PRECONDITION, /cluster-etcd/],
+  ['cluster', 'ImportChain', { chain: 'demo', path: '/nonexistent.sst' }, S.FAILED_PRECONDITION, /cluster-etcd/],
+  ['cluster', 'DropChain', { chain: 'demo' }, S.FAILED_PRECONDITION, /cluster-etcd/],
 ];
 
 const SERVICES = {
@@ -128,6 +135,7 @@ const SERVICES = {
   transfers: proto.pitlane.v1.Transfers,
   workorders: proto.pitlane.v1.WorkOrders,
   claims: proto.pitlane.v1.Claims,
+  cluster: proto.pitlane.v1.Cluster,
 };
 
 // A server-streaming call's outcome: its status once it ends (bad input
