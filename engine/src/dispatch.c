@@ -101,11 +101,16 @@ struct pl_dispatch_watch {
 };
 
 /* What the commit thread publishes once a write is durable. */
+typedef struct pub_entry {
+  struct pl__disp *x; /* stable: dispatches are never freed */
+  pl_dispatch snap;
+} pub_entry;
+
 typedef struct pub_item {
   pl__disp_chain *dc;
   pl_write next;
   int n;
-  pl_dispatch snap[];
+  pub_entry ent[];
 } pub_item;
 
 /* ---- geometry ------------------------------------------------------------
@@ -511,15 +516,16 @@ static void pub_durable(void *arg, int rc) {
     pl__disp_chain *dc = p->dc;
     pthread_mutex_lock(&dc->hub_mu);
     for (int i = 0; i < p->n; i++) {
-      pl__disp *x = dc->disps.items[p->snap[i].id - 1];
-      if (x->has_pub && x->pub.version >= p->snap[i].version)
+      pl__disp *x = p->ent[i].x;
+      const pl_dispatch *snap = &p->ent[i].snap;
+      if (x->has_pub && x->pub.version >= snap->version)
         continue;
-      x->pub = p->snap[i];
+      x->pub = *snap;
       x->has_pub = 1;
       for (int k = 0; k < dc->watchers.n; k++) {
         struct pl_dispatch_watch *wt = dc->watchers.items[k];
-        if (wt->id == p->snap[i].id)
-          wt->fn(wt->arg, &p->snap[i]);
+        if (wt->id == snap->id)
+          wt->fn(wt->arg, snap);
       }
     }
     pthread_mutex_unlock(&dc->hub_mu);
@@ -530,7 +536,7 @@ static void pub_durable(void *arg, int rc) {
 }
 
 static pub_item *pub_new(pl__disp_chain *dc, int cap) {
-  pub_item *p = malloc(sizeof *p + (size_t)cap * sizeof(pl_dispatch));
+  pub_item *p = malloc(sizeof *p + (size_t)cap * sizeof(pub_entry));
   if (p != NULL) {
     p->dc = dc;
     p->n = 0;
@@ -899,7 +905,8 @@ int pl_field_resource_position(pl_engine *e, const char *chain,
       pl__disp *x = dc->disps.items[ids[i] - 1];
       if (!disp_open(&x->d))
         continue;
-      pl_dispatch *s = &p->snap[p->n++];
+      p->ent[p->n].x = x;
+      pl_dispatch *s = &p->ent[p->n++].snap;
       *s = x->d;
       refresh_eta(dc, s, &moved, now);
       s->version++;
@@ -913,8 +920,8 @@ int pl_field_resource_position(pl_engine *e, const char *chain,
     if (n_snap > 0 && (after = malloc((size_t)n_snap * sizeof *after)) == NULL)
       rc = PL_ENOMEM;
     if (rc == 0) {
-      if (n_snap > 0)
-        memcpy(after, p->snap, (size_t)n_snap * sizeof *after);
+      for (int i = 0; i < n_snap; i++)
+        after[i] = p->ent[i].snap;
       pub_item *pp = n_snap > 0 ? p : NULL;
       if (pp == NULL)
         free(p);
@@ -1030,12 +1037,12 @@ static int submit_empty(pl_engine *e, pl__barrier *bar) {
 /* Queues nd's row and the given resources' rows (ra, rb may be NULL) as
  * one write that publishes nd when durable. */
 static int submit_disp(pl_engine *e, pl__chain *c, pl__disp_chain *dc,
-                       pl__barrier *bar, unsigned op, const pl_dispatch *nd,
-                       const char *idem, const pl_field_resource *ra,
+                       pl__barrier *bar, unsigned op, pl__disp *x,
+                       const pl_dispatch *nd, const pl_field_resource *ra,
                        const pl_field_resource *rb) {
   pl__buf k = {0}, v = {0}, dk = {0}, dv = {0};
   pl__batch b = {0};
-  put_disp(&b, c->info.code, nd, idem, &dk, &dv);
+  put_disp(&b, c->info.code, nd, x->idem, &dk, &dv);
   if (ra != NULL)
     put_res(&b, c->info.code, ra, &k, &v);
   if (rb != NULL)
@@ -1043,7 +1050,8 @@ static int submit_disp(pl_engine *e, pl__chain *c, pl__disp_chain *dc,
   pub_item *p = pub_new(dc, 1);
   int rc = PL_ENOMEM;
   if (p != NULL) {
-    p->snap[0] = *nd;
+    p->ent[0].x = x;
+    p->ent[0].snap = *nd;
     p->n = 1;
     rc = submit(e, c, bar, &b, op, &dk, &dv, p);
   }
@@ -1118,8 +1126,7 @@ int pl_dispatch_create(pl_engine *e, const pl_dispatch_request *in,
     nd.created_ms = nd.updated_ms = now;
     if (idem_key != NULL)
       snprintf(x->idem, sizeof x->idem, "%s", idem_key);
-    rc = submit_disp(e, c, dc, bar, PL__OP_DISPATCH_CREATE, &nd, x->idem, &ri,
-                     NULL);
+    rc = submit_disp(e, c, dc, bar, PL__OP_DISPATCH_CREATE, x, &nd, &ri, NULL);
   }
   if (rc == 0) {
     x->d = nd;
@@ -1198,7 +1205,7 @@ static void book_pickup(pl_engine *e, pl__chain *c, pl__disp_chain *dc,
     nd.booking_id = bo.id;
     nd.version++;
     nd.updated_ms = pl_engine_now_ms(e);
-    if (submit_disp(e, c, dc, bar, PL__OP_DISPATCH_BOOKING, &nd, x->idem, NULL,
+    if (submit_disp(e, c, dc, bar, PL__OP_DISPATCH_BOOKING, x, &nd, NULL,
                     NULL) == 0)
       x->d = nd;
   }
@@ -1360,8 +1367,8 @@ int pl_dispatch_act(pl_engine *e, const char *chain, int64_t id,
     nd.updated_ms = now;
     if (old != NULL)
       oi.updated_ms = now;
-    rc = submit_disp(e, c, dc, bar, PL__OP_DISPATCH_ACT + (unsigned)action,
-                     &nd, x->idem, old != NULL ? &oi : NULL,
+    rc = submit_disp(e, c, dc, bar, PL__OP_DISPATCH_ACT + (unsigned)action, x,
+                     &nd, old != NULL ? &oi : NULL,
                      fresh != NULL ? &ni : NULL);
     if (rc == 0) {
       x->d = nd;
