@@ -59,8 +59,8 @@ static int date_arg(pl_rpc *r, const char *date, const char *field,
 
 typedef struct res_msg {
   Pitlane__V1__FieldResource m;
-  Pitlane__V1__CalendarEntry cal[PL_FR_MAX_CALENDAR];
-  Pitlane__V1__CalendarEntry *calp[PL_FR_MAX_CALENDAR];
+  Pitlane__V1__FieldCalendarEntry cal[PL_FR_MAX_CALENDAR];
+  Pitlane__V1__FieldCalendarEntry *calp[PL_FR_MAX_CALENDAR];
 } res_msg;
 
 static void res_out(res_msg *rm, pl_field_resource *f) {
@@ -79,7 +79,7 @@ static void res_out(res_msg *rm, pl_field_resource *f) {
   m->state = (Pitlane__V1__FieldResourceState)f->state;
   m->dispatch_id = f->dispatch_id;
   for (int32_t i = 0; i < f->n_calendar; i++) {
-    pitlane__v1__calendar_entry__init(&rm->cal[i]);
+    pitlane__v1__field_calendar_entry__init(&rm->cal[i]);
     rm->cal[i].dispatch_id = f->calendar[i].dispatch_id;
     rm->cal[i].start_ms = f->calendar[i].start_ms;
     rm->cal[i].end_ms = f->calendar[i].end_ms;
@@ -91,13 +91,13 @@ static void res_out(res_msg *rm, pl_field_resource *f) {
 }
 
 typedef struct disp_msg {
-  Pitlane__V1__Dispatch m;
+  Pitlane__V1__FieldDispatch m;
   char *declined[PL_DISPATCH_MAX_DECLINED];
 } disp_msg;
 
 static void disp_out(disp_msg *dm, pl_dispatch *d) {
-  Pitlane__V1__Dispatch *m = &dm->m;
-  pitlane__v1__dispatch__init(m);
+  Pitlane__V1__FieldDispatch *m = &dm->m;
+  pitlane__v1__field_dispatch__init(m);
   m->chain = d->req.chain;
   m->id = d->id;
   m->kind = (Pitlane__V1__DispatchKind)d->req.kind;
@@ -132,7 +132,7 @@ static void disp_out(disp_msg *dm, pl_dispatch *d) {
 }
 
 typedef struct veh_msg {
-  Pitlane__V1__Vehicle m;
+  Pitlane__V1__RegisteredVehicle m;
   Pitlane__V1__MileageReading rd[PL_VEH_READINGS];
   Pitlane__V1__MileageReading *rdp[PL_VEH_READINGS];
   char rd_date[PL_VEH_READINGS][16];
@@ -140,8 +140,8 @@ typedef struct veh_msg {
 } veh_msg;
 
 static void veh_out(veh_msg *vm, pl_vehicle_info *v) {
-  Pitlane__V1__Vehicle *m = &vm->m;
-  pitlane__v1__vehicle__init(m);
+  Pitlane__V1__RegisteredVehicle *m = &vm->m;
+  pitlane__v1__registered_vehicle__init(m);
   m->chain = v->chain;
   m->vin = v->vin;
   m->plate = v->plate;
@@ -400,7 +400,7 @@ static void list_dispatches(pl_rpc *r, const ProtobufCMessage *msg) {
   }
   pl_dispatch *ds = calloc((size_t)cap, sizeof *ds);
   disp_msg *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__Dispatch **mp = calloc((size_t)cap, sizeof *mp);
+  Pitlane__V1__FieldDispatch **mp = calloc((size_t)cap, sizeof *mp);
   pl_error err = {0};
   if (ds == NULL || ms == NULL || mp == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
@@ -556,7 +556,7 @@ static void get_vehicle(pl_rpc *r, const ProtobufCMessage *msg) {
 }
 
 typedef struct rem_msg {
-  Pitlane__V1__Reminder m;
+  Pitlane__V1__ServiceReminder m;
   veh_msg v;
   char date[16], time[32];
 } rem_msg;
@@ -587,7 +587,7 @@ static void due_reminders(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_engine *e = pl_rpc_engine(r);
   pl_reminder *rs = calloc((size_t)cap, sizeof *rs);
   rem_msg *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__Reminder **mp = calloc((size_t)cap, sizeof *mp);
+  Pitlane__V1__ServiceReminder **mp = calloc((size_t)cap, sizeof *mp);
   if (rs == NULL || ms == NULL || mp == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
     goto out;
@@ -604,7 +604,7 @@ static void due_reminders(pl_rpc *r, const ProtobufCMessage *msg) {
                                                           : 0;
   for (int i = 0; i < n; i++) {
     rem_msg *rm = &ms[i];
-    pitlane__v1__reminder__init(&rm->m);
+    pitlane__v1__service_reminder__init(&rm->m);
     veh_out(&rm->v, &rs[i].v);
     rm->m.vehicle = &rm->v.m;
     rm->m.booking_id = rs[i].booking_id;
