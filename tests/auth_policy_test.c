@@ -18,6 +18,7 @@
 #include "methods.h"
 #include "pitlane/v1/admin.pb-c.h"
 #include "pitlane/v1/claims.pb-c.h"
+#include "pitlane/v1/dispatch.pb-c.h"
 #include "pitlane/v1/inventory.pb-c.h"
 #include "pitlane/v1/scheduling.pb-c.h"
 #include "pitlane/v1/transfers.pb-c.h"
@@ -47,6 +48,7 @@ static void every_declared_method_has_a_policy(void **state) {
       &pitlane__v1__transfers__descriptor,
       &pitlane__v1__work_orders__descriptor,
       &pitlane__v1__claims__descriptor,
+      &pitlane__v1__dispatch__descriptor,
   };
   int checked = 0;
   for (size_t s = 0; s < sizeof services / sizeof services[0]; s++) {
