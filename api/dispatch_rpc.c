@@ -166,8 +166,7 @@ static void veh_out(veh_msg *vm, pl_vehicle_info *v) {
   m->services = v->n_services;
   vm->last_service[0] = '\0';
   if (v->n_services > 0)
-    format_date(v->last_service_day, vm->last_service,
-                sizeof vm->last_service);
+    format_date(v->last_service_day, vm->last_service, sizeof vm->last_service);
   m->last_service_date = vm->last_service;
   m->last_service_km = v->last_service_km;
   format_date(v->due_day, vm->due, sizeof vm->due);
@@ -199,8 +198,8 @@ static void set_config(pl_rpc *r, const ProtobufCMessage *msg) {
   cfg.road_factor_milli = q->road_factor_milli;
   cfg.speed_kmh = q->speed_kmh;
   pl_error err = {0};
-  int rc = pl_dispatch_config_set(pl_rpc_engine(r), &cfg, pl_rpc_write(r),
-                                  &err);
+  int rc =
+      pl_dispatch_config_set(pl_rpc_engine(r), &cfg, pl_rpc_write(r), &err);
   if (rc != 0)
     pl_rpc_engine_fail(r, rc, &err);
   else
@@ -270,8 +269,8 @@ static void get_res(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__GetFieldResourceRequest *q = (const void *)msg;
   pl_field_resource out;
   pl_error err = {0};
-  int rc = pl_field_resource_get(pl_rpc_engine(r), q->chain, q->code, &out,
-                                 &err);
+  int rc =
+      pl_field_resource_get(pl_rpc_engine(r), q->chain, q->code, &out, &err);
   if (rc != 0)
     pl_rpc_engine_fail(r, rc, &err);
   else
@@ -289,7 +288,8 @@ static void list_res(pl_rpc *r, const ProtobufCMessage *msg) {
   }
   pl_field_resource *info = calloc((size_t)n + 1, sizeof *info);
   res_msg *ms = calloc((size_t)n + 1, sizeof *ms);
-  Pitlane__V1__FieldResource **mp = calloc((size_t)n + 1, sizeof *mp);
+  Pitlane__V1__FieldResource **mp =
+      calloc((size_t)n + 1, sizeof(Pitlane__V1__FieldResource *));
   if (info != NULL && ms != NULL && mp != NULL) {
     int got = pl_field_resource_list(e, q->chain, q->store, info, n, &err);
     n = got < n ? got : n;
@@ -400,7 +400,8 @@ static void list_dispatches(pl_rpc *r, const ProtobufCMessage *msg) {
   }
   pl_dispatch *ds = calloc((size_t)cap, sizeof *ds);
   disp_msg *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__FieldDispatch **mp = calloc((size_t)cap, sizeof *mp);
+  Pitlane__V1__FieldDispatch **mp =
+      calloc((size_t)cap, sizeof(Pitlane__V1__FieldDispatch *));
   pl_error err = {0};
   if (ds == NULL || ms == NULL || mp == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
@@ -587,21 +588,22 @@ static void due_reminders(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_engine *e = pl_rpc_engine(r);
   pl_reminder *rs = calloc((size_t)cap, sizeof *rs);
   rem_msg *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__ServiceReminder **mp = calloc((size_t)cap, sizeof *mp);
+  Pitlane__V1__ServiceReminder **mp =
+      calloc((size_t)cap, sizeof(Pitlane__V1__ServiceReminder *));
   if (rs == NULL || ms == NULL || mp == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
     goto out;
   }
-  int total = pl_due_reminders(e, &rq, rs, cap, q->hold ? pl_rpc_write(r) : NULL,
-                               &err);
+  int total =
+      pl_due_reminders(e, &rq, rs, cap, q->hold ? pl_rpc_write(r) : NULL, &err);
   if (total < 0) {
     pl_rpc_engine_fail(r, total, &err);
     goto out;
   }
   int n = total < cap ? total : cap;
-  int32_t off =
-      pl_store_get(e, q->chain, q->store, &si, NULL) == 0 ? si.utc_offset_min
-                                                          : 0;
+  int32_t off = pl_store_get(e, q->chain, q->store, &si, NULL) == 0
+                    ? si.utc_offset_min
+                    : 0;
   for (int i = 0; i < n; i++) {
     rem_msg *rm = &ms[i];
     pitlane__v1__service_reminder__init(&rm->m);

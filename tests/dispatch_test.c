@@ -148,7 +148,7 @@ static void nearest_matches_brute_force(void **state) {
       busy[got] = 1;
     else
       assert_int_equal(pl_dispatch_act(f->e, CH, d.id, PL_DA_CANCEL, NULL, 0,
-                                        &g_async, NULL, &err),
+                                       &g_async, NULL, &err),
                        0);
   }
 }
@@ -173,8 +173,8 @@ static void *racer(void *arg) {
     s ^= s << 13;
     s ^= s >> 7;
     s ^= s << 17;
-    pl_dispatch_request q =
-        rescue_at(31100000 + (int32_t)(s % 20000), 121400000 + (int32_t)(s % 20011));
+    pl_dispatch_request q = rescue_at(31100000 + (int32_t)(s % 20000),
+                                      121400000 + (int32_t)(s % 20011));
     pl_dispatch d;
     pl_error err = {0};
     int rc = pl_dispatch_create(r->e, &q, NULL, NULL, &d, &err);
@@ -247,9 +247,9 @@ static void decline_goes_to_the_next_nearest_then_unassigned(void **state) {
   assert_int_equal(pl_dispatch_create(f->e, &q, "k1", NULL, &again, &err), 0);
   assert_int_equal(again.id, d.id);
   /* someone else cannot decline it */
-  assert_int_equal(pl_dispatch_act(f->e, CH, d.id, PL_DA_DECLINE, "B", 0, NULL,
-                                   &d, &err),
-                   PL_EPRECOND);
+  assert_int_equal(
+      pl_dispatch_act(f->e, CH, d.id, PL_DA_DECLINE, "B", 0, NULL, &d, &err),
+      PL_EPRECOND);
   assert_non_null(strstr(err.msg, "resource"));
   assert_int_equal(
       pl_dispatch_act(f->e, CH, d.id, PL_DA_DECLINE, "A", 0, NULL, &d, &err),
@@ -296,7 +296,8 @@ static void decline_goes_to_the_next_nearest_then_unassigned(void **state) {
                                               121400000, 1, NULL, &fr, &err),
                    PL_EPRECOND);
   assert_int_equal(
-      pl_dispatch_act(f->e, CH, d.id, PL_DA_ARRIVE, NULL, 0, NULL, &d, &err), 0);
+      pl_dispatch_act(f->e, CH, d.id, PL_DA_ARRIVE, NULL, 0, NULL, &d, &err),
+      0);
   assert_int_equal(
       pl_dispatch_act(f->e, CH, d.id, PL_DA_COMPLETE, NULL, 0, NULL, &d, &err),
       0);
@@ -392,12 +393,12 @@ static void watches_and_restart_keep_the_dispatch(void **state) {
   assert_int_equal(pl_dispatch_create(f->e, &q, NULL, NULL, &d, &err), 0);
   seen_views sv = {0};
   pl_dispatch_watch *wt = NULL;
-  assert_int_equal(pl_dispatch_watch_open(f->e, CH, d.id, on_view, &sv, &wt,
-                                          &err),
-                   0);
+  assert_int_equal(
+      pl_dispatch_watch_open(f->e, CH, d.id, on_view, &sv, &wt, &err), 0);
   assert_int_equal(sv.n, 1); /* the replay */
   assert_int_equal(
-      pl_dispatch_act(f->e, CH, d.id, PL_DA_ACCEPT, NULL, 0, NULL, &d, &err), 0);
+      pl_dispatch_act(f->e, CH, d.id, PL_DA_ACCEPT, NULL, 0, NULL, &d, &err),
+      0);
   f->clk.now_ms += 30000;
   pl_field_resource fr;
   assert_int_equal(pl_field_resource_position(f->e, CH, "A", 31100500,
@@ -424,9 +425,8 @@ static void watches_and_restart_keep_the_dispatch(void **state) {
   assert_int_equal(d2.id, d.id + 1);
   /* a new watch replays the durable state */
   seen_views s2 = {0};
-  assert_int_equal(pl_dispatch_watch_open(f->e, CH, d.id, on_view, &s2, &wt,
-                                          &err),
-                   0);
+  assert_int_equal(
+      pl_dispatch_watch_open(f->e, CH, d.id, on_view, &s2, &wt, &err), 0);
   assert_int_equal(s2.n, 1);
   assert_int_equal(s2.last.state, PL_DS_ACCEPTED);
   pl_dispatch_unwatch(f->e, wt);
@@ -508,8 +508,7 @@ static void reminders_match_the_reference(void **state) {
     v.plan_km = 8000;
     ref[i].purchase = v.purchase_day;
     ref[i].known = today0;
-    assert_int_equal(pl_vehicle_register(f->e, &v, 0, &g_async, NULL, &err),
-                     0);
+    assert_int_equal(pl_vehicle_register(f->e, &v, 0, &g_async, NULL, &err), 0);
   }
   int32_t today = today0;
   for (int step = 0; step < 60; step++) {
@@ -524,16 +523,14 @@ static void reminders_match_the_reference(void **state) {
       if (r->n == 8) /* the reference keeps its own window */
         continue;
       if (rnd() % 4 == 0) {
-        assert_int_equal(pl_vehicle_service(f->e, CH, vin, -1, km, &g_async,
-                                            NULL, &err),
-                         0);
+        assert_int_equal(
+            pl_vehicle_service(f->e, CH, vin, -1, km, &g_async, NULL, &err), 0);
         r->services++;
         r->sday = today;
         r->skm = km;
       } else {
-        assert_int_equal(pl_vehicle_mileage(f->e, CH, vin, -1, km, &g_async,
-                                            NULL, &err),
-                         0);
+        assert_int_equal(
+            pl_vehicle_mileage(f->e, CH, vin, -1, km, &g_async, NULL, &err), 0);
       }
       r->day[r->n] = today;
       r->km[r->n++] = km;
@@ -575,13 +572,11 @@ static void reminders_match_the_reference(void **state) {
   assert_int_equal(listed, VEH);
   /* it all survives a reopen */
   pl_vehicle_info before, after;
-  assert_int_equal(pl_vehicle_get(f->e, CH, "LTEST000000000007", &before,
-                                  &err),
+  assert_int_equal(pl_vehicle_get(f->e, CH, "LTEST000000000007", &before, &err),
                    0);
   pl_engine_close(f->e);
   f->e = open_fast(f->dir, &f->clk);
-  assert_int_equal(pl_vehicle_get(f->e, CH, "LTEST000000000007", &after,
-                                  &err),
+  assert_int_equal(pl_vehicle_get(f->e, CH, "LTEST000000000007", &after, &err),
                    0);
   assert_memory_equal(&before, &after, sizeof before);
   /* odometers never go down; bad VINs name the field */
@@ -612,9 +607,8 @@ static void first_service_at_three_months_or_5000_km(void **state) {
   assert_int_equal(v.due_reason, PL_DUE_DATE);
   assert_true(v.first_service_due);
   /* 3,000 km in 30 days: 5,000 in 50, i.e. 20 days from now */
-  assert_int_equal(pl_vehicle_mileage(f->e, CH, v.vin, -1, 3000, NULL, &v,
-                                      &err),
-                   0);
+  assert_int_equal(
+      pl_vehicle_mileage(f->e, CH, v.vin, -1, 3000, NULL, &v, &err), 0);
   assert_int_equal(v.due_reason, PL_DUE_MILEAGE);
   assert_int_equal(v.due_day, today + 20);
   assert_int_equal(v.m_per_day, 100000);
@@ -644,8 +638,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(reminders_match_the_reference, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(
-          first_service_at_three_months_or_5000_km, setup, teardown),
+      cmocka_unit_test_setup_teardown(first_service_at_three_months_or_5000_km,
+                                      setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,7 +126,7 @@ function Reminders({ s }) {
   return html`<section class="reminders">
     <h2>Service reminders</h2>
     ${list && list.total === 0 ? html`<p class="card">Nobody is due this week.</p>` : null}
-    <ul class="reminder-list">${(list?.reminders || []).map((r) => html`<li class="card reminder" data-vin=${r.vehicle.vin}>
+    <ul class="reminder-list" style="list-style:none;padding:0">${(list?.reminders || []).map((r) => html`<li class="card reminder" data-vin=${r.vehicle.vin}>
       <b>${r.vehicle.plate || r.vehicle.vin}</b> ${r.vehicle.model} <span class="muted">${r.vehicle.owner}</span>
       <p>${r.vehicle.first_service_due ? 'First service' : 'Maintenance'} due ${dayLabel(r.vehicle.due_date, off)} ${r.vehicle.due_date} (${reason(r.vehicle)})</p>
       ${r.booking_id ? html`<p class="held-slot">Held: ${dayLabel(r.slot_date, off)} ${r.slot_time.replace('-', '–')} · #${r.booking_id}</p>` : null}

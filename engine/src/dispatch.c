@@ -85,7 +85,7 @@ typedef struct pl__disp_chain {
   pthread_mutex_t mu;
   pl_dispatch_config cfg;
   pl__strmap res_ix;
-  pl__vec res; /* pl__fr*, owned */
+  pl__vec res;      /* pl__fr*, owned */
   pl__grid grid[2]; /* [kind - 1] */
   pl__vec disps;    /* pl__disp*, owned; id = index + 1 */
   pl__strmap idem_ix;
@@ -169,8 +169,7 @@ static void grid_free(pl__grid *g) {
 /* Makes room for one more resource in the cell of (lat_e6, lng_e6); 0 or
  * PL_ENOMEM (nothing visible changed). */
 static int grid_reserve(pl__grid *g, int32_t lat_e6, int32_t lng_e6) {
-  uint64_t k =
-      cell_key(floor_div(lat_e6, CELL_E6), floor_div(lng_e6, CELL_E6));
+  uint64_t k = cell_key(floor_div(lat_e6, CELL_E6), floor_div(lng_e6, CELL_E6));
   pl__gcell *c = pl__u64map_get(&g->cells, k);
   if (c == NULL) {
     c = calloc(1, sizeof *c);
@@ -268,14 +267,13 @@ static int eligible(const search *q, const pl__fr *r, double h) {
   travel_of(&q->dc->cfg, h, &dist, &travel);
   if (q->immediate)
     return r->info.state == PL_FR_FREE && on_shift(r, q->now_ms) &&
-           calendar_free(r, q->now_ms,
-                         q->now_ms + travel * 1000 + q->dur_ms);
+           calendar_free(r, q->now_ms, q->now_ms + travel * 1000 + q->dur_ms);
   return r->info.n_calendar < PL_FR_MAX_CALENDAR && on_shift(r, q->at_ms) &&
          calendar_free(r, q->at_ms - travel * 1000, q->at_ms + q->dur_ms);
 }
 
-static void visit_cell(const search *q, const pl__grid *g, int32_t i,
-                       int32_t j, int32_t *best, double *best_h) {
+static void visit_cell(const search *q, const pl__grid *g, int32_t i, int32_t j,
+                       int32_t *best, double *best_h) {
   if (i < g->min_i || i > g->max_i || j < g->min_j || j > g->max_j)
     return;
   const pl__gcell *c = pl__u64map_get(&g->cells, cell_key(i, j));
@@ -321,10 +319,10 @@ static int32_t nearest(const search *q, const pl__grid *g, double *h_out) {
   double best_h = INFINITY;
   if (g->count == 0)
     return -1;
-  int32_t i0 = floor_div(q->lat_e6, CELL_E6), j0 = floor_div(q->lng_e6, CELL_E6);
+  int32_t i0 = floor_div(q->lat_e6, CELL_E6),
+          j0 = floor_div(q->lng_e6, CELL_E6);
   int32_t max_r = 0;
-  int32_t ext[4] = {i0 - g->min_i, g->max_i - i0, j0 - g->min_j,
-                    g->max_j - j0};
+  int32_t ext[4] = {i0 - g->min_i, g->max_i - i0, j0 - g->min_j, g->max_j - j0};
   for (int k = 0; k < 4; k++)
     max_r = ext[k] > max_r ? ext[k] : max_r;
   for (int32_t r = 0; r <= max_r; r++) {
@@ -594,8 +592,8 @@ static int check_pos(pl_error *err, const char *f_lat, const char *f_lng,
 static int check_config(pl_error *err, const pl_dispatch_config *in) {
   int rc = pl__check_code(err, "config.chain", in->chain, PL_CODE_MAX);
   if (rc == 0)
-    rc = pl__check_range(err, "config.road_factor_milli",
-                         in->road_factor_milli, 1000, 5000);
+    rc = pl__check_range(err, "config.road_factor_milli", in->road_factor_milli,
+                         1000, 5000);
   if (rc == 0)
     rc = pl__check_range(err, "config.speed_kmh", in->speed_kmh, 5, 130);
   return rc;
@@ -608,11 +606,12 @@ static int check_resource(pl_error *err, const pl_field_resource *in) {
   if (rc == 0)
     rc = pl__check_text(err, "resource.name", in->name, PL_NAME_MAX, 0);
   if (rc == 0 && in->kind != PL_FR_RESCUE_TRUCK && in->kind != PL_FR_DRIVER)
-    rc = PL__FAIL(err, PL_EINVAL, "resource.kind: must be a rescue truck or "
-                                  "a driver");
+    rc = PL__FAIL(err, PL_EINVAL,
+                  "resource.kind: must be a rescue truck or "
+                  "a driver");
   if (rc == 0)
-    rc = pl__check_code(err, "resource.home_store", in->home_store,
-                        PL_CODE_MAX);
+    rc =
+        pl__check_code(err, "resource.home_store", in->home_store, PL_CODE_MAX);
   if (rc == 0)
     rc = pl__check_range(err, "resource.shift_start_min", in->shift_start_min,
                          0, 1439);
@@ -627,14 +626,16 @@ static int check_resource(pl_error *err, const pl_field_resource *in) {
 
 static int check_request(pl_error *err, const pl_dispatch_request *q) {
   int rc = pl__check_code(err, "chain", q->chain, PL_CODE_MAX);
-  if (rc == 0 && (q->kind < PL_DISPATCH_RESCUE || q->kind > PL_DISPATCH_DROPOFF))
+  if (rc == 0 &&
+      (q->kind < PL_DISPATCH_RESCUE || q->kind > PL_DISPATCH_DROPOFF))
     rc = PL__FAIL(err, PL_EINVAL, "kind: must be rescue, pick-up or drop-off");
   if (rc == 0)
     rc = check_pos(err, "lat_e6", "lng_e6", q->lat_e6, q->lng_e6);
   if (rc == 0)
     rc = pl__check_range(err, "at_ms", q->at_ms, 0, (int64_t)1 << 50);
   if (rc == 0)
-    rc = pl__check_range(err, "duration_min", q->duration_min, 0, 24 * 60);
+    rc = pl__check_range(err, "duration_min", q->duration_min, 0,
+                         (int64_t)24 * 60);
   if (rc == 0)
     rc = q->kind == PL_DISPATCH_RESCUE
              ? pl__check_opt_code(err, "store", q->store, PL_CODE_MAX)
@@ -734,8 +735,9 @@ int pl_field_resource_upsert(pl_engine *e, const pl_field_resource *in,
   pl_field_resource next;
   if (old != NULL) {
     if (old->info.kind != in->kind)
-      rc = PL__FAIL(err, PL_EPRECOND, "resource.kind: cannot change the kind "
-                                      "of '%s'",
+      rc = PL__FAIL(err, PL_EPRECOND,
+                    "resource.kind: cannot change the kind "
+                    "of '%s'",
                     in->code);
     next = old->info;
   } else {
@@ -1101,8 +1103,8 @@ int pl_dispatch_create(pl_engine *e, const pl_dispatch_request *in,
   nd.req = *in;
   memcpy(nd.req.chain, c->info.code, PL_CODE_MAX);
   nd.req.at_ms = in->at_ms > now ? in->at_ms : now;
-  nd.req.duration_min = in->duration_min > 0 ? in->duration_min
-                                              : DEFAULT_JOB_MIN;
+  nd.req.duration_min =
+      in->duration_min > 0 ? in->duration_min : DEFAULT_JOB_MIN;
   nd.scheduled = in->kind != PL_DISPATCH_RESCUE &&
                  nd.req.at_ms > now + PL_DISPATCH_IMMEDIATE_MS;
   pl__fr *r = pick(dc, &nd, now);
@@ -1158,9 +1160,9 @@ static void book_pickup(pl_engine *e, pl__chain *c, pl__disp_chain *dc,
   pthread_mutex_lock(&dc->mu);
   cfg = dc->cfg;
   pthread_mutex_unlock(&dc->mu);
-  double road = pl_geo_distance_m(d->req.lat_e6, d->req.lng_e6, si.lat_e6,
-                                  si.lng_e6) *
-                cfg.road_factor_milli / 1000.0;
+  double road =
+      pl_geo_distance_m(d->req.lat_e6, d->req.lng_e6, si.lat_e6, si.lng_e6) *
+      cfg.road_factor_milli / 1000.0;
   int64_t arrive_min =
       (d->req.at_ms + (int64_t)ceil(road * 3.6 / cfg.speed_kmh) * 1000 +
        59999) /
@@ -1172,7 +1174,7 @@ static void book_pickup(pl_engine *e, pl__chain *c, pl__disp_chain *dc,
                      .n_services = 1,
                      .services = {d->req.book_service},
                      .earliest = arrive_min,
-                     .latest = arrive_min + 7 * 1440,
+                     .latest = arrive_min + 7LL * 1440,
                      .k = 1};
   pl_slot_option opt;
   if (pl_recommend_slots(e, &q, &opt, 1, NULL) != 1)
@@ -1247,7 +1249,7 @@ int pl_dispatch_act(pl_engine *e, const char *chain, int64_t id,
   pl__disp *x = disp_find(dc, id);
   pl_dispatch nd;
   pl__fr *old = NULL, *fresh = NULL;
-  pl_field_resource oi, ni;
+  pl_field_resource oi = {0}, ni = {0};
   int noop = 0, book = 0;
   int64_t cancel_booking = 0;
   if (x == NULL) {
@@ -1304,8 +1306,8 @@ int pl_dispatch_act(pl_engine *e, const char *chain, int64_t id,
         rc = NOT_FROM(err, &nd, "arrive");
       else if (nd.scheduled && oi.dispatch_id != 0)
         rc = PL__FAIL(err, PL_EPRECOND,
-                      "resource: '%s' is still serving dispatch %lld",
-                      oi.code, (long long)oi.dispatch_id);
+                      "resource: '%s' is still serving dispatch %lld", oi.code,
+                      (long long)oi.dispatch_id);
       else {
         release(&oi, &nd);
         oi.dispatch_id = nd.id;
@@ -1368,8 +1370,7 @@ int pl_dispatch_act(pl_engine *e, const char *chain, int64_t id,
     if (old != NULL)
       oi.updated_ms = now;
     rc = submit_disp(e, c, dc, bar, PL__OP_DISPATCH_ACT + (unsigned)action, x,
-                     &nd, old != NULL ? &oi : NULL,
-                     fresh != NULL ? &ni : NULL);
+                     &nd, old != NULL ? &oi : NULL, fresh != NULL ? &ni : NULL);
     if (rc == 0) {
       x->d = nd;
       if (old != NULL)
@@ -1437,8 +1438,8 @@ int pl_dispatch_list(pl_engine *e, const char *chain, int64_t after_id,
  */
 
 int pl_dispatch_watch_open(pl_engine *e, const char *chain, int64_t id,
-                      pl_dispatch_fn fn, void *arg, pl_dispatch_watch **out,
-                      pl_error *err) {
+                           pl_dispatch_fn fn, void *arg,
+                           pl_dispatch_watch **out, pl_error *err) {
   pl__disp_chain *dc = NULL;
   int rc = chain_dc(e, chain, NULL, &dc, err);
   if (rc != 0)
@@ -1638,9 +1639,9 @@ int pl__disp_load(pl_engine *e, unsigned kind, const char *chain,
   } else if (kind == PL__K_DISPATCH) {
     rc = load_disp(c, dc, rest, rl, val, vl);
   }
-  return rc == PL_ECORRUPT
-             ? PL__FAIL(err, rc, "recovery: chain '%s': bad dispatch row "
-                                 "(kind %u)",
-                        chain, kind)
-             : rc;
+  return rc == PL_ECORRUPT ? PL__FAIL(err, rc,
+                                      "recovery: chain '%s': bad dispatch row "
+                                      "(kind %u)",
+                                      chain, kind)
+                           : rc;
 }

@@ -29,7 +29,7 @@ typedef struct demo_vehicle {
   const char *vin, *plate, *model, *owner, *store;
   int32_t purchase_months_ago, purchase_days_ago;
   int32_t plan_months, plan_km;
-  int32_t km_days_ago, km; /* one reading */
+  int32_t km_days_ago, km;  /* one reading */
   int32_t service_days_ago; /* < 0: none */
 } demo_vehicle;
 
@@ -38,8 +38,8 @@ static const demo_vehicle vehicles[] = {
     {"LSVDEM00000000001", "沪A12345", "VW Lavida", "张三", "SH01", 3, 0, 0, 0,
      10, 1800, -1},
     /* first service by mileage: ~100 km a day, 5,000 km in about 10 days */
-    {"LSVDEM00000000002", "沪B23456", "Toyota Camry", "李四", "SH01", 0, 40,
-     0, 0, 1, 4000, -1},
+    {"LSVDEM00000000002", "沪B23456", "Toyota Camry", "李四", "SH01", 0, 40, 0,
+     0, 1, 4000, -1},
     /* serviced 6 months less 2 days ago on a 6-month plan */
     {"LSVDEM00000000003", "沪C34567", "BYD Han EV", "王五", "SH01", 24, 0, 6,
      10000, 2, 30500, 180},
@@ -61,7 +61,7 @@ int pl__dispatch_demo_load(pl_engine *e, pl_error *err) {
     r.lng_e6 = resources[i].lng_e6;
     rc = pl_field_resource_upsert(e, &r, NULL, NULL, err);
   }
-  pl_store_info si;
+  pl_store_info si = {.utc_offset_min = 480};
   if (rc == 0)
     rc = pl_store_get(e, PL_DEMO_CHAIN, "SH01", &si, err);
   int32_t today = pl_local_day(pl_engine_now_ms(e) / 60000, si.utc_offset_min);
@@ -77,8 +77,8 @@ int pl__dispatch_demo_load(pl_engine *e, pl_error *err) {
     strcpy(v.model, d->model);
     strcpy(v.owner, d->owner);
     strcpy(v.store, d->store);
-    v.purchase_day =
-        pl_day_add_months(today, -d->purchase_months_ago) - d->purchase_days_ago;
+    v.purchase_day = pl_day_add_months(today, -d->purchase_months_ago) -
+                     d->purchase_days_ago;
     v.plan_months = d->plan_months;
     v.plan_km = d->plan_km;
     rc = pl_vehicle_register(e, &v, 0, NULL, NULL, err);

@@ -87,8 +87,7 @@ int32_t pl_day_add_months(int32_t day, int32_t months) {
   int32_t t = y * 12 + (m - 1) + months;
   y = t / 12;
   m = t % 12 + 1;
-  static const int8_t len[12] = {31, 28, 31, 30, 31, 30,
-                                 31, 31, 30, 31, 30, 31};
+  static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   int32_t ml = len[m - 1];
   if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
     ml = 29;
@@ -109,7 +108,7 @@ static void compute_due(pl_vehicle_info *v) {
   int32_t months = first                ? PL_FIRST_SERVICE_MONTHS
                    : v->plan_months > 0 ? v->plan_months
                                         : PL_DEFAULT_PLAN_MONTHS;
-  int32_t km = first              ? PL_FIRST_SERVICE_KM
+  int32_t km = first            ? PL_FIRST_SERVICE_KM
                : v->plan_km > 0 ? v->plan_km
                                 : PL_DEFAULT_PLAN_KM;
   v->first_service_due = first;
@@ -130,9 +129,9 @@ static void compute_due(pl_vehicle_info *v) {
                                (newest->day - oldest.day));
   }
   if (v->m_per_day > 0) {
-    int64_t kd = newest->day + ceil_div((int64_t)(v->due_km - newest->km) *
-                                            1000,
-                                        v->m_per_day);
+    int64_t kd =
+        newest->day +
+        ceil_div((int64_t)(v->due_km - newest->km) * 1000, v->m_per_day);
     if (kd < due) {
       due = (int32_t)kd;
       v->due_reason = PL_DUE_MILEAGE;
@@ -547,8 +546,7 @@ static int veh_event(pl_engine *e, const char *chain, const char *vin,
     if (km == 0)
       km = next.n_readings > 0 ? next.readings[next.n_readings - 1].km : 0;
     if (next.n_services > 0 && day < next.last_service_day)
-      rc = PL__FAIL(err, PL_EPRECOND,
-                    "date: before the last service (day %d)",
+      rc = PL__FAIL(err, PL_EPRECOND, "date: before the last service (day %d)",
                     next.last_service_day);
     if (rc == 0 && km > 0)
       rc = add_reading(err, &next, day, km);
@@ -563,9 +561,9 @@ static int veh_event(pl_engine *e, const char *chain, const char *vin,
   if (rc == 0) {
     next.known_day = today > next.known_day ? today : next.known_day;
     compute_due(&next);
-    rc = veh_commit(e, c, vc, x, &next,
-                    service ? PL__OP_VEH_SERVICE : PL__OP_VEH_MILEAGE, w,
-                    &sync);
+    rc =
+        veh_commit(e, c, vc, x, &next,
+                   service ? PL__OP_VEH_SERVICE : PL__OP_VEH_MILEAGE, w, &sync);
     if (rc == 0 && out != NULL)
       *out = next;
   }
@@ -598,8 +596,7 @@ int pl_vehicle_get(pl_engine *e, const char *chain, const char *vin,
   if (i >= 0)
     *out = ((pl__veh *)vc->vehs.items[i])->v;
   pthread_rwlock_unlock(&vc->lock);
-  return i >= 0 ? 0
-                : PL__FAIL(err, PL_ENOTFOUND, "vin: no vehicle '%s'", vin);
+  return i >= 0 ? 0 : PL__FAIL(err, PL_ENOTFOUND, "vin: no vehicle '%s'", vin);
 }
 
 /* ---- reminders -----------------------------------------------------------
@@ -613,8 +610,8 @@ static int cmp_vin(const void *a, const void *b) {
 /* Holds the earliest recommended slot for r at the store (see the
  * header); fills r's booking fields or hold_error. No lock held. */
 static void hold_one(pl_engine *e, const pl_reminder_query *q,
-                     const pl_store_info *si, int64_t now_min,
-                     pl__barrier *bar, pl_reminder *r) {
+                     const pl_store_info *si, int64_t now_min, pl__barrier *bar,
+                     pl_reminder *r) {
   const pl_vehicle_info *v = &r->v;
   const char *svc = v->first_service_due
                         ? (v->first_service[0] ? v->first_service : "FIRST")
@@ -627,7 +624,7 @@ static void hold_one(pl_engine *e, const pl_reminder_query *q,
                       .n_services = 1,
                       .services = {svc},
                       .earliest = earliest,
-                      .latest = day_start + HOLD_DAYS * 1440,
+                      .latest = day_start + (int64_t)HOLD_DAYS * 1440,
                       .k = 1};
   pl_slot_option opt;
   pl_error err = {0};
@@ -664,9 +661,8 @@ static void hold_one(pl_engine *e, const pl_reminder_query *q,
   r->slot_end_min = bo.end;
 }
 
-int pl_due_reminders(pl_engine *e, const pl_reminder_query *q,
-                     pl_reminder *out, int cap, const pl_write *w,
-                     pl_error *err) {
+int pl_due_reminders(pl_engine *e, const pl_reminder_query *q, pl_reminder *out,
+                     int cap, const pl_write *w, pl_error *err) {
   pl__veh_chain *vc = NULL;
   int rc = chain_vc(e, q->chain, NULL, &vc, err);
   if (rc == 0)
@@ -698,7 +694,8 @@ int pl_due_reminders(pl_engine *e, const pl_reminder_query *q,
   for (int32_t d = 0; rc == 0 && d < days && copied < cap; d++) {
     if (bk[d] == NULL || bk[d]->n == 0)
       continue;
-    const pl__veh **p = realloc(sel, (size_t)bk[d]->n * sizeof *p);
+    const pl__veh **p =
+        realloc(sel, (size_t)bk[d]->n * sizeof(const pl__veh *));
     if (p == NULL) {
       rc = PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
       break;
@@ -706,7 +703,7 @@ int pl_due_reminders(pl_engine *e, const pl_reminder_query *q,
     sel = p;
     for (int32_t k = 0; k < bk[d]->n; k++)
       sel[k] = vc->vehs.items[bk[d]->ix[k]];
-    qsort(sel, (size_t)bk[d]->n, sizeof *sel, cmp_vin);
+    qsort(sel, (size_t)bk[d]->n, sizeof(const pl__veh *), cmp_vin);
     for (int32_t k = 0; k < bk[d]->n && copied < cap; k++) {
       memset(&out[copied], 0, sizeof out[copied]);
       out[copied++].v = sel[k]->v;

@@ -112,9 +112,9 @@ typedef enum pl_dispatch_state {
 typedef struct pl_dispatch_request {
   char chain[PL_CODE_MAX];
   pl_dispatch_kind kind;
-  int32_t lat_e6, lng_e6; /* where the customer is */
-  int64_t at_ms;          /* 0: now; pick-up/drop-off: the agreed time */
-  int32_t duration_min;   /* pick-up/drop-off: the driver's job; 0: 60 */
+  int32_t lat_e6, lng_e6;  /* where the customer is */
+  int64_t at_ms;           /* 0: now; pick-up/drop-off: the agreed time */
+  int32_t duration_min;    /* pick-up/drop-off: the driver's job; 0: 60 */
   char store[PL_CODE_MAX]; /* pick-up/drop-off: the store; rescue: "" ok */
   char customer[PL_NAME_MAX];
   char phone[PL_PHONE_MAX];
@@ -129,8 +129,8 @@ typedef struct pl_dispatch {
   int64_t id; /* > 0, dense per chain */
   pl_dispatch_request req;
   pl_dispatch_state state;
-  int scheduled; /* 1: a calendar entry, 0: immediate */
-  char resource[PL_CODE_MAX]; /* "" when unassigned */
+  int scheduled;                  /* 1: a calendar entry, 0: immediate */
+  char resource[PL_CODE_MAX];     /* "" when unassigned */
   int32_t res_lat_e6, res_lng_e6; /* its position at the last update */
   int64_t distance_m; /* road distance from the resource (factor applied) */
   int64_t travel_s;   /* travel time at the chain's speed */
@@ -226,8 +226,8 @@ typedef void (*pl_dispatch_fn)(void *arg, const pl_dispatch *d);
 typedef struct pl_dispatch_watch pl_dispatch_watch;
 
 PL_API int pl_dispatch_watch_open(pl_engine *e, const char *chain, int64_t id,
-                             pl_dispatch_fn fn, void *arg,
-                             pl_dispatch_watch **out, pl_error *err);
+                                  pl_dispatch_fn fn, void *arg,
+                                  pl_dispatch_watch **out, pl_error *err);
 /* After it returns, fn is not running and will not run again. NULL ok. */
 PL_API void pl_dispatch_unwatch(pl_engine *e, pl_dispatch_watch *w);
 

@@ -59,9 +59,9 @@ typedef struct pl_vehicle_info {
   char owner[PL_NAME_MAX];
   char store[PL_CODE_MAX]; /* home store */
   int32_t purchase_day;
-  int32_t plan_months; /* 0: PL_DEFAULT_PLAN_MONTHS */
-  int32_t plan_km;     /* 0: PL_DEFAULT_PLAN_KM */
-  char service[PL_CODE_MAX]; /* catalogue service to book; "": MAINT */
+  int32_t plan_months;             /* 0: PL_DEFAULT_PLAN_MONTHS */
+  int32_t plan_km;                 /* 0: PL_DEFAULT_PLAN_KM */
+  char service[PL_CODE_MAX];       /* catalogue service to book; "": MAINT */
   char first_service[PL_CODE_MAX]; /* for the first one; "": FIRST */
   /* read-only below */
   int32_t n_readings; /* newest last */
@@ -71,10 +71,10 @@ typedef struct pl_vehicle_info {
   int32_t known_day; /* registration, latest reading or service */
   int32_t due_day;
   pl_due_reason due_reason;
-  int32_t due_km;           /* the km target of the next service */
-  int32_t m_per_day;        /* estimated, 0: unknown */
-  int32_t est_km_on_due;    /* estimated odometer on the due day */
-  int first_service_due;    /* the next one is the first service */
+  int32_t due_km;        /* the km target of the next service */
+  int32_t m_per_day;     /* estimated, 0: unknown */
+  int32_t est_km_on_due; /* estimated odometer on the due day */
+  int first_service_due; /* the next one is the first service */
 } pl_vehicle_info;
 
 /* Registers a vehicle (or updates plate, model, owner, store, plan,
@@ -113,9 +113,9 @@ typedef struct pl_reminder {
 typedef struct pl_reminder_query {
   const char *chain;
   const char *store;
-  int32_t day;     /* local day */
-  int32_t days;    /* 1..PL_REMINDER_MAX_DAYS; 0: 1 */
-  int hold;        /* hold a recommended slot for each (see below) */
+  int32_t day;         /* local day */
+  int32_t days;        /* 1..PL_REMINDER_MAX_DAYS; 0: 1 */
+  int hold;            /* hold a recommended slot for each (see below) */
   int64_t hold_ttl_ms; /* 0: 24 h */
 } pl_reminder_query;
 
