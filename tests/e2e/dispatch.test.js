@@ -23,10 +23,16 @@ function watch(client, req) {
     msgs.push(m);
     for (const w of waiters.splice(0)) w();
   });
-  st.on('error', () => {});
+  // listen for the end at once: it may come before anyone awaits it
+  const ended = new Promise((res) => {
+    st.on('end', res);
+    st.on('close', res);
+    st.on('error', res);
+  });
   return {
     msgs,
     st,
+    ended,
     async until(pred, ms = 10000) {
       const end = Date.now() + ms;
       while (!pred(msgs)) {
@@ -77,7 +83,7 @@ test('dispatch, accept, and the ETA stream follows positions', async () => {
     const done = await call(c.dispatch, 'Complete', { chain: 'demo', id: d.id, free: true });
     assert.equal(done.state, 'DISPATCH_STATE_COMPLETED');
     // a final state ends the stream
-    await new Promise((res) => w.st.on('end', res).on('close', res));
+    await Promise.race([w.ended, new Promise((_, rej) => setTimeout(() => rej(new Error('stream did not end')), 10000))]);
     assert.equal(w.msgs[w.msgs.length - 1].state, 'DISPATCH_STATE_COMPLETED');
     const r01 = await call(c.dispatch, 'GetFieldResource', { chain: 'demo', code: 'R01' });
     assert.equal(r01.state, 'FIELD_RESOURCE_STATE_FREE');
