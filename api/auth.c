@@ -55,6 +55,8 @@ enum {
   { "/pitlane.v1.WorkOrders/" m, (roles), PL_SCOPE_CHAIN }
 #define CLM(m, roles)                                                          \
   { "/pitlane.v1.Claims/" m, (roles), PL_SCOPE_CHAIN }
+#define DSP(m, roles)                                                          \
+  { "/pitlane.v1.Dispatch/" m, (roles), PL_SCOPE_CHAIN }
 
 static const pl_policy policies[] = {
     {"/grpc.health.v1.Health/Check", 0, PL_SCOPE_PUBLIC},
@@ -162,6 +164,32 @@ static const pl_policy policies[] = {
     {"/pitlane.v1.Cluster/ExportChain", A, PL_SCOPE_PLATFORM},
     {"/pitlane.v1.Cluster/ImportChain", A, PL_SCOPE_PLATFORM},
     {"/pitlane.v1.Cluster/DropChain", A, PL_SCOPE_PLATFORM},
+    /* Dispatch: advisors and admins manage; the driver's app (technician
+     * role) reports positions and moves its own dispatches; a fleet or
+     * the customer's app (viewer) reads and watches a dispatch. */
+    DSP("SetDispatchConfig", A),
+    DSP("GetDispatchConfig", A | AD | T | V),
+    DSP("UpsertFieldResource", A | AD),
+    DSP("UpdatePosition", A | AD | T),
+    DSP("GetFieldResource", A | AD | T | V),
+    DSP("ListFieldResources", A | AD | T | V),
+    DSP("Dispatch", A | AD),
+    DSP("Accept", A | AD | T),
+    DSP("Decline", A | AD | T),
+    DSP("Arrive", A | AD | T),
+    DSP("Complete", A | AD | T),
+    DSP("Cancel", A | AD),
+    DSP("Retry", A | AD),
+    DSP("GetDispatch", A | AD | T | F | V),
+    DSP("ListDispatches", A | AD | T | V),
+    DSP("WatchDispatch", A | AD | T | F | V),
+    /* Vehicles and reminders (DueReminders with hold: A or AD, checked by
+     * the handler) */
+    DSP("RegisterVehicle", A | AD),
+    DSP("RecordMileage", A | AD | T),
+    DSP("RecordService", A | AD | T),
+    DSP("GetVehicle", A | AD | T | V),
+    DSP("DueReminders", A | AD | V),
 };
 
 const pl_policy *pl_auth_policy(const char *path) {

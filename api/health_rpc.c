@@ -15,7 +15,8 @@ static const char *const served[] = {"",
                                      "pitlane.v1.Admin",
                                      "pitlane.v1.Scheduling",
                                      "pitlane.v1.Inventory",
-                                     "pitlane.v1.Transfers"};
+                                     "pitlane.v1.Transfers",
+                                     "pitlane.v1.Dispatch"};
 
 static void check(pl_rpc *r, const ProtobufCMessage *msg) {
   const Grpc__Health__V1__HealthCheckRequest *q = (const void *)msg;

@@ -110,6 +110,32 @@ function MyRepair({ s }) {
   </section>`;
 }
 
+// Service reminders (issue 10): who is due at this store today and in the
+// coming week (first service at 3 months / 5,000 km, then the plan), with
+// a slot held for each on request. The engine decides everything.
+function Reminders({ s }) {
+  const act = useAction();
+  const stores = useStores(s.chain);
+  const off = stores.find((x) => x.code === s.store)?.utc_offset_min ?? 480;
+  const [list, setList] = useState(null);
+  const load = (hold) => act(async () => {
+    setList(await call('Dispatch', 'DueReminders', { chain: s.chain, store: s.store, date: localDate(off), days: 7, hold }));
+  });
+  useEffect(() => { load(false); }, [s.chain, s.store, off]);
+  const reason = (v) => (v.due_reason === 'DUE_REASON_MILEAGE' ? `${v.due_km} km` : 'by date');
+  return html`<section class="reminders">
+    <h2>Service reminders</h2>
+    ${list && list.total === 0 ? html`<p class="card">Nobody is due this week.</p>` : null}
+    <ul class="reminder-list" style="list-style:none;padding:0">${(list?.reminders || []).map((r) => html`<li class="card reminder" data-vin=${r.vehicle.vin}>
+      <b>${r.vehicle.plate || r.vehicle.vin}</b> ${r.vehicle.model} <span class="muted">${r.vehicle.owner}</span>
+      <p>${r.vehicle.first_service_due ? 'First service' : 'Maintenance'} due ${dayLabel(r.vehicle.due_date, off)} ${r.vehicle.due_date} (${reason(r.vehicle)})</p>
+      ${r.booking_id ? html`<p class="held-slot">Held: ${dayLabel(r.slot_date, off)} ${r.slot_time.replace('-', '–')} · #${r.booking_id}</p>` : null}
+      ${r.hold_error ? html`<p class="muted">${r.hold_error}</p>` : null}
+    </li>`)}</ul>
+    ${list && list.total > 0 ? html`<button class="primary hold-reminders" onClick=${() => load(true)}>Hold a slot for each</button>` : null}
+  </section>`;
+}
+
 const ACTIVE = ['WORK_ORDER_STATE_PENDING', 'WORK_ORDER_STATE_IN_REPAIR', 'WORK_ORDER_STATE_AWAITING_QC'];
 
 function Technician({ s, update }) {
@@ -146,13 +172,14 @@ function App() {
     addEventListener('hashchange', f);
     return () => removeEventListener('hashchange', f);
   }, []);
-  const tabs = [['book', 'Book'], ['repair', 'My repair'], ['tech', 'Technician'], ['settings', 'Settings']];
+  const tabs = [['book', 'Book'], ['repair', 'My repair'], ['remind', 'Reminders'], ['tech', 'Technician'], ['settings', 'Settings']];
   return html`<${ErrCtx.Provider} value=${errs}>
     <header class="top"><b>Pitlane</b> <span class="muted">${s.chain}/${s.store}</span></header>
     <${ErrorBanner} error=${errs.error} onClose=${errs.clear} />
     <main>
       ${tab === 'book' ? html`<${Book} s=${s} update=${update} />` : null}
       ${tab === 'repair' ? html`<${MyRepair} s=${s} />` : null}
+      ${tab === 'remind' ? html`<${Reminders} s=${s} />` : null}
       ${tab === 'tech' ? html`<${Technician} s=${s} update=${update} />` : null}
       ${tab === 'settings' ? html`<${Settings} settings=${s} update=${update} />` : null}
     </main>

@@ -78,6 +78,15 @@ test('a customer books on a phone and the advisor sees it on the day board', asy
   await screenshot(phone, 'mobile-3-booked');
   await phone.context().close();
 
+  // The phone's reminders: the demo car whose first service is due today.
+  const remind = await openPage(browser, stack, '/m/#remind', PHONE);
+  const due = remind.locator('.reminder[data-vin="LSVDEM00000000001"]');
+  await due.waitFor();
+  assert.match(await due.textContent(), /First service due/);
+  await screenshot(remind, 'mobile-6-reminders');
+  assert.deepEqual(remind.consoleErrors, []);
+  await remind.context().close();
+
   // The advisor's console, that store and day.
   const desk = await openPage(browser, stack, '/#board', DESK);
   await desk.locator('.gantt').waitFor();

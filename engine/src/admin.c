@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "disp_int.h"
 #include "internal.h"
 #include "keys.h"
 #include "pitlane/admin.h"
@@ -349,6 +350,8 @@ static void chain_free(pl__chain *c) {
   pl__stock_free(c);
   pl__xfer_free(c->xfer);
   pl__wo_free(c);
+  pl__disp_free(c);
+  pl__veh_free(c);
   for (int i = 0; i < c->stores.n; i++) {
     pl__store *s = c->stores.items[i];
     pl__sched_store_free(atomic_load(&s->sched));

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "disp_int.h"
 #include "internal.h"
 #include "pitlane/admin.h"
 #include "pitlane/scheduling.h"
@@ -179,5 +180,7 @@ int pl_demo_load(pl_engine *e, pl_error *err) {
     rc = pl__inventory_demo_load(e, err);
   for (size_t i = 0; rc == 0 && i < N(lanes); i++)
     rc = pl_lane_set(e, &lanes[i], NULL, err);
+  if (rc == 0)
+    rc = pl__dispatch_demo_load(e, err);
   return rc;
 }

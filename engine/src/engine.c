@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "disp_int.h"
 #include "internal.h"
 #include "keys.h"
 #include "sched_int.h"
@@ -112,6 +113,8 @@ static const struct {
     {PL__K_INVENTORY_LO, PL__K_INVENTORY_HI, pl__stock_load},
     {PL__K_XFER_LO, PL__K_XFER_HI, pl__xfer_load},
     {PL__K_WO_LO, PL__K_WO_HI, pl__wo_load},
+    {PL__K_DISP_LO, PL__K_DISP_HI, pl__disp_load},
+    {PL__K_VEH_LO, PL__K_VEH_HI, pl__veh_load},
 };
 
 static int load_row(pl_engine *e, unsigned kind, const char *chain,

@@ -81,6 +81,8 @@ typedef struct pl__chain {
   struct pl__stock_chain *stock; /* inventory (stock.h); NULL until used */
   struct pl__xfer_chain *xfer;   /* lanes (xfer_int.h); NULL until used */
   struct pl__wo_chain *wo;       /* work orders, claims (wo_int.h) */
+  struct pl__disp_chain *disp;   /* field dispatch (disp_int.h) */
+  struct pl__veh_chain *veh;     /* vehicles, reminders (disp_int.h) */
 } pl__chain;
 
 /* The API key table (apikeys.c): global, few records, one rwlock (a leaf:

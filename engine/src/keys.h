@@ -27,6 +27,8 @@
  *   0x20-0x2F inventory   (ops 48-79)
  *   0x30-0x3F transfers   (ops 80-95)
  *   0x40-0x4F work orders, claims (ops 96-127)
+ *   0x50-0x57 field dispatch  (ops 128-143; layout in disp_int.h)
+ *   0x58-0x5F vehicles, reminders (ops 144-159)
  */
 #ifndef PL_KEYS_H
 #define PL_KEYS_H

@@ -125,6 +125,38 @@ const TABLE = [
   ['cluster', 'ExportChain', { chain: 'demo', path: '/tmp/x.sst' }, S.FAILED_PRECONDITION, /cluster-etcd/],
   ['cluster', 'ImportChain', { chain: 'demo', path: '/nonexistent.sst' }, S.FAILED_PRECONDITION, /cluster-etcd/],
   ['cluster', 'DropChain', { chain: 'demo' }, S.FAILED_PRECONDITION, /cluster-etcd/],
+  ['dispatch', 'SetDispatchConfig', { chain: 'demo', road_factor_milli: 500, speed_kmh: 30 }, S.INVALID_ARGUMENT, /config\.road_factor_milli/],
+  ['dispatch', 'GetDispatchConfig', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['dispatch', 'UpsertFieldResource', { chain: 'demo', code: 'X1', name: 'x', kind: 'FIELD_RESOURCE_KIND_UNSPECIFIED', home_store: 'SH01' }, S.INVALID_ARGUMENT, /resource\.kind/],
+  ['dispatch', 'UpsertFieldResource', { chain: 'demo', code: 'X1', name: 'x', kind: 'FIELD_RESOURCE_KIND_DRIVER', home_store: 'NOPE' }, S.NOT_FOUND, /resource\.home_store/],
+  ['dispatch', 'UpsertFieldResource', { chain: 'demo', code: 'R01', name: 'x', kind: 'FIELD_RESOURCE_KIND_DRIVER', home_store: 'SH01' }, S.FAILED_PRECONDITION, /resource\.kind/],
+  ['dispatch', 'UpdatePosition', { chain: 'demo', code: 'NOPE', lat_e6: 1, lng_e6: 1 }, S.NOT_FOUND, /code/],
+  ['dispatch', 'UpdatePosition', { chain: 'demo', code: 'R01', lat_e6: 1, lng_e6: 190000000 }, S.INVALID_ARGUMENT, /lng_e6/],
+  ['dispatch', 'GetFieldResource', { chain: 'demo', code: 'NOPE' }, S.NOT_FOUND, /code/],
+  ['dispatch', 'ListFieldResources', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
+  ['dispatch', 'Dispatch', { chain: 'demo', kind: 'DISPATCH_KIND_RESCUE', lat_e6: 95000000, lng_e6: 0 }, S.INVALID_ARGUMENT, /lat_e6/],
+  ['dispatch', 'Dispatch', { chain: 'demo', kind: 'DISPATCH_KIND_UNSPECIFIED', lat_e6: 1, lng_e6: 1 }, S.INVALID_ARGUMENT, /kind/],
+  ['dispatch', 'Dispatch', { chain: 'demo', kind: 'DISPATCH_KIND_PICKUP', lat_e6: 31200000, lng_e6: 121400000 }, S.INVALID_ARGUMENT, /store/],
+  ['dispatch', 'Dispatch', { chain: 'demo', kind: 'DISPATCH_KIND_RESCUE', lat_e6: 31200000, lng_e6: 121400000, book_service: 'MAINT' }, S.INVALID_ARGUMENT, /book_service/],
+  ['dispatch', 'Accept', { chain: 'demo', id: 999999 }, S.NOT_FOUND, /id/],
+  ['dispatch', 'Decline', { chain: 'demo', id: 999999 }, S.NOT_FOUND, /id/],
+  ['dispatch', 'Arrive', { chain: 'demo', id: 999999 }, S.NOT_FOUND, /id/],
+  ['dispatch', 'Complete', { chain: 'demo', id: 999999 }, S.NOT_FOUND, /id/],
+  ['dispatch', 'Cancel', { chain: 'nochain', id: 1 }, S.NOT_FOUND, /chain/],
+  ['dispatch', 'Retry', { chain: 'demo', id: 0 }, S.INVALID_ARGUMENT, /id/],
+  ['dispatch', 'GetDispatch', { chain: 'demo', id: 0 }, S.INVALID_ARGUMENT, /id/],
+  ['dispatch', 'ListDispatches', { chain: 'demo', limit: 5000 }, S.INVALID_ARGUMENT, /limit/],
+  ['dispatch', 'WatchDispatch', { chain: 'demo', id: 999999 }, S.NOT_FOUND, /id/],
+  ['dispatch', 'RegisterVehicle', { chain: 'demo', vin: 'BADVIN', store: 'SH01', purchase_date: '2025-01-01' }, S.INVALID_ARGUMENT, /vehicle\.vin/],
+  ['dispatch', 'RegisterVehicle', { chain: 'demo', vin: 'LSVDEM00000000009', store: 'SH01' }, S.INVALID_ARGUMENT, /vehicle\.purchase_date/],
+  ['dispatch', 'RegisterVehicle', { chain: 'demo', vin: 'LSVDEM00000000009', store: 'NOPE', purchase_date: '2025-01-01' }, S.NOT_FOUND, /vehicle\.store/],
+  ['dispatch', 'RecordMileage', { chain: 'demo', vin: 'LSVDEM00000000099', mileage_km: 10 }, S.NOT_FOUND, /vin/],
+  ['dispatch', 'RecordMileage', { chain: 'demo', vin: 'LSVDEM00000000001', mileage_km: 5 }, S.FAILED_PRECONDITION, /mileage_km/],
+  ['dispatch', 'RecordService', { chain: 'demo', vin: 'LSVDEM00000000001', date: 'someday' }, S.INVALID_ARGUMENT, /date/],
+  ['dispatch', 'GetVehicle', { chain: 'demo', vin: 'LSVDEM00000000099' }, S.NOT_FOUND, /vin/],
+  ['dispatch', 'DueReminders', { chain: 'demo', store: 'SH01' }, S.INVALID_ARGUMENT, /date/],
+  ['dispatch', 'DueReminders', { chain: 'demo', store: 'SH01', date: '2026-01-01', days: 40 }, S.INVALID_ARGUMENT, /days/],
+  ['dispatch', 'DueReminders', { chain: 'demo', store: 'NOPE', date: '2026-01-01' }, S.NOT_FOUND, /store/],
 ];
 
 const SERVICES = {
@@ -136,6 +168,7 @@ const SERVICES = {
   workorders: proto.pitlane.v1.WorkOrders,
   claims: proto.pitlane.v1.Claims,
   cluster: proto.pitlane.v1.Cluster,
+  dispatch: proto.pitlane.v1.Dispatch,
 };
 
 // A server-streaming call's outcome: its status once it ends (bad input
@@ -168,6 +201,9 @@ async function snapshot(c) {
     transfers: await call(c.transfers, 'ListTransfers', { chain: 'demo' }),
     workorders: await call(c.workorders, 'ListWorkOrders', { chain: 'demo' }),
     claims: await call(c.claims, 'ListClaims', { chain: 'demo' }),
+    resources: await call(c.dispatch, 'ListFieldResources', { chain: 'demo' }),
+    dispatches: await call(c.dispatch, 'ListDispatches', { chain: 'demo' }),
+    vehicle: await call(c.dispatch, 'GetVehicle', { chain: 'demo', vin: 'LSVDEM00000000001' }),
   };
 }
 
