@@ -1,5 +1,6 @@
 // Crash loop: pitlaned under a mixed concurrent load (holds, confirms,
-// cancels, receipts, issues, transfers, work orders, claims) is killed with SIGKILL at random
+// cancels, receipts, issues, transfers, work orders, claims, field
+// dispatches) is killed with SIGKILL at random
 // moments and restarted on the same data, again and again. After every
 // restart:
 //   - every acknowledged write is there: a retry of an acknowledged receipt
@@ -32,6 +33,7 @@ const acked = {
   transfers: new Map(), // id -> { state, requested }
   orders: new Map(), // id -> { req, state, requested, seq: last acked event seq }
   claims: [], // { req, wo }
+  dispatches: new Map(), // id -> { state, requested, resource }
 };
 
 
@@ -39,7 +41,7 @@ async function worker(c, stopAt, uid) {
   let n = 0;
   while (Date.now() < stopAt) {
     n++;
-    const op = rnd(7);
+    const op = rnd(8);
     try {
       if (op === 0) {
         const req = { chain: 'demo', warehouse: 'DC-EAST', part_no: 'OF-1001', qty: 1 + rnd(3), actor: 'crash', unit_cost_fen: 2300, idempotency_key: `rc-${uid}-${n}` };
@@ -84,6 +86,19 @@ async function worker(c, stopAt, uid) {
           const done = await call(c.workorders, 'CompleteItem', { chain: 'demo', id: wo.id, item_no: 1, actor: 'crash' }, 3000);
           rec.seq = Number(done.last_seq);
         }
+      } else if (op === 7) {
+        // a breakdown near the Shanghai stores: the nearest free truck is
+        // offered, accepts, arrives and finishes (freeing it again)
+        const req = { chain: 'demo', kind: 'DISPATCH_KIND_RESCUE', lat_e6: 31190000 + rnd(40000), lng_e6: 121430000 + rnd(40000), idempotency_key: `dp-${uid}-${n}` };
+        const d = await call(c.dispatch, 'Dispatch', req, 3000);
+        const rec = { state: d.state, requested: new Set([d.state]), resource: d.resource };
+        acked.dispatches.set(d.id, rec);
+        if (d.state !== 'DISPATCH_STATE_OFFERED') continue;
+        for (const [m, st] of [['Accept', 'DISPATCH_STATE_ACCEPTED'], ['Arrive', 'DISPATCH_STATE_ON_SITE'], ['Complete', 'DISPATCH_STATE_COMPLETED']]) {
+          rec.requested.add(st);
+          const r = await call(c.dispatch, m, { chain: 'demo', id: d.id, free: true }, 3000);
+          rec.state = r.state;
+        }
       } else if (op === 6) {
         const req = { chain: 'demo', store: 'SH02', insurer: 'PICC', claim_no: `cl-${uid}-${n}`, vehicle: { plate: `沪L${uid}` }, items: [{ kind: 'ITEM_KIND_PART', part_no: 'CF-300', qty: 1 }] };
         const cl = await call(c.claims, 'SubmitClaim', req, 3000);
@@ -108,7 +123,7 @@ async function worker(c, stopAt, uid) {
 // Checking all of them after every kill would make the long mode's 500
 // kills quadratic.
 const SAMPLE = 200;
-const checkedUpTo = { receipts: 0, bookings: 0, transfers: 0, orders: 0, claims: 0 };
+const checkedUpTo = { receipts: 0, bookings: 0, transfers: 0, orders: 0, claims: 0, dispatches: 0 };
 function toCheck(kind, list, full) {
   const from = checkedUpTo[kind];
   checkedUpTo[kind] = list.length;
@@ -124,6 +139,7 @@ async function check(c, full) {
   const transfers = toCheck('transfers', [...acked.transfers], full);
   const orders = toCheck('orders', [...acked.orders], full);
   const claims = toCheck('claims', acked.claims, full);
+  const dispatches = toCheck('dispatches', [...acked.dispatches], full);
   // receipts: retrying with the same key gives the first answer
   for (const r of receipts) {
     const mv = await call(c.inventory, 'Receive', r.req, 5000);
@@ -149,6 +165,24 @@ async function check(c, full) {
   for (const cl of claims) {
     const again = await call(c.claims, 'SubmitClaim', cl.req, 5000);
     assert.ok(again.replayed && again.work_order_id === cl.wo, `claim ${cl.req.claim_no}: acknowledged order ${cl.wo}, now ${again.work_order_id}`);
+  }
+  for (const [id, rec] of dispatches) {
+    const d = await call(c.dispatch, 'GetDispatch', { chain: 'demo', id }, 5000);
+    assert.ok(d.state === rec.state || rec.requested.has(d.state), `dispatch ${id}: acknowledged ${rec.state}, found ${d.state}`);
+  }
+  // no truck is on two live dispatches at once
+  const open = [];
+  for (let after = 0; ;) {
+    const { dispatches: page } = await call(c.dispatch, 'ListDispatches', { chain: 'demo', open_only: true, after_id: after, limit: 1000 }, 5000);
+    open.push(...page);
+    if (page.length < 1000) break;
+    after = Number(page[page.length - 1].id);
+  }
+  const busy = new Map();
+  for (const d of open) {
+    if (!['DISPATCH_STATE_OFFERED', 'DISPATCH_STATE_ACCEPTED', 'DISPATCH_STATE_ON_SITE'].includes(d.state) || d.scheduled) continue;
+    assert.ok(!busy.has(d.resource), `resource ${d.resource} on dispatches ${busy.get(d.resource)} and ${d.id}`);
+    busy.set(d.resource, d.id);
   }
   // no double booking over the days the load uses
   const all = [];
@@ -204,6 +238,6 @@ test(`acknowledged writes survive ${KILLS} SIGKILLs under load`, { timeout: KILL
       if (srv.proc.exitCode === null && srv.proc.signalCode === null) await srv.stop();
     }
   }
-  console.log(`# acknowledged and checked after ${KILLS} kills: ${acked.receipts.length} receipts, ${acked.bookings.size} bookings, ${acked.transfers.size} transfers, ${acked.orders.size} work orders, ${acked.claims.length} claims`);
+  console.log(`# acknowledged and checked after ${KILLS} kills: ${acked.receipts.length} receipts, ${acked.bookings.size} bookings, ${acked.transfers.size} transfers, ${acked.orders.size} work orders, ${acked.claims.length} claims, ${acked.dispatches.size} dispatches`);
   assert.ok(acked.receipts.length > 0 && acked.bookings.size > 0, 'the load acknowledged writes');
 });
