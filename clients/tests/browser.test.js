@@ -504,3 +504,57 @@ test('the rest of the console: setup, lanes, purchase suggestions, ledger audit,
   assert.equal(await page.locator('.error-banner').count(), 0);
   await page.context().close();
 });
+
+test('dispatch: the engine assigns a truck with an ETA, accept, the live view follows; the cluster panel', async () => {
+  const page = await openPage(browser, stack, '/#dispatch', DESK);
+  // a rescue next to SH01 (demo truck positions are the server's, not ours)
+  await page.locator('select[name="d-kind"]').selectOption('DISPATCH_KIND_RESCUE');
+  await page.locator('input[name="d-lat"]').fill('31.191');
+  await page.locator('input[name="d-lng"]').fill('121.441');
+  await page.locator('input[name="d-customer"]').fill('e2e 客户');
+  await page.locator('input[name="d-plate"]').fill('沪E2E001');
+  await page.locator('button.send-dispatch').click();
+  const view = page.locator('.dispatch-view');
+  await view.waitFor();
+  const id = Number(await view.getAttribute('data-id'));
+  assert.ok(id > 0);
+  const d = await stack.api('Dispatch', 'GetDispatch', { chain: 'demo', id });
+  assert.equal(d.state, 'DISPATCH_STATE_OFFERED');
+  assert.ok(d.resource);
+  assert.equal((await view.locator('.d-resource').textContent()).trim(), d.resource);
+  assert.equal(Number(await view.locator('.d-eta').getAttribute('data-eta')), d.eta_ms);
+  assert.equal(Number(await view.locator('.d-distance').getAttribute('data-m')), d.distance_m);
+  await page.locator(`.dispatches-list tr[data-id="${id}"]`).waitFor();
+  await page.waitForSelector('.dispatch-view[data-live="live"]');
+  await screenshot(page, 'console-16-dispatch-offered');
+
+  await view.locator('button.d-accept').click();
+  await page.waitForSelector('.dispatch-view[data-state="DISPATCH_STATE_ACCEPTED"]');
+  assert.equal((await stack.api('Dispatch', 'GetDispatch', { chain: 'demo', id })).state, 'DISPATCH_STATE_ACCEPTED');
+  // a step made elsewhere (the truck's app) reaches the console by the stream
+  const arrived = await stack.api('Dispatch', 'Arrive', { chain: 'demo', id });
+  await page.waitForSelector(`.dispatch-view[data-state="${arrived.state}"][data-version="${arrived.version}"]`);
+  assert.equal(arrived.state, 'DISPATCH_STATE_ON_SITE');
+  await page.locator('.resources-list tr.field-resource[data-code="' + d.resource + '"][data-state="FIELD_RESOURCE_STATE_ON_SITE"]').waitFor();
+  await screenshot(page, 'console-17-dispatch-live');
+  assert.deepEqual(page.consoleErrors, []);
+
+  // Cluster: this node's status, and a move step refused in words
+  await page.goto(`${stack.gw.url}/#cluster`);
+  const st = page.locator('.cluster-status');
+  await st.waitFor();
+  const status = await stack.api('Cluster', 'Status', {});
+  assert.equal(await st.getAttribute('data-node'), status.node_id);
+  assert.equal(Number(await st.getAttribute('data-map-version')), status.map_version);
+  assert.equal((await st.locator('.loaded').textContent()).trim(), status.loaded.length ? status.loaded.join(', ') : '—');
+  await page.locator('button.cl-FreezeChain').click();
+  const b = await banner(page);
+  let expected;
+  await assert.rejects(stack.api('Cluster', 'FreezeChain', { chain: 'demo', timeout_ms: 5000 }), (e) => { expected = e.body; return true; });
+  assert.equal(b.code, 'FAILED_PRECONDITION');
+  assert.equal(b.code, expected.code);
+  assert.equal(b.message, expected.message);
+  await screenshot(page, 'console-18-cluster');
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});

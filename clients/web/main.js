@@ -10,10 +10,12 @@ import { Charts } from './charts.js';
 import { Claims } from './claims.js';
 import { Keys } from './keys.js';
 import { Setup } from './setup.js';
+import { DispatchPage } from './dispatch.js';
+import { Cluster } from './cluster.js';
 import '../shared/style.css';
 import './console.css';
 
-const TABS = [['board', 'Day board'], ['orders', 'Work orders'], ['stock', 'Stock'], ['transfers', 'Transfers'], ['claims', 'Claims'], ['charts', 'Charts'], ['setup', 'Setup'], ['keys', 'Keys'], ['settings', 'Settings']];
+const TABS = [['board', 'Day board'], ['orders', 'Work orders'], ['stock', 'Stock'], ['transfers', 'Transfers'], ['claims', 'Claims'], ['dispatch', 'Dispatch'], ['charts', 'Charts'], ['setup', 'Setup'], ['keys', 'Keys'], ['cluster', 'Cluster'], ['settings', 'Settings']];
 
 function route() {
   const [tab, arg] = (location.hash.slice(1) || 'board').split('/');
@@ -46,6 +48,8 @@ function App() {
       ${r.tab === 'claims' ? html`<${Claims} s=${s} />` : null}
       ${r.tab === 'charts' ? html`<${Charts} s=${s} />` : null}
       ${r.tab === 'setup' ? html`<${Setup} s=${s} />` : null}
+      ${r.tab === 'dispatch' ? html`<${DispatchPage} s=${s} />` : null}
+      ${r.tab === 'cluster' ? html`<${Cluster} s=${s} />` : null}
       ${r.tab === 'keys' ? html`<${Keys} s=${s} />` : null}
       ${r.tab === 'settings' ? html`<${Settings} settings=${s} update=${update} />` : null}
     </main>
