@@ -258,16 +258,27 @@ out:
   free(w);
 }
 
-static void get_wo(pl_rpc *r, const ProtobufCMessage *msg) {
-  const Pitlane__V1__WorkOrderRef *q = (const void *)msg;
+/* The work order this call may see (caller frees), or NULL with the
+ * call failed: not found, another insurer's, out of memory. */
+static pl_work_order *get_visible(pl_rpc *r, const char *chain, int64_t id) {
   pl_work_order *w = wo_alloc(r);
   if (w == NULL)
-    return;
+    return NULL;
   pl_error err = {0};
-  int rc = pl_wo_get(pl_rpc_engine(r), q->chain, q->id, w, &err);
+  int rc = pl_wo_get(pl_rpc_engine(r), chain, id, w, &err);
   if (rc != 0)
     pl_rpc_engine_fail(r, rc, &err);
-  else if (visible(r, w))
+  if (rc != 0 || !visible(r, w)) {
+    free(w);
+    return NULL;
+  }
+  return w;
+}
+
+static void get_wo(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__WorkOrderRef *q = (const void *)msg;
+  pl_work_order *w = get_visible(r, q->chain, q->id);
+  if (w != NULL)
     reply_wo(r, w);
   free(w);
 }
@@ -517,14 +528,8 @@ static void deliver(pl_rpc *r, const ProtobufCMessage *msg) {
 
 static void get_report(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__WorkOrderRef *q = (const void *)msg;
-  pl_work_order *w = wo_alloc(r);
-  if (w == NULL)
-    return;
-  pl_error err = {0};
-  int rc = pl_wo_get(pl_rpc_engine(r), q->chain, q->id, w, &err);
-  if (rc != 0)
-    pl_rpc_engine_fail(r, rc, &err);
-  else if (visible(r, w))
+  pl_work_order *w = get_visible(r, q->chain, q->id);
+  if (w != NULL)
     reply_report(r, w);
   free(w);
 }
@@ -577,12 +582,8 @@ static void open_watch(pl_rpc *r, const char *chain, int64_t id,
   }
   wa->e = pl_rpc_engine(r);
   if (id > 0) { /* the order must exist and be visible before we stream */
-    pl_work_order *w = wo_alloc(r);
-    pl_error err = {0};
-    int rc = w != NULL ? pl_wo_get(wa->e, chain, id, w, &err) : PL_ENOMEM;
-    int ok = rc == 0 && visible(r, w);
-    if (rc != 0 && w != NULL)
-      pl_rpc_engine_fail(r, rc, &err);
+    pl_work_order *w = get_visible(r, chain, id);
+    int ok = w != NULL;
     free(w);
     if (!ok) {
       free(wa);

@@ -395,12 +395,10 @@ void pl__disp_free(pl__chain *c) {
 /* The chain and its dispatch state; PL_ENOTFOUND names the chain. */
 static int chain_dc(pl_engine *e, const char *chain, pl__chain **c_out,
                     pl__disp_chain **out, pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+  pl__chain *c = NULL;
+  int rc = pl__chain_lookup(e, chain, &c, err);
   if (rc != 0)
     return rc;
-  pl__chain *c = pl__chain_find(e, chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
   *out = disp_of(c);
   if (c_out != NULL)
     *c_out = c;
@@ -1476,11 +1474,7 @@ void pl_dispatch_unwatch(pl_engine *e, pl_dispatch_watch *wt) {
     return;
   pl__disp_chain *dc = wt->dc;
   pthread_mutex_lock(&dc->hub_mu);
-  for (int i = 0; i < dc->watchers.n; i++)
-    if (dc->watchers.items[i] == wt) {
-      dc->watchers.items[i] = dc->watchers.items[--dc->watchers.n];
-      break;
-    }
+  pl__vec_remove(&dc->watchers, wt);
   pthread_mutex_unlock(&dc->hub_mu);
   free(wt);
 }

@@ -13,6 +13,7 @@
 #include "internal.h"
 #include "keys.h"
 #include "sched_int.h"
+#include "validate.h"
 #include "wo_int.h"
 #include "xfer_int.h"
 
@@ -32,6 +33,15 @@ int pl__vec_reserve(pl__vec *v, int extra) {
 
 void pl__vec_push(pl__vec *v, void *item) {
   v->items[v->n++] = item;
+}
+
+int pl__vec_remove(pl__vec *v, const void *item) {
+  for (int i = 0; i < v->n; i++)
+    if (v->items[i] == item) {
+      v->items[i] = v->items[--v->n];
+      return 1;
+    }
+  return 0;
 }
 
 void pl__vec_free_all(pl__vec *v) {
@@ -75,6 +85,17 @@ pl__chain *pl__chain_find(pl_engine *e, const char *code) {
   pl__chain *c = i >= 0 ? e->chains.items[i] : NULL;
   pthread_rwlock_unlock(&e->chains_lock);
   return c;
+}
+
+int pl__chain_lookup(pl_engine *e, const char *chain, pl__chain **c,
+                     pl_error *err) {
+  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+  if (rc != 0)
+    return rc;
+  *c = pl__chain_find(e, chain);
+  return *c != NULL
+             ? 0
+             : PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
 }
 
 /* Sets the chain's next ledger sequence from its last stored entry. */

@@ -32,6 +32,9 @@ typedef struct pl__vec {
 int pl__vec_reserve(pl__vec *v, int extra);
 /* Appends; the room must have been reserved. */
 void pl__vec_push(pl__vec *v, void *item);
+/* Takes item out (the last item fills its place: order is not kept);
+ * 1 if it was there, else 0. Frees nothing. */
+int pl__vec_remove(pl__vec *v, const void *item);
 /* Frees every item and the array. */
 void pl__vec_free_all(pl__vec *v);
 
@@ -146,6 +149,10 @@ int pl__chain_retire(pl_engine *e, const char *code);
 
 /* Looks a chain up (takes and drops chains_lock); NULL if unknown. */
 pl__chain *pl__chain_find(pl_engine *e, const char *code);
+/* A caller's chain code checked and looked up: 0 and *c, or PL_EINVAL /
+ * PL_ENOTFOUND naming the field "chain". */
+int pl__chain_lookup(pl_engine *e, const char *chain, pl__chain **c,
+                     pl_error *err);
 
 /* Recovery: loads one stored row into memory; called by pl_engine_open in
  * key order. Returns 0 or PL_ECORRUPT. */

@@ -191,12 +191,10 @@ void pl__veh_free(pl__chain *c) {
 
 static int chain_vc(pl_engine *e, const char *chain, pl__chain **c_out,
                     pl__veh_chain **out, pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+  pl__chain *c = NULL;
+  int rc = pl__chain_lookup(e, chain, &c, err);
   if (rc != 0)
     return rc;
-  pl__chain *c = pl__chain_find(e, chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
   *out = veh_of(c);
   if (c_out != NULL)
     *c_out = c;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "validate.h"
-#include "wo_int.h"
+#include "wo_step.h"
 
 #define EVENT_VERSION 1
 
@@ -105,19 +105,6 @@ int pl__wo_stores_watched(pl__chain *c) {
   return wc != NULL && atomic_load(&wc->store_watchers) > 0;
 }
 
-/* Finds the chain's work-order state; PL_ENOTFOUND names the chain. */
-static int chain_wc(pl_engine *e, const char *chain, pl__wo_chain **out,
-                    pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
-  if (rc != 0)
-    return rc;
-  pl__chain *c = pl__chain_find(e, chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
-  *out = pl__wo_of(c);
-  return *out == NULL ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory") : 0;
-}
-
 static pl__wo *order_at(pl__wo_chain *wc, int64_t id) {
   pthread_rwlock_rdlock(&wc->lock);
   pl__wo *o = id >= 1 && id <= wc->orders.n ? wc->orders.items[id - 1] : NULL;
@@ -135,8 +122,9 @@ static int add_watch(pl__wo_chain *wc, struct pl_wo_watch *wt) {
 int pl_wo_watch_order(pl_engine *e, const char *chain, int64_t id,
                       uint64_t after_seq, pl_wo_event_fn fn, void *arg,
                       pl_wo_watch **out, pl_error *err) {
+  pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = chain_wc(e, chain, &wc, err);
+  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
   if (rc != 0)
     return rc;
   pl__wo *o = order_at(wc, id);
@@ -173,8 +161,9 @@ static int cmp_event_time(const void *a, const void *b) {
 int pl_wo_watch_store(pl_engine *e, const char *chain, const char *store,
                       int64_t since_ms, pl_wo_event_fn fn, void *arg,
                       pl_wo_watch **out, pl_error *err) {
+  pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = chain_wc(e, chain, &wc, err);
+  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
   if (rc == 0)
     rc = pl__check_code(err, "store", store, PL_CODE_MAX);
   if (rc != 0)
@@ -240,21 +229,17 @@ void pl_wo_unwatch(pl_engine *e, pl_wo_watch *wt) {
     return;
   pl__wo_chain *wc = wt->wc;
   pthread_mutex_lock(&wc->hub_mu);
-  for (int i = 0; i < wc->watchers.n; i++)
-    if (wc->watchers.items[i] == wt) {
-      wc->watchers.items[i] = wc->watchers.items[--wc->watchers.n];
-      if (wt->wo_id == 0)
-        atomic_fetch_sub(&wc->store_watchers, 1);
-      break;
-    }
+  if (pl__vec_remove(&wc->watchers, wt) && wt->wo_id == 0)
+    atomic_fetch_sub(&wc->store_watchers, 1);
   pthread_mutex_unlock(&wc->hub_mu);
   free(wt);
 }
 
 int pl_wo_events(pl_engine *e, const char *chain, int64_t id,
                  uint64_t after_seq, pl_wo_event *out, int cap, pl_error *err) {
+  pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = chain_wc(e, chain, &wc, err);
+  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
   if (rc != 0)
     return rc;
   pl__wo *o = order_at(wc, id);

@@ -310,12 +310,9 @@ int pl__wo_begin(const pl_write *w, pl_work_order **next, pl__barrier **bar,
 
 int pl__wo_find_chain(pl_engine *e, const char *chain, pl__chain **c,
                       pl__wo_chain **wc, pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+  int rc = pl__chain_lookup(e, chain, c, err);
   if (rc != 0)
     return rc;
-  *c = pl__chain_find(e, chain);
-  if (*c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
   *wc = pl__wo_of(*c);
   return *wc == NULL ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory") : 0;
 }
