@@ -23,8 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cust_int.h"
 #include "disp_int.h"
 #include "internal.h"
+#include "kpi_int.h"
 #include "keys.h"
 #include "pitlane/admin.h"
 #include "sched_int.h"
@@ -352,6 +354,8 @@ static void chain_free(pl__chain *c) {
   pl__wo_free(c);
   pl__disp_free(c);
   pl__veh_free(c);
+  pl__cust_free(c);
+  pl__kpi_free(c);
   for (int i = 0; i < c->stores.n; i++) {
     pl__store *s = c->stores.items[i];
     pl__sched_store_free(atomic_load(&s->sched));

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "observe.h"
 #include "sched_int.h"
 #include "validate.h"
 #include "wo_int.h"
@@ -245,6 +246,8 @@ static int queue_booking(pl_engine *e, book_ctx *x, const pl__booking *b,
                : pl__commit_submit(&e->commit, &batch, &lg, w, &x->sync, NULL);
   pl__batch_free(&batch);
   x->queued = rc == 0;
+  if (rc == 0) /* installed next by the caller, which cannot fail now */
+    pl__observe_booking(x->c, &b->info);
   if (n != NULL && (rc != 0 || w != &wrapped)) {
     if (rc == 0) { /* the caller waits: ctx_finish publishes */
       x->notice = malloc(sizeof *x->notice);
@@ -887,5 +890,6 @@ int pl__booking_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
     return rc;
   }
   pl__vec_push(&sc->bookings, b);
+  pl__observe_booking(c, &b->info);
   return 0;
 }

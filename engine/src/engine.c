@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cust_int.h"
 #include "disp_int.h"
 #include "internal.h"
 #include "keys.h"
@@ -136,6 +137,7 @@ static const struct {
     {PL__K_WO_LO, PL__K_WO_HI, pl__wo_load},
     {PL__K_DISP_LO, PL__K_DISP_HI, pl__disp_load},
     {PL__K_VEH_LO, PL__K_VEH_HI, pl__veh_load},
+    {PL__K_CUST_LO, PL__K_CUST_HI, pl__cust_load},
 };
 
 static int load_row(pl_engine *e, unsigned kind, const char *chain,

@@ -86,6 +86,8 @@ typedef struct pl__chain {
   struct pl__wo_chain *wo;       /* work orders, claims (wo_int.h) */
   struct pl__disp_chain *disp;   /* field dispatch (disp_int.h) */
   struct pl__veh_chain *veh;     /* vehicles, reminders (disp_int.h) */
+  struct pl__cust_chain *cust;   /* customers, follow-ups (cust_int.h) */
+  struct pl__kpi_chain *kpi;     /* KPI reports (kpi_int.h) */
 } pl__chain;
 
 /* The API key table (apikeys.c): global, few records, one rwlock (a leaf:

@@ -22,6 +22,7 @@
 #include "barrier.h"
 #include "disp_int.h"
 #include "keys.h"
+#include "observe.h"
 #include "pitlane/scheduling.h"
 #include "stock.h" /* pl__u64map */
 #include "validate.h"
@@ -422,6 +423,7 @@ static int veh_commit(pl_engine *e, pl__chain *c, pl__veh_chain *vc,
     if (old == NULL)
       pl__strmap_put(&vc->vin_ix, x->v.vin, ix);
     bucket_add(vc, x, ix);
+    pl__observe_vehicle(c, &x->v);
   } else {
     free(fresh);
   }
@@ -792,5 +794,6 @@ int pl__veh_load(pl_engine *e, unsigned kind, const char *chain,
   pl__vec_push(&vc->vehs, x);
   pl__strmap_put(&vc->vin_ix, x->v.vin, ix);
   bucket_add(vc, x, ix);
+  pl__observe_vehicle(c, &x->v);
   return 0;
 }

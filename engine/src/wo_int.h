@@ -44,6 +44,7 @@ typedef struct pl__wo {
 } pl__wo;
 
 typedef struct pl__wo_chain {
+  pl__chain *chain; /* its chain (for the change feed, observe.h) */
   pthread_rwlock_t lock;
   pl__vec orders;        /* pl__wo*, owned; id = index + 1 */
   pl__strmap idem_ix;    /* idempotency key -> index */

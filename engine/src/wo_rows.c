@@ -8,6 +8,8 @@
 
 #include "wo_step.h"
 
+#include "observe.h"
+
 /* ---- rows ---------------------------------------------------------------- */
 
 void pl__wo_key(pl__buf *k, const char *chain, int64_t id) {
@@ -197,6 +199,7 @@ static int load_order(pl__chain *c, pl__wo_chain *wc, const unsigned char *rest,
                        (void *)(intptr_t)wc->orders.n) != 0)
       rc = PL_ENOMEM;
     pl__wo_load_apply(wc, o->w, +1);
+    pl__observe_wo(c, o->w);
     return rc;
   }
   free(w);

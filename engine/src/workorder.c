@@ -8,6 +8,8 @@
 
 #include "wo_step.h"
 
+#include "observe.h"
+
 #include "sched_int.h"
 
 /* ---- per-chain state ---------------------------------------------------- */
@@ -19,6 +21,7 @@ pl__wo_chain *pl__wo_of(pl__chain *c) {
   pl__wo_chain *x = calloc(1, sizeof *x);
   if (x == NULL)
     return NULL;
+  x->chain = c;
   pthread_rwlock_init(&x->lock, NULL);
   pthread_mutex_init(&x->hub_mu, NULL);
   atomic_init(&x->store_watchers, 0);
@@ -222,6 +225,7 @@ static int wo_install(pl__wo_chain *wc, pl__wo *o, const pl_work_order *next) {
   pl__wo_load_apply(wc, o->w, -1);
   memcpy(o->w, next, pl__wo_size(next->n_items));
   pl__wo_load_apply(wc, o->w, +1);
+  pl__observe_wo(wc->chain, o->w);
   return 0;
 }
 

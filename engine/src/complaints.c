@@ -1,0 +1,2 @@
+/* complaints.c — placeholder. */
+#include "cust_int.h"

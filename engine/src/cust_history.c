@@ -1,0 +1,2 @@
+/* cust_history.c — placeholder. */
+#include "cust_int.h"

@@ -1,0 +1,2 @@
+/* followups.c — placeholder. */
+#include "cust_int.h"

@@ -1,0 +1,21 @@
+/* kpi_int.h — the KPI module's entry points for the change feed
+ * (observe.h) and the chain's teardown. Each takes the record's new value
+ * (an upsert); the module keeps per record what it last counted, so it can
+ * take that out before counting the new value. Called under the owning
+ * module's lock (and customers' for follow-ups and complaints); the KPI
+ * module's own lock is the innermost of the engine. */
+#ifndef PL_KPI_INT_H
+#define PL_KPI_INT_H
+
+#include "internal.h"
+#include "pitlane/customers.h"
+#include "pitlane/scheduling.h"
+#include "pitlane/workorders.h"
+
+void pl__kpi_booking(pl__chain *c, const pl_booking_info *b);
+void pl__kpi_wo(pl__chain *c, const pl_work_order *w);
+void pl__kpi_followup(pl__chain *c, const pl_followup *f);
+void pl__kpi_complaint(pl__chain *c, const pl_complaint *x);
+void pl__kpi_free(pl__chain *c);
+
+#endif

@@ -1,0 +1,34 @@
+/* observe.h — the change feed between modules (private).
+ *
+ * A module that owns a record calls its pl__observe_* whenever the record
+ * takes a new value in memory: live, after the change was queued for
+ * disk, still under the module's write lock; and at open, once for each
+ * record loaded (single-threaded). The meaning is "this record now looks
+ * like this" (an upsert): observers keep what they derive from it keyed by
+ * the record's id, so a repeated call changes nothing.
+ *
+ * Observers (customers: history, follow-ups; kpi: the reports) take only
+ * their own locks, which are leaves below every module's: customers' lock,
+ * then kpi's. They never call back into the module that called them and
+ * cannot fail (an allocation failure loses derived data, counted in the
+ * observer's own statistics, never the record). */
+#ifndef PL_OBSERVE_H
+#define PL_OBSERVE_H
+
+#include "internal.h"
+#include "pitlane/customers.h"
+#include "pitlane/scheduling.h"
+#include "pitlane/vehicles.h"
+#include "pitlane/workorders.h"
+
+/* booking.c: a booking made, moved or changing state. */
+void pl__observe_booking(pl__chain *c, const pl_booking_info *b);
+/* workorder.c: an order installed (created, changed, loaded). */
+void pl__observe_wo(pl__chain *c, const pl_work_order *w);
+/* vehicles.c: a vehicle registered or changed. */
+void pl__observe_vehicle(pl__chain *c, const pl_vehicle_info *v);
+/* customers: a follow-up created or recorded; a complaint changed. */
+void pl__observe_followup(pl__chain *c, const pl_followup *f);
+void pl__observe_complaint(pl__chain *c, const pl_complaint *x);
+
+#endif
