@@ -85,7 +85,14 @@ typedef struct pl__cust_chain {
   pl__vec complaints;    /* pl__cmp*, id = index + 1 */
   pl__strmap cmp_idem;
   pl__vec policies; /* pl_complaint_policy* */
+  struct pl__skeys *keys; /* phone and plate key records (customers.c) */
 } pl__cust_chain;
+
+/* 8 bytes big-endian (ids in keys). */
+static inline void pl__cust_be64(unsigned char *p, uint64_t v) {
+  for (int i = 7; i >= 0; i--, v >>= 8)
+    p[i] = (unsigned char)v;
+}
 
 /* customers.c */
 pl__cust_chain *pl__cust_of(pl__chain *c); /* NULL only on OOM */
@@ -107,6 +114,8 @@ int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind,
 pl__cveh *pl__cust_veh(pl__cust_chain *cc, const char *vin, int create);
 /* The owner on `day` (0: none); under the lock. */
 int64_t pl__cust_owner_on(const pl__cveh *v, int32_t day);
+/* Whether customer id may be contacted (unknown: yes); under the lock. */
+int pl__cust_contact_ok(const pl__cust_chain *cc, int64_t id);
 
 /* The change feed (observe.h); each takes the write lock. */
 void pl__cust_on_booking(pl__chain *c, const pl_booking_info *b);
