@@ -57,6 +57,8 @@ enum {
   { "/pitlane.v1.Claims/" m, (roles), PL_SCOPE_CHAIN }
 #define DSP(m, roles)                                                          \
   { "/pitlane.v1.Dispatch/" m, (roles), PL_SCOPE_CHAIN }
+#define CUS(m, roles)                                                          \
+  { "/pitlane.v1.Customers/" m, (roles), PL_SCOPE_CHAIN }
 
 static const pl_policy policies[] = {
     {"/grpc.health.v1.Health/Check", 0, PL_SCOPE_PUBLIC},
@@ -190,6 +192,27 @@ static const pl_policy policies[] = {
     DSP("RecordService", A | AD | T),
     DSP("GetVehicle", A | AD | T | V),
     DSP("DueReminders", A | AD | V),
+    /* Customers: advisors keep customers, follow-ups and complaints;
+     * admins set the complaint policy and may run the escalation sweep */
+    CUS("PutCustomer", A | AD),
+    CUS("GetCustomer", A | AD | V),
+    CUS("FindCustomer", A | AD | V),
+    CUS("ListCustomers", A | AD | V),
+    CUS("LinkVehicle", A | AD),
+    CUS("UnlinkVehicle", A | AD),
+    CUS("ListVehicleOwners", A | AD | V),
+    CUS("ListCustomerVehicles", A | AD | V),
+    CUS("GetServiceHistory", A | AD | T | V),
+    CUS("GetFollowUp", A | AD | V),
+    CUS("ListFollowUps", A | AD | V),
+    CUS("RecordFollowUp", A | AD),
+    CUS("OpenComplaint", A | AD),
+    CUS("ActOnComplaint", A | AD),
+    CUS("GetComplaint", A | AD | V),
+    CUS("ListComplaints", A | AD | V),
+    CUS("SetComplaintPolicy", A),
+    CUS("GetComplaintPolicy", A | AD | V),
+    CUS("SweepComplaints", A),
 };
 
 const pl_policy *pl_auth_policy(const char *path) {

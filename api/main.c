@@ -17,8 +17,10 @@
 #include "pitlane/pitlane.h"
 #include "server.h"
 #include "shardmap.h"
+#include "sweeper.h"
 
 #define SHUTDOWN_GRACE_MS 10000
+#define SWEEP_INTERVAL_MS 30000 /* complaint escalations */
 
 static const char usage[] =
     "usage: pitlaned --listen HOST:PORT --data DIR [--threads N] [--demo]\n"
@@ -199,9 +201,12 @@ int main(int argc, char **argv) {
            (long long)pl_shardmap_version(map), o.etcd);
   fflush(stdout);
 
+  /* complaint deadlines escalate even when nobody looks */
+  pl_sweeper *sweeper = pl_sweeper_start(engine, SWEEP_INTERVAL_MS);
   int sig = 0;
   sigwait(&sigs, &sig);
   fprintf(stderr, "pitlaned: signal %d, shutting down\n", sig);
+  pl_sweeper_stop(sweeper);
   pl_server_stop(server, SHUTDOWN_GRACE_MS);
   pl_cluster_free(cluster);
   pl_shardmap_stop(map);

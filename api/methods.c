@@ -23,6 +23,7 @@ static const table tables[] = {
     {pl_apikey_methods, &pl_apikey_n_methods},
     {pl_cluster_methods, &pl_cluster_n_methods},
     {pl_dispatch_methods, &pl_dispatch_n_methods},
+    {pl_customers_methods, &pl_customers_n_methods},
 };
 
 pl_method *pl_all_methods(int *n_out) {

@@ -21,6 +21,22 @@ void format_date(int32_t day, char *buf, size_t n) {
   snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
 }
 
+int parse_date(const char *date, int32_t *day) {
+  int y, m, d;
+  char tail;
+  if (date == NULL ||
+      sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 ||
+      m > 12 || d < 1 || d > 31 || y < 1970 || y > 9999)
+    return -1;
+  y -= m <= 2;
+  int era = y / 400; /* y >= 1969 */
+  int yoe = y - era * 400;
+  int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  *day = era * 146097 + doe - 719468;
+  return 0;
+}
+
 void segs_out(seg_msgs *sm, pl_segment *seg, int n) {
   for (int i = 0; i < n; i++) {
     Pitlane__V1__Segment *m = &sm->m[i];

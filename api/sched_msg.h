@@ -35,5 +35,7 @@ void slot_option_out(slot_msg *sm, pl_engine *e, const char *chain,
                      pl_slot_option *opt);
 /* "YYYY-MM-DD" of a local day number. */
 void format_date(int32_t day, char *buf, size_t n);
+/* The local day of "YYYY-MM-DD" (1970..9999): 0, or -1 if malformed. */
+int parse_date(const char *date, int32_t *day);
 
 #endif
