@@ -19,6 +19,7 @@
 #include "pitlane/v1/admin.pb-c.h"
 #include "pitlane/v1/claims.pb-c.h"
 #include "pitlane/v1/cluster.pb-c.h"
+#include "pitlane/v1/customers.pb-c.h"
 #include "pitlane/v1/dispatch.pb-c.h"
 #include "pitlane/v1/inventory.pb-c.h"
 #include "pitlane/v1/scheduling.pb-c.h"
@@ -51,6 +52,7 @@ static void every_declared_method_has_a_policy(void **state) {
       &pitlane__v1__claims__descriptor,
       &pitlane__v1__cluster__descriptor,
       &pitlane__v1__dispatch__descriptor,
+      &pitlane__v1__customers__descriptor,
   };
   int checked = 0;
   for (size_t s = 0; s < sizeof services / sizeof services[0]; s++) {
