@@ -20,7 +20,7 @@ const PITLANED = process.env.PITLANED || path.join(ROOT, 'build', 'pitlaned');
 const PL_KEYS = process.env.PL_KEYS || path.join(path.dirname(PITLANED), 'pl-keys');
 
 const packageDefinition = protoLoader.loadSync(
-  ['pitlane/v1/admin.proto', 'pitlane/v1/scheduling.proto', 'pitlane/v1/inventory.proto', 'pitlane/v1/transfers.proto', 'pitlane/v1/workorders.proto', 'pitlane/v1/claims.proto', 'pitlane/v1/cluster.proto', 'pitlane/v1/dispatch.proto', 'grpc/health/v1/health.proto'],
+  ['pitlane/v1/admin.proto', 'pitlane/v1/scheduling.proto', 'pitlane/v1/inventory.proto', 'pitlane/v1/transfers.proto', 'pitlane/v1/workorders.proto', 'pitlane/v1/claims.proto', 'pitlane/v1/cluster.proto', 'pitlane/v1/dispatch.proto', 'pitlane/v1/customers.proto', 'grpc/health/v1/health.proto'],
   { includeDirs: [path.join(ROOT, "proto")], keepCase: true, longs: Number, enums: String, defaults: true },
 );
 const proto = grpc.loadPackageDefinition(packageDefinition);
@@ -125,6 +125,7 @@ function clients(addr, { key, creds, options = {} } = {}) {
     claims: new proto.pitlane.v1.Claims(addr, c, o),
     cluster: new proto.pitlane.v1.Cluster(addr, c, o),
     dispatch: new proto.pitlane.v1.Dispatch(addr, c, o),
+    customers: new proto.pitlane.v1.Customers(addr, c, o),
     raw: new grpc.Client(addr, c, o),
   };
 }
