@@ -157,6 +157,38 @@ const TABLE = [
   ['dispatch', 'DueReminders', { chain: 'demo', store: 'SH01' }, S.INVALID_ARGUMENT, /date/],
   ['dispatch', 'DueReminders', { chain: 'demo', store: 'SH01', date: '2026-01-01', days: 40 }, S.INVALID_ARGUMENT, /days/],
   ['dispatch', 'DueReminders', { chain: 'demo', store: 'NOPE', date: '2026-01-01' }, S.NOT_FOUND, /store/],
+  ['customers', 'PutCustomer', { chain: 'demo' }, S.INVALID_ARGUMENT, /customer/],
+  ['customers', 'PutCustomer', { chain: 'demo', customer: { name: 'x', phone: '12ab' } }, S.INVALID_ARGUMENT, /customer\.phone/],
+  ['customers', 'PutCustomer', { chain: 'demo', customer: { name: '', phone: '13900000000' } }, S.INVALID_ARGUMENT, /customer\.name/],
+  ['customers', 'PutCustomer', { chain: 'demo', customer: { id: 999, name: 'x', phone: '13900000000' } }, S.NOT_FOUND, /customer\.id/],
+  ['customers', 'PutCustomer', { chain: 'demo', customer: { name: 'x', phone: '13900000000', source: 'CUSTOMER_SOURCE_FLEET' } }, S.INVALID_ARGUMENT, /customer\.ref/],
+  ['customers', 'GetCustomer', { chain: 'demo', id: 999 }, S.NOT_FOUND, /customer_id/],
+  ['customers', 'FindCustomer', { chain: 'demo', phone: '' }, S.INVALID_ARGUMENT, /customer\.phone/],
+  ['customers', 'FindCustomer', { chain: 'demo', phone: '13900000000' }, S.NOT_FOUND, /customer\.phone/],
+  ['customers', 'ListCustomers', { chain: 'demo', limit: 5000 }, S.INVALID_ARGUMENT, /limit/],
+  ['customers', 'LinkVehicle', { chain: 'demo', vin: 'LSVDEM00000000001', customer_id: 999 }, S.NOT_FOUND, /customer_id/],
+  ['customers', 'LinkVehicle', { chain: 'demo', vin: 'LSVDEM00000000001', customer_id: 1, from_date: 'soon' }, S.INVALID_ARGUMENT, /from_date/],
+  ['customers', 'LinkVehicle', { chain: 'demo', vin: 'LSVDEM00000000099', customer_id: 1 }, S.NOT_FOUND, /vin/],
+  ['customers', 'UnlinkVehicle', { chain: 'demo', vin: 'LSVDEM00000000001', customer_id: 999 }, S.NOT_FOUND, /customer_id/],
+  ['customers', 'ListVehicleOwners', { chain: 'demo', vin: 'short' }, S.INVALID_ARGUMENT, /vin/],
+  ['customers', 'ListCustomerVehicles', { chain: 'demo', customer_id: 999 }, S.NOT_FOUND, /customer_id/],
+  ['customers', 'GetServiceHistory', { chain: 'demo', vin: 'LSVDEM00000000001', page_token: 'x' }, S.INVALID_ARGUMENT, /page_token/],
+  ['customers', 'GetServiceHistory', { chain: 'nochain', vin: 'LSVDEM00000000001' }, S.NOT_FOUND, /chain/],
+  ['customers', 'GetFollowUp', { chain: 'demo', id: 999 }, S.NOT_FOUND, /id/],
+  ['customers', 'ListFollowUps', { chain: 'demo', state: 9 }, S.INVALID_ARGUMENT, /state/],
+  ['customers', 'RecordFollowUp', { chain: 'demo', id: 999, reached: true, satisfaction: 3, actor: 'a' }, S.NOT_FOUND, /id/],
+  ['customers', 'RecordFollowUp', { chain: 'demo', id: 1, reached: true, satisfaction: 9, actor: 'a' }, S.INVALID_ARGUMENT, /satisfaction/],
+  ['customers', 'OpenComplaint', { chain: 'demo', store: 'NOPE', channel: 'COMPLAINT_CHANNEL_PHONE', category: 'COMPLAINT_CATEGORY_PRICE', severity: 1, text: 't', actor: 'a' }, S.NOT_FOUND, /store/],
+  ['customers', 'OpenComplaint', { chain: 'demo', store: 'SH01', channel: 'COMPLAINT_CHANNEL_PHONE', category: 'COMPLAINT_CATEGORY_PRICE', severity: 1, text: '', actor: 'a' }, S.INVALID_ARGUMENT, /text/],
+  ['customers', 'OpenComplaint', { chain: 'demo', store: 'SH01', channel: 'COMPLAINT_CHANNEL_PHONE', category: 'COMPLAINT_CATEGORY_PRICE', severity: 1, text: 't', actor: 'a', wo_id: 999 }, S.NOT_FOUND, /wo_id/],
+  ['customers', 'ActOnComplaint', { chain: 'demo', id: 999, action: 'COMPLAINT_ACTION_ACKNOWLEDGE', actor: 'a' }, S.NOT_FOUND, /id/],
+  ['customers', 'ActOnComplaint', { chain: 'demo', id: 1, action: 'COMPLAINT_ACTION_UNSPECIFIED', actor: 'a' }, S.INVALID_ARGUMENT, /action/],
+  ['customers', 'GetComplaint', { chain: 'demo', id: 999 }, S.NOT_FOUND, /id/],
+  ['customers', 'ListComplaints', { chain: 'demo', state: 9 }, S.INVALID_ARGUMENT, /state/],
+  ['customers', 'SetComplaintPolicy', { chain: 'demo', store: 'SH01', response_min: 0, resolution_min: 10, manager: 'm' }, S.INVALID_ARGUMENT, /response_min/],
+  ['customers', 'SetComplaintPolicy', { chain: 'demo', store: 'NOPE', response_min: 10, resolution_min: 10, manager: 'm' }, S.NOT_FOUND, /store/],
+  ['customers', 'GetComplaintPolicy', { chain: 'demo', store: 'NOPE' }, S.NOT_FOUND, /store/],
+  ['customers', 'SweepComplaints', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
 ];
 
 const SERVICES = {
@@ -169,6 +201,7 @@ const SERVICES = {
   claims: proto.pitlane.v1.Claims,
   cluster: proto.pitlane.v1.Cluster,
   dispatch: proto.pitlane.v1.Dispatch,
+  customers: proto.pitlane.v1.Customers,
 };
 
 // A server-streaming call's outcome: its status once it ends (bad input
@@ -204,6 +237,11 @@ async function snapshot(c) {
     resources: await call(c.dispatch, 'ListFieldResources', { chain: 'demo' }),
     dispatches: await call(c.dispatch, 'ListDispatches', { chain: 'demo' }),
     vehicle: await call(c.dispatch, 'GetVehicle', { chain: 'demo', vin: 'LSVDEM00000000001' }),
+    customers: await call(c.customers, 'ListCustomers', { chain: 'demo' }),
+    complaints: await call(c.customers, 'ListComplaints', { chain: 'demo' }),
+    followups: await call(c.customers, 'ListFollowUps', { chain: 'demo' }),
+    policy: await call(c.customers, 'GetComplaintPolicy', { chain: 'demo', store: 'SH01' }),
+    history: await call(c.customers, 'GetServiceHistory', { chain: 'demo', vin: 'LSVDEM00000000001' }),
   };
 }
 
