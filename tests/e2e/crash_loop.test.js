@@ -1,6 +1,6 @@
 // Crash loop: pitlaned under a mixed concurrent load (holds, confirms,
 // cancels, receipts, issues, transfers, work orders, claims, field
-// dispatches) is killed with SIGKILL at random
+// dispatches, customers and their complaints) is killed with SIGKILL at random
 // moments and restarted on the same data, again and again. After every
 // restart:
 //   - every acknowledged write is there: a retry of an acknowledged receipt
@@ -34,6 +34,7 @@ const acked = {
   orders: new Map(), // id -> { req, state, requested, seq: last acked event seq }
   claims: [], // { req, wo }
   dispatches: new Map(), // id -> { state, requested, resource }
+  complaints: new Map(), // id -> { req, customer, creq, state, requested }
 };
 
 
@@ -41,7 +42,7 @@ async function worker(c, stopAt, uid) {
   let n = 0;
   while (Date.now() < stopAt) {
     n++;
-    const op = rnd(8);
+    const op = rnd(9);
     try {
       if (op === 0) {
         const req = { chain: 'demo', warehouse: 'DC-EAST', part_no: 'OF-1001', qty: 1 + rnd(3), actor: 'crash', unit_cost_fen: 2300, idempotency_key: `rc-${uid}-${n}` };
@@ -99,6 +100,16 @@ async function worker(c, stopAt, uid) {
           const r = await call(c.dispatch, m, { chain: 'demo', id: d.id, free: true }, 3000);
           rec.state = r.state;
         }
+      } else if (op === 8) {
+        // a customer (idempotent create) complains; the store acknowledges
+        const creq = { chain: 'demo', customer: { name: `客户${uid}-${n}`, phone: `139${String(uid).padStart(2, '0')}${String(n).padStart(6, '0')}` }, idempotency_key: `cu-${uid}-${n}` };
+        const cu = await call(c.customers, 'PutCustomer', creq, 3000);
+        const req = { chain: 'demo', store: 'SH01', customer_id: cu.id, channel: 'COMPLAINT_CHANNEL_APP', category: 'COMPLAINT_CATEGORY_WAITING', severity: 1 + rnd(3), text: 'slow', actor: 'crash', idempotency_key: `cp-${uid}-${n}` };
+        const x = await call(c.customers, 'OpenComplaint', req, 3000);
+        const rec = { req, customer: cu, creq, state: x.state, requested: new Set([x.state, 'COMPLAINT_STATE_ACKNOWLEDGED']) };
+        acked.complaints.set(x.id, rec);
+        const a = await call(c.customers, 'ActOnComplaint', { chain: 'demo', id: x.id, action: 'COMPLAINT_ACTION_ACKNOWLEDGE', actor: 'crash' }, 3000);
+        rec.state = a.state;
       } else if (op === 6) {
         const req = { chain: 'demo', store: 'SH02', insurer: 'PICC', claim_no: `cl-${uid}-${n}`, vehicle: { plate: `沪L${uid}` }, items: [{ kind: 'ITEM_KIND_PART', part_no: 'CF-300', qty: 1 }] };
         const cl = await call(c.claims, 'SubmitClaim', req, 3000);
@@ -123,7 +134,7 @@ async function worker(c, stopAt, uid) {
 // Checking all of them after every kill would make the long mode's 500
 // kills quadratic.
 const SAMPLE = 200;
-const checkedUpTo = { receipts: 0, bookings: 0, transfers: 0, orders: 0, claims: 0, dispatches: 0 };
+const checkedUpTo = { receipts: 0, bookings: 0, transfers: 0, orders: 0, claims: 0, dispatches: 0, complaints: 0 };
 function toCheck(kind, list, full) {
   const from = checkedUpTo[kind];
   checkedUpTo[kind] = list.length;
@@ -140,6 +151,16 @@ async function check(c, full) {
   const orders = toCheck('orders', [...acked.orders], full);
   const claims = toCheck('claims', acked.claims, full);
   const dispatches = toCheck('dispatches', [...acked.dispatches], full);
+  const complaints = toCheck('complaints', [...acked.complaints], full);
+  for (const [id, rec] of complaints) {
+    const x = await call(c.customers, 'GetComplaint', { chain: 'demo', id }, 5000);
+    assert.ok(x.state === rec.state || rec.requested.has(x.state), `complaint ${id}: acknowledged ${rec.state}, found ${x.state}`);
+    const again = await call(c.customers, 'OpenComplaint', rec.req, 5000);
+    assert.equal(again.id, id, `complaint key ${rec.req.idempotency_key} made a second complaint`);
+    const cu = await call(c.customers, 'PutCustomer', rec.creq, 5000);
+    assert.equal(cu.id, rec.customer.id, `customer key ${rec.creq.idempotency_key} made a second customer`);
+    assert.equal(cu.name, rec.customer.name);
+  }
   // receipts: retrying with the same key gives the first answer
   for (const r of receipts) {
     const mv = await call(c.inventory, 'Receive', r.req, 5000);
@@ -238,6 +259,6 @@ test(`acknowledged writes survive ${KILLS} SIGKILLs under load`, { timeout: KILL
       if (srv.proc.exitCode === null && srv.proc.signalCode === null) await srv.stop();
     }
   }
-  console.log(`# acknowledged and checked after ${KILLS} kills: ${acked.receipts.length} receipts, ${acked.bookings.size} bookings, ${acked.transfers.size} transfers, ${acked.orders.size} work orders, ${acked.claims.length} claims, ${acked.dispatches.size} dispatches`);
+  console.log(`# acknowledged and checked after ${KILLS} kills: ${acked.receipts.length} receipts, ${acked.bookings.size} bookings, ${acked.transfers.size} transfers, ${acked.orders.size} work orders, ${acked.claims.length} claims, ${acked.dispatches.size} dispatches, ${acked.complaints.size} complaints`);
   assert.ok(acked.receipts.length > 0 && acked.bookings.size > 0, 'the load acknowledged writes');
 });
