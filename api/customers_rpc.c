@@ -129,7 +129,8 @@ static void list_customers(pl_rpc *r, const ProtobufCMessage *msg) {
     return;
   pl_customer *cs = calloc((size_t)cap, sizeof *cs);
   Pitlane__V1__Customer *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__Customer **mp = calloc((size_t)cap, sizeof *mp);
+  Pitlane__V1__Customer **mp =
+      calloc((size_t)cap, sizeof(Pitlane__V1__Customer *));
   pl_error err = {0};
   int n = cs == NULL || ms == NULL || mp == NULL
               ? oom(&err)
@@ -225,8 +226,8 @@ static void unlink_vehicle(pl_rpc *r, const ProtobufCMessage *msg) {
   if (day_arg(r, q->to_date, "to_date", &day) != 0)
     return;
   pl_error err = {0};
-  int rc = pl_vehicle_unlink(pl_rpc_engine(r), q->chain, q->vin,
-                             q->customer_id, day, pl_rpc_write(r), &err);
+  int rc = pl_vehicle_unlink(pl_rpc_engine(r), q->chain, q->vin, q->customer_id,
+                             day, pl_rpc_write(r), &err);
   if (rc < 0)
     pl_rpc_engine_fail(r, rc, &err);
   else
@@ -242,10 +243,10 @@ static void customer_vehicles(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__CustomerVehiclesRequest *q = (const void *)msg;
   links_msg *lm = calloc(1, sizeof *lm);
   pl_error err = {0};
-  int n = lm == NULL ? oom(&err)
-                     : pl_customer_vehicles(pl_rpc_engine(r), q->chain,
-                                            q->customer_id, lm->links,
-                                            PL_OWNER_LINKS_MAX, &err);
+  int n = lm == NULL
+              ? oom(&err)
+              : pl_customer_vehicles(pl_rpc_engine(r), q->chain, q->customer_id,
+                                     lm->links, PL_OWNER_LINKS_MAX, &err);
   if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
   } else {
@@ -264,15 +265,14 @@ static void customer_vehicles(pl_rpc *r, const ProtobufCMessage *msg) {
  */
 
 static const char *state_name(pl_history_kind kind, int32_t s) {
-  static const char *booking[] = {"",          "HELD",      "CONFIRMED",
+  static const char *booking[] = {"",           "HELD",      "CONFIRMED",
                                   "CHECKED_IN", "COMPLETED", "CANCELLED",
-                                  "NO_SHOW",   "EXPIRED"};
-  static const char *order[] = {"",          "PENDING",   "IN_REPAIR",
-                                "AWAITING_QC", "COMPLETED", "DELIVERED",
-                                "CANCELLED"};
+                                  "NO_SHOW",    "EXPIRED"};
+  static const char *order[] = {
+      "",          "PENDING",   "IN_REPAIR", "AWAITING_QC",
+      "COMPLETED", "DELIVERED", "CANCELLED"};
   static const char *fup[] = {"", "OPEN", "DONE", "UNREACHED"};
-  static const char *cmp[] = {"", "OPEN", "ACKNOWLEDGED", "RESOLVED",
-                              "CLOSED"};
+  static const char *cmp[] = {"", "OPEN", "ACKNOWLEDGED", "RESOLVED", "CLOSED"};
   switch (kind) {
   case PL_HIST_BOOKING:
     return s >= 1 && s <= 7 ? booking[s] : "";
@@ -339,14 +339,15 @@ static void service_history(pl_rpc *r, const ProtobufCMessage *msg) {
   }
   pl_history_entry *hs = calloc((size_t)cap, sizeof *hs);
   hist_msg *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__HistoryEntry **mp = calloc((size_t)cap, sizeof *mp);
+  Pitlane__V1__HistoryEntry **mp =
+      calloc((size_t)cap, sizeof(Pitlane__V1__HistoryEntry *));
   links_msg *lm = calloc(1, sizeof *lm);
   pl_error err = {0};
   int more = 0;
   int n = hs == NULL || ms == NULL || mp == NULL || lm == NULL
               ? oom(&err)
-              : pl_vehicle_history(pl_rpc_engine(r), q->chain, q->vin, &cur,
-                                   hs, cap, &more, &err);
+              : pl_vehicle_history(pl_rpc_engine(r), q->chain, q->vin, &cur, hs,
+                                   cap, &more, &err);
   int nl = n < 0 ? n
                  : pl_vehicle_owners(pl_rpc_engine(r), q->chain, q->vin,
                                      lm->links, PL_OWNER_LINKS_MAX, &err);
@@ -361,9 +362,8 @@ static void service_history(pl_rpc *r, const ProtobufCMessage *msg) {
     links_out(lm, nl);
     char token[64] = "";
     if (more && n > 0)
-      snprintf(token, sizeof token, "%lld.%d.%lld",
-               (long long)hs[n - 1].at_ms, (int)hs[n - 1].kind,
-               (long long)hs[n - 1].id);
+      snprintf(token, sizeof token, "%lld.%d.%lld", (long long)hs[n - 1].at_ms,
+               (int)hs[n - 1].kind, (long long)hs[n - 1].id);
     Pitlane__V1__ServiceHistory m;
     pitlane__v1__service_history__init(&m);
     m.vin = q->vin;
@@ -439,7 +439,8 @@ static void list_fups(pl_rpc *r, const ProtobufCMessage *msg) {
     return;
   pl_followup *fs = calloc((size_t)cap, sizeof *fs);
   Pitlane__V1__FollowUp *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__FollowUp **mp = calloc((size_t)cap, sizeof *mp);
+  Pitlane__V1__FollowUp **mp =
+      calloc((size_t)cap, sizeof(Pitlane__V1__FollowUp *));
   pl_followup_filter f = {.chain = q->chain,
                           .store = q->store,
                           .advisor = q->advisor,
@@ -523,8 +524,7 @@ static void cmp_out(cmp_msg *cm, pl_complaint *x, int64_t now) {
       x->resolution_due_ms < now && (res == 0 || res > x->resolution_due_ms);
 }
 
-static void reply_cmp(pl_rpc *r, int rc, pl_complaint *x,
-                      const pl_error *err) {
+static void reply_cmp(pl_rpc *r, int rc, pl_complaint *x, const pl_error *err) {
   if (rc < 0) {
     pl_rpc_engine_fail(r, rc, err);
     return;
@@ -565,12 +565,11 @@ static void act_cmp(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ComplaintActionRequest *q = (const void *)msg;
   pl_complaint *out = malloc(sizeof *out);
   pl_error err = {0};
-  int rc = out == NULL
-               ? oom(&err)
-               : pl_complaint_act(pl_rpc_engine(r), q->chain, q->id,
-                                  (pl_complaint_action)q->action, q->rating,
-                                  q->actor, q->note, pl_rpc_write(r), out,
-                                  &err);
+  int rc = out == NULL ? oom(&err)
+                       : pl_complaint_act(pl_rpc_engine(r), q->chain, q->id,
+                                          (pl_complaint_action)q->action,
+                                          q->rating, q->actor, q->note,
+                                          pl_rpc_write(r), out, &err);
   reply_cmp(r, rc, out, &err);
   free(out);
 }
@@ -579,9 +578,9 @@ static void get_cmp(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ComplaintRef *q = (const void *)msg;
   pl_complaint *out = malloc(sizeof *out);
   pl_error err = {0};
-  int rc = out == NULL ? oom(&err)
-                       : pl_complaint_get(pl_rpc_engine(r), q->chain, q->id,
-                                          out, &err);
+  int rc = out == NULL
+               ? oom(&err)
+               : pl_complaint_get(pl_rpc_engine(r), q->chain, q->id, out, &err);
   reply_cmp(r, rc, out, &err);
   free(out);
 }
@@ -593,7 +592,8 @@ static void list_cmps(pl_rpc *r, const ProtobufCMessage *msg) {
     return;
   pl_complaint *xs = calloc((size_t)cap, sizeof *xs);
   cmp_msg *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__Complaint **mp = calloc((size_t)cap, sizeof *mp);
+  Pitlane__V1__Complaint **mp =
+      calloc((size_t)cap, sizeof(Pitlane__V1__Complaint *));
   pl_complaint_filter f = {.chain = q->chain,
                            .store = q->store,
                            .state = (pl_complaint_state)q->state,
@@ -656,8 +656,8 @@ static void get_policy(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__GetComplaintPolicyRequest *q = (const void *)msg;
   pl_complaint_policy p;
   pl_error err = {0};
-  int rc = pl_complaint_policy_get(pl_rpc_engine(r), q->chain, q->store, &p,
-                                   &err);
+  int rc =
+      pl_complaint_policy_get(pl_rpc_engine(r), q->chain, q->store, &p, &err);
   if (rc < 0)
     pl_rpc_engine_fail(r, rc, &err);
   else

@@ -24,9 +24,8 @@ void format_date(int32_t day, char *buf, size_t n) {
 int parse_date(const char *date, int32_t *day) {
   int y, m, d;
   char tail;
-  if (date == NULL ||
-      sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 ||
-      m > 12 || d < 1 || d > 31 || y < 1970 || y > 9999)
+  if (date == NULL || sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
+      m < 1 || m > 12 || d < 1 || d > 31 || y < 1970 || y > 9999)
     return -1;
   y -= m <= 2;
   int era = y / 400; /* y >= 1969 */

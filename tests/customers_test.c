@@ -110,8 +110,8 @@ static void deliver(fx *f, pl_work_order *wo) {
   pl_error err = {0};
   assert_int_equal(pl_wo_start(f->e, CH, wo->id, "t", NULL, wo, &err), 0);
   for (int32_t i = 0; i < wo->n_items; i++)
-    assert_int_equal(pl_wo_complete_item(f->e, CH, wo->id, wo->items[i].no,
-                                         "t", NULL, wo, &err),
+    assert_int_equal(pl_wo_complete_item(f->e, CH, wo->id, wo->items[i].no, "t",
+                                         NULL, wo, &err),
                      0);
   assert_int_equal(pl_wo_request_qc(f->e, CH, wo->id, "t", NULL, wo, &err), 0);
   assert_int_equal(
@@ -351,10 +351,9 @@ static void check_history(fx *f, const ref *r) {
             h[i].at_ms != want[got].at_ms || h[i].state != want[got].state)
           fail_msg("vehicle %d entry %d: got (%d %lld %lld %d) want (%d %lld "
                    "%lld %d)",
-                   v, got, h[i].kind, (long long)h[i].id,
-                   (long long)h[i].at_ms, h[i].state, want[got].kind,
-                   (long long)want[got].id, (long long)want[got].at_ms,
-                   want[got].state);
+                   v, got, h[i].kind, (long long)h[i].id, (long long)h[i].at_ms,
+                   h[i].state, want[got].kind, (long long)want[got].id,
+                   (long long)want[got].at_ms, want[got].state);
         if (h[i].kind == PL_HIST_WORK_ORDER) {
           assert_int_equal(h[i].n_services, 1);
           assert_string_equal(h[i].services[0], "TYRE");
@@ -403,15 +402,14 @@ static void history_matches_a_reference_of_a_random_workload(void **st) {
       b.n_segments = opt.n_segments;
       memcpy(b.seg, opt.seg, sizeof b.seg);
       pl_booking_info got;
-      assert_int_equal(pl_booking_hold(f->e, &b, 0, NULL, NULL, &got, &err),
-                       0);
+      assert_int_equal(pl_booking_hold(f->e, &b, 0, NULL, NULL, &got, &err), 0);
       ref_booking *rb = &r.b[r.nb++];
       *rb = (ref_booking){got.id, v, got.start, got.state, 0};
       int then = (int)(rnd() % 3);
       if (then >= 1) {
         assert_int_equal(pl_booking_transition(f->e, CH, got.id,
-                                               PL_BOOKING_CONFIRMED, NULL,
-                                               NULL, &err),
+                                               PL_BOOKING_CONFIRMED, NULL, NULL,
+                                               &err),
                          0);
         rb->state = PL_BOOKING_CONFIRMED;
       }
@@ -431,8 +429,8 @@ static void history_matches_a_reference_of_a_random_workload(void **st) {
         pl_followup fu;
         int reached = (int)(rnd() % 2);
         int rc = pl_followup_record(f->e, CH, o->w.id, reached,
-                                    reached ? (int32_t)(rnd() % 5 + 1) : 0,
-                                    "", "adv1", NULL, NULL, &fu, &err);
+                                    reached ? (int32_t)(rnd() % 5 + 1) : 0, "",
+                                    "adv1", NULL, NULL, &fu, &err);
         assert_true(rc == 0 || rc == PL_EPRECOND);
       }
     } else if (r.no > 0 && r.nc < OPS) { /* a complaint about an order */
@@ -445,9 +443,9 @@ static void history_matches_a_reference_of_a_random_workload(void **st) {
       strcpy(in.vin, r.vin[o->v]);
       in.wo_id = o->w.id;
       strcpy(in.text, "still noisy");
-      assert_int_equal(pl_complaint_open(f->e, &in, "adv1", NULL, NULL,
-                                         &r.c[r.nc], &err),
-                       0);
+      assert_int_equal(
+          pl_complaint_open(f->e, &in, "adv1", NULL, NULL, &r.c[r.nc], &err),
+          0);
       r.c_v[r.nc++] = o->v;
     }
   }
@@ -467,9 +465,8 @@ static void follow_ups_fall_due_retry_and_close(void **st) {
   const char *vin = "LFLWP000000000001";
   register_vehicle(f, vin, "沪F00001");
   int64_t owner = new_customer(f, "no calls", "13700000001", 0);
-  assert_int_equal(pl_vehicle_link(f->e, CH, vin, owner, PL_ROLE_OWNER, 0,
-                                   NULL, &err),
-                   0);
+  assert_int_equal(
+      pl_vehicle_link(f->e, CH, vin, owner, PL_ROLE_OWNER, 0, NULL, &err), 0);
   pl_work_order w = new_order(f, vin, "沪F00001", 0);
   pl_followup fu;
   assert_int_equal(pl_followup_get(f->e, CH, w.id, &fu, &err), PL_ENOTFOUND);
@@ -562,15 +559,14 @@ static void complaint_clocks_escalate_once_and_survive_restart(void **st) {
   assert_true(x.resolution_due_ms == T0_MS + 180 * 60000);
   pl_complaint bad = in;
   bad.severity = 4;
-  assert_int_equal(pl_complaint_open(f->e, &bad, "adv1", NULL, NULL, NULL,
-                                     &err),
-                   PL_EINVAL);
+  assert_int_equal(
+      pl_complaint_open(f->e, &bad, "adv1", NULL, NULL, NULL, &err), PL_EINVAL);
   assert_non_null(strstr(err.msg, "severity"));
   bad = in;
   bad.wo_id = 999;
-  assert_int_equal(pl_complaint_open(f->e, &bad, "adv1", NULL, NULL, NULL,
-                                     &err),
-                   PL_ENOTFOUND);
+  assert_int_equal(
+      pl_complaint_open(f->e, &bad, "adv1", NULL, NULL, NULL, &err),
+      PL_ENOTFOUND);
   assert_non_null(strstr(err.msg, "wo_id"));
   /* wrong order of steps */
   assert_int_equal(pl_complaint_act(f->e, CH, x.id, PL_COMPLAINT_CLOSE, 5,
@@ -588,11 +584,11 @@ static void complaint_clocks_escalate_once_and_survive_restart(void **st) {
   assert_int_equal(x.escalated, PL_ESCALATED_RESPONSE);
   assert_string_equal(x.escalated_to, "mgr-sh01");
   assert_int_equal(x.steps[x.n_steps - 1].kind, PL_CSTEP_ESCALATED_RESPONSE);
-  assert_int_equal(pl_complaint_act(f->e, CH, x.id, PL_COMPLAINT_ACKNOWLEDGE,
-                                    0, "adv1", "calling back", NULL, &x, &err),
+  assert_int_equal(pl_complaint_act(f->e, CH, x.id, PL_COMPLAINT_ACKNOWLEDGE, 0,
+                                    "adv1", "calling back", NULL, &x, &err),
                    0);
-  assert_int_equal(pl_complaint_act(f->e, CH, x.id, PL_COMPLAINT_ACKNOWLEDGE,
-                                    0, "adv1", "calling back", NULL, &x, &err),
+  assert_int_equal(pl_complaint_act(f->e, CH, x.id, PL_COMPLAINT_ACKNOWLEDGE, 0,
+                                    "adv1", "calling back", NULL, &x, &err),
                    0); /* a repeat */
   assert_int_equal(x.n_steps, 3);
   f->clk.now_ms = T0_MS + 181 * 60000;
@@ -612,7 +608,8 @@ static void complaint_clocks_escalate_once_and_survive_restart(void **st) {
   assert_int_equal(y.rating, 4);
   assert_int_equal(y.escalated,
                    PL_ESCALATED_RESPONSE | PL_ESCALATED_RESOLUTION);
-  assert_int_equal(y.n_steps, 6); /* created, escalated, acknowledged, escalated, resolved, closed */
+  /* created, escalated, acknowledged, escalated, resolved, closed */
+  assert_int_equal(y.n_steps, 6);
   assert_int_equal(memcmp(&x, &y, sizeof x), 0);
   /* the chain's default for another store */
   pl_complaint_policy got;
@@ -624,8 +621,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
           customers_are_kept_and_bad_input_changes_nothing, setup, teardown),
-      cmocka_unit_test_setup_teardown(
-          a_car_changes_owner_and_keeps_its_history, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_car_changes_owner_and_keeps_its_history,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(
           history_matches_a_reference_of_a_random_workload, setup, teardown),
       cmocka_unit_test_setup_teardown(follow_ups_fall_due_retry_and_close,

@@ -16,7 +16,7 @@
 #include "validate.h"
 
 #define ROW_VERSION 1
-#define POLICY_MIN_MAX (30 * 24 * 60)
+#define POLICY_MIN_MAX ((int64_t)30 * 24 * 60)
 
 /* ---- policies ------------------------------------------------------------ */
 
@@ -162,8 +162,8 @@ static void complaint_row(pl__buf *b, const pl__cmp *m) {
   pl__buf_svar(b, x->escalated);
   pl__buf_str(b, x->escalated_to);
   pl__buf_svar(b, x->n_steps);
-  int32_t kept = x->n_steps < PL_COMPLAINT_STEPS ? x->n_steps
-                                                 : PL_COMPLAINT_STEPS;
+  int32_t kept =
+      x->n_steps < PL_COMPLAINT_STEPS ? x->n_steps : PL_COMPLAINT_STEPS;
   for (int32_t i = 0; i < kept; i++) {
     const pl_complaint_step *s = &x->steps[i];
     pl__buf_uvar(b, (uint64_t)s->kind);
@@ -199,8 +199,8 @@ static int complaint_read(pl__rd *r, pl__cmp *m) {
   x->n_steps = (int32_t)pl__rd_svar(r);
   if (x->n_steps < 0)
     return PL_ECORRUPT;
-  int32_t kept = x->n_steps < PL_COMPLAINT_STEPS ? x->n_steps
-                                                 : PL_COMPLAINT_STEPS;
+  int32_t kept =
+      x->n_steps < PL_COMPLAINT_STEPS ? x->n_steps : PL_COMPLAINT_STEPS;
   for (int32_t i = 0; i < kept; i++) {
     pl_complaint_step *s = &x->steps[i];
     s->kind = (pl_complaint_step_kind)pl__rd_uvar(r);
@@ -226,8 +226,8 @@ static void cmp_observe(pl__chain *c, pl__cust_chain *cc, const pl__cmp *m) {
 }
 
 int pl__cmp_load(pl__chain *c, pl__cust_chain *cc, unsigned kind,
-                 const unsigned char *rest, size_t rl,
-                 const unsigned char *val, size_t vl) {
+                 const unsigned char *rest, size_t rl, const unsigned char *val,
+                 size_t vl) {
   pl__rd r;
   pl__rd_init(&r, val, vl);
   if (kind == PL__K_CPOLICY) {
@@ -279,8 +279,8 @@ static void add_step(pl_complaint *x, pl_complaint_step_kind kind, int64_t at,
   } else {
     x->n_steps++;
   }
-  int32_t i = x->n_steps < PL_COMPLAINT_STEPS ? x->n_steps - 1
-                                              : PL_COMPLAINT_STEPS - 1;
+  int32_t i =
+      x->n_steps < PL_COMPLAINT_STEPS ? x->n_steps - 1 : PL_COMPLAINT_STEPS - 1;
   pl_complaint_step *s = &x->steps[i];
   memset(s, 0, sizeof *s);
   s->kind = kind;
@@ -308,8 +308,8 @@ static int cmp_commit(pl_engine *e, pl__chain *c, pl__cust_chain *cc,
   complaint_row(&v, next);
   unsigned char id8[8];
   pl__cust_be64(id8, (uint64_t)next->x.id);
-  int rc = pl__cust_queue(e, c, PL__K_COMPLAINT, id8, 8, &v,
-                          PL__OP_COMPLAINT, w, sync);
+  int rc = pl__cust_queue(e, c, PL__K_COMPLAINT, id8, 8, &v, PL__OP_COMPLAINT,
+                          w, sync);
   pl__buf_free(&v);
   if (rc != 0)
     return rc;
@@ -430,8 +430,7 @@ int pl_complaint_open(pl_engine *e, const pl_complaint *in, const char *actor,
 }
 
 static const char *cstate_name(pl_complaint_state s) {
-  static const char *n[] = {"?", "OPEN", "ACKNOWLEDGED", "RESOLVED",
-                            "CLOSED"};
+  static const char *n[] = {"?", "OPEN", "ACKNOWLEDGED", "RESOLVED", "CLOSED"};
   return s >= PL_COMPLAINT_OPEN && s <= PL_COMPLAINT_CLOSED ? n[s] : n[0];
 }
 
@@ -463,24 +462,24 @@ int pl_complaint_act(pl_engine *e, const char *chain, int64_t id,
       0, PL_COMPLAINT_OPEN, PL_COMPLAINT_ACKNOWLEDGED, PL_COMPLAINT_RESOLVED,
       PL_COMPLAINT_RESOLVED};
   static const pl_complaint_state to[] = {
-      0, PL_COMPLAINT_ACKNOWLEDGED, PL_COMPLAINT_RESOLVED,
-      PL_COMPLAINT_CLOSED, PL_COMPLAINT_ACKNOWLEDGED};
+      0, PL_COMPLAINT_ACKNOWLEDGED, PL_COMPLAINT_RESOLVED, PL_COMPLAINT_CLOSED,
+      PL_COMPLAINT_ACKNOWLEDGED};
   static const pl_complaint_step_kind step[] = {
       0, PL_CSTEP_ACKNOWLEDGED, PL_CSTEP_RESOLVED, PL_CSTEP_CLOSED,
       PL_CSTEP_REOPENED};
   pl__sync sync;
   pthread_rwlock_wrlock(&cc->lock);
-  pl__cmp *m = id >= 1 && id <= cc->complaints.n ? cc->complaints.items[id - 1]
-                                                 : NULL;
+  pl__cmp *m =
+      id >= 1 && id <= cc->complaints.n ? cc->complaints.items[id - 1] : NULL;
   if (m == NULL) {
     rc = PL__FAIL(err, PL_ENOTFOUND, "id: no complaint %lld", (long long)id);
   } else if (m->x.state != from[action]) {
-    int last_same = m->x.n_steps > 0 &&
-                    m->x.steps[(m->x.n_steps < PL_COMPLAINT_STEPS
-                                    ? m->x.n_steps
-                                    : PL_COMPLAINT_STEPS) -
-                               1]
-                            .kind == step[action];
+    int last_same =
+        m->x.n_steps > 0 &&
+        m->x.steps[(m->x.n_steps < PL_COMPLAINT_STEPS ? m->x.n_steps
+                                                      : PL_COMPLAINT_STEPS) -
+                   1]
+                .kind == step[action];
     if (m->x.state == to[action] && last_same) {
       rc = answer_repeat(e, m, w, &sync, out);
       pthread_rwlock_unlock(&cc->lock);
@@ -529,11 +528,12 @@ int pl_complaint_get(pl_engine *e, const char *chain, int64_t id,
 
 static int cmp_matches(const pl_complaint *x, const pl_complaint_filter *q,
                        int64_t now) {
-  if (q->store != NULL && q->store[0] != '\0' && strcmp(q->store, x->store))
+  if (q->store != NULL && q->store[0] != '\0' &&
+      strcmp(q->store, x->store) != 0)
     return 0;
   if (q->state != 0 && q->state != x->state)
     return 0;
-  if (q->vin != NULL && q->vin[0] != '\0' && strcmp(q->vin, x->vin))
+  if (q->vin != NULL && q->vin[0] != '\0' && strcmp(q->vin, x->vin) != 0)
     return 0;
   return !q->overdue || missed(x, now) != 0;
 }
@@ -577,12 +577,10 @@ static int sweep_chain(pl_engine *e, pl__chain *c, pl__barrier *bar) {
     pl__cmp next = *m;
     pl_complaint_policy p;
     policy_for(cc, c->info.code, m->x.store, &p);
-    snprintf(next.x.escalated_to, sizeof next.x.escalated_to, "%s",
-             p.manager);
+    snprintf(next.x.escalated_to, sizeof next.x.escalated_to, "%s", p.manager);
     next.x.escalated |= due;
     if (due & PL_ESCALATED_RESPONSE)
-      add_step(&next.x, PL_CSTEP_ESCALATED_RESPONSE, now, "engine",
-               p.manager);
+      add_step(&next.x, PL_CSTEP_ESCALATED_RESPONSE, now, "engine", p.manager);
     if (due & PL_ESCALATED_RESOLUTION)
       add_step(&next.x, PL_CSTEP_ESCALATED_RESOLUTION, now, "engine",
                p.manager);

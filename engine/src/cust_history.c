@@ -25,8 +25,8 @@ static int hist_cmp(int64_t at_a, int32_t kind_a, int64_t id_a, int64_t at_b,
 }
 
 static int entry_cmp(const pl_history_entry *a, const pl_history_entry *b) {
-  return hist_cmp(a->at_ms, (int32_t)a->kind, a->id, b->at_ms,
-                  (int32_t)b->kind, b->id);
+  return hist_cmp(a->at_ms, (int32_t)a->kind, a->id, b->at_ms, (int32_t)b->kind,
+                  b->id);
 }
 
 /* The first index whose entry does not come before (at, kind, id). */

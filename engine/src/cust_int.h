@@ -75,16 +75,16 @@ typedef struct pl__cust_chain {
   pthread_rwlock_t lock;
   pl__vec customers; /* pl_customer*, id = index + 1 */
   pl__strmap cust_idem;
-  pl__strmap phone_ix; /* phone -> index */
-  pl__strmap vin_ix;   /* vin -> index in vehs */
-  pl__strmap plate_ix; /* plate -> index in vehs (its current vehicle) */
-  pl__vec vehs;        /* pl__cveh* */
+  pl__strmap phone_ix;   /* phone -> index */
+  pl__strmap vin_ix;     /* vin -> index in vehs */
+  pl__strmap plate_ix;   /* plate -> index in vehs (its current vehicle) */
+  pl__vec vehs;          /* pl__cveh* */
   pl__u64map booking_wo; /* booking id -> 1: it has a work order */
   pl__u64map fup_ix;     /* order id -> pl__fup* */
   pl__vec fups;          /* pl__fup*, by order id */
   pl__vec complaints;    /* pl__cmp*, id = index + 1 */
   pl__strmap cmp_idem;
-  pl__vec policies; /* pl_complaint_policy* */
+  pl__vec policies;       /* pl_complaint_policy* */
   struct pl__skeys *keys; /* phone and plate key records (customers.c) */
 } pl__cust_chain;
 
@@ -106,9 +106,9 @@ int pl__cust_find(pl_engine *e, const char *chain, pl__chain **c,
                   pl__cust_chain **cc, pl_error *err);
 /* Queues one row (kind, key rest) with its ledger entry; under the write
  * lock. 0 or PL_ENOMEM / PL_EUNAVAIL. */
-int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind,
-                   const void *rest, size_t rl, const pl__buf *val,
-                   unsigned op, const pl_write *w, pl__sync *sync);
+int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind, const void *rest,
+                   size_t rl, const pl__buf *val, unsigned op,
+                   const pl_write *w, pl__sync *sync);
 /* The vehicle record of a VIN (create: make it if missing); NULL if
  * unknown (or on OOM). Under the write lock to create. */
 pl__cveh *pl__cust_veh(pl__cust_chain *cc, const char *vin, int create);
@@ -145,8 +145,8 @@ void pl__fups_free(pl__cust_chain *cc);
 
 /* complaints.c */
 int pl__cmp_load(pl__chain *c, pl__cust_chain *cc, unsigned kind,
-                 const unsigned char *rest, size_t rl,
-                 const unsigned char *val, size_t vl);
+                 const unsigned char *rest, size_t rl, const unsigned char *val,
+                 size_t vl);
 void pl__cmps_free(pl__cust_chain *cc);
 
 #endif

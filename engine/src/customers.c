@@ -38,7 +38,9 @@ typedef struct pl__skeys {
   pl__vec phone, plate; /* pl__skey* */
 } pl__skeys;
 
-static pl__skeys *skeys_of(pl__cust_chain *cc) { return cc->keys; }
+static pl__skeys *skeys_of(pl__cust_chain *cc) {
+  return cc->keys;
+}
 
 static int32_t skey_get(const pl__strmap *m, const pl__vec *keys,
                         const char *s) {
@@ -127,9 +129,9 @@ int pl__cust_find(pl_engine *e, const char *chain, pl__chain **c,
   return *cc == NULL ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory") : 0;
 }
 
-int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind,
-                   const void *rest, size_t rl, const pl__buf *val,
-                   unsigned op, const pl_write *w, pl__sync *sync) {
+int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind, const void *rest,
+                   size_t rl, const pl__buf *val, unsigned op,
+                   const pl_write *w, pl__sync *sync) {
   pl__buf k = {0};
   pl__key_prefix(&k, c->info.code, kind);
   pl__buf_bytes(&k, rest, rl);
@@ -364,8 +366,8 @@ int pl_customer_put(pl_engine *e, const pl_customer *in, const char *idem,
     customer_row(&v, &next);
     unsigned char id8[8];
     pl__cust_be64(id8, (uint64_t)next.c.id);
-    rc = pl__cust_queue(e, c, PL__K_CUSTOMER, id8, 8, &v,
-                        PL__OP_CUSTOMER_PUT, w, &sync);
+    rc = pl__cust_queue(e, c, PL__K_CUSTOMER, id8, 8, &v, PL__OP_CUSTOMER_PUT,
+                        w, &sync);
     pl__buf_free(&v);
     queued = rc == 0;
   }
@@ -489,8 +491,7 @@ static int vehicle_today(pl_engine *e, const char *chain, const char *vin,
   pl_error ve = {0};
   int rc = pl_vehicle_get(e, chain, vin, &vi, &ve);
   if (rc == PL_ENOTFOUND)
-    return PL__FAIL(err, PL_ENOTFOUND, "vin: no vehicle %s is registered",
-                    vin);
+    return PL__FAIL(err, PL_ENOTFOUND, "vin: no vehicle %s is registered", vin);
   if (rc != 0)
     return PL__FAIL(err, rc, "vin: %s", ve.msg);
   pl_store_info si;
@@ -542,9 +543,8 @@ static int link_apply(pl__cveh *v, int64_t cust, pl_owner_role role,
                       (int)owner->from_day);
     owner->to_day = day;
   }
-  v->links[v->n_links++] = (pl_ownership){.customer_id = cust,
-                                          .role = role,
-                                          .from_day = day};
+  v->links[v->n_links++] =
+      (pl_ownership){.customer_id = cust, .role = role, .from_day = day};
   memcpy(v->links[v->n_links - 1].vin, v->vin, sizeof v->vin);
   *changed = 1;
   return 0;
@@ -566,8 +566,7 @@ static int link_change(pl_engine *e, const char *chain, const char *vin,
   if (rc == 0)
     rc = vehicle_today(e, chain, vin, &today, err);
   if (rc == 0 && day >= 0)
-    rc = pl__check_range(err, unlink ? "to_day" : "from_day", day, 0,
-                         2932896);
+    rc = pl__check_range(err, unlink ? "to_day" : "from_day", day, 0, 2932896);
   if (rc != 0)
     return rc;
   if (day < 0)
@@ -692,7 +691,9 @@ int pl__cust_contact_ok(const pl__cust_chain *cc, int64_t id) {
 
 /* ---- the change feed ----------------------------------------------------- */
 
-static int vin_ok(const char *vin) { return strlen(vin) == PL_VIN_LEN; }
+static int vin_ok(const char *vin) {
+  return strlen(vin) == PL_VIN_LEN;
+}
 
 /* The record for plate (a VIN-less one made if unknown); NULL on OOM. */
 static pl__cveh *plate_veh(pl__cust_chain *cc, const char *plate) {
@@ -810,8 +811,8 @@ static int load_customer(pl__cust_chain *cc, const unsigned char *rest,
   return index_phone(cc, x);
 }
 
-static int load_links(pl__cust_chain *cc, const unsigned char *rest,
-                      size_t rl, const unsigned char *val, size_t vl) {
+static int load_links(pl__cust_chain *cc, const unsigned char *rest, size_t rl,
+                      const unsigned char *val, size_t vl) {
   char vin[PL_VEH_VIN_MAX];
   if (rl != PL_VIN_LEN)
     return PL_ECORRUPT;
@@ -872,7 +873,8 @@ int pl__cust_load(pl_engine *e, unsigned kind, const char *chain,
     rc = PL_ECORRUPT;
   }
   if (rc == PL_ECORRUPT)
-    return PL__FAIL(err, rc, "recovery: chain '%s': bad customers row (kind %u)",
-                    chain, kind);
+    return PL__FAIL(err, rc,
+                    "recovery: chain '%s': bad customers row (kind %u)", chain,
+                    kind);
   return rc == 0 ? 0 : PL__FAIL(err, rc, "engine: out of memory");
 }

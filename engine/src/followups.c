@@ -151,8 +151,8 @@ void pl__fups_free(pl__cust_chain *cc) {
 
 /* ---- calls --------------------------------------------------------------- */
 
-int pl_followup_record(pl_engine *e, const char *chain, int64_t id,
-                       int reached, int32_t satisfaction, const char *comment,
+int pl_followup_record(pl_engine *e, const char *chain, int64_t id, int reached,
+                       int32_t satisfaction, const char *comment,
                        const char *actor, const char *idem, const pl_write *w,
                        pl_followup *out, pl_error *err) {
   pl__chain *c = NULL;
@@ -166,8 +166,8 @@ int pl_followup_record(pl_engine *e, const char *chain, int64_t id,
   if (rc == 0)
     rc = pl__check_text(err, "comment", comment, PL_CUST_TEXT_MAX, 1);
   if (rc == 0)
-    rc = pl__check_text(err, "actor", actor == NULL ? "" : actor,
-                        PL_ACTOR_MAX, 0);
+    rc = pl__check_text(err, "actor", actor == NULL ? "" : actor, PL_ACTOR_MAX,
+                        0);
   if (rc == 0)
     rc = pl__check_text(err, "idempotency_key", idem, PL_IDEM_MAX, 1);
   if (rc == 0)
@@ -251,10 +251,11 @@ int pl_followup_get(pl_engine *e, const char *chain, int64_t id,
 
 static int fup_matches(const pl_followup *f, const pl_followup_filter *q,
                        int64_t now) {
-  if (q->store != NULL && q->store[0] != '\0' && strcmp(q->store, f->store))
+  if (q->store != NULL && q->store[0] != '\0' &&
+      strcmp(q->store, f->store) != 0)
     return 0;
   if (q->advisor != NULL && q->advisor[0] != '\0' &&
-      strcmp(q->advisor, f->advisor))
+      strcmp(q->advisor, f->advisor) != 0)
     return 0;
   if (q->state != 0 && q->state != f->state)
     return 0;

@@ -18,4 +18,6 @@ void pl__kpi_complaint(pl__chain *c, const pl_complaint *x) {
   (void)c;
   (void)x;
 }
-void pl__kpi_free(pl__chain *c) { (void)c; }
+void pl__kpi_free(pl__chain *c) {
+  (void)c;
+}

@@ -137,8 +137,8 @@ PL_API int pl_vehicle_unlink(pl_engine *e, const char *chain, const char *vin,
 PL_API int pl_vehicle_owners(pl_engine *e, const char *chain, const char *vin,
                              pl_ownership *out, int cap, pl_error *err);
 PL_API int pl_customer_vehicles(pl_engine *e, const char *chain,
-                                int64_t customer_id, pl_ownership *out,
-                                int cap, pl_error *err);
+                                int64_t customer_id, pl_ownership *out, int cap,
+                                pl_error *err);
 /* The vehicle's owner on `day` (0 if none). */
 PL_API int64_t pl_vehicle_owner_on(pl_engine *e, const char *chain,
                                    const char *vin, int32_t day);
@@ -165,10 +165,10 @@ typedef struct pl_history_entry {
   pl_history_kind kind;
   int64_t id; /* booking, work order, follow-up (= order) or complaint */
   char store[PL_CODE_MAX];
-  int64_t at_ms;   /* booking: its start; order and complaint: creation;
-                      follow-up: done, else due */
-  int32_t state;   /* the record's own state enum */
-  int64_t ref_id;  /* order: its booking; follow-up/complaint: its order */
+  int64_t at_ms;  /* booking: its start; order and complaint: creation;
+                     follow-up: done, else due */
+  int32_t state;  /* the record's own state enum */
+  int64_t ref_id; /* order: its booking; follow-up/complaint: its order */
   int64_t mileage_km;
   int64_t total_fen; /* order: labour + parts */
   int32_t score;     /* follow-up satisfaction, complaint rating (0: none) */
@@ -307,8 +307,8 @@ typedef struct pl_complaint {
   pl_complaint_state state;
   int64_t created_ms, response_due_ms, resolution_due_ms;
   int64_t acknowledged_ms, resolved_ms, closed_ms; /* first time; 0: not */
-  int32_t rating;    /* 1..5 when closed */
-  int32_t escalated; /* PL_ESCALATED_* bits */
+  int32_t rating;                                  /* 1..5 when closed */
+  int32_t escalated;                               /* PL_ESCALATED_* bits */
   char escalated_to[PL_ACTOR_MAX];
   int32_t n_steps; /* total steps; the latest PL_COMPLAINT_STEPS kept */
   pl_complaint_step steps[PL_COMPLAINT_STEPS];
