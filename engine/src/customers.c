@@ -358,7 +358,10 @@ int pl_customer_put(pl_engine *e, const pl_customer *in, const char *idem,
     }
     next.c.updated_ms = now;
   }
+  /* the new phone's key record exists before anything is queued, so
+   * indexing it afterwards cannot fail */
   if (rc == 0 && next.c.phone[0] != '\0' &&
+      pl__strmap_get(&cc->phone_ix, next.c.phone) < 0 &&
       skey_set(&cc->phone_ix, &skeys_of(cc)->phone, next.c.phone, -1) != 0)
     rc = PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   if (rc == 0) {
