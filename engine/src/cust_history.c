@@ -1,18 +1,19 @@
 /* cust_history.c — a vehicle's service history: the entries kept per
  * vehicle (cust_int.h's pl__cveh.hist) and the paged read.
  *
- * Entries are kept sorted the way pl_vehicle_history returns them (at_ms
- * descending, then kind, then id descending), so a page is a binary
- * search and a copy. A change replaces its entry (found by kind and id: a
- * scan of the vehicle's entries, a few hundred at most) and re-inserts it
- * in order. */
+ * Entries are kept sorted oldest first: the reverse of the order
+ * pl_vehicle_history returns them in (at_ms descending, then kind, then id
+ * descending). So a page is a binary search for the page token and a copy
+ * backwards, and the records that change most — the newest — sit at the
+ * end, where taking one out and putting it back moves few entries. A
+ * change finds its entry by kind and id, scanning from the newest. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cust_int.h"
 #include "validate.h"
 
-/* <0: a before b in the history's order. */
+/* <0: a is read before b (a is newer). */
 static int hist_cmp(int64_t at_a, int32_t kind_a, int64_t id_a, int64_t at_b,
                     int32_t kind_b, int64_t id_b) {
   if (at_a != at_b)
@@ -24,19 +25,15 @@ static int hist_cmp(int64_t at_a, int32_t kind_a, int64_t id_a, int64_t at_b,
   return 0;
 }
 
-static int entry_cmp(const pl_history_entry *a, const pl_history_entry *b) {
-  return hist_cmp(a->at_ms, (int32_t)a->kind, a->id, b->at_ms, (int32_t)b->kind,
-                  b->id);
-}
-
-/* The first index whose entry does not come before (at, kind, id). */
-static int32_t lower_bound(const pl__cveh *v, int64_t at, int32_t kind,
+/* The number of stored entries read after (at, kind, id): those come
+ * first in storage, so it is the first index whose entry is not. */
+static int32_t count_after(const pl__cveh *v, int64_t at, int32_t kind,
                            int64_t id) {
   int32_t lo = 0, hi = v->n_hist;
   while (lo < hi) {
     int32_t mid = lo + (hi - lo) / 2;
     const pl_history_entry *m = &v->hist[mid];
-    if (hist_cmp(m->at_ms, (int32_t)m->kind, m->id, at, kind, id) < 0)
+    if (hist_cmp(m->at_ms, (int32_t)m->kind, m->id, at, kind, id) > 0)
       lo = mid + 1;
     else
       hi = mid;
@@ -45,7 +42,7 @@ static int32_t lower_bound(const pl__cveh *v, int64_t at, int32_t kind,
 }
 
 void pl__hist_drop(pl__cveh *v, pl_history_kind kind, int64_t id) {
-  for (int32_t i = 0; i < v->n_hist; i++)
+  for (int32_t i = v->n_hist; i-- > 0;)
     if (v->hist[i].kind == kind && v->hist[i].id == id) {
       memmove(&v->hist[i], &v->hist[i + 1],
               (size_t)(v->n_hist - i - 1) * sizeof *v->hist);
@@ -64,7 +61,7 @@ void pl__hist_put(pl__cveh *v, const pl_history_entry *h) {
     v->hist = p;
     v->cap_hist = cap;
   }
-  int32_t at = lower_bound(v, h->at_ms, (int32_t)h->kind, h->id);
+  int32_t at = count_after(v, h->at_ms, (int32_t)h->kind, h->id);
   memmove(&v->hist[at + 1], &v->hist[at],
           (size_t)(v->n_hist - at) * sizeof *v->hist);
   v->hist[at] = *h;
@@ -154,21 +151,13 @@ int pl_vehicle_history(pl_engine *e, const char *chain, const char *vin,
   pthread_rwlock_rdlock(&cc->lock);
   const pl__cveh *v = pl__cust_veh(cc, vin, 0);
   if (v != NULL) {
-    int32_t from = 0;
-    if (after != NULL && (after->at_ms != 0 || after->id != 0)) {
-      from = lower_bound(v, after->at_ms, after->kind, after->id);
-      if (from < v->n_hist &&
-          entry_cmp(&v->hist[from],
-                    &(pl_history_entry){.at_ms = after->at_ms,
-                                        .kind = (pl_history_kind)after->kind,
-                                        .id = after->id}) == 0)
-        from++;
-    }
-    n = v->n_hist - from < cap ? v->n_hist - from : cap;
-    if (n > 0)
-      memcpy(out, &v->hist[from], (size_t)n * sizeof *out);
+    int32_t left = v->n_hist; /* entries not yet read: hist[0, left) */
+    if (after != NULL && (after->at_ms != 0 || after->id != 0))
+      left = count_after(v, after->at_ms, after->kind, after->id);
+    while (n < cap && left > 0)
+      out[n++] = v->hist[--left];
     if (more != NULL)
-      *more = from + n < v->n_hist;
+      *more = left > 0;
   }
   pthread_rwlock_unlock(&cc->lock);
   return n;
