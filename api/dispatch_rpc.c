@@ -21,15 +21,6 @@
 /* ---- dates ---------------------------------------------------------------
  */
 
-static int32_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2;
-  int era = (y >= 0 ? y : y - 399) / 400;
-  int yoe = y - era * 400;
-  int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 /* A local day from "YYYY-MM-DD"; "" gives `empty` (or fails the call
  * naming `field` when empty is INT32_MIN). */
 static int date_arg(pl_rpc *r, const char *date, const char *field,
@@ -42,15 +33,11 @@ static int date_arg(pl_rpc *r, const char *date, const char *field,
     *out = empty;
     return 0;
   }
-  int y, m, d;
-  char tail;
-  if (sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 ||
-      m > 12 || d < 1 || d > 31 || y < 1970 || y > 9999) {
+  if (parse_date(date, out) != 0) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
                 "%s: '%.32s' is not YYYY-MM-DD", field, date);
     return -1;
   }
-  *out = days_from_civil(y, m, d);
   return 0;
 }
 

@@ -16,16 +16,6 @@
 
 /* ---- local dates -------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int32_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2;
-  int era = (y >= 0 ? y : y - 399) / 400;
-  int yoe = y - era * 400;
-  int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 /* A local day from `date` ("YYYY-MM-DD") if given, else `local_day`. */
 static int day_arg(pl_rpc *r, const char *date, int32_t local_day,
                    int32_t *out) {
@@ -33,15 +23,11 @@ static int day_arg(pl_rpc *r, const char *date, int32_t local_day,
     *out = local_day;
     return 0;
   }
-  int y, m, d;
-  char tail;
-  if (sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 ||
-      m > 12 || d < 1 || d > 31 || y < 1970 || y > 9999) {
+  if (parse_date(date, out) != 0) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
                 "date: '%.32s' is not YYYY-MM-DD", date);
     return -1;
   }
-  *out = days_from_civil(y, m, d);
   return 0;
 }
 
