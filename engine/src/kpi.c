@@ -240,20 +240,20 @@ static void ser_sum(const kser *s, int w, int c0, int c1, int32_t from,
     return;
   int32_t lo = from > s->day0 ? from : s->day0;
   int32_t hi = to < s->day0 + s->nd - 1 ? to : s->day0 + s->nd - 1;
-  int32_t d = lo;
-  while (d <= hi) {
-    int32_t mon = month_of(d), first = month_first_day(mon);
-    int32_t next = month_first_day(mon + 1);
-    if (d == first && next - 1 <= to && mon >= s->mon0 &&
-        mon < s->mon0 + s->nm) {
+  if (lo > hi)
+    return;
+  for (int32_t mon = month_of(lo), last = month_of(hi); mon <= last; mon++) {
+    if (mon < s->mon0 || mon >= s->mon0 + s->nm)
+      continue; /* no day of it was ever counted */
+    int32_t first = month_first_day(mon), end = month_first_day(mon + 1) - 1;
+    if (first >= from && end <= to) { /* the whole month: its cell */
       const int64_t *m = s->mons + (size_t)(mon - s->mon0) * (size_t)w;
       for (int c = c0; c < c1; c++)
         acc[c - c0] += m[c];
-      d = next;
       continue;
     }
-    int32_t end = next - 1 < hi ? next - 1 : hi;
-    for (; d <= end; d++) {
+    int32_t a = first > lo ? first : lo, b = end < hi ? end : hi;
+    for (int32_t d = a; d <= b; d++) {
       const int64_t *x = s->days + (size_t)(d - s->day0) * (size_t)w;
       for (int c = c0; c < c1; c++)
         acc[c - c0] += x[c];
