@@ -924,6 +924,7 @@ typedef struct report_ctx {
   int32_t n_tech;
   kpi_tech *techs;
   int64_t *tech_avail; /* n_tech x nb */
+  int64_t *tech_lab;   /* n_tech x nb */
 } report_ctx;
 
 static void ctx_free(report_ctx *x) {
@@ -933,6 +934,7 @@ static void ctx_free(report_ctx *x) {
   free(x->tech_b);
   free(x->techs);
   free(x->tech_avail);
+  free(x->tech_lab);
 }
 
 static int make_buckets(report_ctx *x, pl_kpi_granularity g) {
@@ -1003,29 +1005,54 @@ static int gather_available(pl__chain *c, report_ctx *x, pl__store *only,
   return rc;
 }
 
-/* Under kc's read lock: balance (min/max utilisation) over [from, to]
- * (bucket -1) or one bucket. */
-static void balance(const pl__kpi_chain *kc, const report_ctx *x, int32_t b,
-                    int64_t *num, int64_t *den) {
-  int32_t from = b < 0 ? x->from : x->bstart[b];
-  int32_t to = b < 0 ? x->to : x->bstart[b + 1] - 1;
+/* Under kc's read lock: each technician's labour minutes per bucket
+ * (x->tech_lab, n_tech x nb). */
+static int tech_labour(const pl__kpi_chain *kc, report_ctx *x) {
+  x->tech_lab =
+      calloc((size_t)(x->n_tech ? x->n_tech : 1) * (size_t)x->nb, sizeof(int64_t));
+  if (x->tech_lab == NULL)
+    return PL_ENOMEM;
+  for (int32_t i = 0; i < x->n_tech; i++) {
+    int32_t ix = pl__strmap_get(&kc->tech_ix, x->techs[i].key);
+    if (ix < 0)
+      continue;
+    const kser *s = &((const kscope *)kc->techs.items[ix])->main;
+    int64_t *lab = x->tech_lab + (size_t)i * (size_t)x->nb;
+    if (x->nb < x->nd) { /* weeks, months: whole months are one cell */
+      for (int32_t b = 0; b < x->nb; b++)
+        ser_sum(s, KC_N, C_LABOUR_MIN, C_LABOUR_MIN + 1, x->bstart[b],
+                x->bstart[b + 1] - 1, &lab[b]);
+      continue;
+    }
+    int32_t lo = x->from > s->day0 ? x->from : s->day0;
+    int32_t hi = x->to < s->day0 + s->nd - 1 ? x->to : s->day0 + s->nd - 1;
+    for (int32_t d = lo; d <= hi; d++) /* days: one pass */
+      lab[d - x->from] += s->days[(size_t)(d - s->day0) * KC_N + C_LABOUR_MIN];
+  }
+  return 0;
+}
+
+/* Balance (min/max utilisation of the technicians with available time)
+ * over the whole range (b = -1) or one bucket. */
+static void balance(const report_ctx *x, int32_t b, int64_t *num,
+                    int64_t *den) {
   int64_t lo_l = 0, lo_a = 0, hi_l = 0, hi_a = 0;
   int any = 0;
   for (int32_t i = 0; i < x->n_tech; i++) {
-    int64_t av = 0;
-    if (b < 0)
-      for (int32_t k = 0; k < x->nb; k++)
-        av += x->techs[i].avail[k];
-    else
-      av = x->techs[i].avail[b];
+    const int64_t *avail = x->techs[i].avail;
+    const int64_t *labs = x->tech_lab + (size_t)i * (size_t)x->nb;
+    int64_t av = 0, lab = 0;
+    if (b < 0) {
+      for (int32_t k = 0; k < x->nb; k++) {
+        av += avail[k];
+        lab += labs[k];
+      }
+    } else {
+      av = avail[b];
+      lab = labs[b];
+    }
     if (av <= 0)
       continue;
-    int64_t lab = 0;
-    int32_t ix = pl__strmap_get(&kc->tech_ix, x->techs[i].key);
-    if (ix >= 0) {
-      const kscope *sc = kc->techs.items[ix];
-      ser_sum(&sc->main, KC_N, C_LABOUR_MIN, C_LABOUR_MIN + 1, from, to, &lab);
-    }
     /* lab/av < lo_l/lo_a  <=>  lab*lo_a < lo_l*av */
     if (!any || lab * lo_a < lo_l * av)
       lo_l = lab, lo_a = av;
@@ -1176,8 +1203,9 @@ int pl_kpi_report_get(pl_engine *e, const pl_kpi_query *q, pl_kpi_report *out,
     tot.bay_avail += x.bay_b[b];
     tot.tech_avail += x.tech_b[b];
   }
-  if (!has_tech && !has_adv)
-    balance(kc, &x, -1, &tot.bal_num, &tot.bal_den);
+  int with_balance = !has_tech && !has_adv && tech_labour(kc, &x) == 0;
+  if (with_balance)
+    balance(&x, -1, &tot.bal_num, &tot.bal_den);
   int64_t num[PL_KPI_COUNT], den[PL_KPI_COUNT];
   kpi_values(&tot, num, den);
   for (int k = 0; k < PL_KPI_COUNT; k++) {
@@ -1203,8 +1231,8 @@ int pl_kpi_report_get(pl_engine *e, const pl_kpi_query *q, pl_kpi_report *out,
     stock += bs.c[C_STOCK_DELTA_FEN];
     bs.bay_avail = x.bay_b[b];
     bs.tech_avail = x.tech_b[b];
-    if (!has_tech && !has_adv)
-      balance(kc, &x, b, &bs.bal_num, &bs.bal_den);
+    if (with_balance)
+      balance(&x, b, &bs.bal_num, &bs.bal_den);
     kpi_values(&bs, num, den);
     for (int k = 0; k < PL_KPI_COUNT; k++) {
       pl_kpi_point *p = &out->kpis[k].points[b];

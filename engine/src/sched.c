@@ -960,6 +960,12 @@ int pl__sched_available(pl__chain *c, pl__store *s, int32_t from, int32_t to,
   }
   for (int32_t i = 0; i < n_closed; i++)
     mark[closed[i] - from] = 0;
+  /* days of each weekday per bucket: a normal day costs nothing more */
+  int32_t *wd_n = calloc((size_t)nb * 7, sizeof *wd_n);
+  if (wd_n == NULL)
+    rc = PL_ENOMEM;
+  for (int32_t d = from; rc == 0 && d <= to; d++)
+    wd_n[(size_t)bucket[d - from] * 7 + (size_t)weekday(d)]++;
   for (int r = 0; rc == 0 && r < n_res; r++) {
     int is_bay = r < s->bays.n, j = is_bay ? r : r - s->bays.n;
     int norm[7];
@@ -967,12 +973,25 @@ int pl__sched_available(pl__chain *c, pl__store *s, int32_t from, int32_t to,
       norm[wd] = normal_minutes(ss, is_bay, j, wd);
     int64_t *res_b = is_bay ? bay_b : tech_b;
     int64_t *tb = !is_bay && per_tech != NULL ? per_tech + (size_t)j * nb : NULL;
-    for (int32_t d = from; d <= to; d++) {
-      int m = norm[weekday(d)];
-      if (res_b != NULL)
-        res_b[bucket[d - from]] += m;
-      if (tb != NULL)
-        tb[bucket[d - from]] += m;
+    if ((int64_t)nb * 7 < nd) { /* weeks, months: by weekday counts */
+      for (int b = 0; b < nb; b++) {
+        int64_t m = 0;
+        for (int wd = 0; wd < 7; wd++)
+          m += (int64_t)norm[wd] * wd_n[(size_t)b * 7 + (size_t)wd];
+        if (res_b != NULL)
+          res_b[b] += m;
+        if (tb != NULL)
+          tb[b] += m;
+      }
+    } else { /* days: one lookup each */
+      for (int32_t d = from, wd = weekday(from); d <= to; d++) {
+        int b = bucket[d - from];
+        if (res_b != NULL)
+          res_b[b] += norm[wd];
+        if (tb != NULL)
+          tb[b] += norm[wd];
+        wd = wd == 6 ? 0 : wd + 1;
+      }
     }
     /* the exceptions: closures, and days its own ranges touch */
     int32_t n = 0;
@@ -1005,6 +1024,7 @@ int pl__sched_available(pl__chain *c, pl__store *s, int32_t from, int32_t to,
     }
   }
   pthread_mutex_unlock(&ss->mu);
+  free(wd_n);
   free(mark);
   free(list);
   free(closed);
