@@ -872,7 +872,6 @@ typedef struct kpi_sums {
  * minutes per bucket. */
 typedef struct kpi_tech {
   char key[2 * PL_CODE_MAX + 1];
-  int64_t *avail; /* nb */
 } kpi_tech;
 
 static double ratio(int64_t num, int64_t den) {
@@ -923,8 +922,9 @@ typedef struct report_ctx {
   int64_t *bay_b, *tech_b; /* nb */
   int32_t n_tech;
   kpi_tech *techs;
-  int64_t *tech_avail; /* n_tech x nb */
-  int64_t *tech_lab;   /* n_tech x nb */
+  /* bucket-major (b * n_tech + i), so one bucket's balance reads one run */
+  int64_t *tech_avail; /* nb x n_tech */
+  int64_t *tech_lab;   /* nb x n_tech */
 } report_ctx;
 
 static void ctx_free(report_ctx *x) {
@@ -992,12 +992,12 @@ static int gather_available(pl__chain *c, report_ctx *x, pl__store *only,
       kpi_tech *t = &x->techs[x->n_tech];
       snprintf(t->key, sizeof t->key, "%s\x01%s", s->info.code,
                ((const pl__tech *)s->techs.items[j])->info.code);
-      t->avail = x->tech_avail + (size_t)x->n_tech * (size_t)x->nb;
-      memcpy(t->avail, per + (size_t)j * (size_t)x->nb,
-             (size_t)x->nb * sizeof *per);
+      const int64_t *pj = per + (size_t)j * (size_t)x->nb;
+      for (int32_t b = 0; b < x->nb; b++)
+        x->tech_avail[(size_t)b * (size_t)n_tech + (size_t)x->n_tech] = pj[b];
       if (tech >= 0)
         for (int32_t b = 0; b < x->nb; b++)
-          x->tech_b[b] += t->avail[b];
+          x->tech_b[b] += pj[b];
       x->n_tech++;
     }
     free(per);
@@ -1017,17 +1017,19 @@ static int tech_labour(const pl__kpi_chain *kc, report_ctx *x) {
     if (ix < 0)
       continue;
     const kser *s = &((const kscope *)kc->techs.items[ix])->main;
-    int64_t *lab = x->tech_lab + (size_t)i * (size_t)x->nb;
+    int64_t *lab = x->tech_lab + i;
+    size_t step = (size_t)x->n_tech;
     if (x->nb < x->nd) { /* weeks, months: whole months are one cell */
       for (int32_t b = 0; b < x->nb; b++)
         ser_sum(s, KC_N, C_LABOUR_MIN, C_LABOUR_MIN + 1, x->bstart[b],
-                x->bstart[b + 1] - 1, &lab[b]);
+                x->bstart[b + 1] - 1, &lab[(size_t)b * step]);
       continue;
     }
     int32_t lo = x->from > s->day0 ? x->from : s->day0;
     int32_t hi = x->to < s->day0 + s->nd - 1 ? x->to : s->day0 + s->nd - 1;
     for (int32_t d = lo; d <= hi; d++) /* days: one pass */
-      lab[d - x->from] += s->days[(size_t)(d - s->day0) * KC_N + C_LABOUR_MIN];
+      lab[(size_t)(d - x->from) * step] +=
+          s->days[(size_t)(d - s->day0) * KC_N + C_LABOUR_MIN];
   }
   return 0;
 }
@@ -1038,18 +1040,17 @@ static void balance(const report_ctx *x, int32_t b, int64_t *num,
                     int64_t *den) {
   int64_t lo_l = 0, lo_a = 0, hi_l = 0, hi_a = 0;
   int any = 0;
+  size_t step = (size_t)x->n_tech;
   for (int32_t i = 0; i < x->n_tech; i++) {
-    const int64_t *avail = x->techs[i].avail;
-    const int64_t *labs = x->tech_lab + (size_t)i * (size_t)x->nb;
     int64_t av = 0, lab = 0;
     if (b < 0) {
       for (int32_t k = 0; k < x->nb; k++) {
-        av += avail[k];
-        lab += labs[k];
+        av += x->tech_avail[(size_t)k * step + (size_t)i];
+        lab += x->tech_lab[(size_t)k * step + (size_t)i];
       }
     } else {
-      av = avail[b];
-      lab = labs[b];
+      av = x->tech_avail[(size_t)b * step + (size_t)i];
+      lab = x->tech_lab[(size_t)b * step + (size_t)i];
     }
     if (av <= 0)
       continue;
