@@ -44,7 +44,9 @@ static int rm_one(const char *p, const struct stat *sb, int flag,
   return remove(p);
 }
 
-static void noop_durable(void *arg, int rc) { (void)arg, (void)rc; }
+static void noop_durable(void *arg, int rc) {
+  (void)arg, (void)rc;
+}
 static const pl_write g_async = {noop_durable, NULL};
 
 static int make_structure(pl_error *err) {
@@ -95,8 +97,8 @@ static void feed_year(pl__chain *c) {
       snprintf(store, sizeof store, "S%03d", s);
       for (int i = 0; i < PER_DAY; i++) {
         int32_t start = 8 * 60 + 60 * i;
-        pl_booking_info b = {.chain = "big", .id = ++booking_id,
-                             .n_segments = 1};
+        pl_booking_info b = {
+            .chain = "big", .id = ++booking_id, .n_segments = 1};
         memcpy(b.store, store, sizeof b.store);
         b.state = i == 7 ? PL_BOOKING_CANCELLED : PL_BOOKING_COMPLETED;
         b.created_ms = ms_of(day - 1, 10 * 60 + i);
@@ -136,7 +138,8 @@ static void feed_year(pl__chain *c) {
         }
         pl__kpi_wo(c, w);
         if (i < 6) {
-          pl_followup f = {.chain = "big", .id = w->id,
+          pl_followup f = {.chain = "big",
+                           .id = w->id,
                            .state = PL_FOLLOWUP_DONE,
                            .satisfaction = 3 + i % 3};
           memcpy(f.store, store, sizeof f.store);
@@ -209,7 +212,9 @@ static void run(pl_bench_state *st, pl_kpi_query q) {
     }
     pl_bench_use(g_rep);
   }
-  pl_bench_counter(st, "orders", (double)g_rep->kpis[PL_KPI_ORDER_COMPLETION - 1].denominator, 0);
+  pl_bench_counter(st, "orders",
+                   (double)g_rep->kpis[PL_KPI_ORDER_COMPLETION - 1].denominator,
+                   0);
 }
 
 static void BM_chain_month(pl_bench_state *st) {
@@ -222,7 +227,8 @@ static void BM_store_week(pl_bench_state *st) {
   run(st, (pl_kpi_query){.store = "S042", .granularity = PL_KPI_WEEK});
 }
 static void BM_tech_month(pl_bench_state *st) {
-  run(st, (pl_kpi_query){.store = "S042", .technician = "T3",
+  run(st, (pl_kpi_query){.store = "S042",
+                         .technician = "T3",
                          .granularity = PL_KPI_MONTH});
 }
 static void BM_advisor_day(pl_bench_state *st) {
@@ -230,16 +236,16 @@ static void BM_advisor_day(pl_bench_state *st) {
 }
 
 int main(int argc, char **argv) {
-  pl_bench_unit_us(pl_bench_register("BM_KpiReportYear/chain_month",
-                                     BM_chain_month));
-  pl_bench_unit_us(pl_bench_register("BM_KpiReportYear/chain_day",
-                                     BM_chain_day));
-  pl_bench_unit_us(pl_bench_register("BM_KpiReportYear/store_week",
-                                     BM_store_week));
-  pl_bench_unit_us(pl_bench_register("BM_KpiReportYear/tech_month",
-                                     BM_tech_month));
-  pl_bench_unit_us(pl_bench_register("BM_KpiReportYear/advisor_day",
-                                     BM_advisor_day));
+  pl_bench_unit_us(
+      pl_bench_register("BM_KpiReportYear/chain_month", BM_chain_month));
+  pl_bench_unit_us(
+      pl_bench_register("BM_KpiReportYear/chain_day", BM_chain_day));
+  pl_bench_unit_us(
+      pl_bench_register("BM_KpiReportYear/store_week", BM_store_week));
+  pl_bench_unit_us(
+      pl_bench_register("BM_KpiReportYear/tech_month", BM_tech_month));
+  pl_bench_unit_us(
+      pl_bench_register("BM_KpiReportYear/advisor_day", BM_advisor_day));
   int rc = pl_bench_main(argc, argv);
   pl_engine_close(g_engine);
   free(g_rep);

@@ -92,7 +92,9 @@ typedef struct wl {
   rs s[8];
 } wl;
 
-static int rnd(wl *w, int n) { return (int)(rand_r(&w->seed) % (unsigned)n); }
+static int rnd(wl *w, int n) {
+  return (int)(rand_r(&w->seed) % (unsigned)n);
+}
 
 static int64_t at_local(int store, int32_t day, int32_t minute) {
   return ((int64_t)day * 1440 + minute - OFFSETS[store]) * 60000;
@@ -167,8 +169,7 @@ static void make_chain(wl *w) {
       strcpy(ti.name, TECHS[t]);
       ti.n_skills = 1;
       ti.skills[0] = (pl_skill_level){PL_SKILL_ENGINE, 3};
-      ok(pl_technician_create(w->e, &ti, NULL, NULL, NULL, &err), &err,
-         "tech");
+      ok(pl_technician_create(w->e, &ti, NULL, NULL, NULL, &err), &err, "tech");
     }
     /* hours: 08:00-18:00, Sunday 09:00-15:00, one closure */
     pl_store_hours h = {0};
@@ -202,8 +203,8 @@ static void make_chain(wl *w) {
     strcpy(bs.store, STORES[s]);
     strcpy(bs.bay, "B2");
     bs.n_out_of_service = 1;
-    bs.out_of_service[0] = (pl_utc_range){
-        at_local(s, D0 + 8, 13 * 60) / 60000, at_local(s, D0 + 8, 16 * 60) / 60000};
+    bs.out_of_service[0] = (pl_utc_range){at_local(s, D0 + 8, 13 * 60) / 60000,
+                                          at_local(s, D0 + 8, 16 * 60) / 60000};
     ok(pl_bay_schedule_set(w->e, &bs, NULL, &err), &err, "bay schedule");
   }
 }
@@ -255,16 +256,16 @@ static void book(wl *w, int s, int32_t day) {
   int64_t t0 = w->clk.now_ms;
   if (fate == 0) { /* cancelled while held */
     w->clk.now_ms = t0 + 60000;
-    ok(pl_booking_transition(w->e, CH, b->id, PL_BOOKING_CANCELLED, NULL,
-                             NULL, &err),
+    ok(pl_booking_transition(w->e, CH, b->id, PL_BOOKING_CANCELLED, NULL, NULL,
+                             &err),
        &err, "cancel");
     b->occupying = 0;
   } else if (fate == 1) { /* left to expire */
     b->occupying = 0;
   } else {
     w->clk.now_ms = t0 + 60000 * rnd(w, 10);
-    ok(pl_booking_transition(w->e, CH, b->id, PL_BOOKING_CONFIRMED, NULL,
-                             NULL, &err),
+    ok(pl_booking_transition(w->e, CH, b->id, PL_BOOKING_CONFIRMED, NULL, NULL,
+                             &err),
        &err, "confirm");
     b->confirmed_ms = w->clk.now_ms;
   }
@@ -283,10 +284,9 @@ static void run_order(wl *w, ro *o, pl_work_order *wo, int64_t t) {
     return;
   }
   static const int late[] = {-10, 0, 5, 15, 16, 30, 45};
-  w->clk.now_ms = o->booking_start >= 0
-                      ? o->booking_start * 60000 +
-                            late[rnd(w, 7)] * (int64_t)60000
-                      : t + 60000 * (5 + rnd(w, 30));
+  w->clk.now_ms = o->booking_start >= 0 ? o->booking_start * 60000 +
+                                              late[rnd(w, 7)] * (int64_t)60000
+                                        : t + 60000 * (5 + rnd(w, 30));
   if (w->clk.now_ms < o->created_ms)
     w->clk.now_ms = o->created_ms;
   ok(pl_wo_start(w->e, CH, o->id, "tech", NULL, wo, &err), &err, "start");
@@ -308,8 +308,8 @@ static void run_order(wl *w, ro *o, pl_work_order *wo, int64_t t) {
     ok(pl_wo_request_qc(w->e, CH, o->id, "tech", NULL, wo, &err), &err, "qc");
     w->clk.now_ms += 60000 * (1 + rnd(w, 20));
     int passed = attempt == 2 || rnd(w, 5) != 0;
-    ok(pl_wo_record_qc(w->e, CH, o->id, passed, "qc", "", NULL, wo, &err),
-       &err, "record qc");
+    ok(pl_wo_record_qc(w->e, CH, o->id, passed, "qc", "", NULL, wo, &err), &err,
+       "record qc");
     o->n_qc++;
     if (o->n_qc == 1)
       o->first_passed = passed;
@@ -347,8 +347,8 @@ static void serve_bookings(wl *w, int s, int32_t day, pl_work_order *wo) {
     int fate = rnd(w, 12);
     if (fate == 0) {
       w->clk.now_ms = (b->start + 30) * 60000;
-      ok(pl_booking_transition(w->e, CH, b->id, PL_BOOKING_NO_SHOW, NULL,
-                               NULL, &err),
+      ok(pl_booking_transition(w->e, CH, b->id, PL_BOOKING_NO_SHOW, NULL, NULL,
+                               &err),
          &err, "no-show");
       b->occupying = 0;
       continue;
@@ -482,8 +482,8 @@ static void stocktake(wl *w, int s, int32_t day) {
   for (int i = 0; i < 2; i++)
     if (v[i].variance != 0) { /* its correction movement */
       pl_movement m = {0};
-      m.kind = v[i].variance > 0 ? PL_MOVE_STOCKTAKE_GAIN
-                                 : PL_MOVE_STOCKTAKE_LOSS;
+      m.kind =
+          v[i].variance > 0 ? PL_MOVE_STOCKTAKE_GAIN : PL_MOVE_STOCKTAKE_LOSS;
       m.qty = v[i].variance;
       m.n_lots = 1;
       m.lots[0].qty = 1; /* value: value_fen, signed */
@@ -531,9 +531,9 @@ typedef struct refk {
 } refk;
 
 typedef struct scope {
-  int store;   /* -1: all */
-  int adv;     /* -1: any (then not an advisor scope) */
-  int tech;    /* -1: none */
+  int store; /* -1: all */
+  int adv;   /* -1: any (then not an advisor scope) */
+  int tech;  /* -1: none */
 } scope;
 
 static int in_range(int32_t d, int32_t from, int32_t to) {
@@ -566,11 +566,13 @@ static void reference(wl *w, scope sc, int32_t from, int32_t to, refk *r) {
     const rb *b = &w->b[i];
     if (sc.store >= 0 && b->store != sc.store)
       continue;
-    if (b->confirmed_ms > 0 && in_range(day_of(b->store, b->created_ms), from, to)) {
+    if (b->confirmed_ms > 0 &&
+        in_range(day_of(b->store, b->created_ms), from, to)) {
       r->num[0] += b->confirmed_ms - b->created_ms;
       r->den[0]++;
     }
-    if (b->occupying && in_range(pl_local_day(b->start, OFFSETS[b->store]), from, to))
+    if (b->occupying &&
+        in_range(pl_local_day(b->start, OFFSETS[b->store]), from, to))
       r->num[4] += b->end - b->start;
   }
   /* labour per (store, tech) for utilisation and balance */
@@ -602,8 +604,8 @@ static void reference(wl *w, scope sc, int32_t from, int32_t to, refk *r) {
       r->num[5] += (o->pass_ms - o->started_ms) / 60000;
       for (int k = 0; k < o->n_tech; k++)
         lab[s][o->tech[k]] += o->labour_min;
-      r->num[2] += sc.tech >= 0 ? o->labour_min
-                                : (int64_t)o->labour_min * o->n_tech;
+      r->num[2] +=
+          sc.tech >= 0 ? o->labour_min : (int64_t)o->labour_min * o->n_tech;
     }
     if (o->delivered_ms > 0 && in_range(day_of(s, o->delivered_ms), from, to)) {
       r->den[6]++;
@@ -690,16 +692,16 @@ static void reference(wl *w, scope sc, int32_t from, int32_t to, refk *r) {
 
 /* ---- comparing ---------------------------------------------------------- */
 
-static void expect(const pl_kpi *k, int32_t from, int32_t to,
-                   const refk *r, const char *where) {
+static void expect(const pl_kpi *k, int32_t from, int32_t to, const refk *r,
+                   const char *where) {
   int i = (int)k->id - 1;
   if (k->id == PL_KPI_TECH_BALANCE) {
     if (r->balance < 0) {
       if (k->denominator != 0)
         fail_msg("%s [%d,%d] balance: expected none, got %lld/%lld", where,
                  from, to, (long long)k->numerator, (long long)k->denominator);
-    } else if (k->denominator == 0 ||
-               k->value < r->balance - 1e-9 || k->value > r->balance + 1e-9) {
+    } else if (k->denominator == 0 || k->value < r->balance - 1e-9 ||
+               k->value > r->balance + 1e-9) {
       fail_msg("%s [%d,%d] balance: expected %.6f, got %.6f", where, from, to,
                r->balance, k->value);
     }
@@ -720,26 +722,59 @@ typedef struct check {
 static void check_all(wl *w, const char *when) {
   int32_t lo = D0 + 2, hi = D0 + N_DAYS - 1;
   check checks[] = {
-      {"chain/day", {.chain = CH, .from_day = lo, .to_day = hi,
-                     .granularity = PL_KPI_DAY}, {-1, -1, -1}},
-      {"chain/month", {.chain = CH, .from_day = D0 - 3, .to_day = hi + 2,
-                       .granularity = PL_KPI_MONTH}, {-1, -1, -1}},
-      {"S1/week", {.chain = CH, .store = "S1", .from_day = D0 + 1,
-                   .to_day = hi, .granularity = PL_KPI_WEEK}, {0, -1, -1}},
-      {"S2/month", {.chain = CH, .store = "S2", .from_day = D0 + 5,
-                    .to_day = D0 + 33, .granularity = PL_KPI_MONTH},
-       {1, -1, -1}},
-      {"S1/January", {.chain = CH, .store = "S1", .from_day = D0 - 19,
-                      .to_day = D0 + 11, .granularity = PL_KPI_MONTH},
+      {"chain/day",
+       {.chain = CH, .from_day = lo, .to_day = hi, .granularity = PL_KPI_DAY},
+       {-1, -1, -1}},
+      {"chain/month",
+       {.chain = CH,
+        .from_day = D0 - 3,
+        .to_day = hi + 2,
+        .granularity = PL_KPI_MONTH},
+       {-1, -1, -1}},
+      {"S1/week",
+       {.chain = CH,
+        .store = "S1",
+        .from_day = D0 + 1,
+        .to_day = hi,
+        .granularity = PL_KPI_WEEK},
        {0, -1, -1}},
-      {"A1/week", {.chain = CH, .advisor = "A1", .from_day = D0 + 3,
-                   .to_day = hi, .granularity = PL_KPI_WEEK}, {-1, 0, -1}},
-      {"S2.T1/month", {.chain = CH, .store = "S2", .technician = "T1",
-                       .from_day = D0, .to_day = hi,
-                       .granularity = PL_KPI_MONTH}, {1, -1, 0}},
-      {"S1.T3/day", {.chain = CH, .store = "S1", .technician = "T3",
-                     .from_day = D0 + 9, .to_day = D0 + 24,
-                     .granularity = PL_KPI_DAY}, {0, -1, 2}},
+      {"S2/month",
+       {.chain = CH,
+        .store = "S2",
+        .from_day = D0 + 5,
+        .to_day = D0 + 33,
+        .granularity = PL_KPI_MONTH},
+       {1, -1, -1}},
+      {"S1/January",
+       {.chain = CH,
+        .store = "S1",
+        .from_day = D0 - 19,
+        .to_day = D0 + 11,
+        .granularity = PL_KPI_MONTH},
+       {0, -1, -1}},
+      {"A1/week",
+       {.chain = CH,
+        .advisor = "A1",
+        .from_day = D0 + 3,
+        .to_day = hi,
+        .granularity = PL_KPI_WEEK},
+       {-1, 0, -1}},
+      {"S2.T1/month",
+       {.chain = CH,
+        .store = "S2",
+        .technician = "T1",
+        .from_day = D0,
+        .to_day = hi,
+        .granularity = PL_KPI_MONTH},
+       {1, -1, 0}},
+      {"S1.T3/day",
+       {.chain = CH,
+        .store = "S1",
+        .technician = "T3",
+        .from_day = D0 + 9,
+        .to_day = D0 + 24,
+        .granularity = PL_KPI_DAY},
+       {0, -1, 2}},
   };
   pl_kpi_report *rep = malloc(sizeof *rep);
   for (size_t c = 0; c < sizeof checks / sizeof checks[0]; c++) {
@@ -763,8 +798,8 @@ static void check_all(wl *w, const char *when) {
     const pl_kpi *k0 = &rep->kpis[0];
     for (int32_t p = 0; p < k0->n_points; p++) {
       int32_t from = k0->points[p].day;
-      int32_t to = p + 1 < k0->n_points ? k0->points[p + 1].day - 1
-                                        : ck->q.to_day;
+      int32_t to =
+          p + 1 < k0->n_points ? k0->points[p + 1].day - 1 : ck->q.to_day;
       reference(w, ck->sc, from, to, &r);
       for (int k = 0; k < PL_KPI_COUNT; k++) {
         pl_kpi one = rep->kpis[k];
@@ -789,8 +824,10 @@ static void every_kpi_matches_the_reference_and_survives_restart(void **st) {
   w->seed = 20260120;
   D0 = pl_local_day((int64_t)1768867200 / 60, 0); /* 2026-01-20 */
   w->clk.now_ms = at_local(0, D0 - 1, 6 * 60);
-  pl_config cfg = {.path = w->dir, .clock = test_clock_now,
-                   .clock_arg = &w->clk, .no_sync = 1};
+  pl_config cfg = {.path = w->dir,
+                   .clock = test_clock_now,
+                   .clock_arg = &w->clk,
+                   .no_sync = 1};
   pl_error err = {0};
   ok(pl_engine_open(&cfg, &w->e, &err), &err, "open");
   make_chain(w);
@@ -891,8 +928,8 @@ static void followups_and_complaints_count_their_latest_value(void **st) {
   }
   pl_kpi_report *rep = malloc(sizeof *rep);
   pl_error err = {0};
-  pl_kpi_query q = {.chain = "C", .store = "S", .from_day = day,
-                    .to_day = day + 6};
+  pl_kpi_query q = {
+      .chain = "C", .store = "S", .from_day = day, .to_day = day + 6};
   assert_int_equal(pl_kpi_report_get(e, &q, rep, &err), 0);
   const pl_kpi *fu = &rep->kpis[PL_KPI_FOLLOWUP_COMPLETION - 1];
   assert_int_equal(fu->numerator, 18);

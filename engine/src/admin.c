@@ -26,8 +26,8 @@
 #include "cust_int.h"
 #include "disp_int.h"
 #include "internal.h"
-#include "kpi_int.h"
 #include "keys.h"
+#include "kpi_int.h"
 #include "observe.h"
 #include "pitlane/admin.h"
 #include "sched_int.h"
@@ -822,8 +822,7 @@ static int load_store(pl__chain *c, const unsigned char *rest, size_t rl,
   s->info.lng_e6 = (int32_t)pl__rd_svar(r);
   s->info.created_ms = pl__rd_svar(r);
   pl__rd_str(r, s->idem, sizeof s->idem);
-  int rc =
-      insert_loaded(&K_STORE, &c->stores, &c->store_ix, s, bad || r->bad);
+  int rc = insert_loaded(&K_STORE, &c->stores, &c->store_ix, s, bad || r->bad);
   if (rc == 0)
     pl__observe_store(c, &s->info);
   return rc;
@@ -839,8 +838,8 @@ static int load_warehouse(pl__chain *c, const unsigned char *rest, size_t rl,
   pl__rd_str(r, w->info.store, sizeof w->info.store);
   pl__rd_str(r, w->info.name, sizeof w->info.name);
   pl__rd_str(r, w->idem, sizeof w->idem);
-  int rc = insert_loaded(&K_WAREHOUSE, &c->warehouses, &c->wh_ix, w,
-                         bad || r->bad);
+  int rc =
+      insert_loaded(&K_WAREHOUSE, &c->warehouses, &c->wh_ix, w, bad || r->bad);
   if (rc == 0)
     pl__observe_warehouse(c, c->warehouses.n - 1, &w->info);
   return rc;

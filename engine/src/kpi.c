@@ -42,7 +42,8 @@
 #include "sched_int.h"
 #include "stock.h"
 
-/* ---- types ---------------------------------------------------------------- */
+/* ---- types ----------------------------------------------------------------
+ */
 
 enum { /* counters of a main cell */
        C_RESP_MS,
@@ -69,7 +70,8 @@ enum { /* counters of a main cell */
        C_STOCK_DAY_DELTA, /* day x delta: for the mean stock value */
        C_ST_LINES,
        C_ST_VARIANCE,
-       KC_N };
+       KC_N
+};
 enum { S_ORDERS, S_MINUTES, KS_N }; /* a service cell */
 
 /* Counters per local day from day0, and per month from mon0. */
@@ -118,10 +120,10 @@ typedef struct dg_order {
   kscope *tech[PL_WO_MAX_TECHS];
   int32_t created_day, closed, delivered;
   int64_t booking_id;
-  int64_t started_ms;   /* 0: not started */
-  int64_t booking_min;  /* the booking's start; INT64_MIN: none known */
+  int64_t started_ms;  /* 0: not started */
+  int64_t booking_min; /* the booking's start; INT64_MIN: none known */
   int32_t start_day;
-  int32_t qc_day;       /* -1: not passed */
+  int32_t qc_day; /* -1: not passed */
   int64_t repair_min, labour_min;
   int32_t delivered_day, first_time_fix;
   int32_t n_svc;
@@ -146,19 +148,20 @@ typedef struct pl__kpi_chain {
   int32_t n_stores, cap_stores;
   kstore **stores;
   int32_t n_wh, cap_wh;
-  int32_t *wh_store; /* warehouse index -> store index, -1: none (DC) */
-  pl__strmap wh_ix;  /* code -> warehouse index */
-  pl__strmap adv_ix; /* advisor -> index in advisors */
-  pl__vec advisors;  /* kscope* */
+  int32_t *wh_store;  /* warehouse index -> store index, -1: none (DC) */
+  pl__strmap wh_ix;   /* code -> warehouse index */
+  pl__strmap adv_ix;  /* advisor -> index in advisors */
+  pl__vec advisors;   /* kscope* */
   pl__strmap tech_ix; /* "store\x01tech" -> index in techs */
   pl__vec techs;      /* kscope* */
   pl__strmap svc_ix;  /* service code -> index */
   pl__vec svc_codes;  /* char* */
   pl__u64map bookings, orders, followups, complaints; /* id -> dg_* */
-  int64_t lost;                                      /* counts lost to OOM */
+  int64_t lost;                                       /* counts lost to OOM */
 } pl__kpi_chain;
 
-/* ---- calendar ------------------------------------------------------------- */
+/* ---- calendar -------------------------------------------------------------
+ */
 
 /* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */
 static int32_t days_from_civil(int32_t y, int32_t m, int32_t d) {
@@ -193,7 +196,8 @@ static int32_t local_day_ms(int64_t ms, int32_t offset) {
   return pl_local_day(min, offset);
 }
 
-/* ---- series --------------------------------------------------------------- */
+/* ---- series ---------------------------------------------------------------
+ */
 
 /* Makes [lo, hi] indexable in a width-w array starting at *first with *n
  * entries; 0 or PL_ENOMEM (nothing changed). */
@@ -293,7 +297,8 @@ static kser *scope_svc(kscope *sc, int32_t svc) {
   return &k->s;
 }
 
-/* ---- chain state ---------------------------------------------------------- */
+/* ---- chain state ----------------------------------------------------------
+ */
 
 static pl__kpi_chain *kpi_of(pl__chain *c) {
   pl__kpi_chain *kc = __atomic_load_n(&c->kpi, __ATOMIC_ACQUIRE);
@@ -416,7 +421,7 @@ static void count(pl__kpi_chain *kc, int32_t store, kscope *const *extra,
 
 static void count_svc(pl__kpi_chain *kc, int32_t store, kscope *const *extra,
                       int n_extra, int32_t svc, int32_t day, int64_t minutes,
-                      int sign) {
+                      int64_t sign) {
   kscope *all[2 + PL_WO_MAX_TECHS + 1];
   int n = 0;
   all[n++] = &kc->chain;
@@ -433,7 +438,8 @@ static void count_svc(pl__kpi_chain *kc, int32_t store, kscope *const *extra,
   }
 }
 
-/* ---- stores and warehouses ------------------------------------------------ */
+/* ---- stores and warehouses ------------------------------------------------
+ */
 
 void pl__kpi_store(pl__chain *c, const pl_store_info *s) {
   pl__kpi_chain *kc = kpi_of(c);
@@ -444,7 +450,7 @@ void pl__kpi_store(pl__chain *c, const pl_store_info *s) {
     kstore *k = calloc(1, sizeof *k);
     if (kc->n_stores == kc->cap_stores) {
       int32_t cap = kc->cap_stores ? kc->cap_stores * 2 : 8;
-      kstore **p = realloc(kc->stores, (size_t)cap * sizeof *p);
+      kstore **p = realloc(kc->stores, (size_t)cap * sizeof(kstore *));
       if (p != NULL) {
         kc->stores = p;
         kc->cap_stores = cap;
@@ -491,14 +497,16 @@ void pl__kpi_warehouse(pl__chain *c, int32_t ix, const pl_warehouse_info *w) {
   pthread_rwlock_unlock(&kc->lock);
 }
 
-/* ---- bookings ------------------------------------------------------------- */
+/* ---- bookings -------------------------------------------------------------
+ */
 
 static int booking_counts_bay(pl_booking_state s) {
   return s == PL_BOOKING_CONFIRMED || s == PL_BOOKING_CHECKED_IN ||
          s == PL_BOOKING_COMPLETED;
 }
 
-static void booking_apply(pl__kpi_chain *kc, const dg_booking *d, int sign) {
+static void booking_apply(pl__kpi_chain *kc, const dg_booking *d,
+                          int64_t sign) {
   if (d->store < 0)
     return;
   if (d->resp_ms >= 0) {
@@ -511,7 +519,7 @@ static void booking_apply(pl__kpi_chain *kc, const dg_booking *d, int sign) {
             sign * (int64_t)d->seg_min[i]);
 }
 
-static void order_apply(pl__kpi_chain *kc, const dg_order *d, int sign);
+static void order_apply(pl__kpi_chain *kc, const dg_order *d, int64_t sign);
 static void order_set_start(const pl__kpi_chain *kc, dg_order *d);
 
 void pl__kpi_booking(pl__chain *c, const pl_booking_info *b) {
@@ -547,9 +555,8 @@ void pl__kpi_booking(pl__chain *c, const pl_booking_info *b) {
   booking_apply(kc, d, +1);
   if (d->start_min != b->start) { /* an order's on-time start follows it */
     d->start_min = b->start;
-    dg_order *o = d->wo_id > 0
-                      ? pl__u64map_get(&kc->orders, (uint64_t)d->wo_id)
-                      : NULL;
+    dg_order *o =
+        d->wo_id > 0 ? pl__u64map_get(&kc->orders, (uint64_t)d->wo_id) : NULL;
     if (o != NULL) {
       order_apply(kc, o, -1);
       order_set_start(kc, o);
@@ -559,9 +566,10 @@ void pl__kpi_booking(pl__chain *c, const pl_booking_info *b) {
   pthread_rwlock_unlock(&kc->lock);
 }
 
-/* ---- work orders ---------------------------------------------------------- */
+/* ---- work orders ----------------------------------------------------------
+ */
 
-static void order_apply(pl__kpi_chain *kc, const dg_order *d, int sign) {
+static void order_apply(pl__kpi_chain *kc, const dg_order *d, int64_t sign) {
   if (d->store < 0)
     return;
   kscope *ex[1 + PL_WO_MAX_TECHS];
@@ -590,8 +598,7 @@ static void order_apply(pl__kpi_chain *kc, const dg_order *d, int sign) {
     count(kc, d->store, NULL, 0, d->qc_day, C_LABOUR_MIN,
           sign * d->labour_min * d->n_tech);
     for (int32_t i = 0; i < d->n_svc; i++)
-      count_svc(kc, d->store, ex, n, d->svc[i], d->qc_day, d->repair_min,
-                sign);
+      count_svc(kc, d->store, ex, n, d->svc[i], d->qc_day, d->repair_min, sign);
   }
   if (d->delivered) {
     count(kc, d->store, ex, n, d->delivered_day, C_DELIVERED, sign);
@@ -603,9 +610,8 @@ static void order_apply(pl__kpi_chain *kc, const dg_order *d, int sign) {
 /* The booking start the order's on-time start compares with. */
 static void order_set_start(const pl__kpi_chain *kc, dg_order *d) {
   const dg_booking *b =
-      d->booking_id > 0
-          ? pl__u64map_get(&kc->bookings, (uint64_t)d->booking_id)
-          : NULL;
+      d->booking_id > 0 ? pl__u64map_get(&kc->bookings, (uint64_t)d->booking_id)
+                        : NULL;
   d->booking_min = b != NULL && b->store >= 0 ? b->start_min : INT64_MIN;
 }
 
@@ -657,8 +663,8 @@ void pl__kpi_wo(pl__chain *c, const pl_work_order *w) {
     if ((w->state == PL_WO_COMPLETED || w->state == PL_WO_DELIVERED) &&
         qc != NULL && qc->passed) {
       d->qc_day = local_day_ms(qc->at_ms, off);
-      d->repair_min = w->started_ms > 0 ? (qc->at_ms - w->started_ms) / 60000
-                                        : 0;
+      d->repair_min =
+          w->started_ms > 0 ? (qc->at_ms - w->started_ms) / 60000 : 0;
       d->labour_min = 0;
       free(d->svc);
       d->svc = NULL;
@@ -686,9 +692,11 @@ void pl__kpi_wo(pl__chain *c, const pl_work_order *w) {
   pthread_rwlock_unlock(&kc->lock);
 }
 
-/* ---- follow-ups and complaints -------------------------------------------- */
+/* ---- follow-ups and complaints --------------------------------------------
+ */
 
-static void followup_apply(pl__kpi_chain *kc, const dg_followup *d, int sign) {
+static void followup_apply(pl__kpi_chain *kc, const dg_followup *d,
+                           int64_t sign) {
   if (d->store < 0)
     return;
   kscope *ex[1] = {d->adv};
@@ -706,8 +714,7 @@ void pl__kpi_followup(pl__chain *c, const pl_followup *f) {
   dg_followup *d = pl__u64map_get(&kc->followups, (uint64_t)f->id);
   if (d == NULL) {
     d = calloc(1, sizeof *d);
-    if (d == NULL ||
-        pl__u64map_put(&kc->followups, (uint64_t)f->id, d) != 0) {
+    if (d == NULL || pl__u64map_put(&kc->followups, (uint64_t)f->id, d) != 0) {
       free(d);
       kc->lost++;
       pthread_rwlock_unlock(&kc->lock);
@@ -734,12 +741,11 @@ void pl__kpi_followup(pl__chain *c, const pl_followup *f) {
 }
 
 static void complaint_apply(pl__kpi_chain *kc, const dg_complaint *d,
-                            int sign) {
+                            int64_t sign) {
   if (d->store < 0)
     return;
   count(kc, d->store, NULL, 0, d->created_day, C_COMPLAINTS, sign);
-  count(kc, d->store, NULL, 0, d->resolved_day, C_RESOLVED,
-        sign * d->resolved);
+  count(kc, d->store, NULL, 0, d->resolved_day, C_RESOLVED, sign * d->resolved);
   count(kc, d->store, NULL, 0, d->resolved_day, C_RESOLVED_ON_TIME,
         sign * d->on_time);
 }
@@ -752,8 +758,7 @@ void pl__kpi_complaint(pl__chain *c, const pl_complaint *x) {
   dg_complaint *d = pl__u64map_get(&kc->complaints, (uint64_t)x->id);
   if (d == NULL) {
     d = calloc(1, sizeof *d);
-    if (d == NULL ||
-        pl__u64map_put(&kc->complaints, (uint64_t)x->id, d) != 0) {
+    if (d == NULL || pl__u64map_put(&kc->complaints, (uint64_t)x->id, d) != 0) {
       free(d);
       kc->lost++;
       pthread_rwlock_unlock(&kc->lock);
@@ -775,7 +780,8 @@ void pl__kpi_complaint(pl__chain *c, const pl_complaint *x) {
   pthread_rwlock_unlock(&kc->lock);
 }
 
-/* ---- stock ---------------------------------------------------------------- */
+/* ---- stock ----------------------------------------------------------------
+ */
 
 /* The store of a warehouse (-1: a distribution centre or unknown) and the
  * day of at_ms there (UTC days for a DC). */
@@ -799,8 +805,8 @@ void pl__kpi_movement(pl__chain *c, const pl_movement *m) {
     value = -value;
   pthread_rwlock_wrlock(&kc->lock);
   int32_t day;
-  int32_t st = wh_day(kc, pl__strmap_get(&kc->wh_ix, m->warehouse), m->at_ms,
-                      &day);
+  int32_t st =
+      wh_day(kc, pl__strmap_get(&kc->wh_ix, m->warehouse), m->at_ms, &day);
   count(kc, st, NULL, 0, day, C_STOCK_DELTA_FEN, value);
   count(kc, st, NULL, 0, day, C_STOCK_DAY_DELTA, value * day);
   if (m->kind == PL_MOVE_ISSUE || m->kind == PL_MOVE_SALE)
@@ -832,27 +838,21 @@ void pl__kpi_stocktake_code(pl__chain *c, const char *wh, int32_t n,
   pl__kpi_stocktake(c, ix, n, at_ms);
 }
 
-/* ---- the report ----------------------------------------------------------- */
+/* ---- the report -----------------------------------------------------------
+ */
 
 static const struct {
   const char *name;
   int has_target, higher;
   double target;
 } KPI_META[PL_KPI_COUNT] = {
-    {"booking_response", 1, 0, 10.0},
-    {"on_time_start", 0, 1, 0},
-    {"tech_utilisation", 0, 1, 0},
-    {"tech_balance", 1, 1, 0.90},
-    {"bay_occupancy", 0, 1, 0},
-    {"repair_time", 0, 0, 0},
-    {"first_time_fix", 0, 1, 0},
-    {"followup_completion", 0, 1, 0},
-    {"satisfaction", 1, 1, 0.95},
-    {"complaint_rate", 1, 0, 0.01},
-    {"complaint_on_time", 0, 1, 0},
-    {"order_completion", 1, 1, 0.99},
-    {"stock_turnover", 0, 1, 0},
-    {"stocktake_error", 1, 0, 0.02},
+    {"booking_response", 1, 0, 10.0}, {"on_time_start", 0, 1, 0},
+    {"tech_utilisation", 0, 1, 0},    {"tech_balance", 1, 1, 0.90},
+    {"bay_occupancy", 0, 1, 0},       {"repair_time", 0, 0, 0},
+    {"first_time_fix", 0, 1, 0},      {"followup_completion", 0, 1, 0},
+    {"satisfaction", 1, 1, 0.95},     {"complaint_rate", 1, 0, 0.01},
+    {"complaint_on_time", 0, 1, 0},   {"order_completion", 1, 1, 0.99},
+    {"stock_turnover", 0, 1, 0},      {"stocktake_error", 1, 0, 0.02},
 };
 
 const char *pl_kpi_name(pl_kpi_id id) {
@@ -862,7 +862,7 @@ const char *pl_kpi_name(pl_kpi_id id) {
 /* What one bucket (or the whole range) adds up to. */
 typedef struct kpi_sums {
   int64_t c[KC_N];
-  int64_t stock_before;       /* stock value at the end of the day before */
+  int64_t stock_before; /* stock value at the end of the day before */
   int64_t bay_avail, tech_avail;
   int64_t bal_num, bal_den; /* min/max utilisation, as a fraction */
   int32_t from, to;
@@ -917,8 +917,8 @@ static void sums_of(const kscope *sc, int32_t from, int32_t to, kpi_sums *s) {
 
 typedef struct report_ctx {
   int32_t from, to, nd, nb;
-  int32_t *bucket;  /* nd: day -> bucket */
-  int32_t *bstart;  /* nb + 1: first day of each bucket, then to + 1 */
+  int32_t *bucket;         /* nd: day -> bucket */
+  int32_t *bstart;         /* nb + 1: first day of each bucket, then to + 1 */
   int64_t *bay_b, *tech_b; /* nb */
   int32_t n_tech;
   kpi_tech *techs;
@@ -1008,8 +1008,8 @@ static int gather_available(pl__chain *c, report_ctx *x, pl__store *only,
 /* Under kc's read lock: each technician's labour minutes per bucket
  * (x->tech_lab, n_tech x nb). */
 static int tech_labour(const pl__kpi_chain *kc, report_ctx *x) {
-  x->tech_lab =
-      calloc((size_t)(x->n_tech ? x->n_tech : 1) * (size_t)x->nb, sizeof(int64_t));
+  x->tech_lab = calloc((size_t)(x->n_tech ? x->n_tech : 1) * (size_t)x->nb,
+                       sizeof(int64_t));
   if (x->tech_lab == NULL)
     return PL_ENOMEM;
   for (int32_t i = 0; i < x->n_tech; i++) {
@@ -1075,9 +1075,10 @@ static int cmp_service(const void *a, const void *b) {
 }
 
 /* Under kc's read lock: the repair-time breakdown of a scope. */
-static void services_of(const pl__kpi_chain *kc, const kscope *sc,
-                        int32_t from, int32_t to, pl_kpi_report *out) {
+static void services_of(const pl__kpi_chain *kc, const kscope *sc, int32_t from,
+                        int32_t to, pl_kpi_report *out) {
   pl_kpi_service all[PL_KPI_SERVICES_MAX * 4];
+  memset(all, 0, sizeof all);
   int32_t n = 0;
   for (int32_t i = 0; i < sc->n_svc && n < PL_KPI_SERVICES_MAX * 4; i++) {
     int64_t acc[KS_N] = {0};
@@ -1219,9 +1220,9 @@ int pl_kpi_report_get(pl_engine *e, const pl_kpi_query *q, pl_kpi_report *out,
     o->has_target = KPI_META[k].has_target;
     o->higher_is_better = KPI_META[k].higher;
     o->target = KPI_META[k].target;
-    o->met = o->has_target && den[k] != 0 &&
-             (o->higher_is_better ? o->value >= o->target
-                                  : o->value <= o->target);
+    o->met =
+        o->has_target && den[k] != 0 &&
+        (o->higher_is_better ? o->value >= o->target : o->value <= o->target);
     o->n_points = x.nb;
   }
   int64_t stock = before;

@@ -42,8 +42,7 @@ void pl__observe_movement(pl__chain *c, const pl_movement *m) {
   pl__kpi_movement(c, m);
 }
 
-void pl__observe_stocktake(pl__chain *c, int32_t wh, int32_t n,
-                           int64_t at_ms) {
+void pl__observe_stocktake(pl__chain *c, int32_t wh, int32_t n, int64_t at_ms) {
   pl__kpi_stocktake(c, wh, n, at_ms);
 }
 

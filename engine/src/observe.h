@@ -41,8 +41,7 @@ void pl__observe_warehouse(pl__chain *c, int32_t ix,
 void pl__observe_movement(pl__chain *c, const pl_movement *m);
 /* stocktake.c: a stocktake of warehouse index wh closed with n counted
  * lines at at_ms (its ledger entry's time). */
-void pl__observe_stocktake(pl__chain *c, int32_t wh, int32_t n,
-                           int64_t at_ms);
+void pl__observe_stocktake(pl__chain *c, int32_t wh, int32_t n, int64_t at_ms);
 /* engine.c, at open (and when a chain arrives): feeds the chain's stored
  * movements and stocktake closes to their observers, in ledger order.
  * Returns 0 or the walk's error. */

@@ -972,7 +972,8 @@ int pl__sched_available(pl__chain *c, pl__store *s, int32_t from, int32_t to,
     for (int wd = 0; wd < 7; wd++)
       norm[wd] = normal_minutes(ss, is_bay, j, wd);
     int64_t *res_b = is_bay ? bay_b : tech_b;
-    int64_t *tb = !is_bay && per_tech != NULL ? per_tech + (size_t)j * nb : NULL;
+    int64_t *tb =
+        !is_bay && per_tech != NULL ? per_tech + (size_t)j * nb : NULL;
     if ((int64_t)nb * 7 < nd) { /* weeks, months: by weekday counts */
       for (int b = 0; b < nb; b++) {
         int64_t m = 0;

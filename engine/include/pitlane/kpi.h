@@ -106,9 +106,9 @@ typedef enum pl_kpi_granularity {
 
 typedef struct pl_kpi_query {
   const char *chain;
-  const char *store;      /* NULL/"": the chain (or the technician's) */
-  const char *advisor;    /* an advisor's orders and follow-ups (no store) */
-  const char *technician; /* a technician of `store` */
+  const char *store;        /* NULL/"": the chain (or the technician's) */
+  const char *advisor;      /* an advisor's orders and follow-ups (no store) */
+  const char *technician;   /* a technician of `store` */
   int32_t from_day, to_day; /* local days, inclusive, at most 366 */
   pl_kpi_granularity granularity; /* 0: DAY */
 } pl_kpi_query;
