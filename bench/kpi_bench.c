@@ -16,14 +16,23 @@
  *   BM_KpiReportYear/store_week    one store, weekly series
  *   BM_KpiReportYear/tech_month    one technician, monthly series
  *   BM_KpiReportYear/advisor_day   one advisor, daily series
+ *   BM_KpiLedgerReplay/N           at open: one chain's ledger of N stock
+ *                                  movements walked and fed to the KPI
+ *                                  module (pl__observe_replay_ledger), the
+ *                                  cost the KPI reports add to a restart;
+ *                                  and BM_OpenWithMovements/N, the whole
+ *                                  open of that database.
  * The 5 ms target (issue #12) is for the chain's year. */
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "internal.h"
 #include "kpi_int.h"
+#include "observe.h"
 #include "pitlane/kpi.h"
 #include "shim.h"
 
@@ -235,7 +244,99 @@ static void BM_advisor_day(pl_bench_state *st) {
   run(st, (pl_kpi_query){.advisor = "A042-1", .granularity = PL_KPI_DAY});
 }
 
+/* A database with one chain and n movements (receipts and sales of one
+ * part, alternately), closed; its directory in dir. */
+static int make_ledger(char *dir, size_t cap, int64_t n, pl_error *err) {
+  const char *base = getenv("TMPDIR");
+  snprintf(dir, cap, "%s/pitlane-kledger-XXXXXX", base ? base : "/tmp");
+  if (mkdtemp(dir) == NULL)
+    return PL_EIO;
+  pl_config cfg = {.path = dir, .no_sync = 1};
+  pl_engine *e = NULL;
+  int rc = pl_engine_open(&cfg, &e, err);
+  pl_chain_info ci = {.code = "led", .name = "ledger"};
+  pl_store_info si = {
+      .chain = "led", .code = "S", .name = "s", .utc_offset_min = 480};
+  pl_warehouse_info wi = {
+      .chain = "led", .code = "W", .store = "S", .name = "w"};
+  pl_part_info pi = {.chain = "led",
+                     .part_no = "P",
+                     .name = "p",
+                     .unit = "pc",
+                     .purchase_fen = 100};
+  if (rc == 0)
+    rc = pl_chain_create(e, &ci, NULL, NULL, NULL, err);
+  if (rc == 0)
+    rc = pl_store_create(e, &si, NULL, NULL, NULL, err);
+  if (rc == 0)
+    rc = pl_warehouse_create(e, &wi, NULL, NULL, NULL, err);
+  if (rc == 0)
+    rc = pl_part_create(e, &pi, NULL, NULL, NULL, err);
+  pl_move_req r = {.chain = "led",
+                   .warehouse = "W",
+                   .part_no = "P",
+                   .qty = 1,
+                   .actor = "bench"};
+  for (int64_t i = 0; rc == 0 && i < n; i++)
+    rc = (i % 2 == 0 ? pl_stock_receive : pl_stock_sell)(e, &r, NULL, &g_async,
+                                                         NULL, err);
+  pl_engine_close(e);
+  return rc;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void BM_ledger(pl_bench_state *st, int replay_only) {
+  char dir[512];
+  pl_error err = {0};
+  int64_t n = pl_bench_range(st, 0);
+  if (make_ledger(dir, sizeof dir, n, &err) != 0) {
+    pl_bench_error(st, err.msg);
+    return;
+  }
+  pl_config cfg = {.path = dir, .no_sync = 1};
+  while (pl_bench_keep_running(st)) {
+    pl_engine *e = NULL;
+    double t0 = now_s();
+    int rc = pl_engine_open(&cfg, &e, &err);
+    double t1 = now_s();
+    if (rc == 0 && replay_only) {
+      /* counts the movements a second time: only its time matters */
+      t0 = now_s();
+      rc = pl__observe_replay_ledger(e, pl__chain_find(e, "led"), &err);
+      t1 = now_s();
+    }
+    pl_engine_close(e);
+    if (rc != 0) {
+      pl_bench_error(st, err.msg);
+      break;
+    }
+    pl_bench_set_time(st, t1 - t0);
+  }
+  pl_bench_set_items(st, pl_bench_iterations(st) * n);
+  nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void BM_replay(pl_bench_state *st) {
+  BM_ledger(st, 1);
+}
+static void BM_open(pl_bench_state *st) {
+  BM_ledger(st, 0);
+}
+
 int main(int argc, char **argv) {
+  pl_bench_iterations_fixed(
+      pl_bench_manual_time(pl_bench_unit_us(pl_bench_arg(
+          pl_bench_register("BM_KpiLedgerReplay", BM_replay), 200000))),
+      5);
+  pl_bench_iterations_fixed(
+      pl_bench_manual_time(pl_bench_unit_us(pl_bench_arg(
+          pl_bench_register("BM_OpenWithMovements", BM_open), 200000))),
+      5);
   pl_bench_unit_us(
       pl_bench_register("BM_KpiReportYear/chain_month", BM_chain_month));
   pl_bench_unit_us(
