@@ -792,6 +792,28 @@ static void check_all(wl *w, const char *when) {
       expect(&rep->kpis[k], ck->q.from_day, ck->q.to_day, &r, where);
       nonzero += rep->kpis[k].denominator != 0;
     }
+    /* the repair time by service: orders that passed QC in the range */
+    int64_t so[2] = {0, 0}, sm[2] = {0, 0};
+    for (int i = 0; i < w->no; i++) {
+      const ro *o = &w->o[i];
+      int on = ck->sc.tech < 0;
+      for (int k = 0; k < o->n_tech; k++)
+        on |= o->tech[k] == ck->sc.tech;
+      if (o->pass_ms == 0 || !on ||
+          (ck->sc.store >= 0 && o->store != ck->sc.store) ||
+          (ck->sc.adv >= 0 && o->adv != ck->sc.adv) ||
+          !in_range(day_of(o->store, o->pass_ms), ck->q.from_day, ck->q.to_day))
+        continue;
+      so[o->svc]++;
+      sm[o->svc] += (o->pass_ms - o->started_ms) / 60000;
+    }
+    assert_int_equal(rep->n_services, (so[0] > 0) + (so[1] > 0));
+    for (int32_t i = 0; i < rep->n_services; i++) {
+      int v = strcmp(rep->services[i].service, SERVICES[0]) == 0 ? 0 : 1;
+      assert_string_equal(rep->services[i].service, SERVICES[v]);
+      assert_int_equal(rep->services[i].orders, so[v]);
+      assert_int_equal(rep->services[i].minutes, sm[v]);
+    }
     if (nonzero < 4) /* the workload reached these KPIs */
       fail_msg("%s: only %d KPIs measured", where, nonzero);
     /* each point of the series is the KPI over its bucket */
