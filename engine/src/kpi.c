@@ -90,6 +90,8 @@ typedef struct ksvc {
 typedef struct kscope {
   char key[PL_ACTOR_MAX + PL_CODE_MAX]; /* advisor, "store\x01tech" */
   kser main;
+  kser labour; /* technicians: C_LABOUR_MIN again, one counter wide, so a
+                  chain's daily balance reads 8 days a cache line */
   int32_t n_svc, cap_svc;
   ksvc *svc;
 } kscope;
@@ -273,6 +275,7 @@ static void ser_free(kser *s) {
 
 static void scope_free(kscope *sc) {
   ser_free(&sc->main);
+  ser_free(&sc->labour);
   for (int32_t i = 0; i < sc->n_svc; i++)
     ser_free(&sc->svc[i].s);
   free(sc->svc);
@@ -593,8 +596,10 @@ static void order_apply(pl__kpi_chain *kc, const dg_order *d, int64_t sign) {
     /* labour: each technician the full minutes; the store and chain their
      * sum (utilisation is technicians' labour / their available time) */
     for (int32_t i = 0; i < d->n_tech; i++)
-      kc->lost += ser_add(&d->tech[i]->main, KC_N, d->qc_day, C_LABOUR_MIN,
-                          sign * d->labour_min) != 0;
+      kc->lost += (ser_add(&d->tech[i]->main, KC_N, d->qc_day, C_LABOUR_MIN,
+                           sign * d->labour_min) |
+                   ser_add(&d->tech[i]->labour, 1, d->qc_day, 0,
+                           sign * d->labour_min)) != 0;
     count(kc, d->store, NULL, 0, d->qc_day, C_LABOUR_MIN,
           sign * d->labour_min * d->n_tech);
     for (int32_t i = 0; i < d->n_svc; i++)
@@ -923,8 +928,8 @@ typedef struct report_ctx {
   int32_t n_tech;
   kpi_tech *techs;
   /* bucket-major (b * n_tech + i), so one bucket's balance reads one run */
-  int64_t *tech_avail; /* nb x n_tech */
-  int64_t *tech_lab;   /* nb x n_tech */
+  int32_t *tech_avail; /* nb x n_tech (minutes: at most 366 x 1440) */
+  int32_t *tech_lab;   /* nb x n_tech (saturating) */
 } report_ctx;
 
 static void ctx_free(report_ctx *x) {
@@ -935,6 +940,10 @@ static void ctx_free(report_ctx *x) {
   free(x->techs);
   free(x->tech_avail);
   free(x->tech_lab);
+}
+
+static int32_t clamp32(int64_t v) {
+  return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
 }
 
 static int make_buckets(report_ctx *x, pl_kpi_granularity g) {
@@ -972,7 +981,7 @@ static int gather_available(pl__chain *c, report_ctx *x, pl__store *only,
   }
   x->techs = calloc((size_t)(n_tech ? n_tech : 1), sizeof *x->techs);
   x->tech_avail =
-      calloc((size_t)(n_tech ? n_tech : 1) * (size_t)x->nb, sizeof(int64_t));
+      calloc((size_t)(n_tech ? n_tech : 1) * (size_t)x->nb, sizeof(int32_t));
   if (x->techs == NULL || x->tech_avail == NULL)
     return PL_ENOMEM;
   int rc = 0;
@@ -994,7 +1003,8 @@ static int gather_available(pl__chain *c, report_ctx *x, pl__store *only,
                ((const pl__tech *)s->techs.items[j])->info.code);
       const int64_t *pj = per + (size_t)j * (size_t)x->nb;
       for (int32_t b = 0; b < x->nb; b++)
-        x->tech_avail[(size_t)b * (size_t)n_tech + (size_t)x->n_tech] = pj[b];
+        x->tech_avail[(size_t)b * (size_t)n_tech + (size_t)x->n_tech] =
+            clamp32(pj[b]);
       if (tech >= 0)
         for (int32_t b = 0; b < x->nb; b++)
           x->tech_b[b] += pj[b];
@@ -1009,27 +1019,28 @@ static int gather_available(pl__chain *c, report_ctx *x, pl__store *only,
  * (x->tech_lab, n_tech x nb). */
 static int tech_labour(const pl__kpi_chain *kc, report_ctx *x) {
   x->tech_lab = calloc((size_t)(x->n_tech ? x->n_tech : 1) * (size_t)x->nb,
-                       sizeof(int64_t));
+                       sizeof(int32_t));
   if (x->tech_lab == NULL)
     return PL_ENOMEM;
   for (int32_t i = 0; i < x->n_tech; i++) {
     int32_t ix = pl__strmap_get(&kc->tech_ix, x->techs[i].key);
     if (ix < 0)
       continue;
-    const kser *s = &((const kscope *)kc->techs.items[ix])->main;
-    int64_t *lab = x->tech_lab + i;
+    const kser *s = &((const kscope *)kc->techs.items[ix])->labour;
+    int32_t *lab = x->tech_lab + i;
     size_t step = (size_t)x->n_tech;
     if (x->nb < x->nd) { /* weeks, months: whole months are one cell */
-      for (int32_t b = 0; b < x->nb; b++)
-        ser_sum(s, KC_N, C_LABOUR_MIN, C_LABOUR_MIN + 1, x->bstart[b],
-                x->bstart[b + 1] - 1, &lab[(size_t)b * step]);
+      for (int32_t b = 0; b < x->nb; b++) {
+        int64_t v = 0;
+        ser_sum(s, 1, 0, 1, x->bstart[b], x->bstart[b + 1] - 1, &v);
+        lab[(size_t)b * step] = clamp32(v);
+      }
       continue;
     }
     int32_t lo = x->from > s->day0 ? x->from : s->day0;
     int32_t hi = x->to < s->day0 + s->nd - 1 ? x->to : s->day0 + s->nd - 1;
     for (int32_t d = lo; d <= hi; d++) /* days: one pass */
-      lab[(size_t)(d - x->from) * step] +=
-          s->days[(size_t)(d - s->day0) * KC_N + C_LABOUR_MIN];
+      lab[(size_t)(d - x->from) * step] = clamp32(s->days[d - s->day0]);
   }
   return 0;
 }
