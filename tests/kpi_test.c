@@ -18,6 +18,7 @@
 #include "testutil.h"
 
 #include "internal.h"
+#include "keys.h"
 #include "observe.h"
 #include "pitlane/kpi.h"
 #include "pitlane/scheduling.h"
@@ -975,11 +976,110 @@ static void followups_and_complaints_count_their_latest_value(void **st) {
   test_rmrf(dir);
 }
 
+/* Rewrites the stored row of key (kind, id) of chain C as a version 1 row:
+ * version 2 is version 1 with one field appended, here 0 (one byte). */
+static void downgrade_row(const char *dir, unsigned kind, int64_t id) {
+  pl__db *db = NULL;
+  pl_error err = {0};
+  ok(pl__db_open(dir, 1, &db, &err), &err, "db open");
+  pl__buf k = {0}, v = {0};
+  pl__key_prefix(&k, "C", kind);
+  pl__buf_be64(&k, (uint64_t)id);
+  ok(pl__db_get(db, k.p, k.n, &v, &err), &err, "db get");
+  assert_true(v.n > 2);
+  assert_int_equal(v.p[0], 2);       /* written as version 2 ... */
+  assert_int_equal(v.p[v.n - 1], 0); /* ... with the new field 0 */
+  v.p[0] = 1;
+  pl__batch b = {0};
+  pl__batch_put(&b, k.p, k.n, v.p, v.n - 1);
+  pl__batch *bs[1] = {&b};
+  ok(pl__db_write(db, bs, 1, &err), &err, "db write");
+  pl__batch_free(&b);
+  pl__buf_free(&k);
+  pl__buf_free(&v);
+  pl__db_close(db);
+}
+
+/* Bookings and work orders stored before confirmed_ms / started_ms (row
+ * version 1) still load, and count once they move on. */
+static void rows_of_version_1_still_load(void **st) {
+  (void)st;
+  char *dir = test_tempdir();
+  test_clock clk = {1768899600000LL}; /* 2026-01-20 17:00 +08:00 */
+  pl_engine *e = test_open(dir, &clk);
+  pl_error err = {0};
+  test_chain_with_store(e, "C", "S");
+  pl_bay_info bi = {
+      .chain = "C", .store = "S", .code = "B", .type = PL_BAY_GENERAL_LIFT};
+  ok(pl_bay_create(e, &bi, NULL, NULL, NULL, &err), &err, "bay");
+  pl_technician_info ti = {
+      .chain = "C", .store = "S", .code = "T", .name = "t", .n_skills = 1};
+  ti.skills[0] = (pl_skill_level){PL_SKILL_ENGINE, 2};
+  ok(pl_technician_create(e, &ti, NULL, NULL, NULL, &err), &err, "tech");
+  pl_service_info sv = {.chain = "C",
+                        .code = "OIL",
+                        .name = "oil",
+                        .bay_type = PL_BAY_GENERAL_LIFT,
+                        .skill = PL_SKILL_ENGINE,
+                        .min_level = 1,
+                        .duration_min = 60,
+                        .technicians = 1};
+  ok(pl_service_create(e, &sv, NULL, NULL, NULL, &err), &err, "service");
+  pl_slot_query q = {.chain = "C", .n_stores = 1, .n_services = 1, .k = 1};
+  q.stores[0] = "S";
+  q.services[0] = "OIL";
+  q.earliest = clk.now_ms / 60000;
+  q.latest = q.earliest + 3 * 1440;
+  pl_slot_option opt;
+  assert_int_equal(pl_recommend_slots(e, &q, &opt, 1, &err), 1);
+  pl_booking_info in = {
+      .chain = "C", .store = "S", .channel = PL_CHANNEL_PHONE, .n_segments = 1};
+  in.seg[0] = opt.seg[0];
+  pl_booking_info b;
+  ok(pl_booking_hold(e, &in, 3600000, NULL, NULL, &b, &err), &err, "hold");
+  pl_wo_new wn = {.chain = "C",
+                  .store = "S",
+                  .n_items = 1,
+                  .assign = PL_ASSIGN_MANUAL,
+                  .n_techs = 1};
+  strcpy(wn.vehicle.plate, "X");
+  strcpy(wn.techs[0], "T");
+  wn.items[0].kind = PL_ITEM_LABOUR;
+  strcpy(wn.items[0].service, "OIL");
+  pl_work_order *wo = malloc(sizeof *wo);
+  ok(pl_wo_create(e, &wn, NULL, NULL, wo, &err), &err, "order");
+  int64_t wo_id = wo->id;
+  pl_engine_close(e);
+  downgrade_row(dir, 0x14 /* PL__K_BOOKING */, b.id);
+  downgrade_row(dir, 0x40 /* PL__K_WO */, wo_id);
+
+  e = test_open(dir, &clk);
+  clk.now_ms += 5 * 60000;
+  ok(pl_booking_transition(e, "C", b.id, PL_BOOKING_CONFIRMED, NULL, &b, &err),
+     &err, "confirm");
+  assert_true(b.confirmed_ms == clk.now_ms);
+  ok(pl_wo_start(e, "C", wo_id, "T", NULL, wo, &err), &err, "start");
+  assert_true(wo->started_ms == clk.now_ms);
+  pl_engine_close(e);
+  e = test_open(dir, &clk); /* now stored as version 2 */
+  pl_kpi_report *rep = malloc(sizeof *rep);
+  int32_t day = pl_local_day(clk.now_ms / 60000, 480);
+  pl_kpi_query kq = {.chain = "C", .from_day = day, .to_day = day};
+  ok(pl_kpi_report_get(e, &kq, rep, &err), &err, "report");
+  assert_int_equal(rep->kpis[PL_KPI_BOOKING_RESPONSE - 1].denominator, 1);
+  assert_int_equal(rep->kpis[PL_KPI_BOOKING_RESPONSE - 1].numerator, 5 * 60000);
+  free(rep);
+  free(wo);
+  pl_engine_close(e);
+  test_rmrf(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_kpi_matches_the_reference_and_survives_restart),
       cmocka_unit_test(bad_queries_name_the_field),
       cmocka_unit_test(followups_and_complaints_count_their_latest_value),
+      cmocka_unit_test(rows_of_version_1_still_load),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
