@@ -28,6 +28,7 @@
 #include "internal.h"
 #include "keys.h"
 #include "kpi_int.h"
+#include "observe.h"
 #include "pitlane/admin.h"
 #include "sched_int.h"
 #include "validate.h"
@@ -512,6 +513,8 @@ int pl_store_create(pl_engine *e, const pl_store_info *in, const char *idem,
   void *stored = NULL;
   rc = create_record(e, c, &K_STORE, &c->stores, &c->store_ix, &rec, idem, &op,
                      w, &stored, err);
+  if (rc == 0)
+    pl__observe_store(c, &((const pl__store *)stored)->info);
   if (rc == 0 && out != NULL)
     *out = ((const pl__store *)stored)->info;
   pthread_rwlock_unlock(&c->lock);
@@ -576,6 +579,9 @@ int pl_warehouse_create(pl_engine *e, const pl_warehouse_info *in,
     pl__key_make(&op.key, c->info.code, PL__K_WAREHOUSE, in->code, NULL);
     rc = create_record(e, c, &K_WAREHOUSE, &c->warehouses, &c->wh_ix, in, idem,
                        &op, w, &stored, err);
+    if (rc == 0)
+      pl__observe_warehouse(c, pl__strmap_get(&c->wh_ix, in->code),
+                            &((const pl__warehouse *)stored)->info);
   }
   if (rc == 0 && out != NULL)
     *out = ((const pl__warehouse *)stored)->info;
@@ -816,7 +822,10 @@ static int load_store(pl__chain *c, const unsigned char *rest, size_t rl,
   s->info.lng_e6 = (int32_t)pl__rd_svar(r);
   s->info.created_ms = pl__rd_svar(r);
   pl__rd_str(r, s->idem, sizeof s->idem);
-  return insert_loaded(&K_STORE, &c->stores, &c->store_ix, s, bad || r->bad);
+  int rc = insert_loaded(&K_STORE, &c->stores, &c->store_ix, s, bad || r->bad);
+  if (rc == 0)
+    pl__observe_store(c, &s->info);
+  return rc;
 }
 
 static int load_warehouse(pl__chain *c, const unsigned char *rest, size_t rl,
@@ -829,8 +838,11 @@ static int load_warehouse(pl__chain *c, const unsigned char *rest, size_t rl,
   pl__rd_str(r, w->info.store, sizeof w->info.store);
   pl__rd_str(r, w->info.name, sizeof w->info.name);
   pl__rd_str(r, w->idem, sizeof w->idem);
-  return insert_loaded(&K_WAREHOUSE, &c->warehouses, &c->wh_ix, w,
-                       bad || r->bad);
+  int rc =
+      insert_loaded(&K_WAREHOUSE, &c->warehouses, &c->wh_ix, w, bad || r->bad);
+  if (rc == 0)
+    pl__observe_warehouse(c, c->warehouses.n - 1, &w->info);
+  return rc;
 }
 
 static int load_bay(pl__chain *c, const unsigned char *rest, size_t rl,

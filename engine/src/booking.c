@@ -18,7 +18,7 @@
 #include "validate.h"
 #include "wo_int.h"
 
-#define ROW_VERSION 1
+#define ROW_VERSION 2 /* 2: confirmed_ms appended; 1 still read */
 
 int pl__booking_occupies(const pl__booking *b, int64_t now_ms) {
   switch (b->info.state) {
@@ -64,11 +64,13 @@ static void booking_row(pl__buf *v, const pl__booking *b) {
   pl__buf_svar(v, i->created_ms);
   pl__buf_svar(v, i->updated_ms);
   pl__buf_str(v, b->idem);
+  pl__buf_svar(v, i->confirmed_ms); /* version 2 */
 }
 
 static int booking_read(pl__rd *r, pl__booking *b) {
   pl_booking_info *i = &b->info;
-  if (pl__rd_uvar(r) != ROW_VERSION)
+  uint64_t version = pl__rd_uvar(r);
+  if (version != 1 && version != ROW_VERSION)
     return PL_ECORRUPT;
   pl__rd_str(r, i->store, sizeof i->store);
   i->state = (pl_booking_state)pl__rd_uvar(r);
@@ -100,6 +102,7 @@ static int booking_read(pl__rd *r, pl__booking *b) {
   i->created_ms = pl__rd_svar(r);
   i->updated_ms = pl__rd_svar(r);
   pl__rd_str(r, b->idem, sizeof b->idem);
+  i->confirmed_ms = version >= 2 ? pl__rd_svar(r) : 0;
   if (r->bad || i->state < PL_BOOKING_HELD || i->state > PL_BOOKING_NO_SHOW)
     return PL_ECORRUPT;
   return 0;
@@ -614,6 +617,9 @@ int pl_booking_transition(pl_engine *e, const char *chain, int64_t id,
   pl__booking next = *b;
   next.info.state = to;
   next.info.updated_ms = now;
+  if (next.info.confirmed_ms == 0 &&
+      (to == PL_BOOKING_CONFIRMED || to == PL_BOOKING_CHECKED_IN))
+    next.info.confirmed_ms = now; /* booking response (kpi.h) */
   rc = queue_booking(e, &x, &next, PL__OP_BOOKING_STATE, w);
   if (rc == 0) {
     int occupies = pl__booking_occupies(&next, now);
@@ -621,6 +627,7 @@ int pl_booking_transition(pl_engine *e, const char *chain, int64_t id,
       release(x.ss, x.s, b);
     b->info.state = to;
     b->info.updated_ms = now;
+    b->info.confirmed_ms = next.info.confirmed_ms;
     if (b->held_ix >= 0 && to != PL_BOOKING_HELD) {
       /* confirmed: stays occupying, leaves the hold set */
       pl__booking *last = x.ss->held.items[--x.ss->held.n];

@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "pitlane/customers.h"
+#include "pitlane/inventory.h"
 #include "pitlane/scheduling.h"
 #include "pitlane/workorders.h"
 
@@ -16,6 +17,14 @@ void pl__kpi_booking(pl__chain *c, const pl_booking_info *b);
 void pl__kpi_wo(pl__chain *c, const pl_work_order *w);
 void pl__kpi_followup(pl__chain *c, const pl_followup *f);
 void pl__kpi_complaint(pl__chain *c, const pl_complaint *x);
+void pl__kpi_store(pl__chain *c, const pl_store_info *s);
+void pl__kpi_warehouse(pl__chain *c, int32_t ix, const pl_warehouse_info *w);
+/* Movements and stocktake closes are immutable: each is counted once
+ * (live, or from the ledger at open). */
+void pl__kpi_movement(pl__chain *c, const pl_movement *m);
+void pl__kpi_stocktake(pl__chain *c, int32_t wh, int32_t n, int64_t at_ms);
+void pl__kpi_stocktake_code(pl__chain *c, const char *wh, int32_t n,
+                            int64_t at_ms);
 void pl__kpi_free(pl__chain *c);
 
 #endif

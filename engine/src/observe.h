@@ -30,5 +30,21 @@ void pl__observe_vehicle(pl__chain *c, const pl_vehicle_info *v);
 /* customers: a follow-up created or recorded; a complaint changed. */
 void pl__observe_followup(pl__chain *c, const pl_followup *f);
 void pl__observe_complaint(pl__chain *c, const pl_complaint *x);
+/* admin.c: a store or warehouse created or loaded (ix: its index in the
+ * chain's vec). Under the chain's lock (write at creation). */
+void pl__observe_store(pl__chain *c, const pl_store_info *s);
+void pl__observe_warehouse(pl__chain *c, int32_t ix,
+                           const pl_warehouse_info *w);
+/* stock.c: a movement applied and queued (under its cell's mutex).
+ * Movements are immutable and only observed live: at open they are not
+ * rows but ledger entries, replayed by pl__observe_replay_ledger. */
+void pl__observe_movement(pl__chain *c, const pl_movement *m);
+/* stocktake.c: a stocktake of warehouse index wh closed with n counted
+ * lines at at_ms (its ledger entry's time). */
+void pl__observe_stocktake(pl__chain *c, int32_t wh, int32_t n, int64_t at_ms);
+/* engine.c, at open (and when a chain arrives): feeds the chain's stored
+ * movements and stocktake closes to their observers, in ledger order.
+ * Returns 0 or the walk's error. */
+int pl__observe_replay_ledger(pl_engine *e, pl__chain *c, pl_error *err);
 
 #endif

@@ -893,3 +893,141 @@ int pl__sched_load(pl_engine *e, unsigned kind, const char *chain,
                     kind);
   return rc;
 }
+
+/* ---- available minutes over a range (the KPI reports) ------------------- */
+
+/* A resource's base minutes on a day with no closure and none of its
+ * out-of-service or leave ranges: a function of the weekday only. */
+static int normal_minutes(const pl__sched_store *ss, int is_bay, int res,
+                          int wd) {
+  pl__day d = {{0}};
+  local_set(&d, ss->hours.week[wd]);
+  if (!is_bay && res < ss->n_tech_sched && ss->tech_has_sched[res]) {
+    const pl_shift *sh = &ss->tech_sched[res].week[wd];
+    pl__day work = {{0}};
+    local_set(&work, sh->work);
+    pl__day_and(&d, &d, &work);
+    for (int i = 0; i < sh->n_breaks; i++)
+      pl__day_clear(&d, sh->breaks[i].start / PL__CELL_MIN,
+                    (sh->breaks[i].end + PL__CELL_MIN - 1) / PL__CELL_MIN);
+  }
+  return pl__day_count(&d) * PL__CELL_MIN;
+}
+
+/* Marks in mark[] (days from `from`) the days of [from, to] that a UTC
+ * range touches; appends newly marked ones to list. */
+static void mark_range(pl_utc_range r, int32_t off, int32_t from, int32_t to,
+                       uint8_t *mark, int32_t *list, int32_t *n) {
+  if (r.end <= r.start)
+    return;
+  int32_t a = pl_local_day(r.start, off), b = pl_local_day(r.end - 1, off);
+  if (a < from)
+    a = from;
+  if (b > to)
+    b = to;
+  for (int32_t d = a; d <= b; d++)
+    if (!mark[d - from]) {
+      mark[d - from] = 1;
+      list[(*n)++] = d;
+    }
+}
+
+int pl__sched_available(pl__chain *c, pl__store *s, int32_t from, int32_t to,
+                        const int32_t *bucket, int nb, int64_t *bay_b,
+                        int64_t *tech_b, int64_t *per_tech) {
+  pl__sched_store *ss = pl__sched_of(c, s);
+  int32_t nd = to - from + 1;
+  uint8_t *mark = calloc((size_t)nd, 1);
+  int32_t *list = malloc((size_t)nd * sizeof *list);
+  int32_t *closed = malloc((size_t)nd * sizeof *closed);
+  if (ss == NULL || mark == NULL || list == NULL || closed == NULL) {
+    free(mark);
+    free(list);
+    free(closed);
+    return PL_ENOMEM;
+  }
+  pthread_mutex_lock(&ss->mu);
+  int rc = sched_arrays_fit(s, ss);
+  int32_t off = s->info.utc_offset_min;
+  int n_res = s->bays.n + s->techs.n;
+  int32_t n_closed = 0;
+  for (int i = 0; i < ss->hours.n_closures; i++) {
+    int32_t d = ss->hours.closures[i];
+    if (d >= from && d <= to && !mark[d - from]) {
+      mark[d - from] = 1;
+      closed[n_closed++] = d;
+    }
+  }
+  for (int32_t i = 0; i < n_closed; i++)
+    mark[closed[i] - from] = 0;
+  /* days of each weekday per bucket: a normal day costs nothing more */
+  int32_t *wd_n = calloc((size_t)nb * 7, sizeof *wd_n);
+  if (wd_n == NULL)
+    rc = PL_ENOMEM;
+  for (int32_t d = from; rc == 0 && d <= to; d++)
+    wd_n[(size_t)bucket[d - from] * 7 + (size_t)weekday(d)]++;
+  for (int r = 0; rc == 0 && r < n_res; r++) {
+    int is_bay = r < s->bays.n, j = is_bay ? r : r - s->bays.n;
+    int norm[7];
+    for (int wd = 0; wd < 7; wd++)
+      norm[wd] = normal_minutes(ss, is_bay, j, wd);
+    int64_t *res_b = is_bay ? bay_b : tech_b;
+    int64_t *tb =
+        !is_bay && per_tech != NULL ? per_tech + (size_t)j * nb : NULL;
+    if ((int64_t)nb * 7 < nd) { /* weeks, months: by weekday counts */
+      for (int b = 0; b < nb; b++) {
+        int64_t m = 0;
+        for (int wd = 0; wd < 7; wd++)
+          m += (int64_t)norm[wd] * wd_n[(size_t)b * 7 + (size_t)wd];
+        if (res_b != NULL)
+          res_b[b] += m;
+        if (tb != NULL)
+          tb[b] += m;
+      }
+    } else { /* days: one lookup each */
+      for (int32_t d = from, wd = weekday(from); d <= to; d++) {
+        int b = bucket[d - from];
+        if (res_b != NULL)
+          res_b[b] += norm[wd];
+        if (tb != NULL)
+          tb[b] += norm[wd];
+        wd = wd == 6 ? 0 : wd + 1;
+      }
+    }
+    /* the exceptions: closures, and days its own ranges touch */
+    int32_t n = 0;
+    for (int32_t i = 0; i < n_closed; i++) {
+      mark[closed[i] - from] = 1;
+      list[n++] = closed[i];
+    }
+    if (is_bay && j < ss->n_bay_sched)
+      for (int i = 0; i < ss->bay_sched[j].n_out_of_service; i++)
+        mark_range(ss->bay_sched[j].out_of_service[i], off, from, to, mark,
+                   list, &n);
+    if (!is_bay && j < ss->n_tech_sched && ss->tech_has_sched[j])
+      for (int i = 0; i < ss->tech_sched[j].n_leave; i++)
+        mark_range(ss->tech_sched[j].leave[i], off, from, to, mark, list, &n);
+    for (int32_t i = 0; i < n; i++) {
+      int32_t d = list[i];
+      mark[d - from] = 0;
+      pl__day open, base;
+      open_cells(ss, d, &open);
+      if (is_bay)
+        bay_base(ss, j, d, off, &open, &base);
+      else
+        tech_base(ss, j, d, off, &open, &base);
+      int64_t delta =
+          (int64_t)pl__day_count(&base) * PL__CELL_MIN - norm[weekday(d)];
+      if (res_b != NULL)
+        res_b[bucket[d - from]] += delta;
+      if (tb != NULL)
+        tb[bucket[d - from]] += delta;
+    }
+  }
+  pthread_mutex_unlock(&ss->mu);
+  free(wd_n);
+  free(mark);
+  free(list);
+  free(closed);
+  return rc;
+}

@@ -115,6 +115,17 @@ int pl__sched_load(pl_engine *e, unsigned kind, const char *chain,
                    const unsigned char *val, size_t vl, pl_error *err);
 /* Local minute <-> day and cell helpers. */
 int32_t pl__floor_div(int64_t a, int64_t b);
+/* The store's available minutes on each local day of [from, to], exactly
+ * as the day board's available_min (hours, shifts, breaks, leave, out of
+ * service, closures), added per bucket (bucket[d - from] in 0..nb-1):
+ * bays' sum to bay_b[b], technicians' to tech_b[b], and technician j's to
+ * per_tech[j * nb + b] (each may be NULL). Normal days cost a weekday
+ * lookup; only closures and days a leave or out-of-service range touches
+ * are built. Caller holds the chain's lock (read); takes the store's mu.
+ * 0 or PL_ENOMEM. */
+int pl__sched_available(pl__chain *c, pl__store *s, int32_t from, int32_t to,
+                        const int32_t *bucket, int nb, int64_t *bay_b,
+                        int64_t *tech_b, int64_t *per_tech);
 /* booking.c */
 int pl__booking_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
                      size_t rl, const unsigned char *val, size_t vl);

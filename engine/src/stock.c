@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "observe.h"
 #include "validate.h"
 
 #define ROW_VERSION 1
@@ -681,6 +682,7 @@ int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
     return rc;
   }
   *queued = 1;
+  pl__observe_movement(c, &m); /* the KPI reports (observe.h) */
   /* compact: exhausted lots and released reservations leave memory (only
    * when this movement emptied one: an O(lots) pass per movement would make
    * a cell with many lots slow) */

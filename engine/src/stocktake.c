@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "observe.h"
 #include "stock.h"
 #include "validate.h"
 
@@ -58,10 +59,11 @@ static int submit_take(pl_engine *e, pl__chain *c, const pl__stocktake *t,
   pl__key_prefix(&key, c->info.code, PL__K_STOCKTAKE);
   pl__buf_be64(&key, t->id);
   pl__batch_put(&b, key.p, key.n, val->p, val->n);
+  int64_t at = pl_engine_now_ms(e);
   pl__ledger lg = {.chain = c->info.code,
                    .next_seq = &c->next_seq,
                    .op = op,
-                   .at_ms = pl_engine_now_ms(e),
+                   .at_ms = at,
                    .key = key.p,
                    .kl = key.n,
                    .val = val->p,
@@ -69,6 +71,8 @@ static int submit_take(pl_engine *e, pl__chain *c, const pl__stocktake *t,
   int rc = key.oom || val->oom || b.ops.oom
                ? PL_ENOMEM
                : pl__commit_submit(&e->commit, &b, &lg, w, sync, NULL);
+  if (rc == 0 && op == PL__OP_STOCKTAKE_CLOSE) /* the KPI reports */
+    pl__observe_stocktake(c, t->wh, t->n, at);
   pl__batch_free(&b);
   pl__buf_free(&key);
   return rc;

@@ -79,6 +79,7 @@ static int do_start(pl__wo_step *s, void *arg, pl_error *err) {
     return wrong_state(err, s->next, "start repair");
   s->next->state = PL_WO_IN_REPAIR;
   pl__wo_step_event(s, PL_WOE_STARTED, 0, a->actor, a->note);
+  s->next->started_ms = s->ev.at_ms; /* the KPI reports read it */
   return pl__wo_step_queue(s);
 }
 

@@ -80,11 +80,13 @@ void pl__wo_row(pl__buf *v, const pl_work_order *w, const char *idem) {
     pl__buf_str(v, it->done_by);
     pl__buf_str(v, it->idem);
   }
+  pl__buf_svar(v, w->started_ms); /* version 2 */
 }
 
 /* Decodes a row into w (full size) and idem. */
 int pl__wo_read(pl__rd *r, pl_work_order *w, char *idem) {
-  if (pl__rd_uvar(r) != PL__WO_ROW_VERSION)
+  uint64_t version = pl__rd_uvar(r);
+  if (version != 1 && version != PL__WO_ROW_VERSION)
     return PL_ECORRUPT;
   pl__rd_str(r, idem, PL_IDEM_MAX);
   pl__rd_str(r, w->store, sizeof w->store);
@@ -159,6 +161,7 @@ int pl__wo_read(pl__rd *r, pl_work_order *w, char *idem) {
         it->state < PL_ITEM_AWAITING_APPROVAL || it->state > PL_ITEM_CANCELLED)
       return PL_ECORRUPT;
   }
+  w->started_ms = version >= 2 ? pl__rd_svar(r) : 0;
   if (r->bad || w->state < PL_WO_PENDING || w->state > PL_WO_CANCELLED)
     return PL_ECORRUPT;
   return 0;

@@ -18,7 +18,7 @@
 #include "validate.h"
 #include "wo_int.h"
 
-#define PL__WO_ROW_VERSION 1
+#define PL__WO_ROW_VERSION 2 /* 2: started_ms appended; 1 still read */
 #define PL__WO_PART_QTY_MAX 1000000
 #define PL__WO_LABOUR_MIN_MAX 1440      /* minutes */
 #define PL__WO_PRICE_MAX 100000000000LL /* 1e9 yuan */

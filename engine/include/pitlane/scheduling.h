@@ -194,6 +194,8 @@ typedef struct pl_booking_info {
   pl_segment seg[PL_MAX_VISIT];
   int64_t expires_ms; /* held: when the hold lapses */
   int64_t created_ms, updated_ms;
+  int64_t confirmed_ms; /* first left HELD for CONFIRMED or CHECKED_IN; 0:
+                          not yet (rows before version 2: 0) */
 } pl_booking_info;
 
 /* Holds a visit: in->store, channel, customer, plate, model, mileage and

@@ -143,6 +143,8 @@ typedef struct pl_work_order {
   int32_t n_qc;
   pl_qc_record qc[PL_WO_MAX_QC]; /* the latest PL_WO_MAX_QC */
   int64_t created_ms, updated_ms, delivered_ms;
+  int64_t started_ms; /* first pl_wo_start, 0: not started (rows before
+                        version 2: 0) */
   int32_t warranty_days;
   int64_t warranty_km;
   uint64_t last_seq; /* its latest event */
