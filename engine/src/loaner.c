@@ -185,7 +185,7 @@ static int loaner_read(pl__rd *r, pl__loaner *l) {
 
 static void event_key(pl__buf *k, const char *chain, const pl__loaner *l,
                       uint64_t seq) {
-  loaner_key(k, chain, l->info.store, l->info.code);
+  pl__key_make(k, chain, PL__K_LOANER_EVENT, l->info.store, l->info.code);
   pl__buf_u8(k, 0);
   pl__buf_be64(k, seq);
 }
