@@ -252,16 +252,16 @@ static int store_options(pl_engine *e, pl__chain *c, pl__store *s,
     }
     pl__day starts, ok;
     allowed_starts(q, &pattern, day, off, now_min, v->total, &starts);
+    if (q->need_loaner) { /* first: a day with no car free costs little */
+      loaner_ok(s, ss, dc, v->total, &ok);
+      pl__day_and(&starts, &starts, &ok);
+    }
     if ((starts.w[0] | starts.w[1] | starts.w[2] | starts.w[3] | starts.w[4]) ==
         0)
       continue;
     for (int i = 0; i < v->n; i++) {
       service_ok(dc, s->bays.n, v, i, &ok);
       pl__day_shift_down(&ok, &ok, v->s[i].off);
-      pl__day_and(&starts, &starts, &ok);
-    }
-    if (q->need_loaner) {
-      loaner_ok(s, ss, dc, v->total, &ok);
       pl__day_and(&starts, &starts, &ok);
     }
     int loaded = 0;
