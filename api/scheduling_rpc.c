@@ -461,8 +461,8 @@ static void list_loaners(pl_rpc *r, const ProtobufCMessage *msg) {
   if (l == NULL || m == NULL || p == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
   } else {
-    int n = pl_loaner_list(e, q->chain, q->store, l, PL_MAX_STORE_LOANERS,
-                           &err);
+    int n =
+        pl_loaner_list(e, q->chain, q->store, l, PL_MAX_STORE_LOANERS, &err);
     if (n < 0) {
       pl_rpc_engine_fail(r, n, &err);
     } else {

@@ -373,7 +373,9 @@ static void recommend_bench(pl_bench_state *st, int loaners) {
   world_close(&w);
 }
 
-static void BM_RecommendSlots(pl_bench_state *st) { recommend_bench(st, 0); }
+static void BM_RecommendSlots(pl_bench_state *st) {
+  recommend_bench(st, 0);
+}
 static void BM_RecommendSlotsLoaner(pl_bench_state *st) {
   recommend_bench(st, LOANERS);
 }
@@ -476,7 +478,9 @@ static void hold_bench(pl_bench_state *st, int loaners) {
   world_close(&w);
 }
 
-static void BM_HoldConfirm(pl_bench_state *st) { hold_bench(st, 0); }
+static void BM_HoldConfirm(pl_bench_state *st) {
+  hold_bench(st, 0);
+}
 static void BM_HoldLoanerConfirm(pl_bench_state *st) {
   hold_bench(st, LOANERS);
 }

@@ -169,8 +169,8 @@ static void no_free_loaner_refuses_and_holds_nothing(void **st) {
   int before = n_bookings(f->e);
   pl_error err = {0};
   /* both cars are out until 11:00 (10:00 + the buffer) */
-  int rc = hold(f->e, "OIL", "L3", "T3", AT(DAY0, 10, 55), PL_LOANER_ANY,
-                NULL, 0, NULL, &err);
+  int rc = hold(f->e, "OIL", "L3", "T3", AT(DAY0, 10, 55), PL_LOANER_ANY, NULL,
+                0, NULL, &err);
   assert_int_equal(rc, PL_EPRECOND);
   assert_non_null(strstr(err.msg, "booking.loaner"));
   assert_int_equal(n_bookings(f->e), before);
@@ -197,8 +197,8 @@ static void named_loaner_must_exist_and_be_free(void **st) {
                    PL_EPRECOND);
   assert_non_null(strstr(err.msg, "booking.loaner"));
   /* a name without NAMED is a malformed request */
-  assert_int_equal(hold(f->e, "OIL", "L2", "T2", AT(DAY0, 9, 0),
-                        PL_LOANER_ANY, "C1", 0, NULL, &err),
+  assert_int_equal(hold(f->e, "OIL", "L2", "T2", AT(DAY0, 9, 0), PL_LOANER_ANY,
+                        "C1", 0, NULL, &err),
                    PL_EINVAL);
   assert_int_equal(n_bookings(f->e), 1);
 }
@@ -210,8 +210,8 @@ static void return_buffer_must_end_by_local_midnight(void **st) {
     h.week[d] = (pl_local_range){0, 1440};
   assert_int_equal(pl_store_hours_set(f->e, &h, NULL, NULL), 0);
   pl_error err = {0};
-  assert_int_equal(hold(f->e, "OIL", "L1", "T1", AT(DAY0, 22, 5),
-                        PL_LOANER_ANY, NULL, 0, NULL, &err),
+  assert_int_equal(hold(f->e, "OIL", "L1", "T1", AT(DAY0, 22, 5), PL_LOANER_ANY,
+                        NULL, 0, NULL, &err),
                    PL_EPRECOND);
   assert_non_null(strstr(err.msg, "midnight"));
   must_hold(f->e, "L1", "T1", AT(DAY0, 22, 0), PL_LOANER_ANY, NULL);
@@ -224,8 +224,8 @@ static void return_buffer_must_end_by_local_midnight(void **st) {
 static void check_release(fx *f, int how) {
   int64_t a = must_hold(f->e, "L1", "T1", AT(DAY0, 9, 0), PL_LOANER_ANY, NULL);
   must_hold(f->e, "L2", "T2", AT(DAY0, 9, 0), PL_LOANER_ANY, NULL);
-  assert_int_equal(hold(f->e, "OIL", "L3", "T3", AT(DAY0, 10, 0),
-                        PL_LOANER_ANY, NULL, 0, NULL, NULL),
+  assert_int_equal(hold(f->e, "OIL", "L3", "T3", AT(DAY0, 10, 0), PL_LOANER_ANY,
+                        NULL, 0, NULL, NULL),
                    PL_EPRECOND);
   switch (how) {
   case 0:
@@ -253,18 +253,25 @@ static void check_release(fx *f, int how) {
   assert_string_equal(b.loaner, "C1");
 }
 
-static void cancel_frees_the_loaner(void **st) { check_release(*st, 0); }
-static void lapsed_hold_frees_the_loaner(void **st) { check_release(*st, 1); }
-static void no_show_frees_the_loaner(void **st) { check_release(*st, 2); }
-static void completion_frees_the_loaner(void **st) { check_release(*st, 3); }
+static void cancel_frees_the_loaner(void **st) {
+  check_release(*st, 0);
+}
+static void lapsed_hold_frees_the_loaner(void **st) {
+  check_release(*st, 1);
+}
+static void no_show_frees_the_loaner(void **st) {
+  check_release(*st, 2);
+}
+static void completion_frees_the_loaner(void **st) {
+  check_release(*st, 3);
+}
 
 /* ---- reschedule --------------------------------------------------------- */
 
 static void reschedule_moves_the_loaner_or_keeps_old_time(void **st) {
   fx *f = *st;
-  assert_int_equal(upsert(f->e, "C2", "沪L00002", PL_LOANER_RETIRED, 2000, 90,
-                          NULL),
-                   0);
+  assert_int_equal(
+      upsert(f->e, "C2", "沪L00002", PL_LOANER_RETIRED, 2000, 90, NULL), 0);
   pl_booking_info a, b;
   must_hold(f->e, "L1", "T1", AT(DAY0, 9, 0), PL_LOANER_ANY, &a);
   must_hold(f->e, "L2", "T2", AT(DAY0, 13, 0), PL_LOANER_ANY, &b);
@@ -323,9 +330,8 @@ static void hand_out_and_return_follow_the_rules(void **st) {
       PL_EINVAL);
   assert_non_null(strstr(err.msg, "fuel_pct"));
   /* return before hand-out */
-  assert_int_equal(
-      pl_loaner_return(f->e, "c1", b.id, 1000, 80, NULL, &l, &err),
-      PL_EPRECOND);
+  assert_int_equal(pl_loaner_return(f->e, "c1", b.id, 1000, 80, NULL, &l, &err),
+                   PL_EPRECOND);
   set_now(f, AT(DAY0, 8, 50));
   assert_int_equal(
       pl_loaner_hand_out(f->e, "c1", b.id, 1005, 75, NULL, &l, &err), 0);
@@ -346,22 +352,20 @@ static void hand_out_and_return_follow_the_rules(void **st) {
       PL_EPRECOND);
   assert_non_null(strstr(err.msg, "loaner.state"));
   /* the return: km below km out refused, naming mileage */
-  assert_int_equal(
-      pl_loaner_return(f->e, "c1", b.id, 1004, 50, NULL, &l, &err),
-      PL_EPRECOND);
+  assert_int_equal(pl_loaner_return(f->e, "c1", b.id, 1004, 50, NULL, &l, &err),
+                   PL_EPRECOND);
   assert_non_null(strstr(err.msg, "mileage_km"));
   set_now(f, AT(DAY0, 10, 20));
-  assert_int_equal(
-      pl_loaner_return(f->e, "c1", b.id, 1042, 50, NULL, &l, &err), 0);
+  assert_int_equal(pl_loaner_return(f->e, "c1", b.id, 1042, 50, NULL, &l, &err),
+                   0);
   assert_int_equal(l.state, PL_LOANER_AVAILABLE);
   assert_true(l.odometer_km == 1042 && l.fuel_pct == 50 &&
               l.returned_km == 1042 && l.returned_fuel_pct == 50 &&
               l.returned_ms == AT(DAY0, 10, 20) * 60000);
-  assert_int_equal(
-      pl_loaner_return(f->e, "c1", b.id, 1042, 50, NULL, &l, &err), 0);
-  assert_int_equal(
-      pl_loaner_return(f->e, "c1", b.id, 1050, 50, NULL, &l, &err),
-      PL_EPRECOND);
+  assert_int_equal(pl_loaner_return(f->e, "c1", b.id, 1042, 50, NULL, &l, &err),
+                   0);
+  assert_int_equal(pl_loaner_return(f->e, "c1", b.id, 1050, 50, NULL, &l, &err),
+                   PL_EPRECOND);
   pl_booking_info now;
   assert_int_equal(pl_booking_get(f->e, "c1", b.id, &now, NULL), 0);
   assert_int_equal(now.loaner_phase, PL_LOANER_RETURNED);
@@ -394,15 +398,13 @@ static void upsert_rules(void **st) {
   assert_int_equal(upsert(f->e, "C1", "沪L00001", 0, 1000, 101, &err),
                    PL_EINVAL);
   assert_non_null(strstr(err.msg, "loaner.fuel_pct"));
-  assert_int_equal(upsert(f->e, "C1", "沪L00001", PL_LOANER_OUT, 1000, 80,
-                          &err),
-                   PL_EINVAL);
+  assert_int_equal(
+      upsert(f->e, "C1", "沪L00001", PL_LOANER_OUT, 1000, 80, &err), PL_EINVAL);
   assert_int_equal(upsert(f->e, "C1", "", 0, 1000, 80, &err), PL_EINVAL);
   assert_non_null(strstr(err.msg, "loaner.plate"));
-  pl_loaner_info in = {.chain = "c1", .store = "NOPE", .code = "C9",
-                       .plate = "x"};
-  assert_int_equal(pl_loaner_upsert(f->e, &in, NULL, NULL, &err),
-                   PL_ENOTFOUND);
+  pl_loaner_info in = {
+      .chain = "c1", .store = "NOPE", .code = "C9", .plate = "x"};
+  assert_int_equal(pl_loaner_upsert(f->e, &in, NULL, NULL, &err), PL_ENOTFOUND);
   /* retiring a reserved car is refused; a free one retires */
   int64_t a = must_hold(f->e, "L1", "T1", AT(DAY0, 9, 0), PL_LOANER_ANY, NULL);
   assert_int_equal(
@@ -411,8 +413,8 @@ static void upsert_rules(void **st) {
   assert_non_null(strstr(err.msg, "reserved by booking"));
   assert_int_equal(
       upsert(f->e, "C2", "沪L00002", PL_LOANER_RETIRED, 2000, 90, &err), 0);
-  assert_int_equal(hold(f->e, "OIL", "L2", "T2", AT(DAY0, 9, 0),
-                        PL_LOANER_ANY, NULL, 0, NULL, &err),
+  assert_int_equal(hold(f->e, "OIL", "L2", "T2", AT(DAY0, 9, 0), PL_LOANER_ANY,
+                        NULL, 0, NULL, &err),
                    PL_EPRECOND);
   assert_int_equal(transition(f->e, a, PL_BOOKING_CANCELLED), 0);
   assert_int_equal(
@@ -423,9 +425,8 @@ static void upsert_rules(void **st) {
   assert_int_equal(all[0].state, PL_LOANER_RETIRED);
   assert_true(all[0].odometer_km == 1100 && all[0].fuel_pct == 70);
   /* back in service */
-  assert_int_equal(upsert(f->e, "C1", "沪L00001", PL_LOANER_AVAILABLE, 1100,
-                          70, &err),
-                   0);
+  assert_int_equal(
+      upsert(f->e, "C1", "沪L00001", PL_LOANER_AVAILABLE, 1100, 70, &err), 0);
   must_hold(f->e, "L2", "T2", AT(DAY0, 9, 0), PL_LOANER_ANY, NULL);
 }
 
@@ -446,8 +447,8 @@ static void restart_keeps_pool_reservations_and_cars_out(void **st) {
   assert_true(l[0].out_booking == a.id && l[0].odometer_km == 1200);
   assert_int_equal(l[1].state, PL_LOANER_AVAILABLE);
   /* both reservations still hold their cars */
-  assert_int_equal(hold(f->e, "OIL", "L3", "T3", AT(DAY0, 10, 0),
-                        PL_LOANER_ANY, NULL, 0, NULL, NULL),
+  assert_int_equal(hold(f->e, "OIL", "L3", "T3", AT(DAY0, 10, 0), PL_LOANER_ANY,
+                        NULL, 0, NULL, NULL),
                    PL_EPRECOND);
   /* B's hold lapses (its expiry passed while down): its car is free */
   set_now(f, AT(DAY0, 7, 30));
@@ -506,8 +507,8 @@ static void version_1_booking_rows_still_read(void **st) {
   assert_string_equal(b.loaner, "");
   assert_true(b.start == AT(DAY0, 9, 0));
   /* and it still occupies its bay */
-  assert_int_equal(hold(f->e, "OIL", "L1", "T2", AT(DAY0, 9, 0),
-                        PL_LOANER_NONE, NULL, 0, NULL, NULL),
+  assert_int_equal(hold(f->e, "OIL", "L1", "T2", AT(DAY0, 9, 0), PL_LOANER_NONE,
+                        NULL, 0, NULL, NULL),
                    PL_EPRECOND);
 }
 
@@ -585,8 +586,8 @@ static void need_loaner_matches_brute_force(void **st) {
                     PL_LOANER_ANY, NULL, ttl, &b, &err);
       if (rc != 0)
         fail_msg("round %d: option not bookable: %s", round, err.msg);
-      r[n++] = (resv){b.id, b.loaner[1] - '1', b.start, b.loaner_until,
-                      now_min + ttl / 60000, 1};
+      r[n++] = (resv){b.id,           b.loaner[1] - '1',     b.start,
+                      b.loaner_until, now_min + ttl / 60000, 1};
     } else if (act == 3 && n_all > 0) {
       const pl_slot_option *o = &all[rand() % n_all];
       hold(f->e, "OIL", o->seg[0].bay, o->seg[0].techs[0], o->start,

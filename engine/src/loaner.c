@@ -62,8 +62,7 @@ static const pl__loaner *loaner_at(const pl__sched_store *ss, int li) {
 static int car_free(const pl__store *s, const pl__sched_store *ss,
                     const pl__daycal *dc, int li, int from, int to) {
   int r = pl__loaner_res(s, li);
-  return r < dc->n_res &&
-         loaner_at(ss, li)->info.state != PL_LOANER_RETIRED &&
+  return r < dc->n_res && loaner_at(ss, li)->info.state != PL_LOANER_RETIRED &&
          pl__day_all(&dc->free[r], from, to);
 }
 
@@ -93,11 +92,10 @@ int pl__loaner_pick(const pl__store *s, pl__sched_store *ss,
                       "booking.loaner: no loaner '%s' in store '%s'", i->loaner,
                       s->info.code);
     if (!car_free(s, ss, dc, li, from, to))
-      return PL__FAIL(err, PL_EPRECOND,
-                      "booking.loaner: loaner '%s' is %s then", i->loaner,
-                      loaner_at(ss, li)->info.state == PL_LOANER_RETIRED
-                          ? "retired"
-                          : "not free");
+      return PL__FAIL(
+          err, PL_EPRECOND, "booking.loaner: loaner '%s' is %s then", i->loaner,
+          loaner_at(ss, li)->info.state == PL_LOANER_RETIRED ? "retired"
+                                                             : "not free");
   } else if (i->loaner_phase == PL_LOANER_HANDED_OUT) {
     /* the customer has this car: it moves with the visit or nothing does */
     li = keep;
@@ -251,8 +249,7 @@ static int lock_store(pl_engine *e, lctx *x, pl__store *s, pl_error *err) {
 }
 
 static int lock_store_code(pl_engine *e, lctx *x, const char *chain,
-                           const char *store, const char *what,
-                           pl_error *err) {
+                           const char *store, const char *what, pl_error *err) {
   char field[32];
   snprintf(field, sizeof field, "%s.chain", what);
   int rc = lock_chain(e, x, chain, field, err);
@@ -285,9 +282,9 @@ static int queue_rows(pl_engine *e, lctx *x, unsigned op, pl__buf *k,
                    .kl = k[0].n,
                    .val = v[0].p,
                    .vl = v[0].n};
-  int rc = b.ops.oom ? PL_ENOMEM
-                     : pl__commit_submit(&e->commit, &b, &lg, w, &x->sync,
-                                         NULL);
+  int rc = b.ops.oom
+               ? PL_ENOMEM
+               : pl__commit_submit(&e->commit, &b, &lg, w, &x->sync, NULL);
   pl__batch_free(&b);
   x->queued = rc == 0;
   return rc;
@@ -350,9 +347,8 @@ int pl_loaner_upsert(pl_engine *e, const pl_loaner_info *in, const pl_write *w,
   int32_t li = pl__strmap_get(&ss->loaner_ix, in->code);
   pl__loaner *cur = li >= 0 ? ss->loaners.items[li] : NULL;
   for (int k = 0; k < ss->loaners.n; k++)
-    if (k != li &&
-        strcmp(((pl__loaner *)ss->loaners.items[k])->info.plate, in->plate) ==
-            0)
+    if (k != li && strcmp(((pl__loaner *)ss->loaners.items[k])->info.plate,
+                          in->plate) == 0)
       return lctx_finish(
           &x,
           PL__FAIL(err, PL_EEXIST, "loaner.plate: '%s' is loaner '%s' already",
@@ -559,8 +555,8 @@ static int check_reading(int64_t km, int32_t fuel, pl_error *err) {
 }
 
 int pl_loaner_hand_out(pl_engine *e, const char *chain, int64_t id, int64_t km,
-                       int32_t fuel_pct, const pl_write *w,
-                       pl_loaner_info *out, pl_error *err) {
+                       int32_t fuel_pct, const pl_write *w, pl_loaner_info *out,
+                       pl_error *err) {
   lctx x = {0};
   pl__booking *b = NULL;
   int rc = check_reading(km, fuel_pct, err);
@@ -593,15 +589,15 @@ int pl_loaner_hand_out(pl_engine *e, const char *chain, int64_t id, int64_t km,
                   "booking: booking %lld is %s: a loaner goes out with a "
                   "confirmed or checked-in booking",
                   (long long)id,
-                  held_live                         ? "held"
-                  : bi->state == PL_BOOKING_HELD    ? "expired"
+                  held_live                           ? "held"
+                  : bi->state == PL_BOOKING_HELD      ? "expired"
                   : bi->state == PL_BOOKING_COMPLETED ? "completed"
                                                       : "over");
   else if (bi->loaner_phase != PL_LOANER_RESERVED)
-    rc = PL__FAIL(err, PL_EPRECOND, "booking.loaner: loaner '%s' was %s",
-                  bi->loaner,
-                  bi->loaner_phase == PL_LOANER_RETURNED ? "returned already"
-                                                         : "handed out already");
+    rc = PL__FAIL(
+        err, PL_EPRECOND, "booking.loaner: loaner '%s' was %s", bi->loaner,
+        bi->loaner_phase == PL_LOANER_RETURNED ? "returned already"
+                                               : "handed out already");
   else if (l->info.state == PL_LOANER_OUT)
     rc = PL__FAIL(err, PL_EPRECOND,
                   "loaner: loaner '%s' is still out with booking %lld",
@@ -754,8 +750,7 @@ int pl__loaner_load(pl_engine *e, pl__chain *c, unsigned kind,
   if (kind == PL__K_LOANER_EVENT) {
     /* the car's row came first (kind order); the event is the audit
      * trail: checked, and it must be within the car's count */
-    if (li < 0 || tail == NULL || tl != 8 ||
-        pl__rd_uvar(&r) != EVENT_VERSION)
+    if (li < 0 || tail == NULL || tl != 8 || pl__rd_uvar(&r) != EVENT_VERSION)
       return PL_ECORRUPT;
     uint64_t seq = pl__be64_get(tail);
     uint64_t k = pl__rd_uvar(&r);
