@@ -82,6 +82,9 @@ test('clients racing for a store\'s few loaners never over-book them, before and
     assert.ok(won >= CARS, `won ${won}`);
     const { bookings } = await call(admin.sched, 'ListBookings', { chain: 'demo', plate: PLATE });
     assert.equal(assertPoolNeverOverbooked(bookings, CARS), won);
+  } catch (err) {
+    await srv.stop(); // a failure must not leave the server running
+    throw err;
   } finally {
     for (const c of racers) closeAll(c);
     closeAll(admin);
