@@ -102,6 +102,7 @@ static const pl_policy policies[] = {
     SCH("ListLoaners", A | AD | T | V),
     SCH("HandOutLoaner", A | AD),
     SCH("ReturnLoaner", A | AD),
+    SCH("ListLoanerEvents", A | AD | T | V),
     /* Inventory */
     INV("Receive", INV_WRITE),
     INV("Reserve", INV_WRITE),

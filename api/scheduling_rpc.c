@@ -502,6 +502,50 @@ static void return_loaner(pl_rpc *r, const ProtobufCMessage *msg) {
   reply_loaner(r, rc, &out, &err);
 }
 
+static void list_loaner_events(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__ListLoanerEventsRequest *q = (const void *)msg;
+  pl_engine *e = pl_rpc_engine(r);
+  pl_error err;
+  int n = pl_loaner_events(e, q->chain, q->store, q->code, NULL, 0, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
+    return;
+  }
+  pl_loaner_event *ev = calloc((size_t)n + 1, sizeof *ev);
+  Pitlane__V1__LoanerEvent *m = calloc((size_t)n + 1, sizeof *m);
+  Pitlane__V1__LoanerEvent **p =
+      calloc((size_t)n + 1, sizeof(Pitlane__V1__LoanerEvent *));
+  if (ev == NULL || m == NULL || p == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  } else {
+    int got = pl_loaner_events(e, q->chain, q->store, q->code, ev, n, &err);
+    if (got < 0) {
+      pl_rpc_engine_fail(r, got, &err);
+    } else {
+      if (got > n)
+        got = n; /* events added in between: the first n */
+      for (int i = 0; i < got; i++) {
+        pitlane__v1__loaner_event__init(&m[i]);
+        m[i].kind = (Pitlane__V1__LoanerEventKind)ev[i].kind;
+        m[i].booking_id = ev[i].booking;
+        m[i].customer = ev[i].customer;
+        m[i].km = ev[i].km;
+        m[i].fuel_pct = ev[i].fuel_pct;
+        m[i].at_ms = ev[i].at_ms;
+        p[i] = &m[i];
+      }
+      Pitlane__V1__ListLoanerEventsResponse resp;
+      pitlane__v1__list_loaner_events_response__init(&resp);
+      resp.n_events = (size_t)got;
+      resp.events = p;
+      pl_rpc_reply(r, &resp.base);
+    }
+  }
+  free(ev);
+  free(m);
+  free(p);
+}
+
 #define SCHED(name, req, fn)                                                   \
   { "/pitlane.v1.Scheduling/" name, &pitlane__v1__##req##__descriptor, fn }
 
@@ -521,6 +565,7 @@ const pl_method pl_scheduling_methods[] = {
     SCHED("ListLoaners", list_loaners_request, list_loaners),
     SCHED("HandOutLoaner", loaner_move_request, hand_out_loaner),
     SCHED("ReturnLoaner", loaner_move_request, return_loaner),
+    SCHED("ListLoanerEvents", list_loaner_events_request, list_loaner_events),
 };
 const int pl_scheduling_n_methods =
     (int)(sizeof pl_scheduling_methods / sizeof pl_scheduling_methods[0]);

@@ -381,6 +381,19 @@ static void hand_out_and_return_follow_the_rules(void **st) {
               l.returned_km == 1042 && l.out_booking == b.id);
   assert_int_equal(pl_booking_get(f->e, "c1", b.id, &now, NULL), 0);
   assert_int_equal(now.loaner_phase, PL_LOANER_RETURNED);
+  /* the events, as recorded and read back from their rows */
+  pl_loaner_event ev[4];
+  assert_int_equal(pl_loaner_events(f->e, "c1", "S1", "C1", ev, 4, NULL), 2);
+  assert_int_equal(ev[0].kind, PL_LOANER_EVENT_HAND_OUT);
+  assert_true(ev[0].booking == b.id && ev[0].km == 1005 &&
+              ev[0].fuel_pct == 75 && ev[0].at_ms == AT(DAY0, 8, 50) * 60000);
+  assert_string_equal(ev[0].customer, "王五");
+  assert_int_equal(ev[1].kind, PL_LOANER_EVENT_RETURN);
+  assert_true(ev[1].booking == b.id && ev[1].km == 1042 &&
+              ev[1].fuel_pct == 50 && ev[1].at_ms == AT(DAY0, 10, 20) * 60000);
+  assert_int_equal(pl_loaner_events(f->e, "c1", "S1", "C2", ev, 4, NULL), 0);
+  assert_int_equal(pl_loaner_events(f->e, "c1", "S1", "C9", ev, 4, NULL),
+                   PL_ENOTFOUND);
 }
 
 /* ---- the pool ----------------------------------------------------------- */

@@ -123,6 +123,8 @@ int pl__loaner_pick(const pl__store *s, pl__sched_store *ss,
 }
 
 void pl__loaners_free(pl__sched_store *ss) {
+  for (int i = 0; i < ss->loaners.n; i++)
+    free(((pl__loaner *)ss->loaners.items[i])->ev);
   pl__vec_free_all(&ss->loaners);
   pl__strmap_free(&ss->loaner_ix);
 }
@@ -197,6 +199,31 @@ static void event_row(pl__buf *v, int kind, const pl__booking *b, int64_t km,
   pl__buf_svar(v, km);
   pl__buf_svar(v, fuel);
   pl__buf_svar(v, at_ms);
+}
+
+/* Room for one more event of l (so appending after a write cannot fail). */
+static int event_reserve(pl__loaner *l) {
+  if (l->n_ev < l->cap_ev)
+    return 0;
+  int32_t cap = l->cap_ev ? l->cap_ev * 2 : 8;
+  pl_loaner_event *ev = realloc(l->ev, (size_t)cap * sizeof *ev);
+  if (ev == NULL)
+    return PL_ENOMEM;
+  l->ev = ev;
+  l->cap_ev = cap;
+  return 0;
+}
+
+static void event_append(pl__loaner *l, int kind, const pl__booking *b,
+                         int64_t km, int32_t fuel, int64_t at_ms) {
+  pl_loaner_event *ev = &l->ev[l->n_ev++];
+  memset(ev, 0, sizeof *ev);
+  ev->kind = (pl_loaner_event_kind)kind;
+  ev->booking = b->info.id;
+  memcpy(ev->customer, b->info.customer, sizeof ev->customer);
+  ev->km = km;
+  ev->fuel_pct = fuel;
+  ev->at_ms = at_ms;
 }
 
 /* ---- locking and writing ------------------------------------------------ */
@@ -491,6 +518,29 @@ int pl_loaner_list(pl_engine *e, const char *chain, const char *store,
   return n;
 }
 
+int pl_loaner_events(pl_engine *e, const char *chain, const char *store,
+                     const char *code, pl_loaner_event *out, int cap,
+                     pl_error *err) {
+  lctx x = {0};
+  int rc = pl__check_code(err, "loaner.code", code, PL_CODE_MAX);
+  if (rc == 0)
+    rc = lock_store_code(e, &x, chain, store, "loaner", err);
+  if (rc == 0) {
+    int32_t li = pl__strmap_get(&x.ss->loaner_ix, code);
+    if (li < 0) {
+      rc = PL__FAIL(err, PL_ENOTFOUND, "loaner.code: no loaner '%s' in '%s'",
+                    code, store);
+    } else {
+      const pl__loaner *l = loaner_at(x.ss, li);
+      rc = l->n_ev;
+      for (int i = 0; i < l->n_ev && i < cap; i++)
+        out[i] = l->ev[i];
+    }
+  }
+  lctx_unlock(&x);
+  return rc;
+}
+
 /* ---- hand-out and return ------------------------------------------------ */
 
 /* Locks the chain and booking id's store; *bp the booking. */
@@ -611,7 +661,9 @@ int pl_loaner_hand_out(pl_engine *e, const char *chain, int64_t id, int64_t km,
                   (long long)km, l->info.code, (long long)l->info.odometer_km);
   if (rc != 0)
     return lctx_finish(&x, rc, w, err);
-  pl__loaner nl = *l;
+  if (event_reserve(l) != 0)
+    return lctx_finish(&x, PL_ENOMEM, w, err);
+  pl__loaner nl = *l; /* after the reserve: nl.ev is l's array */
   nl.info.state = PL_LOANER_OUT;
   nl.info.out_booking = id;
   memcpy(nl.info.out_customer, bi->customer, sizeof nl.info.out_customer);
@@ -628,6 +680,7 @@ int pl_loaner_hand_out(pl_engine *e, const char *chain, int64_t id, int64_t km,
   rc = queue_move(e, &x, PL__OP_LOANER_HAND_OUT, EV_HAND_OUT, &nl, &nb, km,
                   fuel_pct, now, w);
   if (rc == 0) {
+    event_append(&nl, EV_HAND_OUT, b, km, fuel_pct, now);
     *l = nl;
     b->info.loaner_phase = PL_LOANER_HANDED_OUT; /* cells stay held */
     b->info.updated_ms = now;
@@ -679,7 +732,9 @@ int pl_loaner_return(pl_engine *e, const char *chain, int64_t id, int64_t km,
   if (rc != 0)
     return lctx_finish(&x, rc, w, err);
   int64_t now = pl_engine_now_ms(e);
-  pl__loaner nl = *l;
+  if (event_reserve(l) != 0)
+    return lctx_finish(&x, PL_ENOMEM, w, err);
+  pl__loaner nl = *l; /* after the reserve: nl.ev is l's array */
   nl.info.state = PL_LOANER_AVAILABLE;
   nl.info.odometer_km = km;
   nl.info.fuel_pct = fuel_pct;
@@ -696,6 +751,7 @@ int pl_loaner_return(pl_engine *e, const char *chain, int64_t id, int64_t km,
   if (rc == 0) {
     /* the car is back: its reservation's cells are free again */
     pl__sched_apply_loaner(x.s, x.ss, b, 0);
+    event_append(&nl, EV_RETURN, b, km, fuel_pct, now);
     *l = nl;
     b->info.loaner_phase = PL_LOANER_RETURNED;
     b->info.updated_ms = now;
@@ -748,17 +804,25 @@ int pl__loaner_load(pl_engine *e, pl__chain *c, unsigned kind,
   pl__rd r;
   pl__rd_init(&r, val, vl);
   if (kind == PL__K_LOANER_EVENT) {
-    /* the car's row came first (kind order); the event is the audit
-     * trail: checked, and it must be within the car's count */
+    /* the car's row came first (kind order); its events follow in order */
     if (li < 0 || tail == NULL || tl != 8 || pl__rd_uvar(&r) != EVENT_VERSION)
       return PL_ECORRUPT;
+    pl__loaner *l = ss->loaners.items[li];
     uint64_t seq = pl__be64_get(tail);
-    uint64_t k = pl__rd_uvar(&r);
-    (void)pl__rd_svar(&r);
-    return r.bad || (k != EV_HAND_OUT && k != EV_RETURN) ||
-                   seq >= loaner_at(ss, li)->n_events
-               ? PL_ECORRUPT
-               : 0;
+    pl__booking b = {0};
+    int k = (int)pl__rd_uvar(&r);
+    b.info.id = pl__rd_svar(&r);
+    pl__rd_str(&r, b.info.customer, sizeof b.info.customer);
+    int64_t km = pl__rd_svar(&r);
+    int32_t fuel = (int32_t)pl__rd_svar(&r);
+    int64_t at = pl__rd_svar(&r);
+    if (r.bad || (k != EV_HAND_OUT && k != EV_RETURN) ||
+        seq != (uint64_t)l->n_ev || seq >= l->n_events)
+      return PL_ECORRUPT;
+    if (event_reserve(l) != 0)
+      return PL_ENOMEM;
+    event_append(l, k, &b, km, fuel, at);
+    return 0;
   }
   if (tail != NULL || li >= 0 || ss->loaners.n >= PL_MAX_STORE_LOANERS)
     return PL_ECORRUPT;

@@ -56,7 +56,9 @@ enum {
 
 typedef struct pl__loaner {
   pl_loaner_info info;
-  uint64_t n_events; /* hand-outs and returns so far: the next event key */
+  uint64_t n_events;   /* hand-outs and returns so far: the next event key */
+  pl_loaner_event *ev; /* owned: the events, [0, n_ev) */
+  int32_t n_ev, cap_ev;
 } pl__loaner;
 
 typedef struct pl__svc {

@@ -66,6 +66,8 @@ const TABLE = [
   ['sched', 'HandOutLoaner', { chain: 'demo', booking_id: 1, km: 10, fuel_pct: -1 }, S.INVALID_ARGUMENT, /fuel_pct/],
   ['sched', 'ReturnLoaner', { chain: 'demo', booking_id: 999999, km: 10, fuel_pct: 50 }, S.NOT_FOUND, /booking_id/],
   ['sched', 'ReturnLoaner', { chain: 'demo', booking_id: 1, km: -5, fuel_pct: 50 }, S.INVALID_ARGUMENT, /mileage_km/],
+  ['sched', 'ListLoanerEvents', { chain: 'demo', store: 'SH01', code: 'NOPE' }, S.NOT_FOUND, /loaner\.code/],
+  ['sched', 'ListLoanerEvents', { chain: 'demo', store: 'SH01', code: 'bad code' }, S.INVALID_ARGUMENT, /loaner\.code/],
   ['inventory', 'Receive', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'OF-1001', qty: 0, actor: 'a' }, S.INVALID_ARGUMENT, /qty/],
   ['inventory', 'Reserve', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'OF-1001', qty: 1, actor: 'a' }, S.INVALID_ARGUMENT, /work_order/],
   ['inventory', 'Release', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'OF-1001', qty: 1, work_order: 'NOWO', actor: 'a' }, S.FAILED_PRECONDITION, /qty/],

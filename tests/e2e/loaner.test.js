@@ -148,5 +148,10 @@ test('hand-out and return: statuses name the field, a refused call changes nothi
     assert.equal(back.fuel_pct, 40);
     const got = await call(c.sched, 'GetBooking', { chain: 'demo', booking_id: held.id });
     assert.equal(got.loaner_phase, 'LOANER_PHASE_RETURNED');
+    const { events } = await call(c.sched, 'ListLoanerEvents', { chain: 'demo', store: 'SH01', code: 'LC1' });
+    assert.deepEqual(events.map((e) => [e.kind, String(e.booking_id), Number(e.km), e.fuel_pct]), [
+      ['LOANER_EVENT_KIND_HAND_OUT', String(held.id), 1010, 70],
+      ['LOANER_EVENT_KIND_RETURN', String(held.id), 1055, 40],
+    ]);
   });
 });

@@ -334,6 +334,28 @@ PL_API int pl_loaner_list(pl_engine *e, const char *chain, const char *store,
 PL_API int pl_loaner_hand_out(pl_engine *e, const char *chain, int64_t id,
                               int64_t km, int32_t fuel_pct, const pl_write *w,
                               pl_loaner_info *out, pl_error *err);
+/* The hand-outs and returns of a car, oldest first (all of them are kept:
+ * a few a day per car). */
+typedef enum pl_loaner_event_kind {
+  PL_LOANER_EVENT_HAND_OUT = 1,
+  PL_LOANER_EVENT_RETURN = 2,
+} pl_loaner_event_kind;
+
+typedef struct pl_loaner_event {
+  pl_loaner_event_kind kind;
+  int64_t booking;
+  char customer[PL_NAME_MAX];
+  int64_t km;
+  int32_t fuel_pct;
+  int64_t at_ms;
+} pl_loaner_event;
+
+/* Events of loaner `code`; returns the total, copies the first
+ * min(cap, total). PL_ENOTFOUND (chain, store, code). */
+PL_API int pl_loaner_events(pl_engine *e, const char *chain, const char *store,
+                            const char *code, pl_loaner_event *out, int cap,
+                            pl_error *err);
+
 /* Takes booking `id`'s loaner back (whatever the booking's state now):
  * km >= the km out (else PL_EPRECOND naming mileage_km); the odometer and
  * fuel follow; the car's reservation is released. A repeat with the same
