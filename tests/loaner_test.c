@@ -300,6 +300,44 @@ static void reschedule_moves_the_loaner_or_keeps_old_time(void **st) {
   must_hold(f->e, "L3", "T3", AT(DAY0, 9, 0), PL_LOANER_ANY, NULL);
 }
 
+static void
+reschedule_switches_car_for_any_but_never_a_car_handed_out(void **st) {
+  fx *f = *st;
+  pl_booking_info a, b;
+  pl_error err = {0};
+  must_hold(f->e, "L1", "T1", AT(DAY0, 9, 0), PL_LOANER_ANY, &a);
+  assert_string_equal(a.loaner, "C1");
+  assert_int_equal(hold(f->e, "OIL", "L2", "T2", AT(DAY0, 13, 0),
+                        PL_LOANER_NAMED, "C1", 0, &b, &err),
+                   0);
+  /* A to 12:00: C1 is B's from 13:00, so A (any car) moves to C2 */
+  pl_segment seg = a.seg[0];
+  seg.start = AT(DAY0, 12, 0);
+  pl_booking_info now;
+  assert_int_equal(
+      pl_booking_reschedule(f->e, "c1", a.id, &seg, 1, NULL, &now, &err), 0);
+  assert_string_equal(now.loaner, "C2");
+  /* handed out, A keeps C2 wherever it goes */
+  assert_int_equal(transition(f->e, a.id, PL_BOOKING_CONFIRMED), 0);
+  assert_int_equal(
+      pl_loaner_hand_out(f->e, "c1", a.id, 2000, 90, NULL, NULL, &err), 0);
+  assert_int_equal(hold(f->e, "OIL", "L3", "T3", AT(DAY0, 8, 0),
+                        PL_LOANER_NAMED, "C2", 0, NULL, &err),
+                   0);        /* C2 reserved 08:00-10:00 for someone else */
+  seg.start = AT(DAY0, 9, 0); /* C1 is free then, C2 is not */
+  assert_int_equal(
+      pl_booking_reschedule(f->e, "c1", a.id, &seg, 1, NULL, &now, &err),
+      PL_EPRECOND);
+  assert_non_null(strstr(err.msg, "handed out"));
+  assert_int_equal(pl_booking_get(f->e, "c1", a.id, &now, NULL), 0);
+  assert_true(now.start == AT(DAY0, 12, 0));
+  assert_string_equal(now.loaner, "C2");
+  seg.start = AT(DAY0, 15, 0);
+  assert_int_equal(
+      pl_booking_reschedule(f->e, "c1", a.id, &seg, 1, NULL, &now, &err), 0);
+  assert_string_equal(now.loaner, "C2");
+}
+
 /* ---- hand-out and return ------------------------------------------------ */
 
 static void hand_out_and_return_follow_the_rules(void **st) {
@@ -677,6 +715,7 @@ int main(void) {
       T(no_show_frees_the_loaner),
       T(completion_frees_the_loaner),
       T(reschedule_moves_the_loaner_or_keeps_old_time),
+      T(reschedule_switches_car_for_any_but_never_a_car_handed_out),
       T(hand_out_and_return_follow_the_rules),
       T(upsert_rules),
       T(restart_keeps_pool_reservations_and_cars_out),
