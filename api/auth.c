@@ -101,6 +101,13 @@ static const pl_policy policies[] = {
     SCH("GetBooking", A | AD | T | F | V),
     SCH("ListBookings", A | AD | T | V),
     SCH("DayBoard", A | AD | T | V),
+    /* the loaner pool: admins manage it, advisors hand cars out and take
+     * them back, staff and viewers read */
+    SCH("UpsertLoaner", A),
+    SCH("ListLoaners", A | AD | T | V),
+    SCH("HandOutLoaner", A | AD),
+    SCH("ReturnLoaner", A | AD),
+    SCH("ListLoanerEvents", A | AD | T | V),
     /* Inventory */
     INV("Receive", INV_WRITE),
     INV("Reserve", INV_WRITE),

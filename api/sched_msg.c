@@ -72,6 +72,10 @@ void booking_out(booking_msg *bm, pl_booking_info *b) {
   m->expires_ms = b->expires_ms;
   m->created_ms = b->created_ms;
   m->updated_ms = b->updated_ms;
+  m->loaner_need = (Pitlane__V1__LoanerNeed)b->loaner_need;
+  m->loaner = b->loaner;
+  m->loaner_until_min = b->loaner_until;
+  m->loaner_phase = (Pitlane__V1__LoanerPhase)b->loaner_phase;
 }
 
 void slot_option_out(slot_msg *sm, pl_engine *e, const char *chain,

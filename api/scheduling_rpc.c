@@ -82,7 +82,8 @@ static void recommend_slots(pl_rpc *r, const ProtobufCMessage *msg) {
                       .technician = q->technician,
                       .step_min = q->step_min,
                       .max_per_day = q->max_per_day,
-                      .k = q->k};
+                      .k = q->k,
+                      .need_loaner = q->need_loaner != 0};
   if (q->n_stores > PL_MAX_QUERY_STORES || q->n_services > PL_MAX_VISIT ||
       q->n_windows > PL_MAX_WINDOWS) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
@@ -146,6 +147,16 @@ static void hold(pl_rpc *r, const ProtobufCMessage *msg) {
   in.n_segments = (int32_t)q->n_segments;
   in.channel = (pl_channel)q->channel;
   in.mileage_km = q->mileage_km;
+  if (q->loaner[0] != '\0' && !q->need_loaner) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+                "loaner: a named loaner needs need_loaner");
+    return;
+  }
+  if (q->need_loaner) {
+    in.loaner_need = q->loaner[0] ? PL_LOANER_NAMED : PL_LOANER_ANY;
+    if (!COPY(r, in.loaner, q->loaner, "loaner"))
+      return;
+  }
   pl_error err;
   const char *idem = q->idempotency_key[0] ? q->idempotency_key : NULL;
   int rc = pl_booking_hold(pl_rpc_engine(r), &in, q->ttl_ms, idem,
@@ -372,6 +383,155 @@ out:
   free(bp);
 }
 
+/* ---- loaner cars ---------------------------------------------------------
+ */
+
+static void loaner_msg(Pitlane__V1__Loaner *m, pl_loaner_info *l) {
+  pitlane__v1__loaner__init(m);
+  m->chain = l->chain;
+  m->store = l->store;
+  m->code = l->code;
+  m->plate = l->plate;
+  m->model = l->model;
+  m->state = (Pitlane__V1__LoanerState)l->state;
+  m->odometer_km = l->odometer_km;
+  m->fuel_pct = l->fuel_pct;
+  m->out_booking_id = l->out_booking;
+  m->out_customer = l->out_customer;
+  m->out_km = l->out_km;
+  m->out_fuel_pct = l->out_fuel_pct;
+  m->out_ms = l->out_ms;
+  m->returned_km = l->returned_km;
+  m->returned_fuel_pct = l->returned_fuel_pct;
+  m->returned_ms = l->returned_ms;
+  m->created_ms = l->created_ms;
+  m->updated_ms = l->updated_ms;
+}
+
+static void reply_loaner(pl_rpc *r, int rc, pl_loaner_info *l,
+                         const pl_error *err) {
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, err);
+    return;
+  }
+  Pitlane__V1__Loaner m;
+  loaner_msg(&m, l);
+  pl_rpc_reply(r, &m.base);
+}
+
+static void upsert_loaner(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__UpsertLoanerRequest *q = (const void *)msg;
+  pl_loaner_info in = {0}, out;
+  if (!COPY(r, in.chain, q->chain, "chain") ||
+      !COPY(r, in.store, q->store, "store") ||
+      !COPY(r, in.code, q->code, "code") ||
+      !COPY(r, in.plate, q->plate, "plate") ||
+      !COPY(r, in.model, q->model, "model"))
+    return;
+  in.state = (pl_loaner_state)q->state;
+  in.odometer_km = q->odometer_km;
+  in.fuel_pct = q->fuel_pct;
+  pl_error err;
+  int rc = pl_loaner_upsert(pl_rpc_engine(r), &in, pl_rpc_write(r), &out, &err);
+  reply_loaner(r, rc, &out, &err);
+}
+
+static void list_loaners(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__ListLoanersRequest *q = (const void *)msg;
+  pl_engine *e = pl_rpc_engine(r);
+  pl_error err;
+  pl_loaner_info *l = calloc(PL_MAX_STORE_LOANERS, sizeof *l);
+  Pitlane__V1__Loaner *m = calloc(PL_MAX_STORE_LOANERS, sizeof *m);
+  Pitlane__V1__Loaner **p =
+      calloc(PL_MAX_STORE_LOANERS, sizeof(Pitlane__V1__Loaner *));
+  if (l == NULL || m == NULL || p == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  } else {
+    int n =
+        pl_loaner_list(e, q->chain, q->store, l, PL_MAX_STORE_LOANERS, &err);
+    if (n < 0) {
+      pl_rpc_engine_fail(r, n, &err);
+    } else {
+      if (n > PL_MAX_STORE_LOANERS)
+        n = PL_MAX_STORE_LOANERS;
+      for (int i = 0; i < n; i++) {
+        loaner_msg(&m[i], &l[i]);
+        p[i] = &m[i];
+      }
+      Pitlane__V1__ListLoanersResponse resp;
+      pitlane__v1__list_loaners_response__init(&resp);
+      resp.n_loaners = (size_t)n;
+      resp.loaners = p;
+      pl_rpc_reply(r, &resp.base);
+    }
+  }
+  free(l);
+  free(m);
+  free(p);
+}
+
+static void hand_out_loaner(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__LoanerMoveRequest *q = (const void *)msg;
+  pl_loaner_info out;
+  pl_error err;
+  int rc = pl_loaner_hand_out(pl_rpc_engine(r), q->chain, q->booking_id, q->km,
+                              q->fuel_pct, pl_rpc_write(r), &out, &err);
+  reply_loaner(r, rc, &out, &err);
+}
+
+static void return_loaner(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__LoanerMoveRequest *q = (const void *)msg;
+  pl_loaner_info out;
+  pl_error err;
+  int rc = pl_loaner_return(pl_rpc_engine(r), q->chain, q->booking_id, q->km,
+                            q->fuel_pct, pl_rpc_write(r), &out, &err);
+  reply_loaner(r, rc, &out, &err);
+}
+
+static void list_loaner_events(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__ListLoanerEventsRequest *q = (const void *)msg;
+  pl_engine *e = pl_rpc_engine(r);
+  pl_error err;
+  int n = pl_loaner_events(e, q->chain, q->store, q->code, NULL, 0, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
+    return;
+  }
+  pl_loaner_event *ev = calloc((size_t)n + 1, sizeof *ev);
+  Pitlane__V1__LoanerEvent *m = calloc((size_t)n + 1, sizeof *m);
+  Pitlane__V1__LoanerEvent **p =
+      calloc((size_t)n + 1, sizeof(Pitlane__V1__LoanerEvent *));
+  if (ev == NULL || m == NULL || p == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  } else {
+    int got = pl_loaner_events(e, q->chain, q->store, q->code, ev, n, &err);
+    if (got < 0) {
+      pl_rpc_engine_fail(r, got, &err);
+    } else {
+      if (got > n)
+        got = n; /* events added in between: the first n */
+      for (int i = 0; i < got; i++) {
+        pitlane__v1__loaner_event__init(&m[i]);
+        m[i].kind = (Pitlane__V1__LoanerEventKind)ev[i].kind;
+        m[i].booking_id = ev[i].booking;
+        m[i].customer = ev[i].customer;
+        m[i].km = ev[i].km;
+        m[i].fuel_pct = ev[i].fuel_pct;
+        m[i].at_ms = ev[i].at_ms;
+        p[i] = &m[i];
+      }
+      Pitlane__V1__ListLoanerEventsResponse resp;
+      pitlane__v1__list_loaner_events_response__init(&resp);
+      resp.n_events = (size_t)got;
+      resp.events = p;
+      pl_rpc_reply(r, &resp.base);
+    }
+  }
+  free(ev);
+  free(m);
+  free(p);
+}
+
 #define SCHED(name, req, fn)                                                   \
   { "/pitlane.v1.Scheduling/" name, &pitlane__v1__##req##__descriptor, fn }
 
@@ -387,6 +547,11 @@ const pl_method pl_scheduling_methods[] = {
     SCHED("GetBooking", booking_ref, get_booking),
     SCHED("ListBookings", list_bookings_request, list_bookings_rpc),
     SCHED("DayBoard", day_board_request, day_board),
+    SCHED("UpsertLoaner", upsert_loaner_request, upsert_loaner),
+    SCHED("ListLoaners", list_loaners_request, list_loaners),
+    SCHED("HandOutLoaner", loaner_move_request, hand_out_loaner),
+    SCHED("ReturnLoaner", loaner_move_request, return_loaner),
+    SCHED("ListLoanerEvents", list_loaner_events_request, list_loaner_events),
 };
 const int pl_scheduling_n_methods =
     (int)(sizeof pl_scheduling_methods / sizeof pl_scheduling_methods[0]);

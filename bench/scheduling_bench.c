@@ -19,6 +19,15 @@
  *                       the durable write runs on the commit thread
  *                       (RocksDB WAL without fsync here: "without disk").
  *                       Each iteration's booking is cancelled untimed.
+ *   BM_RecommendSlotsLoaner
+ *                       BM_RecommendSlots' store and query with
+ *                       need_loaner: the store has 8 loaner cars and the
+ *                       fill asks for a loaner on half its bookings while
+ *                       one is free (so the cars are mostly taken in the
+ *                       day's busy hours).
+ *   BM_HoldLoanerConfirm
+ *                       BM_HoldConfirm with a loaner (any free one of 8)
+ *                       reserved by the hold, in the same lock and batch.
  *
  * Flags are Google Benchmark's own. The calendar is built once per run in a
  * fresh RocksDB directory under $TMPDIR. */
@@ -75,8 +84,11 @@ static size_t allocated_bytes(void) {
   return allocated;
 }
 
-/* Builds the store and books `fill` of its bay time at random. */
-static int world_open(world *w, double fill, pl_bench_state *st) {
+#define LOANERS 8
+
+/* Builds the store and books `fill` of its bay time at random; with
+ * `loaners` cars, half the fill's bookings ask for one while one is free. */
+static int world_open(world *w, double fill, int loaners, pl_bench_state *st) {
   memset(w, 0, sizeof *w);
   const char *base = getenv("TMPDIR");
   snprintf(w->dir, sizeof w->dir, "%s/pitlane-sbench-XXXXXX",
@@ -128,6 +140,12 @@ static int world_open(world *w, double fill, pl_bench_state *st) {
     h.week[d] = (pl_local_range){8 * 60, 18 * 60};
   if (rc == 0)
     rc = pl_store_hours_set(w->e, &h, NULL, &err);
+  for (int i = 0; rc == 0 && i < loaners; i++) {
+    pl_loaner_info l = {.chain = "bench", .store = "S1", .fuel_pct = 100};
+    snprintf(l.code, sizeof l.code, "L%02d", i);
+    snprintf(l.plate, sizeof l.plate, "沪L%05d", i);
+    rc = pl_loaner_upsert(w->e, &l, NULL, NULL, &err);
+  }
   size_t before = allocated_bytes();
   /* fill: random 60-minute bookings until `fill` of bay time is taken */
   long target = (long)(fill * BAYS * HORIZON * 120); /* cells */
@@ -144,13 +162,21 @@ static int world_open(world *w, double fill, pl_bench_state *st) {
                        .latest = start + 60,
                        .k = 1,
                        .step_min = 5};
+    q.need_loaner = loaners > 0 && rnd() % 2 == 0;
     pl_slot_option o;
-    if (pl_recommend_slots(w->e, &q, &o, 1, NULL) != 1)
-      continue;
+    if (pl_recommend_slots(w->e, &q, &o, 1, NULL) != 1) {
+      if (!q.need_loaner)
+        continue;
+      q.need_loaner = 0; /* no car then: book it without */
+      if (pl_recommend_slots(w->e, &q, &o, 1, NULL) != 1)
+        continue;
+    }
     pl_booking_info in = {.chain = "bench",
                           .store = "S1",
                           .channel = PL_CHANNEL_APP,
-                          .n_segments = 1};
+                          .n_segments = 1,
+                          .loaner_need =
+                              q.need_loaner ? PL_LOANER_ANY : PL_LOANER_NONE};
     in.seg[0] = o.seg[0];
     pl_booking_info out;
     rc = pl_booking_hold(w->e, &in, 0, NULL, NULL, &out, &err);
@@ -306,9 +332,9 @@ static void report_percentiles(pl_bench_state *st, int64_t *lat, size_t n) {
   pl_bench_counter(st, "p99_ns", (double)lat[(size_t)((double)n * 0.99)], 0);
 }
 
-static void BM_RecommendSlots(pl_bench_state *st) {
+static void recommend_bench(pl_bench_state *st, int loaners) {
   world w;
-  if (world_open(&w, 0.70, st) != 0)
+  if (world_open(&w, 0.70, loaners, st) != 0)
     return;
   size_t cap = 1 << 22, n = 0;
   int64_t *lat = malloc(cap * sizeof *lat);
@@ -322,7 +348,8 @@ static void BM_RecommendSlots(pl_bench_state *st) {
                        .services = {"MAINT"},
                        .earliest = at(day, 0, 0),
                        .latest = at(w.day0 + HORIZON, 0, 0),
-                       .k = 5};
+                       .k = 5,
+                       .need_loaner = loaners > 0};
     pl_slot_option o[5];
     int64_t t0 = mono_ns();
     int got = pl_recommend_slots(w.e, &q, o, 5, NULL);
@@ -344,6 +371,13 @@ static void BM_RecommendSlots(pl_bench_state *st) {
                    0);
   free(lat);
   world_close(&w);
+}
+
+static void BM_RecommendSlots(pl_bench_state *st) {
+  recommend_bench(st, 0);
+}
+static void BM_RecommendSlotsLoaner(pl_bench_state *st) {
+  recommend_bench(st, LOANERS);
 }
 
 static void BM_RecommendSlotsPeerCalendar(pl_bench_state *st) {
@@ -390,9 +424,9 @@ static void on_durable(void *arg, int rc) {
   atomic_fetch_add(&durable_calls, 1);
 }
 
-static void BM_HoldConfirm(pl_bench_state *st) {
+static void hold_bench(pl_bench_state *st, int loaners) {
   world w;
-  if (world_open(&w, 0.0, st) != 0)
+  if (world_open(&w, 0.0, loaners, st) != 0)
     return;
   pl_write pw = {on_durable, NULL};
   size_t cap = 1 << 22, n = 0;
@@ -405,7 +439,8 @@ static void BM_HoldConfirm(pl_bench_state *st) {
                      .services = {"MAINT"},
                      .earliest = at(w.day0, 0, 0),
                      .latest = at(w.day0 + HORIZON, 0, 0),
-                     .k = 1};
+                     .k = 1,
+                     .need_loaner = loaners > 0};
   pl_slot_option o;
   if (pl_recommend_slots(w.e, &q, &o, 1, NULL) != 1) {
     pl_bench_error(st, "no slot");
@@ -415,7 +450,9 @@ static void BM_HoldConfirm(pl_bench_state *st) {
   pl_booking_info in = {.chain = "bench",
                         .store = "S1",
                         .channel = PL_CHANNEL_APP,
-                        .n_segments = 1};
+                        .n_segments = 1,
+                        .loaner_need =
+                            loaners > 0 ? PL_LOANER_ANY : PL_LOANER_NONE};
   in.seg[0] = o.seg[0];
   while (pl_bench_keep_running(st)) {
     pl_booking_info out;
@@ -441,13 +478,24 @@ static void BM_HoldConfirm(pl_bench_state *st) {
   world_close(&w);
 }
 
+static void BM_HoldConfirm(pl_bench_state *st) {
+  hold_bench(st, 0);
+}
+static void BM_HoldLoanerConfirm(pl_bench_state *st) {
+  hold_bench(st, LOANERS);
+}
+
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "--peer-check") == 0)
     return peer_check();
   pl_bench_unit_ns(pl_bench_register("BM_RecommendSlotsPeerCalendar",
                                      BM_RecommendSlotsPeerCalendar));
   pl_bench_unit_ns(pl_bench_register("BM_RecommendSlots", BM_RecommendSlots));
+  pl_bench_unit_ns(
+      pl_bench_register("BM_RecommendSlotsLoaner", BM_RecommendSlotsLoaner));
   pl_bench_unit_ns(pl_bench_manual_time(
       pl_bench_register("BM_HoldConfirm", BM_HoldConfirm)));
+  pl_bench_unit_ns(pl_bench_manual_time(
+      pl_bench_register("BM_HoldLoanerConfirm", BM_HoldLoanerConfirm)));
   return pl_bench_main(argc, argv);
 }

@@ -1004,8 +1004,11 @@ static void followups_and_complaints_count_their_latest_value(void **st) {
 }
 
 /* Rewrites the stored row of key (kind, id) of chain C as a version 1 row:
- * version 2 is version 1 with one field appended, here 0 (one byte). */
-static void downgrade_row(const char *dir, unsigned kind, int64_t id) {
+ * version 2 is version 1 with `tail` one-byte fields appended, here all 0
+ * (a work order: started_ms; a booking: confirmed_ms and four loaner
+ * fields). */
+static void downgrade_row(const char *dir, unsigned kind, int64_t id,
+                          size_t tail) {
   pl__db *db = NULL;
   pl_error err = {0};
   ok(pl__db_open(dir, 1, &db, &err), &err, "db open");
@@ -1015,10 +1018,11 @@ static void downgrade_row(const char *dir, unsigned kind, int64_t id) {
   ok(pl__db_get(db, k.p, k.n, &v, &err), &err, "db get");
   assert_true(v.n > 2);
   assert_int_equal(v.p[0], 2);       /* written as version 2 ... */
-  assert_int_equal(v.p[v.n - 1], 0); /* ... with the new field 0 */
+  for (size_t i = 1; i <= tail; i++)
+    assert_int_equal(v.p[v.n - i], 0); /* ... with the new fields 0 */
   v.p[0] = 1;
   pl__batch b = {0};
-  pl__batch_put(&b, k.p, k.n, v.p, v.n - 1);
+  pl__batch_put(&b, k.p, k.n, v.p, v.n - tail);
   pl__batch *bs[1] = {&b};
   ok(pl__db_write(db, bs, 1, &err), &err, "db write");
   pl__batch_free(&b);
@@ -1077,8 +1081,8 @@ static void rows_of_version_1_still_load(void **st) {
   ok(pl_wo_create(e, &wn, NULL, NULL, wo, &err), &err, "order");
   int64_t wo_id = wo->id;
   pl_engine_close(e);
-  downgrade_row(dir, 0x14 /* PL__K_BOOKING */, b.id);
-  downgrade_row(dir, 0x40 /* PL__K_WO */, wo_id);
+  downgrade_row(dir, 0x14 /* PL__K_BOOKING */, b.id, 5);
+  downgrade_row(dir, 0x40 /* PL__K_WO */, wo_id, 1);
 
   e = test_open(dir, &clk);
   clk.now_ms += 5 * 60000;

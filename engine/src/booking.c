@@ -18,7 +18,16 @@
 #include "validate.h"
 #include "wo_int.h"
 
-#define ROW_VERSION 2 /* 2: confirmed_ms appended; 1 still read */
+/* Row versions: 1 as first written; 2 appends confirmed_ms, loaner_need,
+ * loaner, loaner_until and loaner_phase (a version 1 row reads as never
+ * confirmed-timed and without a loaner). */
+#define ROW_VERSION 2
+
+int pl__booking_holds_loaner(const pl__booking *b) {
+  return b->occ_ix >= 0 && b->loaner >= 0 &&
+         (b->info.loaner_phase == PL_LOANER_RESERVED ||
+          b->info.loaner_phase == PL_LOANER_HANDED_OUT);
+}
 
 int pl__booking_occupies(const pl__booking *b, int64_t now_ms) {
   switch (b->info.state) {
@@ -34,12 +43,12 @@ int pl__booking_occupies(const pl__booking *b, int64_t now_ms) {
 
 /* ---- rows --------------------------------------------------------------- */
 
-static void booking_key(pl__buf *k, const char *chain, int64_t id) {
+void pl__booking_key(pl__buf *k, const char *chain, int64_t id) {
   pl__key_prefix(k, chain, PL__K_BOOKING);
   pl__buf_be64(k, (uint64_t)id);
 }
 
-static void booking_row(pl__buf *v, const pl__booking *b) {
+void pl__booking_row(pl__buf *v, const pl__booking *b) {
   const pl_booking_info *i = &b->info;
   pl__buf_uvar(v, ROW_VERSION);
   pl__buf_str(v, i->store);
@@ -65,12 +74,16 @@ static void booking_row(pl__buf *v, const pl__booking *b) {
   pl__buf_svar(v, i->updated_ms);
   pl__buf_str(v, b->idem);
   pl__buf_svar(v, i->confirmed_ms); /* version 2 */
+  pl__buf_uvar(v, (uint64_t)i->loaner_need);
+  pl__buf_str(v, i->loaner);
+  pl__buf_svar(v, i->loaner_until);
+  pl__buf_uvar(v, (uint64_t)i->loaner_phase);
 }
 
 static int booking_read(pl__rd *r, pl__booking *b) {
   pl_booking_info *i = &b->info;
   uint64_t version = pl__rd_uvar(r);
-  if (version != 1 && version != ROW_VERSION)
+  if (version < 1 || version > ROW_VERSION)
     return PL_ECORRUPT;
   pl__rd_str(r, i->store, sizeof i->store);
   i->state = (pl_booking_state)pl__rd_uvar(r);
@@ -102,8 +115,17 @@ static int booking_read(pl__rd *r, pl__booking *b) {
   i->created_ms = pl__rd_svar(r);
   i->updated_ms = pl__rd_svar(r);
   pl__rd_str(r, b->idem, sizeof b->idem);
-  i->confirmed_ms = version >= 2 ? pl__rd_svar(r) : 0;
-  if (r->bad || i->state < PL_BOOKING_HELD || i->state > PL_BOOKING_NO_SHOW)
+  if (version >= 2) {
+    i->confirmed_ms = pl__rd_svar(r);
+    i->loaner_need = (pl_loaner_need)pl__rd_uvar(r);
+    pl__rd_str(r, i->loaner, sizeof i->loaner);
+    i->loaner_until = pl__rd_svar(r);
+    i->loaner_phase = (pl_loaner_phase)pl__rd_uvar(r);
+  }
+  if (r->bad || i->state < PL_BOOKING_HELD || i->state > PL_BOOKING_NO_SHOW ||
+      (unsigned)i->loaner_need > PL_LOANER_NAMED ||
+      (unsigned)i->loaner_phase > PL_LOANER_RETURNED ||
+      (i->loaner_need != PL_LOANER_NONE) != (i->loaner[0] != '\0'))
     return PL_ECORRUPT;
   return 0;
 }
@@ -208,8 +230,8 @@ static void booking_out(pl_engine *e, const pl__booking *b,
 
 static int queue_booking(pl_engine *e, book_ctx *x, const pl__booking *b,
                          unsigned op, const pl_write *w) {
-  booking_key(&x->key, x->c->info.code, b->info.id);
-  booking_row(&x->val, b);
+  pl__booking_key(&x->key, x->c->info.code, b->info.id);
+  pl__booking_row(&x->val, b);
   if (x->key.oom || x->val.oom)
     return PL_ENOMEM;
   pl__batch batch = {0};
@@ -440,6 +462,14 @@ static int check_hold_input(pl_error *err, const pl_booking_info *in,
     rc = pl__check_opt_code(err, "idempotency_key", idem, PL_IDEM_MAX);
   if (rc == 0)
     rc = pl__check_code(err, "booking.store", in->store, PL_CODE_MAX);
+  if (rc == 0)
+    rc = pl__check_range(err, "booking.loaner_need", in->loaner_need,
+                         PL_LOANER_NONE, PL_LOANER_NAMED);
+  if (rc == 0 && in->loaner_need == PL_LOANER_NAMED)
+    rc = pl__check_code(err, "booking.loaner", in->loaner, PL_CODE_MAX);
+  else if (rc == 0 && in->loaner[0] != '\0')
+    rc = PL__FAIL(err, PL_EINVAL,
+                  "booking.loaner: a named loaner needs loaner_need NAMED");
   return rc;
 }
 
@@ -482,12 +512,21 @@ int pl_booking_hold(pl_engine *e, const pl_booking_info *in, int64_t ttl_ms,
   if (b == NULL)
     return ctx_finish(&x, PL_ENOMEM, w, err);
   b->occ_ix = b->held_ix = -1;
+  b->loaner = -1;
+  b->info.loaner_need = in->loaner_need;
+  if (in->loaner_need == PL_LOANER_NAMED)
+    memcpy(b->info.loaner, in->loaner, strlen(in->loaner) + 1);
   rc = resolve_visit(e, &x, in->seg, in->n_segments, b, err);
   pl__daycal *dc = NULL;
   if (rc == 0 && (dc = pl__sched_day(s, x.ss, b->local_day)) == NULL)
     rc = PL_ENOMEM;
   if (rc == 0 && !visit_free(s, dc, b, err))
     rc = PL_EPRECOND;
+  /* the loaner in the same step: checked and taken under the same mu */
+  if (rc == 0)
+    rc = pl__loaner_pick(s, x.ss, dc, b, -1, err);
+  if (rc == 0 && b->loaner >= 0)
+    b->info.loaner_phase = PL_LOANER_RESERVED;
   if (rc == 0)
     rc = pl__vec_reserve(&x.ss->occupying, 1);
   if (rc == 0)
@@ -677,9 +716,12 @@ int pl_booking_reschedule(pl_engine *e, const char *chain, int64_t id,
       pl__sched_apply(x.s, x.ss, b, 0);
       dc = pl__sched_day(x.s, x.ss, next.local_day);
       int free_now = dc != NULL && visit_free(x.s, dc, &next, err);
-      if (!free_now) {
+      /* its loaner moves with it, or the whole reschedule fails */
+      int lrc =
+          free_now ? pl__loaner_pick(x.s, x.ss, dc, &next, b->loaner, err) : 0;
+      if (!free_now || lrc != 0) {
         pl__sched_apply(x.s, x.ss, b, 1);
-        rc = dc == NULL ? PL_ENOMEM : PL_EPRECOND;
+        rc = dc == NULL ? PL_ENOMEM : lrc != 0 ? lrc : PL_EPRECOND;
       }
     }
   }
@@ -698,6 +740,9 @@ int pl_booking_reschedule(pl_engine *e, const char *chain, int64_t id,
     b->info.end = next.info.end;
     b->info.updated_ms = next.info.updated_ms;
     b->local_day = next.local_day;
+    b->loaner = next.loaner;
+    memcpy(b->info.loaner, next.info.loaner, sizeof b->info.loaner);
+    b->info.loaner_until = next.info.loaner_until;
     pl__sched_apply(x.s, x.ss, b, 1);
     if (out != NULL)
       booking_out(e, b, out);
@@ -810,7 +855,7 @@ int pl_day_board(pl_engine *e, const char *chain, const char *store,
     ctx_unlock(&x);
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   }
-  int n = dc->n_res;
+  int n = s->bays.n + s->techs.n; /* loaner cars are not on the board */
   int64_t day_start = (int64_t)local_day * 1440 - s->info.utc_offset_min;
   for (int r = 0; r < n && r < cap; r++) {
     pl_board_row *row = &rows[r];
@@ -854,6 +899,7 @@ int pl__booking_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
   if (b == NULL)
     return PL_ENOMEM;
   b->occ_ix = b->held_ix = -1;
+  b->loaner = -1; /* linked when its car's row is read (loaner.c) */
   pl__rd r;
   pl__rd_init(&r, val, vl);
   int rc = booking_read(&r, b);

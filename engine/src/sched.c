@@ -94,6 +94,7 @@ void pl__sched_store_free(pl__sched_store *ss) {
   free(ss->tech_has_sched);
   free(ss->occupying.items);
   free(ss->held.items);
+  pl__loaners_free(ss);
   pthread_mutex_destroy(&ss->mu);
   free(ss);
 }
@@ -200,9 +201,36 @@ static void tech_base(const pl__sched_store *ss, int tech, int32_t day,
   }
 }
 
-/* Clears (occupy) or restores from base (release) one booking's cells. */
-static void day_apply(pl__daycal *dc, int n_bays, const pl__booking *b,
-                      int32_t offset, int occupy) {
+/* Clears (occupy) or restores from base (release) cells [from, to) of
+ * resource r. */
+static void res_apply(pl__daycal *dc, int r, int from, int to, int occupy) {
+  if (r >= dc->n_res)
+    return;
+  dc->runs_len[r] = 0;
+  if (occupy) {
+    pl__day_clear(&dc->free[r], from, to);
+  } else {
+    pl__day m = {{0}};
+    pl__day_set(&m, from, to);
+    pl__day_and(&m, &m, &dc->base[r]);
+    pl__day_or(&dc->free[r], &dc->free[r], &m);
+  }
+}
+
+static void loaner_apply(pl__daycal *dc, const pl__store *s,
+                         const pl__booking *b, int occupy) {
+  int from, to;
+  if (pl__booking_holds_loaner(b) && pl__loaner_span(s, b, &from, &to))
+    res_apply(dc, pl__loaner_res(s, b->loaner), from, to, occupy);
+}
+
+/* Clears (occupy) or restores from base (release) one booking's cells:
+ * its bays and technicians, and its loaner's. */
+static void day_apply(pl__daycal *dc, const pl__store *s, const pl__booking *b,
+                      int occupy) {
+  int n_bays = s->bays.n;
+  int32_t offset = s->info.utc_offset_min;
+  loaner_apply(dc, s, b, occupy);
   for (int i = 0; i < b->info.n_segments; i++) {
     const pl_segment *sg = &b->info.seg[i];
     int from, to;
@@ -211,30 +239,32 @@ static void day_apply(pl__daycal *dc, int n_bays, const pl__booking *b,
     res[n++] = b->bay[i];
     for (int t = 0; t < sg->n_techs; t++)
       res[n++] = n_bays + b->tech[i][t];
-    for (int k = 0; k < n; k++) {
-      if (res[k] >= dc->n_res)
-        continue;
-      dc->runs_len[res[k]] = 0;
-      if (occupy) {
-        pl__day_clear(&dc->free[res[k]], from, to);
-      } else {
-        pl__day m = {{0}};
-        pl__day_set(&m, from, to);
-        pl__day_and(&m, &m, &dc->base[res[k]]);
-        pl__day_or(&dc->free[res[k]], &dc->free[res[k]], &m);
-      }
-    }
+    for (int k = 0; k < n; k++)
+      res_apply(dc, res[k], from, to, occupy);
   }
+}
+
+/* The resources of a day: bays, technicians, loaners. */
+static int day_n_res(const pl__store *s, const pl__sched_store *ss) {
+  return pl__loaner_res(s, ss->loaners.n);
+}
+
+/* 1 if cached day dc is valid for `day` (a new bay or technician moves
+ * the loaners' rows, so the count is part of the check). */
+static int day_valid(const pl__store *s, const pl__sched_store *ss,
+                     const pl__daycal *dc, int32_t day) {
+  return dc->version == ss->version && dc->day == day &&
+         dc->n_res == day_n_res(s, ss);
 }
 
 pl__daycal *pl__sched_day(pl__store *s, pl__sched_store *ss, int32_t day) {
   pl__daycal *dc =
       &ss->cache[((day % PL__CACHE_DAYS) + PL__CACHE_DAYS) % PL__CACHE_DAYS];
-  if (dc->version == ss->version && dc->day == day)
+  if (day_valid(s, ss, dc, day))
     return dc;
   if (sched_arrays_fit(s, ss) != 0)
     return NULL;
-  int n_res = s->bays.n + s->techs.n;
+  int n_res = day_n_res(s, ss);
   if (n_res > dc->cap_res) {
     pl__day *b = realloc(dc->base, (size_t)n_res * sizeof *b);
     if (b == NULL)
@@ -262,6 +292,14 @@ pl__daycal *pl__sched_day(pl__store *s, pl__sched_store *ss, int32_t day) {
     bay_base(ss, i, day, offset, &open, &dc->base[i]);
   for (int j = 0; j < s->techs.n; j++)
     tech_base(ss, j, day, offset, &open, &dc->base[s->bays.n + j]);
+  for (int li = 0; li < ss->loaners.n; li++) {
+    /* a loaner car can be out any hour; a retired one never */
+    pl__day *d = &dc->base[pl__loaner_res(s, li)];
+    memset(d, 0, sizeof *d);
+    if (((const pl__loaner *)ss->loaners.items[li])->info.state !=
+        PL_LOANER_RETIRED)
+      pl__day_set(d, 0, PL__CELLS);
+  }
   memcpy(dc->free, dc->base, (size_t)n_res * sizeof *dc->free);
   dc->n_res = n_res;
   dc->day = day;
@@ -269,7 +307,7 @@ pl__daycal *pl__sched_day(pl__store *s, pl__sched_store *ss, int32_t day) {
   for (int i = 0; i < ss->occupying.n; i++) {
     const pl__booking *b = ss->occupying.items[i];
     if (b->local_day == day)
-      day_apply(dc, s->bays.n, b, offset, 1);
+      day_apply(dc, s, b, 1);
   }
   return dc;
 }
@@ -287,8 +325,17 @@ void pl__sched_apply(pl__store *s, pl__sched_store *ss, const pl__booking *b,
   pl__daycal *dc =
       &ss->cache[((b->local_day % PL__CACHE_DAYS) + PL__CACHE_DAYS) %
                  PL__CACHE_DAYS];
-  if (dc->version == ss->version && dc->day == b->local_day)
-    day_apply(dc, s->bays.n, b, s->info.utc_offset_min, occupy);
+  if (day_valid(s, ss, dc, b->local_day))
+    day_apply(dc, s, b, occupy);
+}
+
+void pl__sched_apply_loaner(pl__store *s, pl__sched_store *ss,
+                            const pl__booking *b, int occupy) {
+  pl__daycal *dc =
+      &ss->cache[((b->local_day % PL__CACHE_DAYS) + PL__CACHE_DAYS) %
+                 PL__CACHE_DAYS];
+  if (day_valid(s, ss, dc, b->local_day))
+    loaner_apply(dc, s, b, occupy);
 }
 
 static void vec_remove_at(pl__vec *v, int32_t *ix_field_of_moved, int i) {
@@ -883,6 +930,10 @@ int pl__sched_load(pl_engine *e, unsigned kind, const char *chain,
       break;
     case PL__K_BOOKING:
       rc = pl__booking_load(e, c, rest, rl, val, vl);
+      break;
+    case PL__K_LOANER:
+    case PL__K_LOANER_EVENT:
+      rc = pl__loaner_load(e, c, kind, rest, rl, val, vl);
       break;
     default:
       break;

@@ -2,9 +2,10 @@
  * slots.c).
  *
  * Per store (pl__sched_store, guarded by its mutex `mu`): hours and
- * resource schedules, the store's occupying bookings, its live holds, and
- * a ring of materialised days. A day (pl__daycal) holds, for every
- * resource (bays first, then technicians, in the store's creation order),
+ * resource schedules, the store's loaner cars, its occupying bookings,
+ * its live holds, and a ring of materialised days. A day (pl__daycal)
+ * holds, for every resource (bays first, then technicians, then loaner
+ * cars, in the store's creation order; see pl__loaner_res),
  * `base` (when it can work: hours, shift, breaks, leave, out of service)
  * and `free` (base less the cells of occupying bookings). A day is
  * rebuilt from the rules and the bookings when first used or when the
@@ -31,6 +32,12 @@ enum {
   PL__K_TECH_SCHED = 0x12, /* store 00 tech -> shifts, leave */
   PL__K_SERVICE = 0x13,    /* code -> service */
   PL__K_BOOKING = 0x14,    /* id (8 bytes BE) -> booking */
+  /* loaner cars (loaner.c). A loaner row sorts after the bookings, so at
+   * recovery the bookings' reservations are linked to their car when the
+   * car's row is read (pl__loaner_load). */
+  PL__K_LOANER = 0x15,       /* store 00 loaner -> loaner */
+  PL__K_LOANER_EVENT = 0x16, /* store 00 loaner 00 seq (8 bytes BE) ->
+                                hand-out or return */
   PL__K_SCHED_HI = 0x1F,
 };
 
@@ -42,7 +49,17 @@ enum {
   PL__OP_BOOKING_HOLD = 20,
   PL__OP_BOOKING_STATE = 21,
   PL__OP_BOOKING_RESCHEDULE = 22,
+  PL__OP_LOANER_UPSERT = 23,
+  PL__OP_LOANER_HAND_OUT = 24,
+  PL__OP_LOANER_RETURN = 25,
 };
+
+typedef struct pl__loaner {
+  pl_loaner_info info;
+  uint64_t n_events;   /* hand-outs and returns so far: the next event key */
+  pl_loaner_event *ev; /* owned: the events, [0, n_ev) */
+  int32_t n_ev, cap_ev;
+} pl__loaner;
 
 typedef struct pl__svc {
   pl_service_info info;
@@ -57,6 +74,8 @@ typedef struct pl__booking {
   int16_t tech[PL_MAX_VISIT][PL_MAX_JOB_TECHS]; /* index in store->techs */
   int32_t occ_ix;  /* in the store's occupying vec, or -1 */
   int32_t held_ix; /* in the store's held vec, or -1 */
+  int16_t loaner;  /* index in the store's loaners of the car reserved,
+                      or -1 (none, or not linked yet during recovery) */
 } pl__booking;
 
 typedef struct pl__daycal {
@@ -85,6 +104,8 @@ typedef struct pl__sched_store {
   pl__daycal cache[PL__CACHE_DAYS];
   pl__vec occupying; /* pl__booking*, not owned */
   pl__vec held;      /* pl__booking*, not owned */
+  pl__vec loaners;   /* pl__loaner*, owned, in creation order */
+  pl__strmap loaner_ix;
 } pl__sched_store;
 
 typedef struct pl__sched_chain {
@@ -126,9 +147,40 @@ int32_t pl__floor_div(int64_t a, int64_t b);
 int pl__sched_available(pl__chain *c, pl__store *s, int32_t from, int32_t to,
                         const int32_t *bucket, int nb, int64_t *bay_b,
                         int64_t *tech_b, int64_t *per_tech);
+/* The day resource of loaner li (after the bays and technicians). */
+static inline int pl__loaner_res(const pl__store *s, int li) {
+  return s->bays.n + s->techs.n + li;
+}
+/* 1 if booking b holds its loaner's cells: it occupies and its car is
+ * reserved or out (not returned). */
+int pl__booking_holds_loaner(const pl__booking *b);
+/* Under ss->mu: marks only the loaner cells of b busy (1) or free (0). */
+void pl__sched_apply_loaner(pl__store *s, pl__sched_store *ss,
+                            const pl__booking *b, int occupy);
 /* booking.c */
 int pl__booking_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
                      size_t rl, const unsigned char *val, size_t vl);
 int pl__booking_occupies(const pl__booking *b, int64_t now_ms);
+/* Writes booking b's row (current layout) into v. */
+void pl__booking_row(pl__buf *v, const pl__booking *b);
+void pl__booking_key(pl__buf *k, const char *chain, int64_t id);
+/* loaner.c */
+/* Under ss->mu, with b's visit resolved (segments, local day) and its
+ * booking's own cells free or released: picks the loaner b asks for
+ * (b->info.loaner_need; for ANY, prefer `keep` if >= 0) free in `dc`
+ * from b's start to its end plus the return buffer, and fills b->loaner,
+ * info.loaner, loaner_until (phase untouched). No loaner asked: clears
+ * them and returns 0. PL_EPRECOND / PL_ENOTFOUND naming booking.loaner. */
+int pl__loaner_pick(const pl__store *s, pl__sched_store *ss,
+                    const pl__daycal *dc, pl__booking *b, int keep,
+                    pl_error *err);
+/* Cells [*from, *to) of b's loaner span in its local day; 0 if the span
+ * passes local midnight. */
+int pl__loaner_span(const pl__store *s, const pl__booking *b, int *from,
+                    int *to);
+int pl__loaner_load(pl_engine *e, pl__chain *c, unsigned kind,
+                    const unsigned char *rest, size_t rl,
+                    const unsigned char *val, size_t vl);
+void pl__loaners_free(pl__sched_store *ss);
 
 #endif

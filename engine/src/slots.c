@@ -113,6 +113,22 @@ static void service_ok(pl__daycal *dc, int n_bays, visit *v, int i,
   pl__day_and(ok, &bay_any, &tech_any);
 }
 
+/* Starts at which some loaner car of the store is free for the visit
+ * (total cells) and its return buffer: the OR of the cars' run-start
+ * maps, which also keeps the span within the local day. The hold (any
+ * car) then finds one of them free, so every option stays bookable. */
+static void loaner_ok(const pl__store *s, const pl__sched_store *ss,
+                      pl__daycal *dc, int total, pl__day *ok) {
+  int len = total + PL_LOANER_RETURN_BUFFER_MIN / PL__CELL_MIN;
+  memset(ok, 0, sizeof *ok);
+  for (int li = 0; li < ss->loaners.n; li++) {
+    const pl__loaner *l = ss->loaners.items[li];
+    if (l->info.state == PL_LOANER_RETIRED)
+      continue;
+    pl__day_or(ok, ok, pl__daycal_runs(dc, pl__loaner_res(s, li), len));
+  }
+}
+
 static int bit(const pl__day *d, int c) {
   return (int)((d->w[c >> 6] >> (c & 63)) & 1);
 }
@@ -236,6 +252,10 @@ static int store_options(pl_engine *e, pl__chain *c, pl__store *s,
     }
     pl__day starts, ok;
     allowed_starts(q, &pattern, day, off, now_min, v->total, &starts);
+    if (q->need_loaner) { /* first: a day with no car free costs little */
+      loaner_ok(s, ss, dc, v->total, &ok);
+      pl__day_and(&starts, &starts, &ok);
+    }
     if ((starts.w[0] | starts.w[1] | starts.w[2] | starts.w[3] | starts.w[4]) ==
         0)
       continue;

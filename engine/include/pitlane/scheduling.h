@@ -38,6 +38,10 @@ extern "C" {
 #define PL_HORIZON_MAX_DAYS 60
 #define PL_PLATE_MAX 16
 #define PL_DEFAULT_HOLD_TTL_MS ((int64_t)10 * 60 * 1000)
+/* A loaner car reserved with a visit stays reserved this long after the
+ * visit ends (the customer brings it back, it is checked and cleaned). */
+#define PL_LOANER_RETURN_BUFFER_MIN 60
+#define PL_MAX_STORE_LOANERS 256
 
 /* A UTC range [start, end) in minutes. */
 typedef struct pl_utc_range {
@@ -146,6 +150,9 @@ typedef struct pl_slot_query {
   int32_t max_per_day;    /* spread: at most this many options a day; 0: no
                              limit */
   int k;                  /* 1..64 */
+  int need_loaner; /* 1: only starts at which some loaner car of the store
+                      is free from the start to the visit's end plus
+                      PL_LOANER_RETURN_BUFFER_MIN (within the local day) */
 } pl_slot_query;
 
 /* Up to k options, earliest start first; for one start, the bay and the
@@ -179,6 +186,20 @@ typedef enum pl_channel {
 } pl_channel;
 #define PL_CHANNEL_MAX 6
 
+/* A booking's loaner car: what was asked, and where the car is. */
+typedef enum pl_loaner_need {
+  PL_LOANER_NONE = 0,
+  PL_LOANER_ANY = 1,   /* any free loaner of the store */
+  PL_LOANER_NAMED = 2, /* the loaner named in `loaner` */
+} pl_loaner_need;
+
+typedef enum pl_loaner_phase {
+  PL_LOANER_PHASE_NONE = 0,
+  PL_LOANER_RESERVED = 1,   /* on the calendar, not yet handed out */
+  PL_LOANER_HANDED_OUT = 2, /* with the customer */
+  PL_LOANER_RETURNED = 3,   /* back: its reservation is released */
+} pl_loaner_phase;
+
 typedef struct pl_booking_info {
   char chain[PL_CODE_MAX];
   int64_t id; /* assigned by the engine, > 0, unique in the chain */
@@ -196,6 +217,13 @@ typedef struct pl_booking_info {
   int64_t created_ms, updated_ms;
   int64_t confirmed_ms; /* first left HELD for CONFIRMED or CHECKED_IN; 0:
                           not yet (rows before version 2: 0) */
+  /* loaner car: in a hold, loaner_need (and loaner when NAMED); out, the
+   * car reserved, its reservation's end (UTC minutes: the visit's end plus
+   * PL_LOANER_RETURN_BUFFER_MIN) and where it is */
+  pl_loaner_need loaner_need;
+  char loaner[PL_CODE_MAX];
+  int64_t loaner_until;
+  pl_loaner_phase loaner_phase;
 } pl_booking_info;
 
 /* Holds a visit: in->store, channel, customer, plate, model, mileage and
@@ -205,7 +233,17 @@ typedef struct pl_booking_info {
  * booking it made. Returns PL_EINVAL (malformed: off-grid start, bad
  * counts), PL_ENOTFOUND (store, service, bay or technician), PL_EPRECOND
  * (wrong bay type, missing skill, outside opening hours or shifts, in the
- * past or beyond the horizon, or a bay or technician not free). */
+ * past or beyond the horizon, or a bay or technician not free).
+ *
+ * With in->loaner_need ANY or NAMED, a loaner car is reserved in the same
+ * step (same lock, same write) from the visit's start to its end plus
+ * PL_LOANER_RETURN_BUFFER_MIN; that span must end by local midnight. If
+ * no loaner (or not the named one) is free then, the hold fails
+ * PL_EPRECOND naming `booking.loaner` and nothing is held (PL_ENOTFOUND
+ * for a named loaner the store does not have). The reservation lives as
+ * long as the booking occupies its bay: cancel, no-show, completion and
+ * a lapsed hold release it; reschedule moves it (the same car if free,
+ * else, for ANY and a car not yet handed out, another free one). */
 PL_API int pl_booking_hold(pl_engine *e, const pl_booking_info *in,
                            int64_t ttl_ms, const char *idem_key,
                            const pl_write *w, pl_booking_info *out,
@@ -243,6 +281,90 @@ typedef struct pl_booking_filter {
  * total). */
 PL_API int pl_booking_list(pl_engine *e, const pl_booking_filter *f,
                            pl_booking_info *out, int cap, pl_error *err);
+
+/* ---- loaner cars (代步车) ------------------------------------------------ */
+
+typedef enum pl_loaner_state {
+  PL_LOANER_AVAILABLE = 1,
+  PL_LOANER_OUT = 2, /* handed out: with out_customer for out_booking */
+  PL_LOANER_RETIRED = 3,
+} pl_loaner_state;
+
+typedef struct pl_loaner_info {
+  char chain[PL_CODE_MAX];
+  char store[PL_CODE_MAX];
+  char code[PL_CODE_MAX];
+  char plate[PL_PLATE_MAX];
+  char model[PL_NAME_MAX];
+  pl_loaner_state state;
+  int64_t odometer_km;
+  int32_t fuel_pct; /* 0..100 */
+  /* the last hand-out (OUT: the current one) and return */
+  int64_t out_booking;
+  char out_customer[PL_NAME_MAX];
+  int64_t out_km, out_ms;
+  int32_t out_fuel_pct;
+  int64_t returned_km, returned_ms;
+  int32_t returned_fuel_pct;
+  int64_t created_ms, updated_ms;
+} pl_loaner_info;
+
+/* Creates the store's loaner car in->code, or updates it: plate, model,
+ * state (AVAILABLE or RETIRED; 0 keeps it, AVAILABLE on create),
+ * odometer_km and fuel_pct. Repeating the same upsert is a no-op.
+ * Returns PL_EINVAL (naming the field; state OUT cannot be set),
+ * PL_ENOTFOUND (chain, store), PL_EEXIST (loaner.plate: another loaner of
+ * the store has it), PL_EPRECOND (loaner.odometer_km below the current
+ * reading; loaner.state: retiring or changing a car that is out, or
+ * retiring one with a live reservation), PL_ELIMIT (a store's
+ * PL_MAX_STORE_LOANERS). */
+PL_API int pl_loaner_upsert(pl_engine *e, const pl_loaner_info *in,
+                            const pl_write *w, pl_loaner_info *out,
+                            pl_error *err);
+PL_API int pl_loaner_get(pl_engine *e, const char *chain, const char *store,
+                         const char *code, pl_loaner_info *out, pl_error *err);
+/* The store's loaners by code; returns the total, copies min(cap, total). */
+PL_API int pl_loaner_list(pl_engine *e, const char *chain, const char *store,
+                          pl_loaner_info *out, int cap, pl_error *err);
+
+/* Hands booking `id`'s reserved loaner to its customer, recording km and
+ * fuel out and the time: the booking must be CONFIRMED or CHECKED_IN with
+ * a reserved loaner that is AVAILABLE; km >= the car's odometer. A repeat
+ * with the same figures is a no-op. Returns PL_EINVAL (km, fuel_pct),
+ * PL_ENOTFOUND, PL_EPRECOND (naming booking, booking.loaner, loaner or
+ * mileage_km). *out is the loaner after the change. */
+PL_API int pl_loaner_hand_out(pl_engine *e, const char *chain, int64_t id,
+                              int64_t km, int32_t fuel_pct, const pl_write *w,
+                              pl_loaner_info *out, pl_error *err);
+/* The hand-outs and returns of a car, oldest first (all of them are kept:
+ * a few a day per car). */
+typedef enum pl_loaner_event_kind {
+  PL_LOANER_EVENT_HAND_OUT = 1,
+  PL_LOANER_EVENT_RETURN = 2,
+} pl_loaner_event_kind;
+
+typedef struct pl_loaner_event {
+  pl_loaner_event_kind kind;
+  int64_t booking;
+  char customer[PL_NAME_MAX];
+  int64_t km;
+  int32_t fuel_pct;
+  int64_t at_ms;
+} pl_loaner_event;
+
+/* Events of loaner `code`; returns the total, copies the first
+ * min(cap, total). PL_ENOTFOUND (chain, store, code). */
+PL_API int pl_loaner_events(pl_engine *e, const char *chain, const char *store,
+                            const char *code, pl_loaner_event *out, int cap,
+                            pl_error *err);
+
+/* Takes booking `id`'s loaner back (whatever the booking's state now):
+ * km >= the km out (else PL_EPRECOND naming mileage_km); the odometer and
+ * fuel follow; the car's reservation is released. A repeat with the same
+ * figures is a no-op. */
+PL_API int pl_loaner_return(pl_engine *e, const char *chain, int64_t id,
+                            int64_t km, int32_t fuel_pct, const pl_write *w,
+                            pl_loaner_info *out, pl_error *err);
 
 /* ---- day board --------------------------------------------------------- */
 
