@@ -23,6 +23,8 @@ static const table tables[] = {
     {pl_apikey_methods, &pl_apikey_n_methods},
     {pl_cluster_methods, &pl_cluster_n_methods},
     {pl_dispatch_methods, &pl_dispatch_n_methods},
+    /* appended last, so that the fuzz seeds' method numbers stay put */
+    {pl_warranty_methods, &pl_warranty_n_methods},
 };
 
 pl_method *pl_all_methods(int *n_out) {
