@@ -141,21 +141,6 @@ static int same_work(const pl_wo_item *a, const pl_wo_item *b) {
                                    : strcmp(a->part_no, b->part_no) == 0;
 }
 
-/* The supplier of a lot recorded at the issue, else from its receipt in
- * the ledger (orders issued before suppliers were recorded). */
-static void lot_supplier(pl_engine *e, const char *chain, const pl_wo_item *it,
-                         int32_t k, char *out) {
-  memcpy(out, it->lot_supplier[k], PL_CODE_MAX);
-  if (out[0] != '\0')
-    return;
-  pl_movement *mv = malloc(sizeof *mv);
-  pl_lot_trace sum;
-  if (mv != NULL &&
-      pl_stock_trace_lot(e, chain, it->lots[k].lot, mv, 1, &sum, NULL) > 0)
-    memcpy(out, mv->supplier, PL_CODE_MAX);
-  free(mv);
-}
-
 static int set_push(pl__sclaim_set *set, pl_supplier_claim **out) {
   if (set->n == set->cap) {
     int32_t cap = set->cap ? set->cap * 2 : 4;
@@ -172,7 +157,7 @@ static int set_push(pl__sclaim_set *set, pl_supplier_claim **out) {
 
 /* The claims for part item `it` (covered by REPAIR of `src` in `so`):
  * one per lot of the source item, qty spread over them in order. */
-static int make_claims(pl_engine *e, pl__wo_chain *wc, const pl_work_order *w,
+static int make_claims(pl__wo_chain *wc, const pl_work_order *w,
                        const pl_wo_item *it, const pl_wo_item *src,
                        int64_t now_ms, pl__sclaim_set *set) {
   int64_t left = it->qty;
@@ -190,7 +175,10 @@ static int make_claims(pl_engine *e, pl__wo_chain *wc, const pl_work_order *w,
         q = src->lots[k].qty;
       cl->lot = src->lots[k].lot;
       cl->amount_fen = src->lots[k].unit_cost_fen * q;
-      lot_supplier(e, w->chain, src, k, cl->supplier);
+      /* as recorded at the issue; "" for items issued before suppliers
+       * were recorded (the lot still traces it: pl_stock_trace_lot, too
+       * slow to run here under the lock) */
+      memcpy(cl->supplier, src->lot_supplier[k], PL_CODE_MAX);
     }
     cl->qty = q;
     left -= q;
@@ -285,7 +273,7 @@ int pl__warranty_decide(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
       if (so->w->items[j].no == it->src_item)
         src = &so->w->items[j];
     assert(src != NULL);
-    if (src != NULL && make_claims(e, wc, next, it, src, now_ms, claims) != 0)
+    if (src != NULL && make_claims(wc, next, it, src, now_ms, claims) != 0)
       return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   }
   return 0;

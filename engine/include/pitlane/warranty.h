@@ -28,7 +28,9 @@
  * earlier item was issued from (pl_wo_item.lots, with their suppliers as
  * recorded at the issue) and becomes one supplier claim per lot: the
  * item's qty is spread over the lots in order (the last takes what is
- * left), amount_fen = the lot's unit cost x qty. The claims are written in
+ * left), amount_fen = the lot's unit cost x qty (an item issued before
+ * suppliers were recorded gives supplier ""; its lot still traces it with
+ * pl_stock_trace_lot). The claims are written in
  * the same atomic write as the order row that holds the covered item: no
  * claim without its item, no covered part without its claims.
  * States: OPEN -> ACCEPTED | REJECTED (pl_sclaim_decide; repeating the
