@@ -61,9 +61,8 @@ static void check_warranty(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_wo_item *it = &cm->items[i];
     wo_item_out(&cm->im[i], cm->lots[i], cm->lp[i], it);
     cm->ip[i] = &cm->im[i];
-    int64_t list =
-        it->kind == PL_ITEM_PART ? it->unit_price_fen * it->qty
-                                 : it->unit_price_fen;
+    int64_t list = it->kind == PL_ITEM_PART ? it->unit_price_fen * it->qty
+                                            : it->unit_price_fen;
     resp.customer_fen += pl_wo_item_customer_fen(it);
     resp.warranty_fen += list - pl_wo_item_customer_fen(it);
   }
@@ -104,7 +103,9 @@ static void list_claims(pl_rpc *r, const ProtobufCMessage *msg) {
                 q->limit, LIST_MAX);
     return;
   }
-  if (q->state < 0 || q->state > PITLANE__V1__SUPPLIER_CLAIM_STATE__SUPPLIER_CLAIM_STATE_REJECTED) {
+  if (q->state < 0 ||
+      q->state >
+          PITLANE__V1__SUPPLIER_CLAIM_STATE__SUPPLIER_CLAIM_STATE_REJECTED) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
                 "state: %d is not a supplier claim state", (int)q->state);
     return;
@@ -112,7 +113,8 @@ static void list_claims(pl_rpc *r, const ProtobufCMessage *msg) {
   int cap = q->limit > 0 ? q->limit : LIST_DEFAULT;
   pl_supplier_claim *cs = calloc((size_t)cap, sizeof *cs);
   Pitlane__V1__SupplierClaim *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__SupplierClaim **mp = calloc((size_t)cap, sizeof *mp);
+  Pitlane__V1__SupplierClaim **mp =
+      calloc((size_t)cap, sizeof(Pitlane__V1__SupplierClaim *));
   if (cs == NULL || ms == NULL || mp == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
     goto out;
@@ -145,11 +147,12 @@ out:
 
 static void decide_claim(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__DecideSupplierClaimRequest *q = (const void *)msg;
-  if (q->state != PITLANE__V1__SUPPLIER_CLAIM_STATE__SUPPLIER_CLAIM_STATE_ACCEPTED &&
-      q->state != PITLANE__V1__SUPPLIER_CLAIM_STATE__SUPPLIER_CLAIM_STATE_REJECTED) {
+  if (q->state !=
+          PITLANE__V1__SUPPLIER_CLAIM_STATE__SUPPLIER_CLAIM_STATE_ACCEPTED &&
+      q->state !=
+          PITLANE__V1__SUPPLIER_CLAIM_STATE__SUPPLIER_CLAIM_STATE_REJECTED) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
-                "state: %d is not ACCEPTED (2) or REJECTED (3)",
-                (int)q->state);
+                "state: %d is not ACCEPTED (2) or REJECTED (3)", (int)q->state);
     return;
   }
   pl_supplier_claim c;

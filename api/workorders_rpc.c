@@ -492,9 +492,8 @@ static void reply_report(pl_rpc *r, pl_work_order *w) {
     l->part_no = it->part_no;
     l->qty = it->qty;
     l->labour_minutes = it->labour_min;
-    l->list_amount_fen = it->kind == PL_ITEM_PART
-                             ? it->unit_price_fen * it->qty
-                             : it->unit_price_fen;
+    l->list_amount_fen = it->kind == PL_ITEM_PART ? it->unit_price_fen * it->qty
+                                                  : it->unit_price_fen;
     l->amount_fen = pl_wo_item_customer_fen(it);
     l->warranty = (Pitlane__V1__WarrantyCoverage)it->warranty;
     l->warranty_source_id = it->src_wo;

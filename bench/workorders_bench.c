@@ -256,8 +256,8 @@ static int build_history(int vins, int n) {
       in->vehicle.mileage_km = 1000 + 10 * k; /* past the last's 1 km */
       failed |= pl_wo_create(g_engine, in, NULL, &g_async, w, NULL);
       int64_t id = w->id;
-      failed |= pl_wo_start(g_engine, PL_DEMO_CHAIN, id, "t", &g_async, NULL,
-                            NULL);
+      failed |=
+          pl_wo_start(g_engine, PL_DEMO_CHAIN, id, "t", &g_async, NULL, NULL);
       for (int i = 1; i <= 2; i++)
         failed |= pl_wo_complete_item(g_engine, PL_DEMO_CHAIN, id, i, "t",
                                       &g_async, NULL, NULL);

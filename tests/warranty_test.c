@@ -98,8 +98,7 @@ static void deliver(fx *f, int64_t id, int32_t days, int64_t km) {
   for (int32_t i = 0; i < w->n_items; i++)
     if (pl_wo_complete_item(f->e, CH, id, w->items[i].no, "T01", NULL, NULL,
                             &err) != 0)
-      fail_msg("complete %lld/%d: %s", (long long)id, w->items[i].no,
-               err.msg);
+      fail_msg("complete %lld/%d: %s", (long long)id, w->items[i].no, err.msg);
   assert_int_equal(pl_wo_request_qc(f->e, CH, id, "T01", NULL, NULL, &err), 0);
   assert_int_equal(
       pl_wo_record_qc(f->e, CH, id, 1, "qc1", "ok", NULL, NULL, &err), 0);
@@ -308,11 +307,10 @@ static void pricing_matches_a_reference_on_a_random_workload(void **st) {
         fail_msg("order %d (id %lld) item %d %s: engine %d from %lld/%d, "
                  "reference %d from %lld/%d",
                  o, (long long)r->id, i + 1, ri->key, (int)it->warranty,
-                 (long long)it->src_wo, it->src_item, (int)kind,
-                 (long long)src, src_no);
-      int64_t amount = ri->kind == PL_ITEM_PART
-                           ? it->unit_price_fen * ri->qty
-                           : it->unit_price_fen;
+                 (long long)it->src_wo, it->src_item, (int)kind, (long long)src,
+                 src_no);
+      int64_t amount = ri->kind == PL_ITEM_PART ? it->unit_price_fen * ri->qty
+                                                : it->unit_price_fen;
       assert_true(amount > 0);
       if (kind != PL_WARRANTY_NONE)
         wfen += amount;
@@ -487,15 +485,15 @@ static void a_failed_part_becomes_a_claim_on_its_lot_supplier(void **st) {
                                     "again", NULL, &d, &err),
                    0);
   assert_string_equal(d.note, "lot recalled");
-  assert_int_equal(pl_sclaim_decide(f->e, CH, 2, PL_SCLAIM_REJECTED, "mgr",
-                                    "", NULL, &d, &err),
+  assert_int_equal(pl_sclaim_decide(f->e, CH, 2, PL_SCLAIM_REJECTED, "mgr", "",
+                                    NULL, &d, &err),
                    PL_EPRECOND);
   assert_non_null(strstr(err.msg, "accepted"));
-  assert_int_equal(pl_sclaim_decide(f->e, CH, 2, PL_SCLAIM_OPEN, "mgr", "",
+  assert_int_equal(
+      pl_sclaim_decide(f->e, CH, 2, PL_SCLAIM_OPEN, "mgr", "", NULL, &d, &err),
+      PL_EINVAL);
+  assert_int_equal(pl_sclaim_decide(f->e, CH, 9, PL_SCLAIM_REJECTED, "mgr", "",
                                     NULL, &d, &err),
-                   PL_EINVAL);
-  assert_int_equal(pl_sclaim_decide(f->e, CH, 9, PL_SCLAIM_REJECTED, "mgr",
-                                    "", NULL, &d, &err),
                    PL_ENOTFOUND);
 
   /* restart: the claims, their state and the covered item come back, and
@@ -625,8 +623,7 @@ static void a_refused_create_writes_nothing(void **st) {
   f->clk.now_ms += 3 * DAY_MS;
   int64_t n_orders = w.id;
   pl_stock_info s0;
-  assert_int_equal(
-      pl_stock_get(f->e, CH, "WH-SH01", "SP-IR-4", &s0, NULL), 0);
+  assert_int_equal(pl_stock_get(f->e, CH, "WH-SH01", "SP-IR-4", &s0, NULL), 0);
 
   /* a covered part followed by an unknown one: refused whole */
   pl_wo_new bad = walk_in(VIN_A, 1500);
@@ -646,8 +643,7 @@ static void a_refused_create_writes_nothing(void **st) {
   pl_work_order *all = calloc(16, sizeof *all);
   assert_int_equal(pl_wo_list(f->e, &wf, all, 16, NULL), (int)n_orders);
   pl_stock_info s1;
-  assert_int_equal(
-      pl_stock_get(f->e, CH, "WH-SH01", "SP-IR-4", &s1, NULL), 0);
+  assert_int_equal(pl_stock_get(f->e, CH, "WH-SH01", "SP-IR-4", &s1, NULL), 0);
   assert_true(s1.reserved == s0.reserved && s1.on_hand == s0.on_hand);
 
   /* the same after a restart: nothing was on disk either */

@@ -197,8 +197,7 @@ static const char *state_name(pl_sclaim_state s) {
 
 int pl_sclaim_decide(pl_engine *e, const char *chain, int64_t id,
                      pl_sclaim_state to, const char *actor, const char *note,
-                     const pl_write *w, pl_supplier_claim *out,
-                     pl_error *err) {
+                     const pl_write *w, pl_supplier_claim *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
   int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
@@ -245,10 +244,10 @@ int pl_sclaim_decide(pl_engine *e, const char *chain, int64_t id,
                      .kl = k.n,
                      .val = v.p,
                      .vl = v.n};
-    rc = k.oom || v.oom || b.ops.oom
-             ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory")
-             : pl__commit_submit(&e->commit, &b, &lg, w, w ? NULL : &sync,
-                                 NULL);
+    rc =
+        k.oom || v.oom || b.ops.oom
+            ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory")
+            : pl__commit_submit(&e->commit, &b, &lg, w, w ? NULL : &sync, NULL);
     pl__batch_free(&b);
     pl__buf_free(&k);
     pl__buf_free(&v);

@@ -330,11 +330,11 @@ static int check_vehicle(pl_error *err, const pl_vehicle_info *v) {
   if (rc == 0)
     rc = pl__check_range(err, "vehicle.plan_km", v->plan_km, 0, 100000);
   if (rc == 0)
-    rc = pl__check_range(err, "vehicle.warranty_months", v->warranty_months,
-                         0, 240);
+    rc = pl__check_range(err, "vehicle.warranty_months", v->warranty_months, 0,
+                         240);
   if (rc == 0)
-    rc = pl__check_range(err, "vehicle.warranty_km", v->warranty_km, 0,
-                         2000000);
+    rc =
+        pl__check_range(err, "vehicle.warranty_km", v->warranty_km, 0, 2000000);
   if (rc == 0)
     rc = pl__check_opt_code(err, "vehicle.service", v->service, PL_CODE_MAX);
   if (rc == 0)

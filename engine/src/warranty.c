@@ -102,9 +102,8 @@ void pl__wo_vin_free(pl__wo_chain *wc) {
 int32_t pl__wo_local_day(pl_engine *e, const char *chain, const char *store,
                          int64_t ms) {
   pl_store_info si;
-  int32_t off = pl_store_get(e, chain, store, &si, NULL) == 0
-                    ? si.utc_offset_min
-                    : 0;
+  int32_t off =
+      pl_store_get(e, chain, store, &si, NULL) == 0 ? si.utc_offset_min : 0;
   int64_t min = ms >= 0 ? ms / 60000 : -((-ms + 59999) / 60000);
   return pl_local_day(min, off);
 }

@@ -104,8 +104,7 @@ void pl__wo_log_free(pl__wo *o);
  * (an order is only added, never removed, and its VIN never changes, so
  * ids stay valid after the lock is dropped; only new ones may appear).
  * Cost: one hash lookup and a memcpy of min(n, cap) ids. */
-int pl__wo_ids_by_vin(pl__wo_chain *wc, const char *vin, int64_t *ids,
-                      int cap);
+int pl__wo_ids_by_vin(pl__wo_chain *wc, const char *vin, int64_t *ids, int cap);
 /* Under the write lock: records order id (its vehicle's VIN, if any) in
  * the index; 0 or PL_ENOMEM (then nothing changed). Reserve first with
  * pl__wo_vin_reserve so the add cannot fail after a write was queued. */
