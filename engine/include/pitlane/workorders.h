@@ -14,7 +14,11 @@
  * a failed QC goes back to IN_REPAIR; PENDING or IN_REPAIR -> CANCELLED.
  * An extra item proposed during repair waits for approval; while one waits
  * the order cannot go to QC. Delivery completes the booking and fixes the
- * repair report (warranty from the delivery time).
+ * repair report (warranty from the delivery time; each done item gets its
+ * own warranty). When an item is added, the engine decides whether it is
+ * under warranty (pitlane/warranty.h): a covered item keeps its list
+ * price and costs the customer nothing, and a covered part may become
+ * supplier claims written with it.
  *
  * Every change is an event with a per-order sequence number (1, 2, ...),
  * stored with the change. Watchers registered with pl_wo_watch receive
