@@ -125,6 +125,21 @@ test('a part failing under a repair\'s warranty is free and becomes supplier cla
     assert.equal(pv2.items[0].warranty, 'WARRANTY_COVERAGE_REPAIR');
     const v = await call(c.dispatch, 'GetVehicle', { chain: 'demo', vin: VIN });
     assert.equal(v.warranty_months, 36);
+
+    // the warranty repair's own report: per line the coverage and source,
+    // the customer's amount (0 when covered) beside the list amount
+    const rep = await deliverAll(c, again, 30, 2000);
+    const byNo = Object.fromEntries(rep.lines.map((l) => [l.item_no, l]));
+    assert.equal(byNo[1].warranty, 'WARRANTY_COVERAGE_REPAIR');
+    assert.equal(String(byNo[1].warranty_source_id), String(first.id));
+    assert.equal(Number(byNo[1].amount_fen), 0);
+    assert.equal(Number(byNo[1].list_amount_fen), 2 * Number(part.unit_price_fen));
+    assert.equal(byNo[2].warranty, 'WARRANTY_COVERAGE_FACTORY');
+    assert.equal(Number(byNo[2].amount_fen), 0);
+    assert.equal(byNo[3].warranty, 'WARRANTY_COVERAGE_NONE');
+    assert.equal(Number(rep.total_fen), Number(byNo[3].amount_fen));
+    assert.equal(Number(rep.warranty_fen), Number(byNo[1].list_amount_fen) + Number(byNo[2].list_amount_fen));
+    assert.equal(byNo[1].warranty_days, 30);
   } finally {
     closeAll(c);
     await srv.stop();
