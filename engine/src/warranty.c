@@ -6,8 +6,12 @@
  * of its orders in creation order (pl__vin_orders: a growable int64
  * array), kept under the work orders' lock by pl_wo_create and rebuilt at
  * load; an earlier repair's own warranty is stored on its items at
- * delivery (start day and km, days and km), so checking an item against a
- * vehicle's history is arithmetic over that array, newest order first.
+ * delivery (start day and km, days and km), and each VIN also keeps a
+ * compact array of its delivered orders' done items (kind, hash of the
+ * code, qty, resolved terms), so checking an item against a vehicle's
+ * history is arithmetic over one contiguous array, newest order first;
+ * only a candidate that fits costs a look at the order itself (to compare
+ * the code, not just its hash).
  * The factory terms come from the vehicle registry (one lookup, only when
  * an item is flagged as a defect claim).
  *
@@ -15,6 +19,9 @@
  *  (1) vins[i]->ids is strictly ascending and every id names an order of
  *      the chain whose vehicle.vin is vins[i]->vin;
  *  (2) vin_ix maps each vins[i]->vin (owned by vins[i]) to i;
+ *  (2a) vins[i]->done holds one entry per DONE item of each DELIVERED
+ *      order of the VIN, sorted by (wo_id, item_no), its terms resolved
+ *      (added at delivery and at load: a delivered order never changes);
  *  (3) coverage is decided once, when the item is added, and stored with
  *      it; nothing here writes.
  */
@@ -30,10 +37,24 @@
 /* ---- the VIN index -------------------------------------------------------
  */
 
+/* One done item of a delivered order, as the decision needs it: a compact
+ * copy (no pointer to chase) with its warranty terms resolved. */
+typedef struct pl__wdone {
+  int64_t wo_id;
+  int32_t item_no;
+  int32_t kind;
+  uint32_t key_hash; /* of the service or part_no */
+  int32_t days, from_day;
+  int64_t qty, km, from_km;
+} pl__wdone;
+
 typedef struct pl__vin_orders {
   char vin[PL_VIN_MAX];
   int32_t n, cap;
   int64_t *ids;
+  /* the done items of its delivered orders, by (wo_id, item_no) */
+  int32_t n_done, cap_done;
+  pl__wdone *done;
 } pl__vin_orders;
 
 static pl__vin_orders *vin_find(pl__wo_chain *wc, const char *vin) {
@@ -92,6 +113,7 @@ void pl__wo_vin_free(pl__wo_chain *wc) {
   for (int i = 0; i < wc->vins.n; i++) {
     pl__vin_orders *x = wc->vins.items[i];
     free(x->ids);
+    free(x->done);
   }
   pl__vec_free_all(&wc->vins);
   pl__strmap_free(&wc->vin_ix);
@@ -133,11 +155,80 @@ static terms item_terms(pl_engine *e, const pl_work_order *w,
   return t;
 }
 
-static int same_work(const pl_wo_item *a, const pl_wo_item *b) {
-  if (a->kind != b->kind)
+static const char *work_key(const pl_wo_item *it) {
+  return it->kind == PL_ITEM_LABOUR ? it->service : it->part_no;
+}
+
+static uint32_t key_hash(const pl_wo_item *it) {
+  const char *k = work_key(it);
+  return pl__hash_bytes(k, strlen(k));
+}
+
+static int done_items(const pl_work_order *w) {
+  int n = 0;
+  for (int32_t i = 0; i < w->n_items; i++)
+    n += w->items[i].state == PL_ITEM_DONE;
+  return n;
+}
+
+int pl__wo_vin_reserve_delivered(pl__wo_chain *wc, const pl_work_order *w) {
+  pl__vin_orders *x = vin_find(wc, w->vehicle.vin);
+  if (x == NULL)
     return 0;
-  return a->kind == PL_ITEM_LABOUR ? strcmp(a->service, b->service) == 0
-                                   : strcmp(a->part_no, b->part_no) == 0;
+  int32_t need = x->n_done + done_items(w);
+  if (need <= x->cap_done)
+    return 0;
+  int32_t cap = x->cap_done ? x->cap_done : 8;
+  while (cap < need)
+    cap *= 2;
+  pl__wdone *p = realloc(x->done, (size_t)cap * sizeof *p);
+  if (p == NULL)
+    return PL_ENOMEM;
+  x->done = p;
+  x->cap_done = cap;
+  return 0;
+}
+
+void pl__wo_vin_delivered(pl_engine *e, pl__wo_chain *wc,
+                          const pl_work_order *w) {
+  pl__vin_orders *x = vin_find(wc, w->vehicle.vin);
+  if (x == NULL || w->state != PL_WO_DELIVERED)
+    return;
+  /* keep (wo_id, item_no) order: an older order delivered late goes in
+   * the middle (rare) */
+  int32_t at = x->n_done;
+  while (at > 0 && x->done[at - 1].wo_id > w->id)
+    at--;
+  int n = done_items(w);
+  assert(x->n_done + n <= x->cap_done);
+  memmove(x->done + at + n, x->done + at,
+          (size_t)(x->n_done - at) * sizeof *x->done);
+  x->n_done += n;
+  for (int32_t i = 0; i < w->n_items; i++) {
+    const pl_wo_item *it = &w->items[i];
+    if (it->state != PL_ITEM_DONE)
+      continue;
+    terms t = item_terms(e, w, it);
+    pl__wdone *d = &x->done[at++];
+    d->wo_id = w->id;
+    d->item_no = it->no;
+    d->kind = (int32_t)it->kind;
+    d->key_hash = key_hash(it);
+    d->days = t.days;
+    d->from_day = t.from_day;
+    d->qty = it->qty;
+    d->km = t.km;
+    d->from_km = t.from_km;
+  }
+}
+
+/* The item `no` of order id (NULL if absent). */
+static const pl_wo_item *find_item(pl__wo_chain *wc, int64_t id, int32_t no) {
+  const pl__wo *o = pl__wo_find(wc, id);
+  for (int32_t j = 0; o != NULL && j < o->w->n_items; j++)
+    if (o->w->items[j].no == no)
+      return &o->w->items[j];
+  return NULL;
 }
 
 static int set_push(pl__sclaim_set *set, pl_supplier_claim **out) {
@@ -215,36 +306,38 @@ int pl__warranty_decide(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
   int32_t day = pl__wo_local_day(e, next->chain, next->store, now_ms);
   int64_t km = next->vehicle.mileage_km;
   int32_t undecided = next->n_items - from;
-  /* REPAIR: the vehicle's delivered orders, newest first */
+  /* REPAIR: the done items of the vehicle's delivered orders, newest
+   * order first, its items in order; only a candidate (kind, key hash,
+   * qty and terms all fit) costs a look at the order itself */
+  uint32_t hash[PL_WO_MAX_ITEMS];
+  for (int32_t i = from; i < next->n_items; i++)
+    hash[i] = key_hash(&next->items[i]);
   const pl__vin_orders *x = vin_find(wc, vin);
-  for (int32_t k = x != NULL ? x->n - 1 : -1; k >= 0 && undecided > 0; k--) {
-    const pl__wo *o = pl__wo_find(wc, x->ids[k]);
-    if (o == NULL || o->w->state != PL_WO_DELIVERED || o->w->id == next->id)
-      continue;
-    const pl_work_order *ow = o->w;
-    for (int32_t j = 0; j < ow->n_items && undecided > 0; j++) {
-      const pl_wo_item *src = &ow->items[j];
-      if (src->state != PL_ITEM_DONE)
+  int32_t end = x != NULL ? x->n_done : 0;
+  while (end > 0 && undecided > 0) {
+    int32_t beg = end - 1; /* the newest order's first done item */
+    while (beg > 0 && x->done[beg - 1].wo_id == x->done[end - 1].wo_id)
+      beg--;
+    for (int32_t k = beg; k < end && undecided > 0; k++) {
+      const pl__wdone *d = &x->done[k];
+      if ((int64_t)day - d->from_day > d->days || km - d->from_km > d->km)
         continue;
-      terms t = {0, 0, 0, 0};
-      int have_terms = 0;
       for (int32_t i = from; i < next->n_items; i++) {
         pl_wo_item *it = &next->items[i];
-        if (it->warranty != PL_WARRANTY_NONE || !same_work(it, src) ||
-            (it->kind == PL_ITEM_PART && it->qty > src->qty))
+        if (it->warranty != PL_WARRANTY_NONE || hash[i] != d->key_hash ||
+            (int32_t)it->kind != d->kind ||
+            (it->kind == PL_ITEM_PART && it->qty > d->qty))
           continue;
-        if (!have_terms) {
-          t = item_terms(e, ow, src);
-          have_terms = 1;
-        }
-        if ((int64_t)day - t.from_day > t.days || km - t.from_km > t.km)
-          continue;
+        const pl_wo_item *src = find_item(wc, d->wo_id, d->item_no);
+        if (src == NULL || strcmp(work_key(src), work_key(it)) != 0)
+          continue; /* a hash collision */
         it->warranty = PL_WARRANTY_REPAIR;
-        it->src_wo = ow->id;
-        it->src_item = src->no;
+        it->src_wo = d->wo_id;
+        it->src_item = d->item_no;
         undecided--;
       }
     }
+    end = beg;
   }
   /* FACTORY: flagged defects, if the registry has terms that still run */
   int looked = 0, runs = 0;
@@ -266,11 +359,7 @@ int pl__warranty_decide(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
     pl_wo_item *it = &next->items[i];
     if (it->warranty != PL_WARRANTY_REPAIR || it->kind != PL_ITEM_PART)
       continue;
-    const pl__wo *so = pl__wo_find(wc, it->src_wo);
-    const pl_wo_item *src = NULL;
-    for (int32_t j = 0; so != NULL && j < so->w->n_items; j++)
-      if (so->w->items[j].no == it->src_item)
-        src = &so->w->items[j];
+    const pl_wo_item *src = find_item(wc, it->src_wo, it->src_item);
     assert(src != NULL);
     if (src != NULL && make_claims(wc, next, it, src, now_ms, claims) != 0)
       return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");

@@ -110,6 +110,13 @@ int pl__wo_ids_by_vin(pl__wo_chain *wc, const char *vin, int64_t *ids, int cap);
  * pl__wo_vin_reserve so the add cannot fail after a write was queued. */
 int pl__wo_vin_reserve(pl__wo_chain *wc, const char *vin);
 void pl__wo_vin_add(pl__wo_chain *wc, const char *vin, int64_t id);
+/* Under the write lock: a delivered order's done items join its VIN's
+ * summary (what warranty decisions scan). Reserve room before the
+ * delivery's write is queued (0 or PL_ENOMEM, nothing changed), add once
+ * the order is installed (cannot fail). */
+int pl__wo_vin_reserve_delivered(pl__wo_chain *wc, const pl_work_order *w);
+void pl__wo_vin_delivered(pl_engine *e, pl__wo_chain *wc,
+                          const pl_work_order *w);
 void pl__wo_vin_free(pl__wo_chain *wc);
 
 /* supplier_claims.c */

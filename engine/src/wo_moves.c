@@ -206,7 +206,11 @@ static int do_deliver(pl__wo_step *s, void *arg, pl_error *err) {
     it->warranty_from_day = day;
     it->warranty_from_km = w->vehicle.mileage_km;
   }
+  if (pl__wo_vin_reserve_delivered(s->wc, w) != 0)
+    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   rc = pl__wo_step_queue(s);
+  if (rc == 0)
+    pl__wo_vin_delivered(s->e, s->wc, s->o->w);
   return rc == 0 ? complete_booking(s, err) : rc;
 }
 

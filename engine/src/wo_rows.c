@@ -198,8 +198,9 @@ int pl__wo_read(pl__rd *r, pl_work_order *w, char *idem) {
 /* ---- recovery
  * ---------------------------------------------------------------- */
 
-static int load_order(pl__chain *c, pl__wo_chain *wc, const unsigned char *rest,
-                      size_t rl, const unsigned char *val, size_t vl) {
+static int load_order(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
+                      const unsigned char *rest, size_t rl,
+                      const unsigned char *val, size_t vl) {
   if (rl != 8)
     return PL_ECORRUPT;
   int64_t id = (int64_t)pl__be64_get(rest);
@@ -232,6 +233,10 @@ static int load_order(pl__chain *c, pl__wo_chain *wc, const unsigned char *rest,
                        (void *)(intptr_t)wc->orders.n) != 0)
       rc = PL_ENOMEM;
     pl__wo_load_apply(wc, o->w, +1);
+    if (rc == 0 && pl__wo_vin_reserve_delivered(wc, o->w) != 0)
+      rc = PL_ENOMEM;
+    if (rc == 0)
+      pl__wo_vin_delivered(e, wc, o->w);
     return rc;
   }
   free(w);
@@ -264,7 +269,7 @@ int pl__wo_load(pl_engine *e, unsigned kind, const char *chain,
   if (c != NULL && wc == NULL)
     rc = PL_ENOMEM;
   else if (wc != NULL && kind == PL__K_WO)
-    rc = load_order(c, wc, rest, rl, val, vl);
+    rc = load_order(e, c, wc, rest, rl, val, vl);
   else if (wc != NULL && kind == PL__K_WO_EVENT)
     rc = load_event(c, wc, rest, rl, val, vl);
   else if (wc != NULL && kind == PL__K_CLAIM)
