@@ -134,8 +134,8 @@ static uint64_t receive(pl_engine *e, const char *part, const char *supplier,
 /* ---- the random workload against a reference ---------------------------- */
 
 #define N_VINS 4
-#define N_ORDERS 70
-#define MAX_IT 3
+#define N_ORDERS 90
+#define MAX_IT 4
 
 static const char *const VINS[N_VINS] = {
     "LSVWAR00000000001", "LSVWAR00000000002", "LSVWAR00000000003",
@@ -156,7 +156,7 @@ typedef struct ref_order {
   int vin;
   int32_t day;
   int64_t km;
-  int delivered;
+  int delivered, open;
   int32_t wdays;
   int64_t wkm;
   int32_t dday; /* local day of delivery */
@@ -227,9 +227,23 @@ static void pricing_matches_a_reference_on_a_random_workload(void **st) {
   ref_order *ref = calloc(N_ORDERS, sizeof *ref);
   pl_work_order *w = malloc(sizeof *w);
   int covered_repair = 0, covered_factory = 0, claims_seen = 0, edges = 0;
+  int late = 0;
 
   for (int o = 0; o < N_ORDERS; o++) {
     f->clk.now_ms += (int64_t)rnd(25) * DAY_MS + rnd(600) * 60000LL;
+    /* now and then an order left open earlier is delivered late (after
+     * newer ones were) */
+    for (int p = rnd(o + 1); p < o && rnd(3) == 0; p++)
+      if (ref[p].open) {
+        ref[p].wdays = 10 + (int32_t)rnd(90);
+        ref[p].wkm = 500 + rnd(6000);
+        deliver(f, ref[p].id, ref[p].wdays, ref[p].wkm);
+        ref[p].open = 0;
+        ref[p].delivered = 1;
+        ref[p].dday = today(f);
+        late++;
+        break;
+      }
     ref_order *r = &ref[o];
     r->vin = (int)rnd(N_VINS);
     km[r->vin] += rnd(2500);
@@ -253,7 +267,10 @@ static void pricing_matches_a_reference_on_a_random_workload(void **st) {
     r->n = 1 + (int)rnd(MAX_IT);
     for (int i = 0; i < r->n; i++) {
       ref_item *ri = &r->it[i];
-      if (rnd(2)) {
+      if (i > 0 && rnd(4) == 0) { /* the same work twice in one order */
+        *ri = r->it[i - 1];
+        in.items[i] = in.items[i - 1];
+      } else if (rnd(2)) {
         ri->kind = PL_ITEM_LABOUR;
         strcpy(ri->key, SERVICES[rnd(3)]);
         in.items[i] = labour_item(ri->key);
@@ -376,11 +393,14 @@ static void pricing_matches_a_reference_on_a_random_workload(void **st) {
     } else if (fate < 9) {
       assert_int_equal(
           pl_wo_cancel(f->e, CH, r->id, "adv1", "no", NULL, NULL, &err), 0);
+    } else {
+      r->open = 1;
     }
   }
   /* the workload must have exercised every kind of coverage */
   assert_true(covered_repair > 5);
   assert_true(edges > 3); /* candidates exactly on a last day or km */
+  assert_true(late > 0);
   assert_true(covered_factory > 0);
   assert_true(claims_seen > 0);
 
@@ -692,6 +712,41 @@ static void an_extra_item_can_be_under_warranty(void **st) {
   assert_int_equal(n_claims(f->e), 1);
 }
 
+/* Two earlier repairs cover the part: the newer order is the source,
+ * even when the older one was delivered last; and after a restart too. */
+static void the_newest_covering_order_is_the_source(void **st) {
+  fx *f = *st;
+  pl_error err = {0};
+  pl_wo_new in = walk_in(VIN_A, 1000);
+  in.items[0] = part_item("SP-IR-4", 1);
+  in.n_items = 1;
+  pl_work_order older, newer, w;
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &older, &err), 0);
+  in.vehicle.mileage_km = 1100;
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &newer, &err), 0);
+  deliver(f, newer.id, 90, 5000);
+  f->clk.now_ms += DAY_MS;
+  deliver(f, older.id, 90, 5000);
+  f->clk.now_ms += DAY_MS;
+  pl_wo_item_in q = part_item("SP-IR-4", 1);
+  pl_warranty_query wq = {.chain = CH,
+                          .store = "SH01",
+                          .vin = VIN_A,
+                          .mileage_km = 1200,
+                          .n_items = 1,
+                          .items = &q};
+  pl_wo_item out;
+  for (int round = 0; round < 2; round++) {
+    assert_int_equal(pl_wo_warranty_check(f->e, &wq, &out, &err), 0);
+    assert_int_equal(out.warranty, PL_WARRANTY_REPAIR);
+    assert_true(out.src_wo == newer.id);
+    reopen(f);
+  }
+  in.vehicle.mileage_km = 1200;
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &w, &err), 0);
+  assert_true(w.items[0].src_wo == newer.id);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
@@ -703,6 +758,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(a_refused_create_writes_nothing, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(an_extra_item_can_be_under_warranty,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(the_newest_covering_order_is_the_source,
                                       setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
