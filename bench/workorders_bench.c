@@ -30,8 +30,9 @@
  *   BM_WarrantyCreateNoSync/N  BM_CreateWorkOrderNoSync's walk-in for such
  *                              vehicles (50 of them, taken in turn; a fixed
  *                              1,000 iterations, so each gains at most 20
- *                              orders beyond its N): the decision runs under
- *                              the write lock before the first step.
+ *                              orders beyond its N; OPEN_ORDERS kept open
+ *                              as there): the decision runs under the write
+ *                              lock before the first step.
  * Each run uses a fresh RocksDB directory under $TMPDIR. */
 #include <ftw.h>
 #include <stdio.h>
@@ -337,13 +338,18 @@ static void BM_WarrantyCreateNoSync(pl_bench_state *st) {
   }
   int failed = build_history(HISTORY_VINS, n);
   in->vehicle.mileage_km = 100000;
-  int v = 0;
+  int v = 0, made = 0;
   while (pl_bench_keep_running(st)) {
     pl_bench_pause(st);
     history_vin(in->vehicle.vin, v++ % HISTORY_VINS);
     pl_bench_resume(st);
     failed |= pl_wo_create(g_engine, in, NULL, &g_async, out, NULL);
     failed |= out->items[1].warranty != PL_WARRANTY_NONE;
+    pl_bench_pause(st); /* as BM_CreateWorkOrderNoSync: OPEN_ORDERS open */
+    if (++made > OPEN_ORDERS)
+      failed |= pl_wo_cancel(g_engine, PL_DEMO_CHAIN, out->id - OPEN_ORDERS,
+                             "bench", "", &g_async, NULL, NULL);
+    pl_bench_resume(st);
   }
   if (failed)
     pl_bench_error(st, "create failed");
@@ -356,6 +362,9 @@ static void BM_WarrantyCreateNoSync(pl_bench_state *st) {
 int main(int argc, char **argv) {
   pl_bench_unit_ns(
       pl_bench_register("BM_CreateWorkOrderNoSync", BM_CreateWorkOrderNoSync));
+  pl_bench_unit_ns(pl_bench_iterations_fixed(
+      pl_bench_register("BM_CreateWorkOrderNoSync", BM_CreateWorkOrderNoSync),
+      1000)); /* the same count as BM_WarrantyCreateNoSync's */
   pl_bench_unit_ns(pl_bench_register("BM_IssueWorkOrderItemNoSync",
                                      BM_IssueWorkOrderItemNoSync));
   pl_bench_unit_ns(
