@@ -5,8 +5,11 @@
  *
  * Per chain, one pl__wo_chain hangs off pl__chain.wo (created on first
  * use). Locks, outermost first:
- *   wc->lock (rwlock: every order of the chain; write to change one)
- *   the scheduling and stock modules' own locks (a check-in, a movement)
+ *   wc->lock (rwlock: every order of the chain; write to change one;
+ *             also the VIN index and the supplier claims)
+ *   the scheduling and stock modules' own locks (a check-in, a movement),
+ *   the chain's lock and the vehicle registry's lock (read: a warranty
+ *             decision looks up the store and the vehicle)
  *   wc->hub_mu (event logs and watchers; also taken by the commit thread)
  *   the commit queue's mutex
  * Orders are never freed before the engine closes; an order's pl__wo stays
