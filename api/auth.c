@@ -164,6 +164,12 @@ static const pl_policy policies[] = {
     WO("GetRepairReport", A | AD | I | V),
     WO("WatchWorkOrder", A | AD | T | I | V),
     WO("WatchStore", A | AD | T | V),
+    /* Warranty: a preview for reception; supplier claims are the parts
+     * side's (clerks read them), decided by advisors and admins; insurers
+     * have no part in them */
+    WO("CheckWarranty", A | AD | V),
+    WO("ListSupplierClaims", A | AD | C | V),
+    WO("DecideSupplierClaim", A | AD),
     /* Claims (the insurer/fleet fields: checked by the handlers) */
     CLM("SubmitClaim", A | I),
     CLM("GetClaim", A | I | V),

@@ -139,6 +139,8 @@ static void veh_out(veh_msg *vm, pl_vehicle_info *v) {
   m->purchase_date = vm->purchase;
   m->plan_months = v->plan_months;
   m->plan_km = v->plan_km;
+  m->warranty_months = v->warranty_months;
+  m->warranty_km = v->warranty_km;
   m->service = v->service;
   m->first_service = v->first_service;
   for (int32_t i = 0; i < v->n_readings; i++) {
@@ -492,6 +494,8 @@ static void register_vehicle(pl_rpc *r, const ProtobufCMessage *msg) {
     return;
   in.plan_months = q->plan_months;
   in.plan_km = q->plan_km;
+  in.warranty_months = q->warranty_months;
+  in.warranty_km = q->warranty_km;
   pl_vehicle_info out;
   pl_error err = {0};
   int rc = pl_vehicle_register(pl_rpc_engine(r), &in, q->mileage_km,

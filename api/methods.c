@@ -24,7 +24,9 @@ static const table tables[] = {
     {pl_cluster_methods, &pl_cluster_n_methods},
     {pl_dispatch_methods, &pl_dispatch_n_methods},
     {pl_customers_methods, &pl_customers_n_methods},
-    {pl_kpi_methods, &pl_kpi_n_methods}, /* last: fuzz seeds go by index */
+    {pl_kpi_methods, &pl_kpi_n_methods},
+    {pl_warranty_methods, &pl_warranty_n_methods},
+    /* a new table goes last (then regenerate the fuzz seeds) */
 };
 
 pl_method *pl_all_methods(int *n_out) {

@@ -19,6 +19,8 @@ extern const pl_method pl_inventory_methods[];
 extern const int pl_inventory_n_methods;
 extern const pl_method pl_workorders_methods[];
 extern const int pl_workorders_n_methods;
+extern const pl_method pl_warranty_methods[]; /* WorkOrders: warranty */
+extern const int pl_warranty_n_methods;
 extern const pl_method pl_claims_methods[];
 extern const int pl_claims_n_methods;
 extern const pl_method pl_apikey_methods[]; /* Admin: API keys */

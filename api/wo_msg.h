@@ -10,5 +10,9 @@
 
 int wo_vehicle_in(pl_rpc *r, const Pitlane__V1__Vehicle *m, pl_vehicle *v);
 int wo_item_in(pl_rpc *r, const Pitlane__V1__ItemInput *m, pl_wo_item_in *it);
+/* An item as its message; strings point into *it, lots/lp hold room for
+ * PL_WO_LOTS lot uses. */
+void wo_item_out(Pitlane__V1__Item *im, Pitlane__V1__LotUse *lots,
+                 Pitlane__V1__LotUse **lp, pl_wo_item *it);
 
 #endif

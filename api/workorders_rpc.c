@@ -49,6 +49,7 @@ int wo_item_in(pl_rpc *r, const Pitlane__V1__ItemInput *m, pl_wo_item_in *it) {
   it->labour_min = m->labour_minutes;
   it->qty = m->qty;
   it->unit_price_fen = m->unit_price_fen;
+  it->warranty_claim = m->warranty_claim != 0;
   if (!COPY(r, it->service, m->service, "item.service") ||
       !COPY(r, it->part_no, m->part_no, "item.part_no") ||
       !COPY(r, it->warehouse, m->warehouse, "item.warehouse") ||
@@ -108,6 +109,39 @@ static void qc_out(Pitlane__V1__QcRecord *qm, Pitlane__V1__QcRecord **qp,
   }
 }
 
+void wo_item_out(Pitlane__V1__Item *im, Pitlane__V1__LotUse *lots,
+                 Pitlane__V1__LotUse **lp, pl_wo_item *it) {
+  pitlane__v1__item__init(im);
+  im->no = it->no;
+  im->kind = (Pitlane__V1__ItemKind)it->kind;
+  im->service = it->service;
+  im->labour_minutes = it->labour_min;
+  im->part_no = it->part_no;
+  im->qty = it->qty;
+  im->warehouse = it->warehouse;
+  im->unit_price_fen = it->unit_price_fen;
+  im->note = it->note;
+  im->state = (Pitlane__V1__ItemState)it->state;
+  im->extra = it->extra != 0;
+  im->reserved = it->reserved;
+  im->short_qty =
+      it->kind == PL_ITEM_PART && (it->state == PL_ITEM_OPEN ||
+                                   it->state == PL_ITEM_AWAITING_APPROVAL)
+          ? it->qty - it->reserved
+          : 0;
+  lots_out(lots, lp, it->lots, it->n_lots);
+  im->n_lots = (size_t)it->n_lots;
+  im->lots = lp;
+  im->done_by = it->done_by;
+  im->warranty_claim = it->warranty_claim != 0;
+  im->warranty = (Pitlane__V1__WarrantyCoverage)it->warranty;
+  im->warranty_source_id = it->src_wo;
+  im->warranty_source_item = it->src_item;
+  im->customer_fen = pl_wo_item_customer_fen(it);
+  im->warranty_days = it->warranty_days;
+  im->warranty_km = it->warranty_km;
+}
+
 static void wo_out(wo_msg *wm, pl_work_order *w) {
   Pitlane__V1__WorkOrder *m = &wm->m;
   pitlane__v1__work_order__init(m);
@@ -120,31 +154,8 @@ static void wo_out(wo_msg *wm, pl_work_order *w) {
   m->vehicle = &wm->v;
   m->complaint = w->complaint;
   for (int32_t i = 0; i < w->n_items; i++) {
-    pl_wo_item *it = &w->items[i];
-    Pitlane__V1__Item *im = &wm->items[i];
-    pitlane__v1__item__init(im);
-    im->no = it->no;
-    im->kind = (Pitlane__V1__ItemKind)it->kind;
-    im->service = it->service;
-    im->labour_minutes = it->labour_min;
-    im->part_no = it->part_no;
-    im->qty = it->qty;
-    im->warehouse = it->warehouse;
-    im->unit_price_fen = it->unit_price_fen;
-    im->note = it->note;
-    im->state = (Pitlane__V1__ItemState)it->state;
-    im->extra = it->extra != 0;
-    im->reserved = it->reserved;
-    im->short_qty =
-        it->kind == PL_ITEM_PART && (it->state == PL_ITEM_OPEN ||
-                                     it->state == PL_ITEM_AWAITING_APPROVAL)
-            ? it->qty - it->reserved
-            : 0;
-    lots_out(wm->lots[i], wm->lp[i], it->lots, it->n_lots);
-    im->n_lots = (size_t)it->n_lots;
-    im->lots = wm->lp[i];
-    im->done_by = it->done_by;
-    wm->ip[i] = im;
+    wo_item_out(&wm->items[i], wm->lots[i], wm->lp[i], &w->items[i]);
+    wm->ip[i] = &wm->items[i];
   }
   m->n_items = (size_t)w->n_items;
   m->items = wm->ip;
@@ -162,6 +173,7 @@ static void wo_out(wo_msg *wm, pl_work_order *w) {
   m->updated_ms = w->updated_ms;
   m->last_seq = w->last_seq;
   pl_wo_totals(w, &m->labour_fen, &m->parts_fen);
+  m->warranty_fen = pl_wo_warranty_fen(w);
 }
 
 static void reply_wo(pl_rpc *r, pl_work_order *w) {
@@ -480,12 +492,20 @@ static void reply_report(pl_rpc *r, pl_work_order *w) {
     l->part_no = it->part_no;
     l->qty = it->qty;
     l->labour_minutes = it->labour_min;
-    l->amount_fen = it->kind == PL_ITEM_PART ? it->unit_price_fen * it->qty
-                                             : it->unit_price_fen;
+    l->list_amount_fen = it->kind == PL_ITEM_PART ? it->unit_price_fen * it->qty
+                                                  : it->unit_price_fen;
+    l->amount_fen = pl_wo_item_customer_fen(it);
+    l->warranty = (Pitlane__V1__WarrantyCoverage)it->warranty;
+    l->warranty_source_id = it->src_wo;
+    l->warranty_source_item = it->src_item;
+    l->warranty_days = it->warranty_days;
+    l->warranty_km = it->warranty_km;
     lots_out(rm->lots[n], rm->lotp[n], it->lots, it->n_lots);
     l->n_lots = (size_t)it->n_lots;
     l->lots = rm->lotp[n];
-    if (it->n_lots > 0)
+    if (it->n_lots > 0 && it->lot_supplier[0][0] != '\0')
+      memcpy(rm->supplier[n], it->lot_supplier[0], PL_CODE_MAX);
+    else if (it->n_lots > 0) /* issued before suppliers were recorded */
       lot_supplier(pl_rpc_engine(r), w->chain, it->lots[0].lot,
                    rm->supplier[n]);
     l->supplier = rm->supplier[n];
@@ -495,6 +515,7 @@ static void reply_report(pl_rpc *r, pl_work_order *w) {
   m->lines = rm->lp;
   pl_wo_totals(w, &m->labour_fen, &m->parts_fen);
   m->total_fen = m->labour_fen + m->parts_fen;
+  m->warranty_fen = pl_wo_warranty_fen(w);
   m->delivered_ms = w->delivered_ms;
   m->warranty_until_ms =
       w->delivered_ms + (int64_t)w->warranty_days * 24 * 3600 * 1000;

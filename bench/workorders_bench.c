@@ -19,6 +19,20 @@
  *   BM_WatchReplay/N           registering a watch on an order with N
  *                              durable events and replaying them to a
  *                              callback (what a reconnecting phone costs).
+ *   BM_WarrantyIdsByVin/N      the VIN index: the ids of a vehicle's N
+ *                              orders copied out under the read lock (what
+ *                              a service history starts from).
+ *   BM_WarrantyCheck/N         the warranty preview (CheckWarranty) of a
+ *                              labour and a part item for a vehicle with N
+ *                              delivered orders holding both: every earlier
+ *                              item matches by service / part and fails on
+ *                              its terms (mileage), the worst case.
+ *   BM_WarrantyCreateNoSync/N  BM_CreateWorkOrderNoSync's walk-in for such
+ *                              vehicles (50 of them, taken in turn; a fixed
+ *                              1,000 iterations, so each gains at most 20
+ *                              orders beyond its N; OPEN_ORDERS kept open
+ *                              as there): the decision runs under the write
+ *                              lock before the first step.
  * Each run uses a fresh RocksDB directory under $TMPDIR. */
 #include <ftw.h>
 #include <stdio.h>
@@ -27,8 +41,10 @@
 
 #include "pitlane/claims.h"
 #include "pitlane/demo.h"
+#include "pitlane/warranty.h"
 #include "pitlane/workorders.h"
 #include "shim.h"
+#include "wo_int.h" /* the VIN index (engine-internal) */
 
 /* Bench-only globals: one engine per run. */
 static pl_engine *g_engine;
@@ -220,14 +236,151 @@ static void BM_WatchReplay(pl_bench_state *st) {
   free(out);
 }
 
+/* ---- warranty ------------------------------------------------------------ */
+
+#define HISTORY_VINS 50
+
+static void history_vin(char *out, int v) {
+  snprintf(out, PL_VIN_MAX, "LSVBEN%011d", v);
+}
+
+/* n delivered orders (MAINT + one OF-1001, 10 km apart from 1,000 km,
+ * warranty 1 day / 1 km: none covers the next) for each of vins
+ * vehicles. */
+static int build_history(int vins, int n) {
+  pl_wo_new *in = walk_in();
+  pl_work_order *w = malloc(sizeof *w);
+  int failed = in == NULL || w == NULL;
+  for (int k = 0; !failed && k < n; k++)
+    for (int v = 0; !failed && v < vins; v++) {
+      history_vin(in->vehicle.vin, v);
+      in->vehicle.mileage_km = 1000 + 10 * k; /* past the last's 1 km */
+      failed |= pl_wo_create(g_engine, in, NULL, &g_async, w, NULL);
+      int64_t id = w->id;
+      failed |=
+          pl_wo_start(g_engine, PL_DEMO_CHAIN, id, "t", &g_async, NULL, NULL);
+      for (int i = 1; i <= 2; i++)
+        failed |= pl_wo_complete_item(g_engine, PL_DEMO_CHAIN, id, i, "t",
+                                      &g_async, NULL, NULL);
+      failed |= pl_wo_request_qc(g_engine, PL_DEMO_CHAIN, id, "t", &g_async,
+                                 NULL, NULL);
+      failed |= pl_wo_record_qc(g_engine, PL_DEMO_CHAIN, id, 1, "q", "",
+                                &g_async, NULL, NULL);
+      failed |= pl_wo_deliver(g_engine, PL_DEMO_CHAIN, id, "a", 1, 1, &g_async,
+                              NULL, NULL);
+    }
+  free(in);
+  free(w);
+  return failed;
+}
+
+static void BM_WarrantyIdsByVin(pl_bench_state *st) {
+  int n = (int)pl_bench_range(st, 0);
+  if (open_demo(st, 1) != 0)
+    return;
+  if (build_history(1, n) != 0) {
+    pl_bench_error(st, "history failed");
+    close_demo();
+    return;
+  }
+  pl__wo_chain *wc = pl__wo_of(pl__chain_find(g_engine, PL_DEMO_CHAIN));
+  char vin[PL_VIN_MAX];
+  history_vin(vin, 0);
+  int64_t ids[256];
+  long got = 0;
+  while (pl_bench_keep_running(st)) {
+    pthread_rwlock_rdlock(&wc->lock);
+    got += pl__wo_ids_by_vin(wc, vin, ids, 256);
+    pthread_rwlock_unlock(&wc->lock);
+  }
+  if (got != (long)n * pl_bench_iterations(st))
+    pl_bench_error(st, "wrong count");
+  pl_bench_set_items(st, pl_bench_iterations(st));
+  close_demo();
+}
+
+static void BM_WarrantyCheck(pl_bench_state *st) {
+  int n = (int)pl_bench_range(st, 0);
+  pl_wo_new *in = walk_in();
+  pl_wo_item out[2];
+  if (in == NULL || open_demo(st, 1) != 0) {
+    free(in);
+    return;
+  }
+  int failed = build_history(1, n);
+  char vin[PL_VIN_MAX];
+  history_vin(vin, 0);
+  pl_warranty_query q = {.chain = PL_DEMO_CHAIN,
+                         .store = "SH01",
+                         .vin = vin,
+                         .mileage_km = 100000,
+                         .n_items = 2,
+                         .items = in->items};
+  while (pl_bench_keep_running(st)) {
+    failed |= pl_wo_warranty_check(g_engine, &q, out, NULL);
+    failed |= out[0].warranty != PL_WARRANTY_NONE;
+  }
+  if (failed)
+    pl_bench_error(st, "check failed");
+  pl_bench_set_items(st, pl_bench_iterations(st));
+  close_demo();
+  free(in);
+}
+
+static void BM_WarrantyCreateNoSync(pl_bench_state *st) {
+  int n = (int)pl_bench_range(st, 0);
+  pl_wo_new *in = walk_in();
+  pl_work_order *out = malloc(sizeof *out);
+  if (in == NULL || out == NULL || open_demo(st, 1) != 0) {
+    free(in);
+    free(out);
+    return;
+  }
+  int failed = build_history(HISTORY_VINS, n);
+  in->vehicle.mileage_km = 100000;
+  int v = 0, made = 0;
+  while (pl_bench_keep_running(st)) {
+    pl_bench_pause(st);
+    history_vin(in->vehicle.vin, v++ % HISTORY_VINS);
+    pl_bench_resume(st);
+    failed |= pl_wo_create(g_engine, in, NULL, &g_async, out, NULL);
+    failed |= out->items[1].warranty != PL_WARRANTY_NONE;
+    pl_bench_pause(st); /* as BM_CreateWorkOrderNoSync: OPEN_ORDERS open */
+    if (++made > OPEN_ORDERS)
+      failed |= pl_wo_cancel(g_engine, PL_DEMO_CHAIN, out->id - OPEN_ORDERS,
+                             "bench", "", &g_async, NULL, NULL);
+    pl_bench_resume(st);
+  }
+  if (failed)
+    pl_bench_error(st, "create failed");
+  pl_bench_set_items(st, pl_bench_iterations(st));
+  close_demo();
+  free(in);
+  free(out);
+}
+
 int main(int argc, char **argv) {
   pl_bench_unit_ns(
       pl_bench_register("BM_CreateWorkOrderNoSync", BM_CreateWorkOrderNoSync));
+  pl_bench_unit_ns(pl_bench_iterations_fixed(
+      pl_bench_register("BM_CreateWorkOrderNoSync", BM_CreateWorkOrderNoSync),
+      1000)); /* the same count as BM_WarrantyCreateNoSync's */
   pl_bench_unit_ns(pl_bench_register("BM_IssueWorkOrderItemNoSync",
                                      BM_IssueWorkOrderItemNoSync));
   pl_bench_unit_ns(
       pl_bench_register("BM_SubmitClaimNoSync", BM_SubmitClaimNoSync));
   pl_bench_unit_ns(
       pl_bench_arg(pl_bench_register("BM_WatchReplay", BM_WatchReplay), 20));
+  pl_bench_unit_ns(pl_bench_arg(
+      pl_bench_register("BM_WarrantyIdsByVin", BM_WarrantyIdsByVin), 200));
+  pl_bench_unit_ns(pl_bench_arg(
+      pl_bench_arg(pl_bench_register("BM_WarrantyCheck", BM_WarrantyCheck), 0),
+      200));
+  pl_bench_unit_ns(pl_bench_iterations_fixed(
+      pl_bench_arg(pl_bench_arg(pl_bench_register("BM_WarrantyCreateNoSync",
+                                                  BM_WarrantyCreateNoSync),
+                                0),
+                   200),
+      1000));
   return pl_bench_main(argc, argv);
 }

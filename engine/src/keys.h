@@ -26,7 +26,9 @@
  *   0x10-0x1F scheduling  (ops 16-47)
  *   0x20-0x2F inventory   (ops 48-79)
  *   0x30-0x3F transfers   (ops 80-95)
- *   0x40-0x4F work orders, claims (ops 96-127)
+ *   0x40-0x4F work orders, claims (ops 96-127; wo_int.h: 0x40 orders,
+ *             0x41 events, 0x42 insurers' claims, 0x43 supplier claims;
+ *             ops 97-111 events, 120 claim, 121 supplier claim decided)
  *   0x50-0x57 field dispatch  (ops 128-143; layout in disp_int.h)
  *   0x58-0x5F vehicles, reminders (ops 144-159)
  */

@@ -285,6 +285,9 @@ static void veh_row(pl__buf *b, const pl_vehicle_info *v) {
   pl__buf_svar(b, v->last_service_day);
   pl__buf_svar(b, v->last_service_km);
   pl__buf_svar(b, v->known_day);
+  /* appended: factory warranty terms (older rows read as none) */
+  pl__buf_svar(b, v->warranty_months);
+  pl__buf_svar(b, v->warranty_km);
 }
 
 /* ---- validation ----------------------------------------------------------
@@ -327,6 +330,12 @@ static int check_vehicle(pl_error *err, const pl_vehicle_info *v) {
     rc = pl__check_range(err, "vehicle.plan_months", v->plan_months, 0, 60);
   if (rc == 0)
     rc = pl__check_range(err, "vehicle.plan_km", v->plan_km, 0, 100000);
+  if (rc == 0)
+    rc = pl__check_range(err, "vehicle.warranty_months", v->warranty_months, 0,
+                         240);
+  if (rc == 0)
+    rc =
+        pl__check_range(err, "vehicle.warranty_km", v->warranty_km, 0, 2000000);
   if (rc == 0)
     rc = pl__check_opt_code(err, "vehicle.service", v->service, PL_CODE_MAX);
   if (rc == 0)
@@ -488,6 +497,8 @@ int pl_vehicle_register(pl_engine *e, const pl_vehicle_info *in,
     memcpy(next.store, store, PL_CODE_MAX);
     next.plan_months = in->plan_months;
     next.plan_km = in->plan_km;
+    next.warranty_months = in->warranty_months;
+    next.warranty_km = in->warranty_km;
     memcpy(next.service, in->service, PL_CODE_MAX);
     memcpy(next.first_service, in->first_service, PL_CODE_MAX);
     if (mileage_km > 0)
@@ -766,6 +777,8 @@ int pl__veh_load(pl_engine *e, unsigned kind, const char *chain,
     v.last_service_day = (int32_t)pl__rd_svar(&r);
     v.last_service_km = (int32_t)pl__rd_svar(&r);
     v.known_day = (int32_t)pl__rd_svar(&r);
+    v.warranty_months = (int32_t)pl__rd_svar(&r); /* 0 in older rows */
+    v.warranty_km = (int32_t)pl__rd_svar(&r);
     bad = bad || r.bad || check_vehicle(NULL, &v) != 0 || v.n_services < 0 ||
           pl__strmap_get(&vc->vin_ix, v.vin) >= 0;
   }

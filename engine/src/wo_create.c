@@ -325,6 +325,15 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
     else if (next->n_techs == 0)
       rc = pl__wo_auto_assign(e, c, wc, next, err);
   }
+  /* warranty: decided on the order's first state; the claims ride in
+   * its first write */
+  pl__sclaim_set claims = {0};
+  int64_t now_ms = pl_engine_now_ms(e);
+  if (rc == 0)
+    rc = pl__warranty_decide(e, c, wc, next, 0, now_ms, &claims, err);
+  if (rc == 0 && (pl__sclaims_reserve(wc, &claims) != 0 ||
+                  pl__wo_vin_reserve(wc, next->vehicle.vin) != 0))
+    rc = PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   if (rc == 0 && check_in)
     rc = check_in_booking(e, c, in->booking_id, bar, err);
   if (rc == 0) {
@@ -347,7 +356,9 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
   }
   if (rc == 0) {
     next->id = wc->orders.n + 1;
-    next->created_ms = pl_engine_now_ms(e);
+    next->created_ms = now_ms;
+    for (int32_t k = 0; k < claims.n; k++)
+      claims.v[k].wo_id = next->id;
     memcpy(o->w, next, offsetof(pl_work_order, items)); /* id for steps */
     pl__wo_step s = {.e = e,
                      .c = c,
@@ -355,15 +366,21 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
                      .o = o,
                      .next = next,
                      .idem = idem != NULL ? idem : "",
-                     .bar = bar};
+                     .bar = bar,
+                     .claims = claims.v,
+                     .n_claims = claims.n};
     snprintf(o->idem, sizeof o->idem, "%s", s.idem);
     pl__wo_step_event(&s, PL_WOE_CREATED, 0, in->advisor, in->complaint);
     rc = pl__wo_step_queue(&s);
+    s.claims = NULL;
+    s.n_claims = 0;
     if (rc != 0) {
       free(o->w);
       free(o);
     } else {
       pl__vec_push(&wc->orders, o);
+      pl__wo_vin_add(wc, next->vehicle.vin, next->id);
+      pl__sclaims_install(wc, &claims);
       if (o->idem[0] != '\0')
         pl__strmap_put(&wc->idem_ix, o->idem, wc->orders.n - 1);
       if (next->booking_id > 0)
@@ -381,6 +398,7 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
     }
   }
   pthread_rwlock_unlock(&wc->lock);
+  pl__sclaim_set_free(&claims);
   free(next);
   return pl__write_finish(pl__barrier_end(bar, rc), 0, w, NULL, err);
 }

@@ -194,7 +194,24 @@ static int do_deliver(pl__wo_step *s, void *arg, pl_error *err) {
   w->warranty_km = a->km > 0 ? a->km : PL__WO_DEFAULT_WARRANTY_KM;
   pl__wo_step_event(s, PL_WOE_DELIVERED, 0, a->actor, "");
   w->delivered_ms = s->ev.at_ms;
+  /* each item's own warranty (warranty.h): the order's terms, from the
+   * delivery day and the order's mileage */
+  int32_t day =
+      pl__wo_local_day(s->e, s->c->info.code, w->store, w->delivered_ms);
+  for (int32_t i = 0; i < w->n_items; i++) {
+    pl_wo_item *it = &w->items[i];
+    if (it->state != PL_ITEM_DONE)
+      continue;
+    it->warranty_days = w->warranty_days;
+    it->warranty_km = w->warranty_km;
+    it->warranty_from_day = day;
+    it->warranty_from_km = w->vehicle.mileage_km;
+  }
+  if (pl__wo_vin_reserve_delivered(s->wc, w) != 0)
+    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   rc = pl__wo_step_queue(s);
+  if (rc == 0)
+    pl__wo_vin_delivered(s->e, s->wc, s->o->w);
   return rc == 0 ? complete_booking(s, err) : rc;
 }
 
@@ -346,9 +363,26 @@ static int do_add_extra(pl__wo_step *s, void *arg, pl_error *err) {
   it->extra = 1;
   snprintf(it->idem, sizeof it->idem, "%s", a->idem != NULL ? a->idem : "");
   w->n_items++;
+  /* warranty: decided now; its supplier claims ride in this write */
+  pl__sclaim_set claims = {0};
+  rc = pl__warranty_decide(s->e, s->c, s->wc, w, w->n_items - 1,
+                           pl_engine_now_ms(s->e), &claims, err);
+  if (rc == 0 && pl__sclaims_reserve(s->wc, &claims) != 0)
+    rc = PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
+  if (rc != 0) {
+    pl__sclaim_set_free(&claims);
+    return rc;
+  }
   pl__wo_step_event(s, PL_WOE_EXTRA_PROPOSED, it->no, a->actor,
                     a->idem != NULL ? a->idem : "");
+  s->claims = claims.v;
+  s->n_claims = claims.n;
   rc = pl__wo_step_queue(s);
+  s->claims = NULL;
+  s->n_claims = 0;
+  if (rc == 0)
+    pl__sclaims_install(s->wc, &claims);
+  pl__sclaim_set_free(&claims);
   if (rc == 0 && it->kind == PL_ITEM_PART) {
     s->ev.kind = 0;
     rc = pl__wo_reserve_item(s, w->n_items - 1, a->actor, err);
@@ -445,7 +479,17 @@ static int do_complete(pl__wo_step *s, void *arg, pl_error *err) {
   if (it->kind == PL_ITEM_PART) {
     int64_t q = it->reserved;
     it->reserved = 0; /* the issue consumes the reservation */
-    return pl__wo_step_move(s, PL_MOVE_ISSUE, it, q, a->actor, NULL, err);
+    /* the cell's lots as they are now: the issue picks among them (FIFO),
+     * and step_rows records each picked lot's supplier from this list */
+    pl_lot_info lots[64];
+    int nl = pl_stock_lots(s->e, s->c->info.code, it->warehouse, it->part_no,
+                           lots, 64, NULL);
+    s->lots_known = lots;
+    s->n_lots_known = nl > 64 ? 64 : nl > 0 ? nl : 0;
+    int rc = pl__wo_step_move(s, PL_MOVE_ISSUE, it, q, a->actor, NULL, err);
+    s->lots_known = NULL;
+    s->n_lots_known = 0;
+    return rc;
   }
   return pl__wo_step_queue(s);
 }

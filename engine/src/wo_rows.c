@@ -80,7 +80,22 @@ void pl__wo_row(pl__buf *v, const pl_work_order *w, const char *idem) {
     pl__buf_str(v, it->done_by);
     pl__buf_str(v, it->idem);
   }
-  pl__buf_svar(v, w->started_ms); /* version 2 */
+  /* appended: each item's warranty (rows before it read as none) */
+  pl__buf_uvar(v, (uint64_t)w->n_items);
+  for (int32_t i = 0; i < w->n_items; i++) {
+    const pl_wo_item *it = &w->items[i];
+    pl__buf_uvar(v, (uint64_t)it->warranty_claim);
+    pl__buf_uvar(v, (uint64_t)it->warranty);
+    pl__buf_svar(v, it->src_wo);
+    pl__buf_svar(v, it->src_item);
+    pl__buf_svar(v, it->warranty_days);
+    pl__buf_svar(v, it->warranty_km);
+    pl__buf_svar(v, it->warranty_from_day);
+    pl__buf_svar(v, it->warranty_from_km);
+    for (int32_t k = 0; k < it->n_lots; k++)
+      pl__buf_str(v, it->lot_supplier[k]);
+  }
+  pl__buf_svar(v, w->started_ms); /* version 2 (after the warranty) */
 }
 
 /* Decodes a row into w (full size) and idem. */
@@ -161,6 +176,24 @@ int pl__wo_read(pl__rd *r, pl_work_order *w, char *idem) {
         it->state < PL_ITEM_AWAITING_APPROVAL || it->state > PL_ITEM_CANCELLED)
       return PL_ECORRUPT;
   }
+  n = pl__rd_uvar(r); /* the warranty section: 0 when absent */
+  if (n != 0 && n != (uint64_t)w->n_items)
+    return PL_ECORRUPT;
+  for (uint64_t i = 0; i < n; i++) {
+    pl_wo_item *it = &w->items[i];
+    it->warranty_claim = (int32_t)pl__rd_uvar(r);
+    it->warranty = (pl_warranty_kind)pl__rd_uvar(r);
+    it->src_wo = pl__rd_svar(r);
+    it->src_item = (int32_t)pl__rd_svar(r);
+    it->warranty_days = (int32_t)pl__rd_svar(r);
+    it->warranty_km = pl__rd_svar(r);
+    it->warranty_from_day = (int32_t)pl__rd_svar(r);
+    it->warranty_from_km = pl__rd_svar(r);
+    for (int32_t k = 0; k < it->n_lots; k++)
+      pl__rd_str(r, it->lot_supplier[k], sizeof it->lot_supplier[k]);
+    if (it->warranty > PL_WARRANTY_FACTORY)
+      return PL_ECORRUPT;
+  }
   w->started_ms = version >= 2 ? pl__rd_svar(r) : 0;
   if (r->bad || w->state < PL_WO_PENDING || w->state > PL_WO_CANCELLED)
     return PL_ECORRUPT;
@@ -170,8 +203,9 @@ int pl__wo_read(pl__rd *r, pl_work_order *w, char *idem) {
 /* ---- recovery
  * ---------------------------------------------------------------- */
 
-static int load_order(pl__chain *c, pl__wo_chain *wc, const unsigned char *rest,
-                      size_t rl, const unsigned char *val, size_t vl) {
+static int load_order(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
+                      const unsigned char *rest, size_t rl,
+                      const unsigned char *val, size_t vl) {
   if (rl != 8)
     return PL_ECORRUPT;
   int64_t id = (int64_t)pl__be64_get(rest);
@@ -185,7 +219,8 @@ static int load_order(pl__chain *c, pl__wo_chain *wc, const unsigned char *rest,
   if (rc == 0)
     rc = pl__wo_read(&r, w, o->idem);
   if (rc == 0 && (pl__vec_reserve(&wc->orders, 1) != 0 ||
-                  pl__strmap_reserve(&wc->idem_ix, 1) != 0))
+                  pl__strmap_reserve(&wc->idem_ix, 1) != 0 ||
+                  pl__wo_vin_reserve(wc, w->vehicle.vin) != 0))
     rc = PL_ENOMEM;
   if (rc == 0) {
     memcpy(w->chain, c->info.code, PL_CODE_MAX);
@@ -195,6 +230,7 @@ static int load_order(pl__chain *c, pl__wo_chain *wc, const unsigned char *rest,
     if (o->w == NULL)
       o->w = w;
     pl__vec_push(&wc->orders, o);
+    pl__wo_vin_add(wc, o->w->vehicle.vin, id);
     if (o->idem[0] != '\0')
       pl__strmap_put(&wc->idem_ix, o->idem, wc->orders.n - 1);
     if (o->w->booking_id > 0 &&
@@ -203,6 +239,10 @@ static int load_order(pl__chain *c, pl__wo_chain *wc, const unsigned char *rest,
       rc = PL_ENOMEM;
     pl__wo_load_apply(wc, o->w, +1);
     pl__observe_wo(c, o->w);
+    if (rc == 0 && pl__wo_vin_reserve_delivered(wc, o->w) != 0)
+      rc = PL_ENOMEM;
+    if (rc == 0)
+      pl__wo_vin_delivered(e, wc, o->w);
     return rc;
   }
   free(w);
@@ -235,11 +275,13 @@ int pl__wo_load(pl_engine *e, unsigned kind, const char *chain,
   if (c != NULL && wc == NULL)
     rc = PL_ENOMEM;
   else if (wc != NULL && kind == PL__K_WO)
-    rc = load_order(c, wc, rest, rl, val, vl);
+    rc = load_order(e, c, wc, rest, rl, val, vl);
   else if (wc != NULL && kind == PL__K_WO_EVENT)
     rc = load_event(c, wc, rest, rl, val, vl);
   else if (wc != NULL && kind == PL__K_CLAIM)
     rc = pl__claim_load(c, wc, rest, rl, val, vl);
+  else if (wc != NULL && kind == PL__K_SCLAIM)
+    rc = pl__sclaim_load(c, wc, rest, rl, val, vl);
   if (rc == PL_ECORRUPT)
     return PL__FAIL(err, rc,
                     "recovery: chain '%s': bad work-order row (kind "

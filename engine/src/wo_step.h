@@ -15,6 +15,7 @@
 
 #include "barrier.h"
 #include "keys.h"
+#include "pitlane/warranty.h"
 #include "validate.h"
 #include "wo_int.h"
 
@@ -39,7 +40,41 @@ typedef struct pl__wo_step {
   const char *idem;
   pl_wo_event ev; /* kind 0: no event */
   pl__barrier *bar;
+  /* supplier claims written in the step's batch (then cleared) */
+  const pl_supplier_claim *claims;
+  int32_t n_claims;
+  /* an issue: the cell's lots read before it, for their suppliers */
+  const pl_lot_info *lots_known;
+  int32_t n_lots_known;
 } pl__wo_step;
+
+/* warranty.c: coverage. A set of new supplier claims (owned). */
+typedef struct pl__sclaim_set {
+  int32_t n, cap;
+  pl_supplier_claim *v;
+} pl__sclaim_set;
+
+/* Decides the warranty of items [from, next->n_items) of a scratch order
+ * (store, vehicle, items set; id set if it exists) at now_ms, under
+ * wc->lock (read or write). With claims (may be NULL: a preview), the
+ * supplier claims of REPAIR-covered parts are appended to it, numbered
+ * from the chain's next id. 0 or PL_ENOMEM (err filled). */
+int pl__warranty_decide(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
+                        pl_work_order *next, int32_t from, int64_t now_ms,
+                        pl__sclaim_set *claims, pl_error *err);
+/* The store's local day at ms (its UTC offset); 0 offset if unknown. */
+int32_t pl__wo_local_day(pl_engine *e, const char *chain, const char *store,
+                         int64_t ms);
+
+/* supplier_claims.c */
+void pl__sclaim_key(pl__buf *k, const char *chain, int64_t id);
+void pl__sclaim_row(pl__buf *v, const pl_supplier_claim *cl);
+/* Under the write lock, before the step is queued: room for the set's
+ * claims (0 or PL_ENOMEM, nothing changed) ... */
+int pl__sclaims_reserve(pl__wo_chain *wc, const pl__sclaim_set *set);
+/* ... and once queued: the claims join the chain (cannot fail). */
+void pl__sclaims_install(pl__wo_chain *wc, pl__sclaim_set *set);
+void pl__sclaim_set_free(pl__sclaim_set *set);
 
 /* workorder.c: technician load (open labour minutes of active orders) */
 void pl__wo_load_apply(pl__wo_chain *wc, const pl_work_order *w, int sign);

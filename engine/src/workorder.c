@@ -54,6 +54,8 @@ void pl__wo_free(pl__chain *c) {
   free(x->load);
   free(x->watchers.items);
   pl__claims_free(x);
+  pl__wo_vin_free(x);
+  pl__sclaims_free(x);
   pthread_rwlock_destroy(&x->lock);
   pthread_mutex_destroy(&x->hub_mu);
   pthread_mutex_destroy(&x->claim_mu);
@@ -157,6 +159,14 @@ static int step_rows(void *arg, const pl_movement *m, pl__batch *b) {
       if (it->no == s->ev.item_no && it->kind == PL_ITEM_PART) {
         it->n_lots = m->n_lots < PL_WO_LOTS ? m->n_lots : PL_WO_LOTS;
         memcpy(it->lots, m->lots, (size_t)it->n_lots * sizeof *it->lots);
+        /* each lot's supplier, for warranty claims (traceability) */
+        for (int32_t k = 0; k < it->n_lots; k++) {
+          it->lot_supplier[k][0] = '\0';
+          for (int32_t j = 0; j < s->n_lots_known; j++)
+            if (s->lots_known[j].lot == it->lots[k].lot)
+              memcpy(it->lot_supplier[k], s->lots_known[j].supplier,
+                     PL_CODE_MAX);
+        }
       }
     }
   }
@@ -169,6 +179,13 @@ static int step_rows(void *arg, const pl_movement *m, pl__batch *b) {
     pl__buf_reset(&v);
     pl__wo_event_key(&k, s->c->info.code, s->next->id, s->ev.seq);
     pl__wo_event_encode(&v, &s->ev);
+    pl__batch_put(b, k.p, k.n, v.p, v.n);
+  }
+  for (int32_t i = 0; i < s->n_claims; i++) { /* atomic with the item */
+    pl__buf_reset(&k);
+    pl__buf_reset(&v);
+    pl__sclaim_key(&k, s->c->info.code, s->claims[i].id);
+    pl__sclaim_row(&v, &s->claims[i]);
     pl__batch_put(b, k.p, k.n, v.p, v.n);
   }
   int rc = k.oom || v.oom ? PL_ENOMEM : 0;
@@ -365,6 +382,7 @@ int pl__wo_make_item(pl_engine *e, pl__chain *c, const char *store,
     return rc;
   memcpy(it->note, in->note, PL_NAME_MAX);
   it->unit_price_fen = in->unit_price_fen;
+  it->warranty_claim = in->warranty_claim != 0;
   if (in->kind == PL_ITEM_LABOUR) {
     rc = pl__check_code(err, field, in->service, PL_CODE_MAX);
     if (rc == 0)
@@ -466,6 +484,15 @@ int64_t pl_wo_short(const pl_work_order *wo) {
   return n;
 }
 
+static int64_t item_list_fen(const pl_wo_item *it) {
+  return it->kind == PL_ITEM_LABOUR ? it->unit_price_fen
+                                    : it->unit_price_fen * it->qty;
+}
+
+int64_t pl_wo_item_customer_fen(const pl_wo_item *it) {
+  return it->warranty != PL_WARRANTY_NONE ? 0 : item_list_fen(it);
+}
+
 void pl_wo_totals(const pl_work_order *wo, int64_t *labour_fen,
                   int64_t *parts_fen) {
   int64_t l = 0, p = 0;
@@ -474,12 +501,23 @@ void pl_wo_totals(const pl_work_order *wo, int64_t *labour_fen,
     if (it->state == PL_ITEM_REJECTED || it->state == PL_ITEM_CANCELLED)
       continue;
     if (it->kind == PL_ITEM_LABOUR)
-      l += it->unit_price_fen;
+      l += pl_wo_item_customer_fen(it);
     else
-      p += it->unit_price_fen * it->qty;
+      p += pl_wo_item_customer_fen(it);
   }
   *labour_fen = l;
   *parts_fen = p;
+}
+
+int64_t pl_wo_warranty_fen(const pl_work_order *wo) {
+  int64_t sum = 0;
+  for (int32_t i = 0; i < wo->n_items; i++) {
+    const pl_wo_item *it = &wo->items[i];
+    if (it->state != PL_ITEM_REJECTED && it->state != PL_ITEM_CANCELLED &&
+        it->warranty != PL_WARRANTY_NONE)
+      sum += item_list_fen(it);
+  }
+  return sum;
 }
 
 int pl_wo_get(pl_engine *e, const char *chain, int64_t id, pl_work_order *out,

@@ -63,6 +63,11 @@ typedef struct pl_vehicle_info {
   int32_t plan_km;                 /* 0: PL_DEFAULT_PLAN_KM */
   char service[PL_CODE_MAX];       /* catalogue service to book; "": MAINT */
   char first_service[PL_CODE_MAX]; /* for the first one; "": FIRST */
+  /* factory warranty from purchase_day: it runs while the day is on or
+   * before purchase_day + warranty_months (pl_day_add_months) and the
+   * odometer is at most warranty_km; either 0: no factory warranty */
+  int32_t warranty_months; /* 0..240 */
+  int32_t warranty_km;     /* 0..2,000,000 */
   /* read-only below */
   int32_t n_readings; /* newest last */
   pl_mileage_reading readings[PL_VEH_READINGS];

@@ -14,7 +14,11 @@
  * a failed QC goes back to IN_REPAIR; PENDING or IN_REPAIR -> CANCELLED.
  * An extra item proposed during repair waits for approval; while one waits
  * the order cannot go to QC. Delivery completes the booking and fixes the
- * repair report (warranty from the delivery time).
+ * repair report (warranty from the delivery time; each done item gets its
+ * own warranty). When an item is added, the engine decides whether it is
+ * under warranty (pitlane/warranty.h): a covered item keeps its list
+ * price and costs the customer nothing, and a covered part may become
+ * supplier claims written with it.
  *
  * Every change is an event with a per-order sequence number (1, 2, ...),
  * stored with the change. Watchers registered with pl_wo_watch receive
@@ -73,6 +77,14 @@ typedef enum pl_item_state {
   PL_ITEM_CANCELLED = 5,
 } pl_item_state;
 
+/* Warranty coverage of an item, decided when the item is added (create,
+ * extra item) and never changed afterwards (see warranty.h). */
+typedef enum pl_warranty_kind {
+  PL_WARRANTY_NONE = 0,
+  PL_WARRANTY_REPAIR = 1,  /* an earlier delivered repair's own warranty */
+  PL_WARRANTY_FACTORY = 2, /* the vehicle's factory terms (defect claim) */
+} pl_warranty_kind;
+
 typedef enum pl_wo_event_kind {
   PL_WOE_CREATED = 1,
   PL_WOE_ASSIGNED = 2,
@@ -118,6 +130,21 @@ typedef struct pl_wo_item {
   pl_lot_qty lots[PL_WO_LOTS];
   char done_by[PL_ACTOR_MAX];
   char idem[PL_IDEM_MAX]; /* extra: the idempotency key that added it */
+  /* warranty (warranty.h). unit_price_fen stays the list price; a covered
+   * item costs the customer nothing (pl_wo_totals leaves it out). */
+  int32_t warranty_claim;    /* the advisor flags a defect (factory claim) */
+  pl_warranty_kind warranty; /* coverage decided when the item was added */
+  int64_t src_wo;            /* REPAIR: the earlier order and its item */
+  int32_t src_item;
+  /* the item's own warranty, set at delivery (DONE items): from
+   * warranty_from_day (the store's local day of delivery) and
+   * warranty_from_km (the order's mileage) for days / km */
+  int32_t warranty_days;
+  int64_t warranty_km;
+  int32_t warranty_from_day;
+  int64_t warranty_from_km;
+  /* part, done: each issued lot's supplier (as lots[]) */
+  char lot_supplier[PL_WO_LOTS][PL_CODE_MAX];
 } pl_wo_item;
 
 typedef struct pl_qc_record {
@@ -166,6 +193,7 @@ typedef struct pl_wo_item_in {
   char warehouse[PL_CODE_MAX];
   int64_t unit_price_fen;
   char note[PL_NAME_MAX];
+  int32_t warranty_claim; /* a defect claimed under the factory warranty */
 } pl_wo_item_in;
 
 typedef enum pl_assign_mode {
@@ -297,9 +325,15 @@ PL_API int pl_wo_reserve_short(pl_engine *e, const char *chain, int64_t id,
 
 /* Units short on an order's open or awaiting part items. */
 PL_API int64_t pl_wo_short(const pl_work_order *wo);
-/* Labour and parts totals of items not rejected or cancelled (fen). */
+/* What the customer pays for labour and parts (fen): items not rejected
+ * or cancelled and not under warranty. */
 PL_API void pl_wo_totals(const pl_work_order *wo, int64_t *labour_fen,
                          int64_t *parts_fen);
+/* List value of the items under warranty (not rejected or cancelled): what
+ * the warranty pays instead of the customer (fen). */
+PL_API int64_t pl_wo_warranty_fen(const pl_work_order *wo);
+/* What the customer pays for one item (0 when under warranty). */
+PL_API int64_t pl_wo_item_customer_fen(const pl_wo_item *it);
 
 /* ---- events ------------------------------------------------------------ */
 
