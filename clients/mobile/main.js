@@ -143,7 +143,7 @@ function Reminders({ s }) {
 const CATEGORIES = [['COMPLAINT_CATEGORY_QUALITY', 'the repair did not fix it'], ['COMPLAINT_CATEGORY_SERVICE', 'service, attitude'],
   ['COMPLAINT_CATEGORY_PRICE', 'price'], ['COMPLAINT_CATEGORY_WAITING', 'waiting, late'], ['COMPLAINT_CATEGORY_PARTS', 'parts'], ['COMPLAINT_CATEGORY_OTHER', 'other']];
 
-function Complain({ s, stores, visits, vin }) {
+function Complain({ s, stores, visits, vin, onSent }) {
   const act = useAction();
   const [f, setF] = useState({ store: visits[0]?.store || s.store, wo_id: visits[0] ? String(visits[0].id) : '', category: 'COMPLAINT_CATEGORY_QUALITY', severity: '2', text: '', phone: s.phone || '' });
   const [sent, setSent] = useState(null);
@@ -158,10 +158,12 @@ function Complain({ s, stores, visits, vin }) {
         if (e.code !== 'NOT_FOUND') throw e; // not a known customer: the complaint still goes in
       }
     }
-    setSent(await call('Customers', 'OpenComplaint', {
+    const c = await call('Customers', 'OpenComplaint', {
       chain: s.chain, store: f.store, customer_id: customer, vin, wo_id: Number(f.wo_id || 0), channel: 'COMPLAINT_CHANNEL_APP',
       category: f.category, severity: Number(f.severity), text: f.text, actor: s.customer || 'customer',
-    }));
+    });
+    setSent(c);
+    onSent?.(c);
   });
   if (sent) {
     const off = offsetOf(stores, sent.store);
@@ -210,7 +212,7 @@ function MyCar({ s, update }) {
       </li>`;
     })}</ul>
     ${h.more ? html`<button class="load-more" disabled=${h.loading} onClick=${h.loadMore}>Load more</button>` : null}
-    ${vin && h.loaded ? html`<${Complain} key=${vin} s=${s} stores=${stores} visits=${visits} vin=${vin} />` : null}
+    ${vin && h.loaded ? html`<${Complain} key=${vin} s=${s} stores=${stores} visits=${visits} vin=${vin} onSent=${h.reload} />` : null}
   </section>`;
 }
 

@@ -42,7 +42,7 @@ export function useHistory(chain, vin, limit = 10) {
   useEffect(() => {
     setH({ vin: '', entries: [], owners: [], token: '', loaded: false });
     reload();
-  }, [chain, vin]);
+  }, [chain, vin, limit]);
   return {
     vin: h.vin, entries: h.entries, owners: h.owners, more: !!h.token, loaded: h.loaded, loading,
     loadMore: () => { if (h.token) page(h.token, h.entries); },

@@ -137,12 +137,15 @@ export function ServiceHistory({ s, vin, setVin }) {
   const stores = useStores(s.chain);
   const [text, setText] = useState(vin || '');
   useEffect(() => setText(vin || ''), [vin]);
-  const h = useHistory(s.chain, vin, 10);
+  const [limit, setLimit] = useState(10);
+  const h = useHistory(s.chain, vin, limit);
   return html`<section class="card service-history" data-vin=${h.vin}>
     <div class="row"><h3>Service history (维修记录)</h3>
       <input name="h-vin" placeholder="VIN" value=${text} onInput=${(e) => setText(e.target.value)}
         onKeyDown=${(e) => { if (e.key === 'Enter') setVin(text.trim()); }} />
-      <button class="show-history" onClick=${() => (text.trim() === vin ? h.reload() : setVin(text.trim()))}>Show</button></div>
+      <button class="show-history" onClick=${() => (text.trim() === vin ? h.reload() : setVin(text.trim()))}>Show</button>
+      <label>per page <select name="h-limit" value=${limit} onChange=${(e) => setLimit(Number(e.target.value))}>
+        ${[2, 5, 10, 25, 50].map((n) => html`<option value=${n}>${n}</option>`)}</select></label></div>
     ${h.loaded ? html`
       <h4>Owners over time</h4>
       <${OwnersTable} chain=${s.chain} links=${h.owners} cls="history-owners" />
