@@ -201,7 +201,7 @@ function MyCar({ s, update }) {
     <ul class="car-history" style="list-style:none;padding:0">${h.entries.map((e) => {
       const off = offsetOf(stores, e.store);
       return html`<li class="card history-entry" data-kind=${e.kind} data-id=${e.id} data-state=${e.state} data-score=${e.score}>
-        <b>${kindLabel(e.kind)}</b> <span class="muted">${stamp(e.at_ms, off)} · ${e.store}</span>
+        <b>${kindLabel(e.kind)}</b> <span class="muted">${e.kind === 'HISTORY_KIND_FOLLOW_UP' && e.state === 'OPEN' ? 'by ' : ''}${stamp(e.at_ms, off)} · ${e.store}</span>
         <span class=${`chip state-${String(e.state).toLowerCase()}`}>${String(e.state).replaceAll('_', ' ').toLowerCase()}</span>
         ${(e.services || []).length ? html`<p>${e.services.join(', ')}${e.mileage_km ? html` <span class="muted">at ${e.mileage_km} km</span>` : null}</p>` : null}
         ${(e.parts || []).length ? html`<p class="muted">${e.parts.map((p) => `${p.part_no} × ${p.qty}`).join(', ')}</p>` : null}

@@ -154,7 +154,7 @@ export function ServiceHistory({ s, vin, setVin }) {
         <tbody>${h.entries.length === 0 ? html`<tr><td colspan="8" class="muted">Nothing recorded for this VIN.</td></tr>` : null}
         ${h.entries.map((e) => html`<tr class=${`history-entry kind-${short(e.kind, 'HISTORY_KIND_').replaceAll(' ', '-')}`} data-kind=${e.kind} data-id=${e.id}
           data-at=${e.at_ms} data-state=${e.state} data-score=${e.score} data-total=${e.total_fen}>
-          <td class="h-when">${stamp(e.at_ms, offsetOf(stores, e.store))}</td>
+          <td class="h-when">${e.kind === 'HISTORY_KIND_FOLLOW_UP' && e.state === 'OPEN' ? 'due ' : ''}${stamp(e.at_ms, offsetOf(stores, e.store))}</td>
           <td class="h-kind">${kindLabel(e.kind)} #${e.id}
             ${e.kind === 'HISTORY_KIND_WORK_ORDER' ? html`<div><a href=${`#orders/${e.id}`}>open the order</a>${e.ref_id ? html` <span class="muted">booking #${e.ref_id}</span>` : null}</div>` : null}
             ${(e.kind === 'HISTORY_KIND_FOLLOW_UP' || e.kind === 'HISTORY_KIND_COMPLAINT') && e.ref_id ? html`<div class="muted">order <a href=${`#orders/${e.ref_id}`}>#${e.ref_id}</a></div>` : null}</td>
