@@ -52,6 +52,8 @@ function CustomerForm({ s, customer, onSaved, onClose }) {
   const act = useAction();
   const [f, setF] = useState({ ...BLANK, ...customer });
   useEffect(() => setF({ ...BLANK, ...customer }), [customer]);
+  // one key per new-customer form (it is remounted for each): a double
+  // click or a retry creates one customer, not two
   const [idem] = useState(() => `web-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   const set = (k) => (e) => setF({ ...f, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value });
   const norm = (v, p) => (String(v).endsWith('_UNSPECIFIED') ? `${p}${{ CUSTOMER_KIND_: 'PERSON', CUSTOMER_SOURCE_: 'DIRECT', CONTACT_CHANNEL_: 'PHONE' }[p]}` : v);
@@ -191,7 +193,7 @@ function CustomersView({ s }) {
           onKeyDown=${(e) => { if (e.key === 'Enter') search(); }} />
         <button class="search-customers" onClick=${search}>Search</button>
         <button class="find-phone" onClick=${byPhone}>Exact phone</button>
-        <button class="new-customer" onClick=${() => setOpen({ ...BLANK })}>+ New customer</button></div>
+        <button class="new-customer" onClick=${() => setOpen({ ...BLANK, nonce: Date.now() })}>+ New customer</button></div>
       <table class="list customers-list"><thead><tr><th>#</th><th>name</th><th>phone</th><th>kind · source</th><th>consent</th></tr></thead>
         <tbody>${(list?.customers || []).length === 0 ? html`<tr><td colspan="5" class="muted">No customers${filter ? ` matching “${filter}”` : ''}.</td></tr>` : null}
         ${(list?.customers || []).map((c) => html`<tr class=${`clickable customer ${open && open.id === c.id ? 'selected' : ''}`} data-id=${c.id} data-phone=${c.phone}
@@ -203,7 +205,7 @@ function CustomersView({ s }) {
         <button class="prev-page" disabled=${pages.length < 2} onClick=${() => setPages(pages.slice(0, -1))}>‹ Previous</button>
         <span class="muted">page ${pages.length}</span>
         <button class="next-page" disabled=${!list?.next_after_id} onClick=${() => setPages([...pages, list.next_after_id])}>Next ›</button></div>
-      ${open ? html`<${CustomerForm} s=${s} customer=${open} onClose=${() => setOpen(null)} onSaved=${(c) => { setOpen(c); reload(); }} />` : null}
+      ${open ? html`<${CustomerForm} key=${Number(open.id) ? `c${open.id}` : `new${open.nonce}`} s=${s} customer=${open} onClose=${() => setOpen(null)} onSaved=${(c) => { setOpen(c); reload(); }} />` : null}
       ${open && Number(open.id) ? html`<${CustomerVehicles} s=${s} customer=${open} onHistory=${setVin} />` : null}
     </div>
     <div><${ServiceHistory} s=${s} vin=${vin} setVin=${setVin} /></div>
