@@ -93,7 +93,7 @@ function ComplaintCard({ s, c, stores, now, onChange, onClose }) {
   const st = c.state;
   return html`<section class="card complaint" data-id=${c.id} data-state=${c.state}>
     <button class="close" onClick=${onClose}>×</button>
-    <h3>Complaint #${c.id} <${StateChip} state=${c.state} prefix="COMPLAINT_STATE_" />
+    <h3>Complaint #${c.id} <${StateChip} state=${c.state} prefix="COMPLAINT_STATE_" />${' '}
       <span class="muted">${c.store} · ${low(c.channel, 'COMPLAINT_CHANNEL_')} · ${low(c.category, 'COMPLAINT_CATEGORY_')} · severity ${c.severity}</span></h3>
     <p class="cp-text">${c.text}</p>
     <table class="list money"><tbody>
