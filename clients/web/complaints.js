@@ -121,11 +121,14 @@ function ComplaintCard({ s, c, stores, now, onChange, onClose }) {
 function Policy({ s, stores, onSaved }) {
   const act = useAction();
   const [store, setStore] = useState(s.store);
-  const [p, reload, setP] = useLoad(() => call('Customers', 'GetComplaintPolicy', { chain: s.chain, store }), [s.chain, store]);
+  // the answer remembers which store it was asked for: the form shows only
+  // the policy of the store selected (never a previous one still loading)
+  const [loaded, reload, setP] = useLoad(async () => ({ ...(await call('Customers', 'GetComplaintPolicy', { chain: s.chain, store })), asked: store }), [s.chain, store]);
+  const p = loaded && loaded.asked === store ? loaded : null;
   const [saved, setSaved] = useState(null);
   const save = () => act(async () => {
     const r = await call('Customers', 'SetComplaintPolicy', { chain: s.chain, store, response_min: Number(p.response_min), resolution_min: Number(p.resolution_min), manager: p.manager });
-    setP(r);
+    setP({ ...r, asked: store });
     setSaved(r);
     onSaved?.(r);
   });
@@ -133,7 +136,7 @@ function Policy({ s, stores, onSaved }) {
     <div class="row">
       <select name="pol-store" value=${store} onChange=${(e) => { setStore(e.target.value); setSaved(null); }}>
         <option value="">chain default</option>${stores.map((x) => html`<option value=${x.code}>${x.code}</option>`)}</select>
-      ${p ? html`<span class="muted pol-from" data-store=${p.store}>${p.store === store ? (store ? 'the store\'s own' : 'the chain\'s') : p.store ? `from ${p.store}` : 'the chain\'s (or the built-in default)'}</span>` : null}</div>
+      ${p ? html`<span class="muted pol-from" data-store=${p.store} data-asked=${p.asked}>${p.store === store ? (store ? 'the store\'s own' : 'the chain\'s') : p.store ? `from ${p.store}` : 'the chain\'s (or the built-in default)'}</span>` : null}</div>
     ${p ? html`<div class="row">
       <label>first response within <input name="pol-response" type="number" min="1" value=${p.response_min} onInput=${(e) => setP({ ...p, response_min: e.target.value })} /> min</label>
       <label>resolution within <input name="pol-resolution" type="number" min="1" value=${p.resolution_min} onInput=${(e) => setP({ ...p, resolution_min: e.target.value })} /> min</label>
