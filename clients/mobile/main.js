@@ -2,9 +2,10 @@
 // technician sees their jobs of the day and moves them on.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { call, dayLabel, hhmm, localDate } from '../shared/api.js';
+import { call, dayLabel, hhmm, localDate, offsetOf, stamp } from '../shared/api.js';
 import { html, ErrCtx, ErrorBanner, Settings, useAction, useErrorState, useLoad, useSettings, useStores, StateChip } from '../shared/ui.js';
 import { WorkOrderView } from '../shared/workorder.js';
+import { kindLabel, stars, useHistory } from '../shared/history.js';
 import '../shared/style.css';
 
 const nowMin = () => Math.floor(Date.now() / 60000);
@@ -136,6 +137,85 @@ function Reminders({ s }) {
   </section>`;
 }
 
+// My car (我的车): the vehicle's service history by VIN, read-only, a page
+// at a time (GetServiceHistory), with the rating the customer gave at each
+// follow-up; and a complaint sent from the app (OpenComplaint, channel APP).
+const CATEGORIES = [['COMPLAINT_CATEGORY_QUALITY', 'the repair did not fix it'], ['COMPLAINT_CATEGORY_SERVICE', 'service, attitude'],
+  ['COMPLAINT_CATEGORY_PRICE', 'price'], ['COMPLAINT_CATEGORY_WAITING', 'waiting, late'], ['COMPLAINT_CATEGORY_PARTS', 'parts'], ['COMPLAINT_CATEGORY_OTHER', 'other']];
+
+function Complain({ s, stores, visits, vin, onSent }) {
+  const act = useAction();
+  const [f, setF] = useState({ store: visits[0]?.store || s.store, wo_id: visits[0] ? String(visits[0].id) : '', category: 'COMPLAINT_CATEGORY_QUALITY', severity: '2', text: '', phone: s.phone || '' });
+  const [sent, setSent] = useState(null);
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  useEffect(() => { if (visits[0] && !f.wo_id) setF({ ...f, store: visits[0].store, wo_id: String(visits[0].id) }); }, [visits[0]?.id]);
+  const send = () => act(async () => {
+    let customer = 0;
+    if (f.phone.trim()) {
+      try {
+        customer = (await call('Customers', 'FindCustomer', { chain: s.chain, phone: f.phone.trim() })).id;
+      } catch (e) {
+        if (e.code !== 'NOT_FOUND') throw e; // not a known customer: the complaint still goes in
+      }
+    }
+    const c = await call('Customers', 'OpenComplaint', {
+      chain: s.chain, store: f.store, customer_id: customer, vin, wo_id: Number(f.wo_id || 0), channel: 'COMPLAINT_CHANNEL_APP',
+      category: f.category, severity: Number(f.severity), text: f.text, actor: s.customer || 'customer',
+    });
+    setSent(c);
+    onSent?.(c);
+  });
+  if (sent) {
+    const off = offsetOf(stores, sent.store);
+    return html`<section class="card complaint-sent" data-id=${sent.id} data-state=${sent.state}>
+      <h3>Complaint #${sent.id} received</h3>
+      <p>The store will answer you by <b class="answer-by" data-ms=${sent.response_due_ms}>${stamp(sent.response_due_ms, off)}</b>
+        and aims to settle it by ${stamp(sent.resolution_due_ms, off)}.</p>
+      <button onClick=${() => { setSent(null); setF({ ...f, text: '' }); }}>Send another</button></section>`;
+  }
+  return html`<details class="card complain" open=${location.hash === '#complain'}><summary>Something wrong? Complain (投诉)</summary>
+    <label>Store <select name="cm-store" value=${f.store} onChange=${set('store')}>${stores.map((x) => html`<option value=${x.code}>${x.code} — ${x.name}</option>`)}</select></label>
+    <label>Visit <select name="cm-wo" value=${f.wo_id} onChange=${set('wo_id')}><option value="">not about one visit</option>
+      ${visits.map((v) => html`<option value=${String(v.id)}>#${v.id} ${stamp(v.at_ms, offsetOf(stores, v.store)).slice(0, 10)} ${(v.services || []).join(', ')}</option>`)}</select></label>
+    <label>About <select name="cm-category" value=${f.category} onChange=${set('category')}>${CATEGORIES.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></label>
+    <label>How bad <select name="cm-severity" value=${f.severity} onChange=${set('severity')}>
+      <option value="1">annoying</option><option value="2">serious</option><option value="3">urgent, unsafe</option></select></label>
+    <label>What happened <textarea name="cm-text" rows="4" value=${f.text} onInput=${set('text')}></textarea></label>
+    <label>Your phone (optional) <input name="cm-phone" type="tel" value=${f.phone} onInput=${set('phone')} /></label>
+    <button class="primary send-complaint" onClick=${send}>Send</button>
+  </details>`;
+}
+
+function MyCar({ s, update }) {
+  const stores = useStores(s.chain);
+  const [text, setText] = useState(s.vin || '');
+  const [vin, setVin] = useState(s.vin || '');
+  const h = useHistory(s.chain, vin, 5);
+  const show = () => { const v = text.trim(); update({ vin: v }); if (v === vin) h.reload(); else setVin(v); };
+  const visits = h.entries.filter((e) => e.kind === 'HISTORY_KIND_WORK_ORDER');
+  return html`<section class="my-car">
+    <h2>My car (我的车)</h2>
+    <div class="row"><input name="car-vin" placeholder="VIN (车架号)" value=${text} onInput=${(e) => setText(e.target.value)} />
+      <button class="primary show-car" onClick=${show}>Show</button></div>
+    ${h.loaded && h.entries.length === 0 ? html`<p class="card">Nothing recorded for this car yet.</p>` : null}
+    <ul class="car-history" style="list-style:none;padding:0">${h.entries.map((e) => {
+      const off = offsetOf(stores, e.store);
+      return html`<li class="card history-entry" data-kind=${e.kind} data-id=${e.id} data-state=${e.state} data-score=${e.score}>
+        <b>${kindLabel(e.kind)}</b> <span class="muted">${e.kind === 'HISTORY_KIND_FOLLOW_UP' && e.state === 'OPEN' ? 'by ' : ''}${stamp(e.at_ms, off)} · ${e.store}</span>
+        <span class=${`chip state-${String(e.state).toLowerCase()}`}>${String(e.state).replaceAll('_', ' ').toLowerCase()}</span>
+        ${(e.services || []).length ? html`<p>${e.services.join(', ')}${e.mileage_km ? html` <span class="muted">at ${e.mileage_km} km</span>` : null}</p>` : null}
+        ${(e.parts || []).length ? html`<p class="muted">${e.parts.map((p) => `${p.part_no} × ${p.qty}`).join(', ')}</p>` : null}
+        ${e.kind === 'HISTORY_KIND_WORK_ORDER' && e.total_fen ? html`<p class="h-total">¥${(Number(e.total_fen) / 100).toFixed(2)}</p>` : null}
+        ${e.kind === 'HISTORY_KIND_FOLLOW_UP' ? html`<p class="my-rating">${e.score ? html`Your rating: <span class="stars">${stars(e.score)}</span> ${e.score}/5`
+          : html`<span class="muted">${e.state === 'OPEN' ? 'We will call you about this visit.' : 'No rating given.'}</span>`}</p>` : null}
+        ${e.kind === 'HISTORY_KIND_COMPLAINT' && e.score ? html`<p class="my-rating">You rated how it was handled: <span class="stars">${stars(e.score)}</span> ${e.score}/5</p>` : null}
+      </li>`;
+    })}</ul>
+    ${h.more ? html`<button class="load-more" disabled=${h.loading} onClick=${h.loadMore}>Load more</button>` : null}
+    ${vin && h.loaded ? html`<${Complain} key=${vin} s=${s} stores=${stores} visits=${visits} vin=${vin} onSent=${h.reload} />` : null}
+  </section>`;
+}
+
 const ACTIVE = ['WORK_ORDER_STATE_PENDING', 'WORK_ORDER_STATE_IN_REPAIR', 'WORK_ORDER_STATE_AWAITING_QC'];
 
 function Technician({ s, update }) {
@@ -172,18 +252,19 @@ function App() {
     addEventListener('hashchange', f);
     return () => removeEventListener('hashchange', f);
   }, []);
-  const tabs = [['book', 'Book'], ['repair', 'My repair'], ['remind', 'Reminders'], ['tech', 'Technician'], ['settings', 'Settings']];
+  const tabs = [['book', 'Book'], ['repair', 'My repair'], ['car', 'My car'], ['remind', 'Reminders'], ['tech', 'Technician'], ['settings', 'Settings']];
   return html`<${ErrCtx.Provider} value=${errs}>
     <header class="top"><b>Pitlane</b> <span class="muted">${s.chain}/${s.store}</span></header>
     <${ErrorBanner} error=${errs.error} onClose=${errs.clear} />
     <main>
       ${tab === 'book' ? html`<${Book} s=${s} update=${update} />` : null}
       ${tab === 'repair' ? html`<${MyRepair} s=${s} />` : null}
+      ${tab === 'car' || tab === 'complain' ? html`<${MyCar} s=${s} update=${update} />` : null}
       ${tab === 'remind' ? html`<${Reminders} s=${s} />` : null}
       ${tab === 'tech' ? html`<${Technician} s=${s} update=${update} />` : null}
       ${tab === 'settings' ? html`<${Settings} settings=${s} update=${update} />` : null}
     </main>
-    <nav class="tabbar">${tabs.map(([k, label]) => html`<a href=${`#${k}`} class=${tab === k ? 'active' : ''}>${label}</a>`)}</nav>
+    <nav class="tabbar">${tabs.map(([k, label]) => html`<a href=${`#${k}`} class=${tab === k || (k === 'car' && tab === 'complain') ? 'active' : ''}>${label}</a>`)}</nav>
   </${ErrCtx.Provider}>`;
 }
 

@@ -144,3 +144,26 @@ export function dayLabel(date, offsetMin) {
   const d = new Date(`${date}T00:00:00Z`);
   return `${['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()]} ${date.slice(5)}`;
 }
+
+// UTC ms -> "YYYY-MM-DD HH:MM" in a store's fixed UTC offset.
+export function stamp(ms, offsetMin) {
+  if (!ms) return '';
+  return `${localDate(offsetMin, Number(ms))} ${hhmm(Math.floor(Number(ms) / 60000), offsetMin)}`;
+}
+
+// A length of time in words: "2d 3h", "5h 07m", "4m 09s".
+export function span(ms) {
+  const a = Math.abs(Math.trunc(ms / 1000));
+  const d = Math.floor(a / 86400);
+  const h = Math.floor((a % 86400) / 3600);
+  const m = Math.floor((a % 3600) / 60);
+  const s = a % 60;
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${pad(m)}m`;
+  return `${m}m ${pad(s)}s`;
+}
+
+// A store's UTC offset in minutes from the ListStores answer (480: Shanghai).
+export function offsetOf(stores, code) {
+  return stores.find((x) => x.code === code)?.utc_offset_min ?? 480;
+}

@@ -101,3 +101,13 @@ export function StateChip({ state, prefix }) {
   const s = String(state || '').replace(prefix, '');
   return html`<span class=${`chip state-${s.toLowerCase()}`}>${s.replaceAll('_', ' ').toLowerCase()}</span>`;
 }
+
+// The current time, refreshed every `everyMs` (for clocks counting down).
+export function useNow(everyMs = 1000) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(t);
+  }, [everyMs]);
+  return now;
+}

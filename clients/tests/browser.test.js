@@ -558,3 +558,271 @@ test('dispatch: the engine assigns a truck with an ETA, accept, the live view fo
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
 });
+
+// A repair of `vin` delivered through the API (as the workshop would),
+// the advisor being the console's person ('e2e'). Returns the order and
+// the repair report (delivered_ms, total_fen).
+async function deliverRepair(vin, plate, km) {
+  const wo = await stack.api('WorkOrders', 'CreateWorkOrder', { chain: 'demo', store: 'SH01', advisor: 'e2e',
+    vehicle: { plate, vin, model: 'Model Y', mileage_km: km },
+    items: [{ kind: 'ITEM_KIND_LABOUR', service: 'TYRE' }, { kind: 'ITEM_KIND_PART', part_no: 'OF-1001', qty: 1 }] });
+  await stack.api('WorkOrders', 'StartRepair', { chain: 'demo', id: wo.id, actor: 'e2e' });
+  for (const it of wo.items) await stack.api('WorkOrders', 'CompleteItem', { chain: 'demo', id: wo.id, item_no: it.no, actor: 'e2e' });
+  await stack.api('WorkOrders', 'RequestQc', { chain: 'demo', id: wo.id, actor: 'e2e' });
+  await stack.api('WorkOrders', 'RecordQc', { chain: 'demo', id: wo.id, passed: true, inspector: 'qc', notes: 'ok' });
+  const report = await stack.api('WorkOrders', 'Deliver', { chain: 'demo', id: wo.id, actor: 'e2e' });
+  return { wo, report };
+}
+
+async function historyRows(page) {
+  return page.locator('.service-history tr.history-entry').evaluateAll((els) => els.map((e) => `${e.dataset.kind}:${e.dataset.id}`));
+}
+
+test('customers: a customer, their car, its history, the follow-up call, complaints with their clocks; the phone\'s My car', async () => {
+  const t0 = Date.now();
+  const stamp = String(Date.now()).slice(-6);
+  const VIN = `LSVE2EC0000${stamp}`;
+  const plate = `沪C${stamp.slice(-5)}`;
+  const phoneNo = `138${stamp}77`;
+  const page = await openPage(browser, stack, '/#customers', DESK);
+
+  // a new customer with consent, created in the console
+  await page.locator('button.new-customer').click();
+  await page.locator('input[name="cu-name"]').fill(`周女士 ${stamp}`);
+  await page.locator('input[name="cu-phone"]').fill(phoneNo);
+  await page.locator('input[name="cu-consent"]').check();
+  await page.locator('button.save-customer').click();
+  await page.waitForFunction(() => Number(document.querySelector('.customer-form')?.dataset.id) > 0);
+  const cid = Number(await page.locator('.customer-form').getAttribute('data-id'));
+  const cu = await stack.api('Customers', 'FindCustomer', { chain: 'demo', phone: phoneNo });
+  assert.equal(cu.id, cid);
+  assert.equal(cu.name, `周女士 ${stamp}`);
+  assert.equal(cu.consent, true);
+  assert.equal(cu.consent_marketing, false);
+  // found again by a search on part of the name (ListCustomers)
+  await page.locator('input[name="cu-search"]').fill(stamp);
+  await page.locator('button.search-customers').click();
+  await page.locator(`.customers-list tr.customer[data-id="${cid}"]`).waitFor();
+  assert.equal(await page.locator('.customers-list tr.customer').count(), 1);
+
+  // her car, linked as owner
+  await stack.api('Dispatch', 'RegisterVehicle', { chain: 'demo', vin: VIN, plate, model: 'Model Y', store: 'SH01', purchase_date: '2024-03-01' });
+  await page.locator('input[name="link-vin"]').fill(VIN);
+  await page.locator('select[name="link-role"]').selectOption('OWNER_ROLE_OWNER');
+  await page.locator('input[name="link-from"]').fill('2024-03-01');
+  await page.locator('button.link-vehicle').click();
+  await page.locator(`.vin-links[data-vin="${VIN}"] tr.owner-link[data-customer="${cid}"][data-from="2024-03-01"]`).waitFor();
+  const owners = await stack.api('Customers', 'ListVehicleOwners', { chain: 'demo', vin: VIN });
+  assert.deepEqual(owners.links.map((l) => [l.customer_id, l.role, l.from_date, l.to_date]), [[cid, 'OWNER_ROLE_OWNER', '2024-03-01', '']]);
+  await page.locator(`.my-vehicles tr.vehicle-link[data-vin="${VIN}"]`).waitFor();
+
+  // two repairs delivered through the API; the history page shows the
+  // visits and their follow-ups, newest first, a page at a time
+  const r1 = await deliverRepair(VIN, plate, 15000);
+  const r2 = await deliverRepair(VIN, plate, 16000);
+  await page.locator('select[name="h-limit"]').selectOption('2');
+  await page.locator(`.my-vehicles tr.vehicle-link[data-vin="${VIN}"] a.history-link`).click();
+  await page.locator(`.service-history[data-vin="${VIN}"] button.load-more:not([disabled])`).waitFor();
+  const whole = await stack.api('Customers', 'GetServiceHistory', { chain: 'demo', vin: VIN });
+  assert.equal(whole.entries.length, 4);
+  const want = whole.entries.map((e) => `${e.kind}:${e.id}`);
+  assert.deepEqual(await historyRows(page), want.slice(0, 2));
+  await page.locator('button.load-more').click();
+  await page.waitForFunction(() => document.querySelectorAll('.service-history tr.history-entry').length === 4);
+  assert.deepEqual(await historyRows(page), want, 'the pages together are the whole history, newest first');
+  assert.equal(await page.locator('button.load-more').isDisabled(), true, 'no page token: nothing more');
+  for (const { wo, report } of [r1, r2]) {
+    const visit = page.locator(`tr.history-entry[data-kind="HISTORY_KIND_WORK_ORDER"][data-id="${wo.id}"]`);
+    const e = whole.entries.find((x) => x.kind === 'HISTORY_KIND_WORK_ORDER' && x.id === wo.id);
+    assert.equal(await visit.getAttribute('data-state'), 'DELIVERED');
+    assert.equal(Number(await visit.getAttribute('data-total')), report.total_fen);
+    assert.equal(e.total_fen, report.total_fen);
+    assert.match(await visit.locator('.h-what').textContent(), /TYRE/);
+    for (const p of e.parts) {
+      assert.equal(await visit.locator(`.h-part[data-part="${p.part_no}"]`).getAttribute('data-lot'), String(p.lot));
+    }
+    await page.locator(`tr.history-entry[data-kind="HISTORY_KIND_FOLLOW_UP"][data-id="${wo.id}"][data-state="OPEN"]`).waitFor();
+  }
+  assert.equal(await page.locator(`.history-owners tr.owner-link[data-customer="${cid}"]`).count(), 1);
+  await page.waitForFunction((n) => document.querySelector('.history-owners tr.owner-link')?.textContent.includes(n), `周女士 ${stamp}`);
+  await screenshot(page, 'console-19-customer-history');
+
+  // the advisor's follow-ups: due a day after delivery; one reached (4
+  // stars), the other not reached (one more attempt)
+  await page.goto(`${stack.gw.url}/#customers/followups`);
+  const row1 = page.locator(`.followups-list tr.followup-row[data-id="${r1.wo.id}"]`);
+  await row1.waitFor();
+  assert.equal(Number(await row1.getAttribute('data-due')), r1.report.delivered_ms + 24 * 3600 * 1000);
+  assert.equal(await row1.getAttribute('data-overdue'), 'false');
+  await row1.click();
+  const card = page.locator(`section.followup[data-id="${r1.wo.id}"]`);
+  await card.waitFor();
+  await card.locator('.fu-customer', { hasText: phoneNo }).waitFor(); // the customer to call (GetCustomer)
+  await card.locator('button.star[data-n="4"]').click();
+  await card.locator('textarea[name="fu-comment"]').fill('fixed, polite staff');
+  await card.locator('button.fu-reached').click();
+  await page.locator(`section.followup[data-id="${r1.wo.id}"][data-state="FOLLOW_UP_STATE_DONE"] .fu-result[data-satisfaction="4"]`).waitFor();
+  const f1 = await stack.api('Customers', 'GetFollowUp', { chain: 'demo', id: r1.wo.id });
+  assert.deepEqual([f1.state, f1.satisfaction, f1.comment, f1.done_by], ['FOLLOW_UP_STATE_DONE', 4, 'fixed, polite staff', 'e2e']);
+  await page.locator(`.followups-list tr.followup-row[data-id="${r1.wo.id}"]`).waitFor({ state: 'detached' }); // the list shows open ones
+  await page.locator(`.followups-list tr.followup-row[data-id="${r2.wo.id}"]`).click();
+  await page.locator(`section.followup[data-id="${r2.wo.id}"] button.fu-unreached`).click();
+  await page.locator(`section.followup[data-id="${r2.wo.id}"] .fu-attempts`, { hasText: '1' }).waitFor();
+  const f2 = await stack.api('Customers', 'GetFollowUp', { chain: 'demo', id: r2.wo.id });
+  assert.deepEqual([f2.state, f2.attempts], ['FOLLOW_UP_STATE_OPEN', 1]);
+  assert.equal(Number(await page.locator(`section.followup[data-id="${r2.wo.id}"] .fu-due-at`).getAttribute('data-ms')), f2.due_ms);
+  await screenshot(page, 'console-20-followups');
+  // the not-reached one is due again in four hours: in another browser
+  // whose clock (only the browser's) is moved past that, its row is overdue
+  const later = await openPage(browser, stack, '/#customers/followups', DESK);
+  await later.clock.install();
+  await later.reload();
+  const row2 = later.locator(`.followups-list tr.followup-row[data-id="${r2.wo.id}"]`);
+  await row2.waitFor();
+  assert.equal(await row2.getAttribute('data-overdue'), 'false');
+  await later.clock.fastForward(f2.due_ms - Date.now() + 60000);
+  await later.locator(`.followups-list tr.followup-row.overdue[data-id="${r2.wo.id}"] .fu-due.overdue`, { hasText: /^overdue 1m \d\ds$/ }).waitFor();
+  assert.deepEqual(later.consoleErrors, []);
+  await later.context().close();
+
+  // complaints: one opened in the console and acknowledged; its clocks
+  // count down; the policy panel; a one-minute clock running out
+  await page.goto(`${stack.gw.url}/#customers/complaints`);
+  await page.locator('input[name="cp-phone"]').fill(phoneNo);
+  await page.locator('button.cp-find').click();
+  await page.waitForFunction((id) => document.querySelector('input[name="cp-customer"]').value === String(id), cid);
+  await page.locator('input[name="cp-vin"]').fill(VIN);
+  await page.locator('input[name="cp-wo"]').fill(String(r2.wo.id));
+  await page.locator('select[name="cp-channel"]').selectOption('COMPLAINT_CHANNEL_PHONE');
+  await page.locator('select[name="cp-category"]').selectOption('COMPLAINT_CATEGORY_QUALITY');
+  await page.locator('select[name="cp-severity"]').selectOption('3');
+  await page.locator('textarea[name="cp-text"]').fill('the tyre pressure light is still on');
+  await page.locator('button.cp-open').click();
+  const opened = page.locator('section.complaint[data-state="COMPLAINT_STATE_OPEN"]');
+  await opened.waitFor();
+  const kid = Number(await opened.getAttribute('data-id'));
+  const k = await stack.api('Customers', 'GetComplaint', { chain: 'demo', id: kid });
+  assert.deepEqual([k.store, k.customer_id, k.vin, k.wo_id, k.channel, k.category, k.severity, k.text, k.steps[0].actor],
+    ['SH01', cid, VIN, r2.wo.id, 'COMPLAINT_CHANNEL_PHONE', 'COMPLAINT_CATEGORY_QUALITY', 3, 'the tyre pressure light is still on', 'e2e']);
+  const clock = page.locator(`.complaints-list tr.complaint-row[data-id="${kid}"] td.response-clock`);
+  await clock.waitFor();
+  const left1 = Number(await clock.getAttribute('data-left-ms'));
+  assert.ok(Math.abs(left1 - (k.response_due_ms - Date.now())) < 5000, `time left ${left1} ms is the server's deadline from now`);
+  assert.match(await clock.textContent(), /left/);
+  await page.waitForFunction(([sel, v]) => Number(document.querySelector(sel)?.dataset.leftMs) < v - 900,
+    [`.complaints-list tr.complaint-row[data-id="${kid}"] td.response-clock`, left1]);
+  assert.equal(await clock.getAttribute('data-overdue'), 'false');
+  await opened.locator('input[name="cp-note"]').fill('called the customer back');
+  await opened.locator('button.cp-ack').click();
+  await page.locator(`section.complaint[data-id="${kid}"][data-state="COMPLAINT_STATE_ACKNOWLEDGED"]`).waitFor();
+  const ack = await stack.api('Customers', 'GetComplaint', { chain: 'demo', id: kid });
+  assert.equal(ack.state, 'COMPLAINT_STATE_ACKNOWLEDGED');
+  assert.equal(ack.steps.at(-1).note, 'called the customer back');
+  await page.locator(`section.complaint[data-id="${kid}"] li.step[data-kind="COMPLAINT_STEP_KIND_ACKNOWLEDGED"]`).waitFor();
+  await page.locator(`.complaints-list tr.complaint-row[data-id="${kid}"][data-state="COMPLAINT_STATE_ACKNOWLEDGED"] td.response-clock[data-met="true"]`).waitFor();
+
+  // the policy panel: SH02 gets a one-minute first response clock; a
+  // complaint opened there shows its minute counting down
+  await page.locator('.complaint-policy summary').click();
+  await page.locator('select[name="pol-store"]').selectOption('SH02');
+  await page.locator('.pol-from[data-asked="SH02"]').waitFor();
+  await page.locator('input[name="pol-response"]').fill('1');
+  await page.locator('input[name="pol-resolution"]').fill('3');
+  await page.locator('input[name="pol-manager"]').fill('e2e-mgr');
+  await page.locator('button.pol-save').click();
+  await page.locator('.pol-saved').waitFor();
+  assert.deepEqual(await stack.api('Customers', 'GetComplaintPolicy', { chain: 'demo', store: 'SH02' }),
+    { chain: 'demo', store: 'SH02', response_min: 1, resolution_min: 3, manager: 'e2e-mgr' });
+  await page.locator('select[name="cp-store"]').selectOption('SH02');
+  for (const f of ['cp-wo', 'cp-vin', 'cp-customer']) await page.locator(`input[name="${f}"]`).fill(''); // not about her car
+  await page.locator('select[name="cp-category"]').selectOption('COMPLAINT_CATEGORY_WAITING');
+  await page.locator('select[name="cp-severity"]').selectOption('1');
+  await page.locator('textarea[name="cp-text"]').fill('nobody called back');
+  await page.locator('button.cp-open').click();
+  const quick = page.locator('section.complaint[data-state="COMPLAINT_STATE_OPEN"]');
+  await page.waitForFunction((k) => Number(document.querySelector('section.complaint')?.dataset.id) > k, kid);
+  const qid = Number(await quick.getAttribute('data-id'));
+  const qk = await stack.api('Customers', 'GetComplaint', { chain: 'demo', id: qid });
+  assert.equal(qk.response_due_ms - qk.created_ms, 60000, 'the store\'s one-minute clock');
+  assert.equal(qk.resolution_due_ms - qk.created_ms, 180000);
+  const qsel = `.complaints-list tr.complaint-row[data-id="${qid}"] td.response-clock`;
+  await page.locator(qsel).waitFor();
+  const q1 = Number(await page.locator(qsel).getAttribute('data-left-ms'));
+  // (the page's clock ticks each second: up to a second behind)
+  assert.ok(q1 > 0 && q1 <= 61000 && Math.abs(q1 - (qk.response_due_ms - Date.now())) < 5000, `${q1} ms left`);
+  assert.match(await page.locator(qsel).textContent(), /^\s*(0m \d\ds|1m 00s) left\s*$/);
+  await page.waitForFunction(([sel, v]) => Number(document.querySelector(sel)?.dataset.leftMs) <= v - 1000, [qsel, q1]);
+  assert.match(await page.locator(qsel).textContent(), /^\s*0m \d\ds left\s*$/);
+
+  // "sweep now": nothing of this chain has run out yet (the server's count)
+  await page.locator('button.sweep-now').click();
+  await page.locator('.sweep-result').waitFor();
+  assert.equal(Number(await page.locator('.sweep-result').getAttribute('data-escalated')), 0);
+  assert.equal((await stack.api('Customers', 'GetComplaint', { chain: 'demo', id: qid })).response_escalated, false);
+  await page.locator('input[name="cl-overdue"]').check();
+  await page.locator('.complaints-list td.muted', { hasText: 'No complaints.' }).waitFor(); // the server's overdue filter
+  await page.locator('input[name="cl-overdue"]').uncheck();
+
+  // The minute running out, seen without waiting for it: the browser's
+  // clock (only the browser's) is moved 61 s on. The row and the open
+  // complaint turn overdue by the server's deadline; the acknowledged one
+  // stays met.
+  await page.clock.install();
+  await page.reload();
+  await page.locator(qsel).waitFor();
+  await page.clock.fastForward(61000);
+  await page.locator(`.complaints-list tr.complaint-row.overdue[data-id="${qid}"] td.response-clock.overdue[data-overdue="true"]`).waitFor();
+  assert.match(await page.locator(qsel).textContent(), /overdue 0m \d\ds/);
+  assert.equal(await page.locator(`.complaints-list tr.complaint-row[data-id="${qid}"] td.resolution-clock`).getAttribute('data-overdue'), 'false', 'three minutes to resolve');
+  assert.equal(await page.locator(`.complaints-list tr.complaint-row[data-id="${kid}"]`).getAttribute('data-overdue'), 'false');
+  await page.locator(`.complaints-list tr.complaint-row[data-id="${qid}"]`).click();
+  await page.locator(`section.complaint[data-id="${qid}"] td.response-clock.overdue`).waitFor();
+  await screenshot(page, 'console-21-complaints');
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+
+  // the customer's phone: My car (read-only, paged) with the rating she
+  // gave, and a complaint from the app
+  const phone = await openPage(browser, stack, '/m/#car', PHONE);
+  await phone.locator('input[name="car-vin"]').fill(VIN);
+  await phone.locator('button.show-car').click();
+  // five a page: the newest five, then "load more"
+  let all = (await stack.api('Customers', 'GetServiceHistory', { chain: 'demo', vin: VIN })).entries;
+  assert.equal(all.length, 5);
+  const shown = () => phone.locator('.car-history li.history-entry').evaluateAll((els) => els.map((e) => `${e.dataset.kind}:${e.dataset.id}`));
+  await phone.waitForFunction(() => document.querySelectorAll('.car-history li.history-entry').length === 5);
+  assert.deepEqual(await shown(), all.map((e) => `${e.kind}:${e.id}`));
+  assert.equal(await phone.locator('button.load-more').count(), 0, 'exactly one page');
+  const rated = phone.locator(`.car-history li.history-entry[data-kind="HISTORY_KIND_FOLLOW_UP"][data-id="${r1.wo.id}"] .my-rating`);
+  assert.match(await rated.textContent(), /Your rating: ★★★★☆ 4\/5/);
+  assert.equal(await phone.locator(`.car-history li.history-entry[data-kind="HISTORY_KIND_FOLLOW_UP"][data-id="${r2.wo.id}"] .my-rating`).textContent(), 'We will call you about this visit.');
+  await screenshot(phone, 'mobile-7-my-car');
+  // a complaint from the app, about the latest visit (the form's default)
+  await phone.locator('.complain summary').click();
+  await phone.locator('select[name="cm-category"]').selectOption('COMPLAINT_CATEGORY_PRICE');
+  await phone.locator('textarea[name="cm-text"]').fill('charged twice for the filter');
+  await phone.locator('input[name="cm-phone"]').fill(phoneNo);
+  await phone.locator('button.send-complaint').click();
+  const sent = phone.locator('.complaint-sent');
+  await sent.waitFor();
+  const app = await stack.api('Customers', 'GetComplaint', { chain: 'demo', id: Number(await sent.getAttribute('data-id')) });
+  assert.deepEqual([app.channel, app.customer_id, app.vin, app.wo_id, app.category, app.text, app.state],
+    ['COMPLAINT_CHANNEL_APP', cid, VIN, r2.wo.id, 'COMPLAINT_CATEGORY_PRICE', 'charged twice for the filter', 'COMPLAINT_STATE_OPEN']);
+  assert.equal(Number(await sent.locator('.answer-by').getAttribute('data-ms')), app.response_due_ms);
+  // the history is read again: the first page has it (newest first; an
+  // open follow-up stands at its due time, ahead of it), the sixth entry
+  // is a page away
+  all = (await stack.api('Customers', 'GetServiceHistory', { chain: 'demo', vin: VIN })).entries;
+  assert.equal(all.length, 6);
+  assert.ok(all.slice(0, 5).some((e) => e.kind === 'HISTORY_KIND_COMPLAINT' && e.id === app.id));
+  await phone.locator(`.car-history li.history-entry[data-kind="HISTORY_KIND_COMPLAINT"][data-id="${app.id}"]`).waitFor();
+  assert.deepEqual(await shown(), all.slice(0, 5).map((e) => `${e.kind}:${e.id}`));
+  await phone.locator('button.load-more').click();
+  await phone.waitForFunction(() => document.querySelectorAll('.car-history li.history-entry').length === 6);
+  assert.deepEqual(await shown(), all.map((e) => `${e.kind}:${e.id}`));
+  await phone.locator('button.load-more').waitFor({ state: 'detached' });
+  await screenshot(phone, 'mobile-8-complaint-sent');
+  assert.deepEqual(phone.consoleErrors, []);
+  await phone.context().close();
+  console.log(`customers browser test: ${Date.now() - t0} ms`);
+});

@@ -48,7 +48,8 @@ test.after(async () => {
 
 // The same request straight over gRPC, for comparison.
 function direct(service, method, req) {
-  const def = protoLoader.loadSync(['pitlane/v1/admin.proto', 'pitlane/v1/scheduling.proto', 'pitlane/v1/inventory.proto', 'pitlane/v1/transfers.proto'],
+  const def = protoLoader.loadSync(['pitlane/v1/admin.proto', 'pitlane/v1/scheduling.proto', 'pitlane/v1/inventory.proto', 'pitlane/v1/transfers.proto',
+    'pitlane/v1/workorders.proto', 'pitlane/v1/dispatch.proto', 'pitlane/v1/customers.proto'],
     { includeDirs: [DEFAULT_PROTO_DIR], keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true });
   const Ctor = grpc.loadPackageDefinition(def).pitlane.v1[service];
   const c = new Ctor(srv.addr, grpc.credentials.createInsecure());
@@ -161,6 +162,189 @@ test('static pages: console at /, mobile at /m/, nothing outside the directory',
   assert.equal((await fetch(`${base}/m`, { redirect: 'manual' })).status, 301);
   assert.equal((await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`)).status, 404);
   assert.equal((await fetch(`${base}/assets/nope.js`)).status, 404);
+});
+
+// ---- Customers: every route, against the real engine ------------------------
+
+// Calls through the gateway and fails with the gateway's answer unless 200.
+async function ok(method, body) {
+  const r = await post(base, `/api/Customers/${method}`, body, auth);
+  assert.equal(r.status, 200, `Customers/${method}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+// The gateway's refusal equals the engine's (direct gRPC), status mapped.
+async function refused(method, body, code, re) {
+  const r = await post(base, `/api/Customers/${method}`, body, auth);
+  const d = await direct('Customers', method, body);
+  assert.ok(d.err, `Customers/${method} should fail`);
+  assert.equal(d.err.code, grpc.status[code], `${method}: ${d.err.details}`);
+  assert.equal(r.status, HTTP_OF_CODE[code], `Customers/${method}`);
+  assert.deepEqual(r.body, { code, message: d.err.details });
+  if (re) assert.match(r.body.message, re);
+  return r.body;
+}
+
+test('Customers: every RPC through the gateway; the values are the engine\'s (follow-up due = delivered + 24 h)', async () => {
+  const H = 3600 * 1000;
+  const methods = (await fetch(`${base}/api/methods`).then((x) => x.json())).methods.filter((m) => m.startsWith('Customers/'));
+  const proto = fs.readFileSync(path.join(DEFAULT_PROTO_DIR, 'pitlane/v1/customers.proto'), 'utf8');
+  const rpcs = [...proto.matchAll(/^\s*rpc (\w+)\(/gm)].map((m) => `Customers/${m[1]}`);
+  assert.equal(rpcs.length, 19);
+  assert.deepEqual(methods.sort(), rpcs.sort());
+  const used = new Set();
+  const seen = (m) => used.add(`Customers/${m}`);
+  const okS = (m, b) => { seen(m); return ok(m, b); };
+
+  const stamp = String(Date.now()).slice(-6);
+  const VIN = `LSVGWCU0000${stamp}`;
+  const reg = await post(base, '/api/Dispatch/RegisterVehicle', { chain: 'demo', vin: VIN, plate: `沪K${stamp.slice(-5)}`, model: 'Model 3', store: 'SH01', purchase_date: '2024-03-01' }, auth);
+  assert.equal(reg.status, 200, JSON.stringify(reg.body));
+
+  // customers: create (idempotent), edit, get, find, list (paged), a taken phone
+  const phoneA = `139${stamp}01`;
+  const newA = { chain: 'demo', customer: { name: `钱先生 ${stamp}`, phone: phoneA, consent: true, kind: 'CUSTOMER_KIND_PERSON' }, idempotency_key: `gw-a-${stamp}` };
+  const a = await okS('PutCustomer', newA);
+  assert.ok(a.id > 0);
+  assert.equal(typeof a.created_ms, 'number');
+  assert.equal((await ok('PutCustomer', newA)).id, a.id, 'a retry with the same key returns the same customer');
+  const a2 = await ok('PutCustomer', { chain: 'demo', customer: { ...a, consent_marketing: true, preferred: 'CONTACT_CHANNEL_WECHAT' } });
+  assert.equal(a2.id, a.id);
+  assert.equal(a2.consent_marketing, true);
+  assert.equal(a2.preferred, 'CONTACT_CHANNEL_WECHAT');
+  const got = await okS('GetCustomer', { chain: 'demo', id: a.id });
+  assert.deepEqual(got, JSON.parse(JSON.stringify((await direct('Customers', 'GetCustomer', { chain: 'demo', id: a.id })).res)));
+  assert.equal(got.consent_marketing, true);
+  assert.equal((await okS('FindCustomer', { chain: 'demo', phone: phoneA })).id, a.id);
+  const b = await ok('PutCustomer', { chain: 'demo', customer: { name: `孙女士 ${stamp}`, phone: `139${stamp}02`, consent: true } });
+  const c = await ok('PutCustomer', { chain: 'demo', customer: { name: `李先生 ${stamp}`, phone: `139${stamp}03`, consent: false } });
+  const l1 = await okS('ListCustomers', { chain: 'demo', text: stamp, limit: 2 });
+  assert.deepEqual(l1.customers.map((x) => x.id), [a.id, b.id]);
+  assert.equal(l1.next_after_id, b.id);
+  const l2 = await ok('ListCustomers', { chain: 'demo', text: stamp, after_id: l1.next_after_id, limit: 2 });
+  assert.deepEqual(l2.customers.map((x) => x.id), [c.id]);
+  assert.equal((await ok('ListCustomers', { chain: 'demo', text: `139${stamp}02` })).customers[0].id, b.id, 'by phone too');
+  await refused('PutCustomer', { chain: 'demo', customer: { name: 'dup', phone: phoneA } }, 'ALREADY_EXISTS', /customer\.phone/);
+  await refused('FindCustomer', { chain: 'demo', phone: '13000000000' }, 'NOT_FOUND');
+
+  // ownership over time: A owns, B drives then stops, C buys it
+  let links = await okS('LinkVehicle', { chain: 'demo', vin: VIN, customer_id: a.id, role: 'OWNER_ROLE_OWNER', from_date: '2024-03-01' });
+  assert.deepEqual(links.links.map((x) => [x.customer_id, x.role, x.from_date, x.to_date]), [[a.id, 'OWNER_ROLE_OWNER', '2024-03-01', '']]);
+  await ok('LinkVehicle', { chain: 'demo', vin: VIN, customer_id: b.id, role: 'OWNER_ROLE_DRIVER', from_date: '2024-06-01' });
+  links = await okS('UnlinkVehicle', { chain: 'demo', vin: VIN, customer_id: b.id, to_date: '2024-09-01' });
+  assert.equal(links.links.find((x) => x.customer_id === b.id).to_date, '2024-09-01');
+  await refused('UnlinkVehicle', { chain: 'demo', vin: VIN, customer_id: b.id, to_date: '2024-10-01' }, 'NOT_FOUND');
+  await ok('LinkVehicle', { chain: 'demo', vin: VIN, customer_id: c.id, role: 'OWNER_ROLE_OWNER', from_date: '2025-01-01' });
+  const owners = await okS('ListVehicleOwners', { chain: 'demo', vin: VIN });
+  const ofA = owners.links.find((x) => x.customer_id === a.id);
+  assert.equal(ofA.to_date, '2025-01-01', 'a new owner ends the previous owner\'s link on its first day');
+  assert.equal(owners.links.find((x) => x.customer_id === c.id).to_date, '');
+  assert.equal(owners.links.length, 3);
+  const mine = await okS('ListCustomerVehicles', { chain: 'demo', customer_id: a.id });
+  assert.deepEqual(mine.links.map((x) => [x.vin, x.from_date, x.to_date]), [[VIN, '2024-03-01', '2025-01-01']]);
+  await refused('LinkVehicle', { chain: 'demo', vin: 'LSVNPPE0000000001', customer_id: a.id }, 'NOT_FOUND', /vin/);
+
+  // a repair delivered through the gateway: its follow-up, made by the engine
+  const wo = (await post(base, '/api/WorkOrders/CreateWorkOrder', { chain: 'demo', store: 'SH01', advisor: `gw-adv-${stamp}`,
+    vehicle: { plate: `沪K${stamp.slice(-5)}`, vin: VIN, model: 'Model 3', mileage_km: 12000 },
+    items: [{ kind: 'ITEM_KIND_LABOUR', service: 'TYRE' }] }, auth)).body;
+  assert.ok(wo.id > 0, JSON.stringify(wo));
+  for (const [m, body] of [['StartRepair', { id: wo.id, actor: 'T01' }], ['CompleteItem', { id: wo.id, item_no: 1, actor: 'T01' }],
+    ['RequestQc', { id: wo.id, actor: 'T01' }], ['RecordQc', { id: wo.id, passed: true, inspector: 'qc', notes: 'ok' }]]) {
+    const r = await post(base, `/api/WorkOrders/${m}`, { chain: 'demo', ...body }, auth);
+    assert.equal(r.status, 200, `${m}: ${JSON.stringify(r.body)}`);
+  }
+  const report = (await post(base, '/api/WorkOrders/Deliver', { chain: 'demo', id: wo.id, actor: `gw-adv-${stamp}` }, auth)).body;
+  assert.ok(report.delivered_ms > 0, JSON.stringify(report));
+  const fu = await okS('GetFollowUp', { chain: 'demo', id: wo.id });
+  assert.equal(fu.due_ms, report.delivered_ms + 24 * H);
+  assert.equal(fu.delivered_ms, report.delivered_ms);
+  assert.equal(fu.advisor, `gw-adv-${stamp}`);
+  assert.equal(fu.vin, VIN);
+  assert.equal(fu.customer_id, c.id, 'the owner on the delivery day');
+  assert.equal(fu.contact_ok, false, 'that owner did not consent');
+  assert.equal(fu.state, 'FOLLOW_UP_STATE_OPEN');
+  assert.equal(fu.overdue, false);
+  const listed = await okS('ListFollowUps', { chain: 'demo', advisor: `gw-adv-${stamp}` });
+  assert.deepEqual(listed.follow_ups, [fu]);
+  assert.deepEqual((await ok('ListFollowUps', { chain: 'demo', advisor: `gw-adv-${stamp}`, overdue: true })).follow_ups, []);
+  const t0 = Date.now();
+  const miss = await okS('RecordFollowUp', { chain: 'demo', id: wo.id, reached: false, actor: `gw-adv-${stamp}` });
+  const t1 = Date.now();
+  assert.equal(miss.attempts, 1);
+  assert.equal(miss.state, 'FOLLOW_UP_STATE_OPEN');
+  assert.ok(miss.due_ms >= t0 + 4 * H - 1000 && miss.due_ms <= t1 + 4 * H + 1000, `retry due ${miss.due_ms - t0} ms on`);
+  await refused('RecordFollowUp', { chain: 'demo', id: wo.id, reached: true, satisfaction: 9, actor: 'x' }, 'INVALID_ARGUMENT', /satisfaction/);
+  const done = await ok('RecordFollowUp', { chain: 'demo', id: wo.id, reached: true, satisfaction: 4, comment: '还行', actor: `gw-adv-${stamp}` });
+  assert.equal(done.state, 'FOLLOW_UP_STATE_DONE');
+  assert.equal(done.satisfaction, 4);
+  assert.equal(done.comment, '还行');
+  await refused('RecordFollowUp', { chain: 'demo', id: wo.id, reached: true, satisfaction: 5, actor: 'x' }, 'FAILED_PRECONDITION');
+
+  // complaints: a store policy, both clocks from it, the steps, the sweep
+  const before = await okS('GetComplaintPolicy', { chain: 'demo', store: 'SH02' });
+  assert.ok(before.response_min > 0 && before.resolution_min >= before.response_min);
+  const pol = await okS('SetComplaintPolicy', { chain: 'demo', store: 'SH02', response_min: 30, resolution_min: 120, manager: `mgr-${stamp}` });
+  assert.deepEqual([pol.store, pol.response_min, pol.resolution_min, pol.manager], ['SH02', 30, 120, `mgr-${stamp}`]);
+  assert.deepEqual(await ok('GetComplaintPolicy', { chain: 'demo', store: 'SH02' }), pol);
+  await refused('SetComplaintPolicy', { chain: 'demo', store: 'SH02', response_min: 60, resolution_min: 10, manager: 'm' }, 'INVALID_ARGUMENT', /resolution_min/);
+  const cmp = await okS('OpenComplaint', { chain: 'demo', store: 'SH02', customer_id: c.id, vin: VIN, wo_id: wo.id, channel: 'COMPLAINT_CHANNEL_APP',
+    category: 'COMPLAINT_CATEGORY_QUALITY', severity: 3, text: '异响还在', actor: 'app' });
+  assert.equal(cmp.response_due_ms - cmp.created_ms, 30 * 60000);
+  assert.equal(cmp.resolution_due_ms - cmp.created_ms, 120 * 60000);
+  assert.equal(cmp.state, 'COMPLAINT_STATE_OPEN');
+  assert.equal(cmp.channel, 'COMPLAINT_CHANNEL_APP');
+  await refused('ActOnComplaint', { chain: 'demo', id: cmp.id, action: 'COMPLAINT_ACTION_RESOLVE', actor: 'x' }, 'FAILED_PRECONDITION', /OPEN/);
+  const ack = await okS('ActOnComplaint', { chain: 'demo', id: cmp.id, action: 'COMPLAINT_ACTION_ACKNOWLEDGE', actor: `gw-adv-${stamp}`, note: 'called' });
+  assert.equal(ack.state, 'COMPLAINT_STATE_ACKNOWLEDGED');
+  assert.ok(ack.acknowledged_ms >= cmp.created_ms);
+  assert.deepEqual(ack.steps.map((x) => x.kind), ['COMPLAINT_STEP_KIND_CREATED', 'COMPLAINT_STEP_KIND_ACKNOWLEDGED']);
+  assert.equal(ack.steps[1].note, 'called');
+  assert.equal((await okS('SweepComplaints', { chain: 'demo' })).escalated, 0, 'no clock of this chain has run out');
+  const list = await okS('ListComplaints', { chain: 'demo', vin: VIN });
+  assert.deepEqual(list.complaints.map((x) => x.id), [cmp.id]);
+  assert.equal(list.complaints[0].response_escalated, false);
+  assert.deepEqual((await ok('ListComplaints', { chain: 'demo', vin: VIN, overdue: true })).complaints, []);
+  await ok('ActOnComplaint', { chain: 'demo', id: cmp.id, action: 'COMPLAINT_ACTION_RESOLVE', actor: 'x' });
+  assert.equal((await ok('ActOnComplaint', { chain: 'demo', id: cmp.id, action: 'COMPLAINT_ACTION_REOPEN', actor: 'x' })).state, 'COMPLAINT_STATE_ACKNOWLEDGED');
+  await ok('ActOnComplaint', { chain: 'demo', id: cmp.id, action: 'COMPLAINT_ACTION_RESOLVE', actor: 'x' });
+  await refused('ActOnComplaint', { chain: 'demo', id: cmp.id, action: 'COMPLAINT_ACTION_CLOSE', rating: 0, actor: 'x' }, 'INVALID_ARGUMENT', /rating/);
+  const closed = await ok('ActOnComplaint', { chain: 'demo', id: cmp.id, action: 'COMPLAINT_ACTION_CLOSE', rating: 2, actor: 'x' });
+  assert.equal(closed.state, 'COMPLAINT_STATE_CLOSED');
+  const again = await okS('GetComplaint', { chain: 'demo', id: cmp.id });
+  assert.deepEqual(again, { ...closed, response_overdue: again.response_overdue, resolution_overdue: again.resolution_overdue });
+  assert.equal(again.total_steps, 6);
+  assert.equal(again.rating, 2);
+
+  // the history in one call a page, newest first, as direct gRPC gives it
+  const pages = [];
+  let token = '';
+  for (let i = 0; i < 10; i++) {
+    const h = await okS('GetServiceHistory', { chain: 'demo', vin: VIN, page_token: token, limit: 1 });
+    assert.ok(h.entries.length <= 1);
+    pages.push(...h.entries);
+    token = h.next_page_token;
+    if (!token) break;
+  }
+  const whole = await ok('GetServiceHistory', { chain: 'demo', vin: VIN });
+  assert.deepEqual(whole, JSON.parse(JSON.stringify((await direct('Customers', 'GetServiceHistory', { chain: 'demo', vin: VIN })).res)));
+  assert.deepEqual(pages, whole.entries);
+  assert.deepEqual(whole.entries.map((e) => e.kind).sort(), ['HISTORY_KIND_COMPLAINT', 'HISTORY_KIND_FOLLOW_UP', 'HISTORY_KIND_WORK_ORDER']);
+  for (let i = 1; i < pages.length; i++) assert.ok(pages[i - 1].at_ms >= pages[i].at_ms, 'newest first');
+  const visit = whole.entries.find((e) => e.kind === 'HISTORY_KIND_WORK_ORDER');
+  assert.equal(visit.id, wo.id);
+  assert.equal(visit.state, 'DELIVERED');
+  assert.equal(visit.total_fen, report.total_fen);
+  assert.equal(visit.mileage_km, 12000);
+  assert.deepEqual(visit.services, ['TYRE']);
+  const fuEntry = whole.entries.find((e) => e.kind === 'HISTORY_KIND_FOLLOW_UP');
+  assert.deepEqual([fuEntry.id, fuEntry.score, fuEntry.state, fuEntry.at_ms], [wo.id, 4, 'DONE', done.done_ms]);
+  const cEntry = whole.entries.find((e) => e.kind === 'HISTORY_KIND_COMPLAINT');
+  assert.deepEqual([cEntry.id, cEntry.score, cEntry.state, cEntry.ref_id], [cmp.id, 2, 'CLOSED', wo.id]);
+  assert.deepEqual(whole.owners, owners.links);
+  await refused('GetServiceHistory', { chain: 'demo', vin: VIN, page_token: 'nope' }, 'INVALID_ARGUMENT', /page_token/);
+
+  assert.deepEqual([...used].sort(), rpcs.sort(), 'every Customers RPC was driven through the gateway');
 });
 
 // ---- a stand-in server: metadata and streams --------------------------------

@@ -12,10 +12,11 @@ import { Keys } from './keys.js';
 import { Setup } from './setup.js';
 import { DispatchPage } from './dispatch.js';
 import { Cluster } from './cluster.js';
+import { CustomersPage } from './customers.js';
 import '../shared/style.css';
 import './console.css';
 
-const TABS = [['board', 'Day board'], ['orders', 'Work orders'], ['stock', 'Stock'], ['transfers', 'Transfers'], ['claims', 'Claims'], ['dispatch', 'Dispatch'], ['charts', 'Charts'], ['setup', 'Setup'], ['keys', 'Keys'], ['cluster', 'Cluster'], ['settings', 'Settings']];
+const TABS = [['board', 'Day board'], ['orders', 'Work orders'], ['customers', 'Customers'], ['stock', 'Stock'], ['transfers', 'Transfers'], ['claims', 'Claims'], ['dispatch', 'Dispatch'], ['charts', 'Charts'], ['setup', 'Setup'], ['keys', 'Keys'], ['cluster', 'Cluster'], ['settings', 'Settings']];
 
 function route() {
   const [tab, arg] = (location.hash.slice(1) || 'board').split('/');
@@ -43,6 +44,7 @@ function App() {
     <main key=${`${s.chain}/${s.store}`}>
       ${r.tab === 'board' ? html`<${DayBoard} s=${s} />` : null}
       ${r.tab === 'orders' ? html`<${WorkOrders} s=${s} openId=${r.arg ? Number(r.arg) : null} />` : null}
+      ${r.tab === 'customers' ? html`<${CustomersPage} s=${s} view=${r.arg || ''} />` : null}
       ${r.tab === 'stock' ? html`<${Stock} s=${s} onQuote=${quote} />` : null}
       ${r.tab === 'transfers' ? html`<${Transfers} s=${s} prefill=${prefill} />` : null}
       ${r.tab === 'claims' ? html`<${Claims} s=${s} />` : null}
