@@ -625,8 +625,7 @@ static void reference(wl *w, scope sc, int32_t from, int32_t to, refk *r) {
           sc.tech >= 0 ? o->labour_min : (int64_t)o->labour_min * o->n_tech;
     }
     if (sc.tech < 0 && o->delivered_ms > 0) { /* its follow-up */
-      if (in_range(day_of(s, o->delivered_ms + PL_FOLLOWUP_DUE_MS), from,
-                   to)) {
+      if (in_range(day_of(s, o->delivered_ms + PL_FOLLOWUP_DUE_MS), from, to)) {
         r->den[7]++;
         r->num[7] += o->fu_done_ms > 0;
       }
@@ -1017,7 +1016,7 @@ static void downgrade_row(const char *dir, unsigned kind, int64_t id,
   pl__buf_be64(&k, (uint64_t)id);
   ok(pl__db_get(db, k.p, k.n, &v, &err), &err, "db get");
   assert_true(v.n > 2);
-  assert_int_equal(v.p[0], 2);       /* written as version 2 ... */
+  assert_int_equal(v.p[0], 2); /* written as version 2 ... */
   for (size_t i = 1; i <= tail; i++)
     assert_int_equal(v.p[v.n - i], 0); /* ... with the new fields 0 */
   v.p[0] = 1;
