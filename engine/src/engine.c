@@ -13,6 +13,7 @@
 #include "disp_int.h"
 #include "internal.h"
 #include "keys.h"
+#include "kpi_int.h"
 #include "observe.h"
 #include "sched_int.h"
 #include "validate.h"
@@ -210,12 +211,12 @@ int pl__load_range(pl_engine *e, const void *lo, size_t ll, const void *hi,
     const unsigned char *rest = z + 2;
     size_t rl = kl - (size_t)(rest - k);
     if (kind == PL__K_LEDGER) {
-      /* The KPI reports' stock counters come from the ledger's movements
-       * (observe.h); then skip this chain's ledger: seek past its kind
-       * byte. */
+      /* The KPI reports' stock counters come from the ledger's movements,
+       * counted when first asked for (kpi_int.h); skip this chain's ledger:
+       * seek past its kind byte. */
       pl__chain *lc = pl__chain_find(e, chain);
-      if (lc != NULL && (rc = pl__observe_replay_ledger(e, lc, err)) != 0)
-        break;
+      if (lc != NULL)
+        pl__kpi_stock_pending(lc, lc->next_seq);
       pl__key_prefix(&seek, chain, PL__K_LEDGER + 1);
       if (seek.oom) {
         rc = PL_ENOMEM;

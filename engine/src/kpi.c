@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "kpi_int.h"
+#include "observe.h"
 #include "pitlane/kpi.h"
 #include "sched_int.h"
 #include "stock.h"
@@ -160,6 +161,14 @@ typedef struct pl__kpi_chain {
   pl__vec svc_codes;  /* char* */
   pl__u64map bookings, orders, followups, complaints; /* id -> dg_* */
   int64_t lost;                                       /* counts lost to OOM */
+  /* The stock counters of movements stored before the chain was loaded
+   * (ledger seq < stock_upto) are counted from the ledger on the first
+   * report that needs them, not at open (design.md: recovery reads rows,
+   * the ledger is the audit trail). Movements made since are counted live
+   * as they happen, so each is counted once. Under replay_mu. */
+  pthread_mutex_t replay_mu;
+  int stock_pending;
+  uint64_t stock_upto;
 } pl__kpi_chain;
 
 /* ---- calendar -------------------------------------------------------------
@@ -311,10 +320,12 @@ static pl__kpi_chain *kpi_of(pl__chain *c) {
   if (kc == NULL)
     return NULL;
   pthread_rwlock_init(&kc->lock, NULL);
+  pthread_mutex_init(&kc->replay_mu, NULL);
   pl__kpi_chain *expected = NULL;
   if (!__atomic_compare_exchange_n(&c->kpi, &expected, kc, 0, __ATOMIC_ACQ_REL,
                                    __ATOMIC_ACQUIRE)) {
     pthread_rwlock_destroy(&kc->lock);
+    pthread_mutex_destroy(&kc->replay_mu);
     free(kc);
     return expected;
   }
@@ -329,6 +340,31 @@ static void free_digests(pl__u64map *m, int orders) {
       free(m->vals[i]);
     }
   pl__u64map_free(m);
+}
+
+void pl__kpi_stock_pending(pl__chain *c, uint64_t upto) {
+  pl__kpi_chain *kc = kpi_of(c);
+  if (kc == NULL)
+    return;
+  pthread_mutex_lock(&kc->replay_mu);
+  kc->stock_pending = 1;
+  kc->stock_upto = upto;
+  pthread_mutex_unlock(&kc->replay_mu);
+}
+
+/* Counts the stored movements once, before the first report (see
+ * stock_pending). Takes replay_mu, then kc->lock per entry. */
+static int stock_ready(pl_engine *e, pl__chain *c, pl__kpi_chain *kc,
+                       pl_error *err) {
+  pthread_mutex_lock(&kc->replay_mu);
+  int rc = 0;
+  if (kc->stock_pending) {
+    rc = pl__observe_replay_ledger(e, c, kc->stock_upto, err);
+    if (rc == 0)
+      kc->stock_pending = 0;
+  }
+  pthread_mutex_unlock(&kc->replay_mu);
+  return rc;
 }
 
 void pl__kpi_free(pl__chain *c) {
@@ -359,6 +395,7 @@ void pl__kpi_free(pl__chain *c) {
   free_digests(&kc->followups, 0);
   free_digests(&kc->complaints, 0);
   pthread_rwlock_destroy(&kc->lock);
+  pthread_mutex_destroy(&kc->replay_mu);
   free(kc);
   c->kpi = NULL;
 }
@@ -1149,6 +1186,9 @@ int pl_kpi_report_get(pl_engine *e, const pl_kpi_query *q, pl_kpi_report *out,
   pl__kpi_chain *kc = kpi_of(c);
   if (kc == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
+  rc = stock_ready(e, c, kc, err);
+  if (rc != 0)
+    return rc;
   int has_store = q->store != NULL && q->store[0] != '\0';
   int has_tech = q->technician != NULL && q->technician[0] != '\0';
   int has_adv = q->advisor != NULL && q->advisor[0] != '\0';

@@ -25,6 +25,10 @@ void pl__kpi_movement(pl__chain *c, const pl_movement *m);
 void pl__kpi_stocktake(pl__chain *c, int32_t wh, int32_t n, int64_t at_ms);
 void pl__kpi_stocktake_code(pl__chain *c, const char *wh, int32_t n,
                             int64_t at_ms);
+/* At open (or when a chain arrives): the chain's stored movements, those
+ * with ledger seq < upto, are still to be counted; the first report
+ * counts them (pl__observe_replay_ledger). */
+void pl__kpi_stock_pending(pl__chain *c, uint64_t upto);
 void pl__kpi_free(pl__chain *c);
 
 #endif

@@ -50,6 +50,7 @@ void pl__observe_stocktake(pl__chain *c, int32_t wh, int32_t n, int64_t at_ms) {
 
 typedef struct replay_ctx {
   pl__chain *c;
+  uint64_t upto;
 } replay_ctx;
 
 /* A stocktake row: 1 warehouse closed actor n (part_no counted)*n. */
@@ -74,7 +75,8 @@ static int replay_stocktake(pl__chain *c, int64_t at, const unsigned char *v,
 static int replay_one(void *arg, uint64_t seq, unsigned op, int64_t at,
                       const unsigned char *val, size_t vl) {
   replay_ctx *x = arg;
-  (void)seq;
+  if (seq >= x->upto)
+    return 0; /* observed live */
   if (op > PL__OP_MOVE_BASE && op <= PL__OP_MOVE_BASE + PL_MOVE_KIND_MAX) {
     pl_movement m;
     if (pl__movement_decode(val, vl, &m) != 0)
@@ -88,8 +90,9 @@ static int replay_one(void *arg, uint64_t seq, unsigned op, int64_t at,
   return 0;
 }
 
-int pl__observe_replay_ledger(pl_engine *e, pl__chain *c, pl_error *err) {
-  replay_ctx x = {c};
+int pl__observe_replay_ledger(pl_engine *e, pl__chain *c, uint64_t upto,
+                              pl_error *err) {
+  replay_ctx x = {c, upto};
   int rc = pl__ledger_walk(e, c->info.code, 0, replay_one, &x, err);
   if (rc == PL_ECORRUPT)
     return PL__FAIL(err, rc, "recovery: chain '%s': bad stock ledger entry",
