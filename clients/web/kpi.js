@@ -10,6 +10,7 @@ import { html, useAction, useLoad, useStores } from '../shared/ui.js';
 import { ChartBox } from '../shared/chart.js';
 
 const MINUTES = new Set(['booking_response', 'repair_time']);
+const TURNS = new Set(['stock_turnover']); // value issued / mean stock value: a ratio, not a percentage
 const dayOf = (date) => Math.floor(Date.parse(`${date}T00:00:00Z`) / 86400000);
 const dateOf = (day) => new Date(day * 86400000).toISOString().slice(0, 10);
 const addDays = (date, n) => dateOf(dayOf(date) + n);
@@ -17,9 +18,11 @@ const addDays = (date, n) => dateOf(dayOf(date) + n);
 // A KPI's value as people read it: minutes, or a ratio as a percentage.
 export function kpiText(name, v) {
   if (MINUTES.has(name)) return `${Number(v).toFixed(1)} min`;
+  if (TURNS.has(name)) return `${Number(v).toFixed(2)}×`;
   return `${(Number(v) * 100).toFixed(1)}%`;
 }
-const chartValue = (name, v) => (MINUTES.has(name) ? +Number(v).toFixed(2) : +(Number(v) * 100).toFixed(2));
+const chartValue = (name, v) => (MINUTES.has(name) || TURNS.has(name) ? +Number(v).toFixed(2) : +(Number(v) * 100).toFixed(2));
+const unit = (name) => (MINUTES.has(name) ? '(min)' : TURNS.has(name) ? '(×)' : '(%)');
 
 export function Kpi({ s }) {
   const act = useAction();
@@ -57,18 +60,19 @@ export function Kpi({ s }) {
     ${rep ? html`<div class="kpi-report" data-from=${rep.from_day} data-to=${rep.to_day}>
       <p class="muted">${dateOf(rep.from_day)} … ${dateOf(rep.to_day)}, by ${rep.granularity.replace('KPI_GRANULARITY_', '').toLowerCase()}</p>
       <table class="list kpi-table"><thead><tr><th>KPI</th><th>numerator</th><th>denominator</th><th>value</th><th>target</th><th>met</th></tr></thead>
-        <tbody>${rep.kpis.map((k) => html`<tr class=${`kpi-row ${k.has_target ? (k.met ? 'met' : 'not-met') : ''}`} data-kpi=${k.name}
+        <tbody>${rep.kpis.map((k) => html`<tr class=${`kpi-row ${k.has_target && Number(k.denominator) ? (k.met ? 'met' : 'not-met') : ''}`} data-kpi=${k.name}
           data-num=${k.numerator} data-den=${k.denominator} data-value=${k.value} data-met=${String(k.met)}>
           <td>${k.name.replaceAll('_', ' ')}</td><td>${k.numerator}</td><td>${k.denominator}</td>
           <td class="kpi-value">${Number(k.denominator) ? kpiText(k.name, k.value) : '—'}</td>
           <td class="kpi-target">${k.has_target ? `${k.higher_is_better ? '≥' : '≤'} ${kpiText(k.name, k.target)}` : '—'}</td>
-          <td class="kpi-met">${k.has_target ? (k.met ? html`<span class="ok">met</span>` : html`<span class="bad">not met</span>`) : '—'}</td></tr>`)}</tbody></table>
+          <td class="kpi-met">${!k.has_target ? '—' : !Number(k.denominator) ? html`<span class="muted">no data</span>`
+            : k.met ? html`<span class="ok">met</span>` : html`<span class="bad">not met</span>`}</td></tr>`)}</tbody></table>
       <div class="grid2 kpi-charts">${rep.kpis.map((k) => html`<div class="card"><${ChartBox} name=${`kpi-${k.name}`} type="line" height=${200}
         values=${k.points.map((p) => chartValue(k.name, p.value))}
         data=${{
           labels: k.points.map((p) => dateOf(p.day)),
           datasets: [
-            { label: `${k.name.replaceAll('_', ' ')} ${MINUTES.has(k.name) ? '(min)' : '(%)'}`, data: k.points.map((p) => chartValue(k.name, p.value)), borderColor: '#1c7ed6' },
+            { label: `${k.name.replaceAll('_', ' ')} ${unit(k.name)}`, data: k.points.map((p) => chartValue(k.name, p.value)), borderColor: '#1c7ed6' },
             ...(k.has_target ? [{ label: 'target', data: k.points.map(() => chartValue(k.name, k.target)), borderColor: '#e03131', borderDash: [4, 4], pointRadius: 0 }] : []),
           ],
         }} /></div>`)}</div>
