@@ -871,6 +871,28 @@ test('loaners, KPI report, supplier claims: a booking with a loaner car shows it
   assert.equal((await last.locator('.booking-loaner').textContent()).trim(), booking.loaner);
   await screenshot(page, 'console-30-loaner-booking');
 
+  // the advisor hands the car out and takes it back from the booking panel
+  await page.locator(`.gantt-row[data-bay="true"] .booking[data-booking="${booking.id}"]`).click();
+  const panel = page.locator(`.booking-panel[data-booking="${booking.id}"]`);
+  await panel.locator('.loaner-move[data-phase="LOANER_PHASE_RESERVED"]').waitFor();
+  assert.equal((await panel.locator('.booking-loaner').textContent()).trim(), code);
+  await panel.locator('input[name="loaner-km"]').fill('2015');
+  await panel.locator('input[name="loaner-fuel"]').fill('85');
+  await panel.locator('button.hand-out').click();
+  await panel.locator('.loaner-move[data-phase="LOANER_PHASE_HANDED_OUT"]').waitFor();
+  const out = (await stack.api('Scheduling', 'ListLoaners', { chain: 'demo', store: 'SH01' })).loaners.find((l) => l.code === code);
+  assert.deepEqual([out.state, out.out_booking_id, out.out_km, out.out_fuel_pct], ['LOANER_STATE_OUT', booking.id, 2015, 85]);
+  await panel.locator('input[name="loaner-km"]').fill('2060');
+  await panel.locator('input[name="loaner-fuel"]').fill('60');
+  await panel.locator('button.return-loaner').click();
+  await panel.locator('.loaner-move[data-phase="LOANER_PHASE_RETURNED"]').waitFor();
+  await page.goto(`${stack.gw.url}/#loaners`);
+  await page.locator(`tr.loaner[data-code="${code}"]`).click();
+  const evs = (await stack.api('Scheduling', 'ListLoanerEvents', { chain: 'demo', store: 'SH01', code })).events;
+  assert.deepEqual(evs.map((e) => [e.kind, e.km, e.fuel_pct]), [['LOANER_EVENT_KIND_HAND_OUT', 2015, 85], ['LOANER_EVENT_KIND_RETURN', 2060, 60]]);
+  await page.waitForFunction((n) => document.querySelectorAll('.loaner-events tr.loaner-event').length === n, evs.length);
+  assert.equal((await page.locator(`tr.loaner[data-code="${code}"] .odometer`).textContent()).trim(), '2060 km');
+
   // KPI: the store's report as the page asked for it equals the API's
   await page.goto(`${stack.gw.url}/#kpi`);
   await page.locator('button.kpi-load').click();
