@@ -893,6 +893,22 @@ test('loaners, KPI report, supplier claims: a booking with a loaner car shows it
   await page.waitForFunction((n) => document.querySelectorAll('.loaner-events tr.loaner-event').length === n, evs.length);
   assert.equal((await page.locator(`tr.loaner[data-code="${code}"] .odometer`).textContent()).trim(), '2060 km');
 
+  // on the phone: "I need a loaner car", and the booking shows the car
+  const phone = await openPage(browser, stack, '/m/#book', PHONE);
+  await phone.locator('input[name="need-loaner"]').check();
+  await phone.locator('button.service[data-service="MAINT"]').click();
+  await phone.locator('.slot').first().click();
+  await phone.locator('input[name="plate"]').fill(`沪M${stamp}`);
+  await phone.locator('button.hold').click();
+  await phone.locator('button.confirm').click();
+  await phone.locator('.booked .booking-loaner').waitFor();
+  const mb = await stack.api('Scheduling', 'GetBooking', { chain: 'demo', booking_id: Number(await phone.locator('.booked').getAttribute('data-booking')) });
+  assert.equal(mb.loaner_need, 'LOANER_NEED_ANY');
+  assert.equal((await phone.locator('.booked .booking-loaner').textContent()).trim(), mb.loaner);
+  await screenshot(phone, 'mobile-30-loaner');
+  assert.deepEqual(phone.consoleErrors, []);
+  await phone.context().close();
+
   // KPI: the store's report as the page asked for it equals the API's
   await page.goto(`${stack.gw.url}/#kpi`);
   await page.locator('button.kpi-load').click();
