@@ -63,8 +63,8 @@ export function Loaners({ s }) {
   const [d, reload] = useLoad(() => call('Scheduling', 'ListLoaners', { chain: s.chain, store: s.store }), [s.chain, s.store]);
   const [edit, setEdit] = useState(null);
   const [open, setOpen] = useState(null);
-  const retire = (l) => act(async () => {
-    await call('Scheduling', 'UpsertLoaner', { ...l, chain: s.chain, store: s.store, state: 'LOANER_STATE_RETIRED' });
+  const setState = (l, state) => act(async () => {
+    await call('Scheduling', 'UpsertLoaner', { chain: s.chain, store: s.store, code: l.code, plate: l.plate, model: l.model, odometer_km: l.odometer_km, fuel_pct: l.fuel_pct, state });
     reload();
   });
   return html`<section class="loaners">
@@ -78,7 +78,8 @@ export function Loaners({ s }) {
         <td>${l.out_ms ? `#${l.out_booking_id} ${l.out_customer} ${stamp(l.out_ms, off)} ${l.out_km} km ${l.out_fuel_pct}%` : '—'}</td>
         <td>${l.returned_ms ? `${stamp(l.returned_ms, off)} ${l.returned_km} km ${l.returned_fuel_pct}%` : '—'}</td>
         <td onClick=${(e) => e.stopPropagation()}><button class="edit-loaner" onClick=${() => setEdit(l)}>Edit</button>
-          ${l.state === 'LOANER_STATE_AVAILABLE' ? html`<button class="danger retire-loaner" onClick=${() => retire(l)}>Retire</button>` : null}</td></tr>`)}</tbody></table>
+          ${l.state === 'LOANER_STATE_AVAILABLE' ? html`<button class="danger retire-loaner" onClick=${() => setState(l, 'LOANER_STATE_RETIRED')}>Retire</button>` : null}
+          ${l.state === 'LOANER_STATE_RETIRED' ? html`<button class="unretire-loaner" onClick=${() => setState(l, 'LOANER_STATE_AVAILABLE')}>Back in service</button>` : null}</td></tr>`)}</tbody></table>
     ${edit ? html`<div class="card edit-loaner-card"><h4>Edit ${edit.code}</h4><${CarForm} key=${edit.code} s=${s} car=${edit} onSaved=${() => { setEdit(null); reload(); }} /></div>` : null}
     <${Move} s=${s} onMoved=${reload} />
     ${open ? html`<${Events} key=${open} s=${s} code=${open} off=${off} />` : null}
