@@ -960,6 +960,21 @@ test('loaners, KPI report, supplier claims: a booking with a loaner car shows it
   assert.equal(Number(await item.locator('td.price').getAttribute('data-customer')), second.items[0].customer_fen);
   assert.equal(Number(await item.locator('td.price').getAttribute('data-list')), second.items[0].unit_price_fen);
 
+  // reception's preview before a third visit: the part would be covered again
+  await page.goto(`${stack.gw.url}/#orders`);
+  await page.locator('.new-wo summary').click();
+  await page.locator('input[name="wo-vin"]').fill(VIN);
+  await page.locator('input[name="wo-mileage"]').fill('20600');
+  await page.locator('input[name="wo-service"]').fill('');
+  await page.locator('input[name="wo-part"]').fill('CF-300');
+  await page.locator('button.check-warranty').click();
+  await page.locator('.warranty-preview tr.preview-item').first().waitFor();
+  const pv = await stack.api('WorkOrders', 'CheckWarranty', { chain: 'demo', store: 'SH01', vin: VIN, mileage_km: 20600, items: [{ kind: 'ITEM_KIND_PART', part_no: 'CF-300', qty: 1, warranty_claim: false }] });
+  assert.deepEqual(await page.locator('.warranty-preview tr.preview-item').evaluateAll((els) => els.map((e) => e.dataset.warranty)), pv.items.map((i) => i.warranty));
+  assert.equal(pv.items[0].warranty, 'WARRANTY_COVERAGE_REPAIR');
+  assert.equal(Number(await page.locator('.preview-customer').getAttribute('data-fen')), pv.customer_fen);
+  assert.equal(Number(await page.locator('.preview-warranty').getAttribute('data-fen')), pv.warranty_fen);
+
   await page.goto(`${stack.gw.url}/#orders/supplier-claims`);
   await page.locator('select[name="sc-supplier"] option[value="SUP-BOSCH"]').waitFor({ state: 'attached' });
   await page.locator('select[name="sc-supplier"]').selectOption(claim.supplier);
