@@ -20,23 +20,24 @@ function Book({ s, update }) {
   const [name, setName] = useState(s.customer || '');
   const [held, setHeld] = useState(null);
   const [booked, setBooked] = useState(null);
+  const [loaner, setLoaner] = useState(false);
   const stores = useStores(s.chain);
   const off = stores.find((x) => x.code === s.store)?.utc_offset_min ?? 480;
 
-  const choose = (code) => act(async () => {
+  const choose = (code, needLoaner = loaner) => act(async () => {
     setService(code);
     setPick(null);
     setOptions(null);
     const t = nowMin();
     const r = await call('Scheduling', 'RecommendSlots', {
-      chain: s.chain, stores: [s.store], services: [code], earliest_min: t, latest_min: t + 7 * 1440, k: 24, max_per_day: 4,
+      chain: s.chain, stores: [s.store], services: [code], earliest_min: t, latest_min: t + 7 * 1440, k: 24, max_per_day: 4, need_loaner: needLoaner,
     });
     setOptions(r.options);
   });
   const hold = () => act(async () => {
     update({ plate, customer: name });
     const b = await call('Scheduling', 'Hold', {
-      chain: s.chain, store: pick.store, segments: pick.segments, channel: 'CHANNEL_APP', customer: name, plate,
+      chain: s.chain, store: pick.store, segments: pick.segments, channel: 'CHANNEL_APP', customer: name, plate, need_loaner: loaner,
     });
     setHeld(b);
   });
@@ -52,6 +53,7 @@ function Book({ s, update }) {
       <h2>Booked ✔</h2>
       <p class="big">${dayLabel(localDate(off, booked.start_min * 60000), off)} ${hhmm(booked.start_min, off)}–${hhmm(booked.end_min, off)}</p>
       <p>Booking #${booked.id} · ${booked.store} · ${booked.plate} · <${StateChip} state=${booked.state} prefix="BOOKING_STATE_" /></p>
+      ${booked.loaner ? html`<p class="loaner-car">Your loaner car: <b class="booking-loaner">${booked.loaner}</b>, until ${hhmm(booked.loaner_until_min, off)}</p>` : null}
       <button onClick=${() => { setBooked(null); setHeld(null); setPick(null); setOptions(null); setService(null); }}>Book another</button>
     </section>`;
   }
@@ -59,6 +61,7 @@ function Book({ s, update }) {
     return html`<section class="card held" data-booking=${held.id}>
       <h2>Held for you</h2>
       <p class="big">${dayLabel(localDate(off, held.start_min * 60000), off)} ${hhmm(held.start_min, off)}–${hhmm(held.end_min, off)}</p>
+      ${held.loaner ? html`<p class="loaner-car">Loaner car <b class="booking-loaner">${held.loaner}</b> reserved for you</p>` : null}
       <p>until ${new Date(held.expires_ms).toLocaleTimeString()} — confirm to keep it.</p>
       <button class="primary confirm" onClick=${confirm}>Confirm booking</button>
       <button onClick=${release}>Release</button>
@@ -72,6 +75,8 @@ function Book({ s, update }) {
   }
   return html`<section class="book">
     <h2>Book a service</h2>
+    <label class="need-loaner"><input type="checkbox" name="need-loaner" checked=${loaner}
+      onChange=${(e) => { setLoaner(e.target.checked); if (service) choose(service, e.target.checked); }} /> I need a loaner car (代步车)</label>
     <div class="services">
       ${(svc?.services || []).map((x) => html`<button class=${`service ${service === x.code ? 'selected' : ''}`}
         data-service=${x.code} onClick=${() => choose(x.code)}>${x.name}<small>${x.duration_min} min</small></button>`)}

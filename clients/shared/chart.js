@@ -23,12 +23,13 @@ const pointLabels = {
   },
 };
 
-export function ChartBox({ type, data, options, name, height = 260 }) {
+// `values` (optional) goes on the element as data-values, for tests.
+export function ChartBox({ type, data, options, name, height = 260, values }) {
   const ref = useRef(null);
   const chart = useRef(null);
   useEffect(() => {
     chart.current = new Chart(ref.current, { type, data, options: { animation: false, maintainAspectRatio: false, ...options }, plugins: [pointLabels] });
     return () => chart.current.destroy();
   }, [type, JSON.stringify(data), JSON.stringify(options)]);
-  return html`<div class="chart" data-chart=${name} style=${`height:${height}px`}><canvas ref=${ref}></canvas></div>`;
+  return html`<div class="chart" data-chart=${name} data-values=${values ? JSON.stringify(values) : undefined} style=${`height:${height}px`}><canvas ref=${ref}></canvas></div>`;
 }

@@ -19,6 +19,20 @@ function EventLine({ ev }) {
   </li>`;
 }
 
+// An item's warranty coverage as the engine decided it when the item was
+// added: REPAIR (an earlier repair's own warranty, with that order and
+// item) or FACTORY (a defect under the vehicle's factory warranty).
+export function WarrantyBadge({ w, source, item }) {
+  if (!w || w === 'WARRANTY_COVERAGE_NONE') return null;
+  const kind = w.replace('WARRANTY_COVERAGE_', '');
+  return html` <span class=${`chip warranty-badge warranty-${kind.toLowerCase()}`} data-warranty=${kind} data-source=${source || ''}>${kind} warranty${kind === 'REPAIR' && source
+    ? html` (order <a href=${`#orders/${source}`}>#${source}</a> item ${item})` : ''}</span>`;
+}
+
+// What the customer pays for an item beside its list price (qty × unit for
+// a part, the labour price otherwise).
+export const listFen = (it) => (it.kind === 'ITEM_KIND_PART' ? Number(it.unit_price_fen) * Number(it.qty) : Number(it.unit_price_fen));
+
 function ItemRow({ it, wo, role, act, chain, actor, reload }) {
   const id = wo.id;
   const waiting = it.state === 'ITEM_STATE_AWAITING_APPROVAL';
@@ -30,9 +44,12 @@ function ItemRow({ it, wo, role, act, chain, actor, reload }) {
   });
   return html`<tr class="item" data-item=${it.no} data-state=${it.state}>
     <td>${it.no}</td><td>${what}${it.extra ? html` <span class="chip extra">extra</span>` : null}
+      <${WarrantyBadge} w=${it.warranty} source=${it.warranty_source_id} item=${it.warranty_source_item} />
+      ${it.warranty_claim ? html` <span class="chip">warranty claim</span>` : null}
       ${it.note ? html`<div class="muted">${it.note}</div>` : null}
       ${it.short_qty ? html`<div class="warn">short ${it.short_qty}</div>` : null}</td>
-    <td>${yuan(it.unit_price_fen)}</td>
+    <td class="price" data-customer=${it.customer_fen} data-list=${listFen(it)}><span class="customer-price">${yuan(it.customer_fen)}</span>${Number(it.customer_fen) !== listFen(it)
+      ? html`<span class="list-price" title="list price">${yuan(listFen(it))}</span>` : null}</td>
     <td><${StateChip} state=${it.state} prefix="ITEM_STATE_" /></td>
     <td class="actions">
       ${waiting && role !== 'technician' ? html`
@@ -52,7 +69,7 @@ export function WorkOrderView({ chain, id, role, actor, onEvent }) {
   const [events, setEvents] = useState([]);
   const [live, setLive] = useState('connecting');
   const [note, setNote] = useState('');
-  const [extra, setExtra] = useState({ kind: 'ITEM_KIND_PART', part_no: '', service: '', qty: 1, note: '' });
+  const [extra, setExtra] = useState({ kind: 'ITEM_KIND_PART', part_no: '', service: '', qty: 1, note: '', warranty_claim: false });
   const reload = () => act(async () => setWo(await call('WorkOrders', 'GetWorkOrder', { chain, id })));
 
   useEffect(() => {
@@ -84,10 +101,10 @@ export function WorkOrderView({ chain, id, role, actor, onEvent }) {
       ${wo.booking_id ? ` · booking #${wo.booking_id}` : ' · walk-in'}
       · technicians: ${(wo.technicians || []).join(', ') || '—'}</div>
     ${wo.complaint ? html`<p>${wo.complaint}</p>` : null}
-    <table class="items"><thead><tr><th>#</th><th>item</th><th>price</th><th>state</th><th></th></tr></thead>
+    <table class="items"><thead><tr><th>#</th><th>item</th><th>customer / list</th><th>state</th><th></th></tr></thead>
       <tbody>${(wo.items || []).map((it) => html`<${ItemRow} key=${it.no} it=${it} wo=${wo} role=${role} act=${act} chain=${chain} actor=${actor} reload=${reload} />`)}</tbody>
     </table>
-    <div class="muted">labour ${yuan(wo.labour_fen)} · parts ${yuan(wo.parts_fen)}</div>
+    <div class="muted">labour ${yuan(wo.labour_fen)} · parts ${yuan(wo.parts_fen)}${Number(wo.warranty_fen) ? ` · under warranty ${yuan(wo.warranty_fen)}` : ''}</div>
     ${role !== 'customer' ? html`<div class="row actions">
       ${st === `${WO}PENDING` ? html`<button class="primary start" onClick=${() => step('StartRepair')}>Start repair</button>` : null}
       ${st === `${WO}IN_REPAIR` ? html`<button class="primary to-qc" onClick=${() => step('RequestQc')}>Move to QC</button>` : null}
@@ -110,10 +127,12 @@ export function WorkOrderView({ chain, id, role, actor, onEvent }) {
                  <input name="extra-qty" type="number" min="1" value=${extra.qty} onInput=${(e) => setExtra({ ...extra, qty: Number(e.target.value) })} />`
           : html`<input name="extra-service" placeholder="service code" value=${extra.service} onInput=${(e) => setExtra({ ...extra, service: e.target.value })} />`}
         <input name="extra-note" placeholder="why" value=${extra.note} onInput=${(e) => setExtra({ ...extra, note: e.target.value })} />
+        <label title="a defect under the vehicle's factory warranty"><input type="checkbox" name="extra-warranty-claim" checked=${extra.warranty_claim}
+          onChange=${(e) => setExtra({ ...extra, warranty_claim: e.target.checked })} /> warranty claim</label>
         <button class="propose" onClick=${() => act(async () => {
           const item = extra.kind === 'ITEM_KIND_PART'
-            ? { kind: extra.kind, part_no: extra.part_no, qty: extra.qty, note: extra.note }
-            : { kind: extra.kind, service: extra.service, note: extra.note };
+            ? { kind: extra.kind, part_no: extra.part_no, qty: extra.qty, note: extra.note, warranty_claim: extra.warranty_claim }
+            : { kind: extra.kind, service: extra.service, note: extra.note, warranty_claim: extra.warranty_claim };
           await call('WorkOrders', 'AddExtraItem', { chain, id, item, actor });
           reload();
         })}>Propose</button>

@@ -826,3 +826,173 @@ test('customers: a customer, their car, its history, the follow-up call, complai
   await phone.context().close();
   console.log(`customers browser test: ${Date.now() - t0} ms`);
 });
+
+test('loaners, KPI report, supplier claims: a booking with a loaner car shows its car; the KPI table and charts are the API\'s; a supplier claim accepted', async () => {
+  const stamp = String(Date.now()).slice(-5);
+  const page = await openPage(browser, stack, '/#loaners', DESK);
+
+  // a loaner car added to SH01's pool in the console (UpsertLoaner)
+  const code = `LB${stamp}`;
+  await page.locator('.new-loaner summary').click();
+  await page.locator('.new-loaner input[name="loaner-code"]').fill(code);
+  await page.locator('.new-loaner input[name="loaner-plate"]').fill(`沪L${stamp}`);
+  await page.locator('.new-loaner input[name="loaner-model"]').fill('Sylphy');
+  await page.locator('.new-loaner input[name="loaner-odometer"]').fill('2000');
+  await page.locator('.new-loaner input[name="loaner-fuel"]').fill('90');
+  await page.locator('.new-loaner button.save-loaner').click();
+  const row = page.locator(`tr.loaner[data-code="${code}"]`);
+  await row.waitFor();
+  const car = (await stack.api('Scheduling', 'ListLoaners', { chain: 'demo', store: 'SH01' })).loaners.find((l) => l.code === code);
+  assert.deepEqual([car.odometer_km, car.fuel_pct, car.state], [2000, 90, 'LOANER_STATE_AVAILABLE']);
+  assert.equal((await row.locator('.odometer').textContent()).trim(), `${car.odometer_km} km`);
+
+  // the board's New booking with "needs a loaner car": the booking shows its car
+  await page.goto(`${stack.gw.url}/#board`);
+  await page.locator('.new-booking summary').click();
+  await page.locator('.new-booking input[name="plate"]').fill(`沪B${stamp}`);
+  await page.locator('.new-booking input[name="customer"]').fill('E2E 代步');
+  await page.locator('.new-booking input[name="need-loaner"]').check();
+  const date0 = await page.locator('input[name="date"]').inputValue();
+  let found = false;
+  for (let i = 0; i < 4 && !found; i++) {
+    if (i > 0) await page.locator('input[name="date"]').fill(new Date(Date.parse(`${date0}T00:00:00Z`) + i * 86400000).toISOString().slice(0, 10));
+    await page.locator('.new-booking button', { hasText: 'Recommend times' }).click();
+    await page.locator('.new-booking ul.options li').first().waitFor();
+    found = (await page.locator('.new-booking ul.options li button').count()) > 0;
+  }
+  assert.ok(found, 'a time with a loaner car free in the next days');
+  await page.locator('.new-booking ul.options li button').first().click();
+  const last = page.locator('.new-booking .last-booked');
+  await last.locator('.booking-loaner').waitFor();
+  const booking = await stack.api('Scheduling', 'GetBooking', { chain: 'demo', booking_id: Number(await last.getAttribute('data-booking')) });
+  assert.equal(booking.loaner_need, 'LOANER_NEED_ANY');
+  assert.equal(booking.loaner, code, 'the store\'s only car');
+  assert.equal(booking.state, 'BOOKING_STATE_CONFIRMED');
+  assert.equal((await last.locator('.booking-loaner').textContent()).trim(), booking.loaner);
+  await screenshot(page, 'console-30-loaner-booking');
+
+  // the advisor hands the car out and takes it back from the booking panel
+  await page.locator(`.gantt-row[data-bay="true"] .booking[data-booking="${booking.id}"]`).click();
+  const panel = page.locator(`.booking-panel[data-booking="${booking.id}"]`);
+  await panel.locator('.loaner-move[data-phase="LOANER_PHASE_RESERVED"]').waitFor();
+  assert.equal((await panel.locator('.booking-loaner').textContent()).trim(), code);
+  await panel.locator('input[name="loaner-km"]').fill('2015');
+  await panel.locator('input[name="loaner-fuel"]').fill('85');
+  await panel.locator('button.hand-out').click();
+  await panel.locator('.loaner-move[data-phase="LOANER_PHASE_HANDED_OUT"]').waitFor();
+  const out = (await stack.api('Scheduling', 'ListLoaners', { chain: 'demo', store: 'SH01' })).loaners.find((l) => l.code === code);
+  assert.deepEqual([out.state, out.out_booking_id, out.out_km, out.out_fuel_pct], ['LOANER_STATE_OUT', booking.id, 2015, 85]);
+  await panel.locator('input[name="loaner-km"]').fill('2060');
+  await panel.locator('input[name="loaner-fuel"]').fill('60');
+  await panel.locator('button.return-loaner').click();
+  await panel.locator('.loaner-move[data-phase="LOANER_PHASE_RETURNED"]').waitFor();
+  await page.goto(`${stack.gw.url}/#loaners`);
+  await page.locator(`tr.loaner[data-code="${code}"]`).click();
+  const evs = (await stack.api('Scheduling', 'ListLoanerEvents', { chain: 'demo', store: 'SH01', code })).events;
+  assert.deepEqual(evs.map((e) => [e.kind, e.km, e.fuel_pct]), [['LOANER_EVENT_KIND_HAND_OUT', 2015, 85], ['LOANER_EVENT_KIND_RETURN', 2060, 60]]);
+  await page.waitForFunction((n) => document.querySelectorAll('.loaner-events tr.loaner-event').length === n, evs.length);
+  assert.equal((await page.locator(`tr.loaner[data-code="${code}"] .odometer`).textContent()).trim(), '2060 km');
+
+  // on the phone: "I need a loaner car", and the booking shows the car
+  const phone = await openPage(browser, stack, '/m/#book', PHONE);
+  await phone.locator('input[name="need-loaner"]').check();
+  await phone.locator('button.service[data-service="MAINT"]').click();
+  await phone.locator('.slot').first().click();
+  await phone.locator('input[name="plate"]').fill(`沪M${stamp}`);
+  await phone.locator('button.hold').click();
+  await phone.locator('button.confirm').click();
+  await phone.locator('.booked .booking-loaner').waitFor();
+  const mb = await stack.api('Scheduling', 'GetBooking', { chain: 'demo', booking_id: Number(await phone.locator('.booked').getAttribute('data-booking')) });
+  assert.equal(mb.loaner_need, 'LOANER_NEED_ANY');
+  assert.equal((await phone.locator('.booked .booking-loaner').textContent()).trim(), mb.loaner);
+  await screenshot(phone, 'mobile-30-loaner');
+  assert.deepEqual(phone.consoleErrors, []);
+  await phone.context().close();
+
+  // KPI: the store's report as the page asked for it equals the API's
+  await page.goto(`${stack.gw.url}/#kpi`);
+  await page.locator('button.kpi-load').click();
+  await page.waitForFunction(() => document.querySelectorAll('.kpi-table tr.kpi-row').length === 14);
+  const dayOf = (d) => Math.floor(Date.parse(`${d}T00:00:00Z`) / 86400000);
+  const rep = await stack.api('Admin', 'GetKpiReport', { chain: 'demo', store: 'SH01', from_day: dayOf(await page.locator('input[name="kpi-from"]').inputValue()),
+    to_day: dayOf(await page.locator('input[name="kpi-to"]').inputValue()), granularity: 'KPI_GRANULARITY_DAY' });
+  const rows = await page.locator('.kpi-table tr.kpi-row').evaluateAll((els) => els.map((e) => ({
+    name: e.dataset.kpi, num: Number(e.dataset.num), den: Number(e.dataset.den), value: Number(e.dataset.value), met: e.dataset.met, cls: e.className,
+    text: e.querySelector('.kpi-value').textContent, metText: e.querySelector('.kpi-met').textContent })));
+  assert.deepEqual(rows.map((r) => [r.name, r.num, r.den, r.value, r.met]), rep.kpis.map((k) => [k.name, k.numerator, k.denominator, k.value, String(k.met)]));
+  for (const [i, k] of rep.kpis.entries()) {
+    // met as the engine says (green / red); nothing measured: "no data"
+    if (k.has_target && k.denominator) assert.equal(rows[i].metText, k.met ? 'met' : 'not met', k.name);
+    if (k.has_target && k.denominator) assert.match(rows[i].cls, k.met ? /(^| )met( |$)/ : /(^| )not-met( |$)/);
+    if (k.has_target && !k.denominator) assert.equal(rows[i].metText, 'no data', k.name);
+    if (k.denominator && !['booking_response', 'repair_time', 'stock_turnover'].includes(k.name)) assert.equal(rows[i].text, `${(k.value * 100).toFixed(1)}%`, k.name);
+  }
+  assert.ok(rep.kpis.some((k) => k.denominator > 0), 'something was measured today');
+  const oc = rep.kpis.find((k) => k.name === 'order_completion');
+  const chart = page.locator('[data-chart="kpi-order_completion"]');
+  await chart.locator('canvas').waitFor();
+  assert.deepEqual(JSON.parse(await chart.getAttribute('data-values')), oc.points.map((p) => +(p.value * 100).toFixed(2)));
+  assert.equal(await page.locator('.kpi-charts canvas').count(), 14);
+  assert.equal(await page.locator('.kpi-services tr.kpi-service').count(), rep.services.length);
+  await page.waitForTimeout(200);
+  await screenshot(page, 'console-31-kpi');
+
+  // a supplier claim: a repair with a part delivered, the car back with the same part
+  const VIN = `LSVBRSC000000${stamp.slice(-4)}`;
+  await stack.api('Inventory', 'Receive', { chain: 'demo', warehouse: 'WH-SH01', part_no: 'CF-300', qty: 2, actor: 'clerk', supplier: 'SUP-BOSCH', unit_cost_fen: 2100 });
+  const vehicle = (km) => ({ plate: `沪C${stamp}`, vin: VIN, model: 'Lavida', mileage_km: km });
+  const first = await stack.api('WorkOrders', 'CreateWorkOrder', { chain: 'demo', store: 'SH01', advisor: 'e2e', vehicle: vehicle(20000), items: [{ kind: 'ITEM_KIND_PART', part_no: 'CF-300', qty: 1 }] });
+  await stack.api('WorkOrders', 'StartRepair', { chain: 'demo', id: first.id, actor: 'e2e' });
+  await stack.api('WorkOrders', 'CompleteItem', { chain: 'demo', id: first.id, item_no: 1, actor: 'e2e' });
+  await stack.api('WorkOrders', 'RequestQc', { chain: 'demo', id: first.id, actor: 'e2e' });
+  await stack.api('WorkOrders', 'RecordQc', { chain: 'demo', id: first.id, passed: true, inspector: 'qc' });
+  await stack.api('WorkOrders', 'Deliver', { chain: 'demo', id: first.id, actor: 'e2e' });
+  const second = await stack.api('WorkOrders', 'CreateWorkOrder', { chain: 'demo', store: 'SH01', advisor: 'e2e', vehicle: vehicle(20500), items: [{ kind: 'ITEM_KIND_PART', part_no: 'CF-300', qty: 1 }] });
+  const claim = (await stack.api('WorkOrders', 'ListSupplierClaims', { chain: 'demo' })).claims.find((x) => x.work_order_id === second.id);
+  assert.ok(claim, 'the engine made a supplier claim');
+
+  // the work order shows the item's coverage and the customer's price vs the list price
+  await page.goto(`${stack.gw.url}/#orders/${second.id}`);
+  const item = page.locator(`section.workorder[data-wo="${second.id}"] tr.item[data-item="1"]`);
+  await item.locator('.warranty-badge').waitFor();
+  assert.equal(await item.locator('.warranty-badge').getAttribute('data-warranty'), 'REPAIR');
+  assert.equal(Number(await item.locator('.warranty-badge').getAttribute('data-source')), first.id);
+  assert.equal(Number(await item.locator('td.price').getAttribute('data-customer')), second.items[0].customer_fen);
+  assert.equal(Number(await item.locator('td.price').getAttribute('data-list')), second.items[0].unit_price_fen);
+
+  // reception's preview before a third visit: the part would be covered again
+  await page.goto(`${stack.gw.url}/#orders`);
+  await page.locator('.new-wo summary').click();
+  await page.locator('input[name="wo-vin"]').fill(VIN);
+  await page.locator('input[name="wo-mileage"]').fill('20600');
+  await page.locator('input[name="wo-service"]').fill('');
+  await page.locator('input[name="wo-part"]').fill('CF-300');
+  await page.locator('button.check-warranty').click();
+  await page.locator('.warranty-preview tr.preview-item').first().waitFor();
+  const pv = await stack.api('WorkOrders', 'CheckWarranty', { chain: 'demo', store: 'SH01', vin: VIN, mileage_km: 20600, items: [{ kind: 'ITEM_KIND_PART', part_no: 'CF-300', qty: 1, warranty_claim: false }] });
+  assert.deepEqual(await page.locator('.warranty-preview tr.preview-item').evaluateAll((els) => els.map((e) => e.dataset.warranty)), pv.items.map((i) => i.warranty));
+  assert.equal(pv.items[0].warranty, 'WARRANTY_COVERAGE_REPAIR');
+  assert.equal(Number(await page.locator('.preview-customer').getAttribute('data-fen')), pv.customer_fen);
+  assert.equal(Number(await page.locator('.preview-warranty').getAttribute('data-fen')), pv.warranty_fen);
+
+  await page.goto(`${stack.gw.url}/#orders/supplier-claims`);
+  await page.locator('select[name="sc-supplier"] option[value="SUP-BOSCH"]').waitFor({ state: 'attached' });
+  await page.locator('select[name="sc-supplier"]').selectOption(claim.supplier);
+  await page.locator('select[name="sc-state"]').selectOption('OPEN');
+  await page.locator('button.sc-find').click();
+  const sc = page.locator(`tr.sc[data-claim="${claim.id}"]`);
+  await sc.waitFor();
+  assert.equal((await sc.locator('.amount').textContent()).trim(), `¥${(claim.amount_fen / 100).toFixed(2)}`);
+  await page.locator('input[name="sc-note"]').fill('batch recalled');
+  await sc.locator('button.sc-accept').click();
+  await sc.waitFor({ state: 'detached' }); // no longer open
+  await page.locator('select[name="sc-state"]').selectOption('ACCEPTED');
+  await page.locator('button.sc-find').click();
+  await page.locator(`tr.sc[data-claim="${claim.id}"][data-state="SUPPLIER_CLAIM_STATE_ACCEPTED"]`).waitFor();
+  const decided = (await stack.api('WorkOrders', 'ListSupplierClaims', { chain: 'demo', supplier: claim.supplier })).claims.find((x) => x.id === claim.id);
+  assert.deepEqual([decided.state, decided.decided_by, decided.note], ['SUPPLIER_CLAIM_STATE_ACCEPTED', 'e2e', 'batch recalled']);
+  await screenshot(page, 'console-32-supplier-claims');
+  assert.deepEqual(page.consoleErrors, []);
+  assert.equal(await page.locator('.error-banner').count(), 0);
+  await page.context().close();
+});

@@ -27,17 +27,19 @@ function NewBooking({ s, date, off, onBooked }) {
   const [plate, setPlate] = useState('');
   const [customer, setCustomer] = useState('');
   const [opts, setOpts] = useState(null);
+  const [loaner, setLoaner] = useState(false);
+  const [last, setLast] = useState(null);
   const find = () => act(async () => {
     const day = dayStartMin(date, off);
     const t = Math.floor(Date.now() / 60000);
     const r = await call('Scheduling', 'RecommendSlots', {
-      chain: s.chain, stores: [s.store], services: [service], earliest_min: Math.max(day, t), latest_min: day + 1440, k: 8,
+      chain: s.chain, stores: [s.store], services: [service], earliest_min: Math.max(day, t), latest_min: day + 1440, k: 8, need_loaner: loaner,
     });
     setOpts(r.options);
   });
   const book = (o) => act(async () => {
-    const b = await call('Scheduling', 'Hold', { chain: s.chain, store: o.store, segments: o.segments, channel: 'CHANNEL_PHONE', customer, plate });
-    await call('Scheduling', 'Confirm', { chain: s.chain, booking_id: b.id });
+    const b = await call('Scheduling', 'Hold', { chain: s.chain, store: o.store, segments: o.segments, channel: 'CHANNEL_PHONE', customer, plate, need_loaner: loaner });
+    setLast(await call('Scheduling', 'Confirm', { chain: s.chain, booking_id: b.id }));
     setOpts(null);
     onBooked();
   });
@@ -47,8 +49,11 @@ function NewBooking({ s, date, off, onBooked }) {
         ${(svc?.services || []).map((x) => html`<option value=${x.code}>${x.code} — ${x.name}</option>`)}</select>
       <input name="plate" placeholder="plate" value=${plate} onInput=${(e) => setPlate(e.target.value)} />
       <input name="customer" placeholder="customer" value=${customer} onInput=${(e) => setCustomer(e.target.value)} />
+      <label><input type="checkbox" name="need-loaner" checked=${loaner} onChange=${(e) => { setLoaner(e.target.checked); setOpts(null); }} /> needs a loaner car (代步车)</label>
       <button class="primary" onClick=${find}>Recommend times</button>
     </div>
+    ${last ? html`<p class="last-booked" data-booking=${last.id}>Booked #${last.id} ${last.plate} ${hhmm(last.start_min, off)}–${hhmm(last.end_min, off)}${last.loaner
+      ? html` · loaner car <b class="booking-loaner">${last.loaner}</b> until ${hhmm(last.loaner_until_min, off)}` : ''}</p>` : null}
     ${opts ? html`<ul class="options">${opts.length === 0 ? html`<li>No free time that day.</li>` : null}
       ${opts.map((o) => html`<li>${o.local_time} · ${o.segments.map((g) => `${g.bay} ${g.technicians.join('+')}`).join(', ')}
         <button onClick=${() => book(o)}>Book</button></li>`)}</ul>` : null}
@@ -82,6 +87,27 @@ function FindBookings({ s, date, off, onOpen }) {
   </details>`;
 }
 
+// The booking's loaner car and, for advisors, its hand-out and return
+// (km and fuel as read off the car; the engine checks them).
+function LoanerMove({ s, b, off, reload }) {
+  const act = useAction();
+  const [km, setKm] = useState('');
+  const [fuel, setFuel] = useState('');
+  const phase = b.loaner_phase || 'LOANER_PHASE_NONE';
+  const move = (m) => act(async () => {
+    await call('Scheduling', m, { chain: s.chain, booking_id: b.id, km: Number(km), fuel_pct: Number(fuel) });
+    reload();
+  });
+  return html`<div class="loaner-move" data-phase=${phase}>
+    <p>Loaner car <b class="booking-loaner">${b.loaner}</b> (${phase.replace('LOANER_PHASE_', '').replace('_', ' ').toLowerCase()}) until ${hhmm(b.loaner_until_min, off)}</p>
+    ${phase === 'LOANER_PHASE_RESERVED' || phase === 'LOANER_PHASE_HANDED_OUT' ? html`<div class="row">
+      <input name="loaner-km" type="number" placeholder="km" value=${km} onInput=${(e) => setKm(e.target.value)} />
+      <input name="loaner-fuel" type="number" min="0" max="100" placeholder="fuel %" value=${fuel} onInput=${(e) => setFuel(e.target.value)} />
+      ${phase === 'LOANER_PHASE_RESERVED' ? html`<button class="hand-out" onClick=${() => move('HandOutLoaner')}>Hand out</button>`
+        : html`<button class="return-loaner" onClick=${() => move('ReturnLoaner')}>Return</button>`}</div>` : null}
+  </div>`;
+}
+
 function BookingPanel({ s, b, off, reload, onClose }) {
   const act = useAction();
   const step = (m) => act(async () => { await call('Scheduling', m, { chain: s.chain, booking_id: b.id }); reload(); });
@@ -90,6 +116,7 @@ function BookingPanel({ s, b, off, reload, onClose }) {
     <h3>Booking #${b.id} <${StateChip} state=${b.state} prefix=${B} /></h3>
     <p>${hhmm(b.start_min, off)}–${hhmm(b.end_min, off)} · ${b.plate} ${b.customer} · ${b.channel.replace('CHANNEL_', '').toLowerCase()}</p>
     <ul>${b.segments.map((g) => html`<li>${g.service}: ${hhmm(g.start_min, off)}–${hhmm(g.end_min, off)} bay ${g.bay}, ${g.technicians.join(', ')}</li>`)}</ul>
+    ${b.loaner ? html`<${LoanerMove} s=${s} b=${b} off=${off} reload=${reload} />` : null}
     <div class="row actions">
       ${b.state === `${B}HELD` ? html`<button class="primary" onClick=${() => step('Confirm')}>Confirm</button>` : null}
       <button onClick=${() => step('CheckIn')}>Check in</button>

@@ -156,13 +156,14 @@ export function DispatchView({ chain, id, onChange, onClose }) {
 
 function Vehicles({ s, stores }) {
   const act = useAction();
-  const [f, setF] = useState({ vin: '', plate: '', model: '', owner: '', store: s.store, purchase_date: '', plan_months: '', plan_km: '', service: '', first_service: '', mileage_km: '' });
+  const [f, setF] = useState({ vin: '', plate: '', model: '', owner: '', store: s.store, purchase_date: '', plan_months: '', plan_km: '', service: '', first_service: '', mileage_km: '', warranty_months: '', warranty_km: '' });
   const [m, setM] = useState({ vin: '', date: '', km: '' });
   const [v, setV] = useState(null);
   const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
   const register = () => act(async () => setV(await call('Dispatch', 'RegisterVehicle', {
     chain: s.chain, vin: f.vin, plate: f.plate, model: f.model, owner: f.owner, store: f.store, purchase_date: f.purchase_date,
     plan_months: Number(f.plan_months || 0), plan_km: Number(f.plan_km || 0), service: f.service, first_service: f.first_service, mileage_km: Number(f.mileage_km || 0),
+    warranty_months: Number(f.warranty_months || 0), warranty_km: Number(f.warranty_km || 0),
   })));
   const mileage = (method) => act(async () => setV(await call('Dispatch', method, { chain: s.chain, vin: m.vin, date: m.date, mileage_km: Number(m.km || 0) })));
   const lookup = () => act(async () => setV(await call('Dispatch', 'GetVehicle', { chain: s.chain, vin: m.vin })));
@@ -180,6 +181,8 @@ function Vehicles({ s, stores }) {
       <input name="v-service" placeholder="service (MAINT)" value=${f.service} onInput=${set('service')} />
       <input name="v-first" placeholder="first service (FIRST)" value=${f.first_service} onInput=${set('first_service')} />
       <input name="v-km" type="number" placeholder="km today" value=${f.mileage_km} onInput=${set('mileage_km')} />
+      <input name="v-warranty-months" type="number" placeholder="factory warranty months" value=${f.warranty_months} onInput=${set('warranty_months')} />
+      <input name="v-warranty-km" type="number" placeholder="factory warranty km" value=${f.warranty_km} onInput=${set('warranty_km')} />
       <button class="primary register-vehicle" onClick=${register}>Register</button></div>
     <div class="row">
       <input name="vm-vin" placeholder="VIN" value=${m.vin} onInput=${(e) => setM({ ...m, vin: e.target.value })} />
@@ -191,6 +194,7 @@ function Vehicles({ s, stores }) {
     ${v ? html`<table class="list vehicle" data-vin=${v.vin}><tbody>
       <tr><td>vehicle</td><td>${v.vin} · ${v.plate} · ${v.model} · ${v.owner} · ${v.store}</td></tr>
       <tr><td>plan</td><td>${v.service} every ${v.plan_months} months / ${v.plan_km} km (first: ${v.first_service}) · bought ${v.purchase_date}</td></tr>
+      <tr><td>factory warranty</td><td class="factory-warranty">${v.warranty_months || v.warranty_km ? `${v.warranty_months} months / ${v.warranty_km} km from purchase` : 'none'}</td></tr>
       <tr><td>services</td><td>${v.services}${v.last_service_date ? ` · last ${v.last_service_date} at ${v.last_service_km} km` : ''}</td></tr>
       <tr><td>due</td><td class="v-due">${v.due_date} (${String(v.due_reason).replace('DUE_REASON_', '').toLowerCase()}) · ${v.due_km} km · ~${v.est_km_on_due} km then · ${v.m_per_day} m/day${v.first_service_due ? ' · first service' : ''}</td></tr>
       <tr><td>readings</td><td>${(v.readings || []).map((r) => `${r.date}: ${r.km} km`).join(', ')}</td></tr></tbody></table>` : null}

@@ -13,10 +13,13 @@ import { Setup } from './setup.js';
 import { DispatchPage } from './dispatch.js';
 import { Cluster } from './cluster.js';
 import { CustomersPage } from './customers.js';
+import { Loaners } from './loaners.js';
+import { Kpi } from './kpi.js';
+import { SupplierClaims } from './supplierclaims.js';
 import '../shared/style.css';
 import './console.css';
 
-const TABS = [['board', 'Day board'], ['orders', 'Work orders'], ['customers', 'Customers'], ['stock', 'Stock'], ['transfers', 'Transfers'], ['claims', 'Claims'], ['dispatch', 'Dispatch'], ['charts', 'Charts'], ['setup', 'Setup'], ['keys', 'Keys'], ['cluster', 'Cluster'], ['settings', 'Settings']];
+const TABS = [['board', 'Day board'], ['orders', 'Work orders'], ['loaners', 'Loaners'], ['customers', 'Customers'], ['stock', 'Stock'], ['transfers', 'Transfers'], ['claims', 'Claims'], ['dispatch', 'Dispatch'], ['charts', 'Charts'], ['kpi', 'KPI'], ['setup', 'Setup'], ['keys', 'Keys'], ['cluster', 'Cluster'], ['settings', 'Settings']];
 
 function route() {
   const [tab, arg] = (location.hash.slice(1) || 'board').split('/');
@@ -43,7 +46,10 @@ function App() {
     <${ErrorBanner} error=${errs.error} onClose=${errs.clear} />
     <main key=${`${s.chain}/${s.store}`}>
       ${r.tab === 'board' ? html`<${DayBoard} s=${s} />` : null}
-      ${r.tab === 'orders' ? html`<${WorkOrders} s=${s} openId=${r.arg ? Number(r.arg) : null} />` : null}
+      ${r.tab === 'orders' && r.arg !== 'supplier-claims' ? html`<${WorkOrders} s=${s} openId=${r.arg ? Number(r.arg) : null} />` : null}
+      ${r.tab === 'orders' && r.arg === 'supplier-claims' ? html`<${SupplierClaims} s=${s} />` : null}
+      ${r.tab === 'loaners' ? html`<${Loaners} s=${s} />` : null}
+      ${r.tab === 'kpi' ? html`<${Kpi} s=${s} />` : null}
       ${r.tab === 'customers' ? html`<${CustomersPage} s=${s} view=${r.arg || ''} />` : null}
       ${r.tab === 'stock' ? html`<${Stock} s=${s} onQuote=${quote} />` : null}
       ${r.tab === 'transfers' ? html`<${Transfers} s=${s} prefill=${prefill} />` : null}

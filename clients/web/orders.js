@@ -3,32 +3,58 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call, stream, shortEnum, yuan } from '../shared/api.js';
 import { html, useAction, useLoad, StateChip } from '../shared/ui.js';
-import { WorkOrderView } from '../shared/workorder.js';
+import { WorkOrderView, WarrantyBadge, listFen } from '../shared/workorder.js';
 
 const STATES = ['', 'PENDING', 'IN_REPAIR', 'AWAITING_QC', 'COMPLETED', 'DELIVERED', 'CANCELLED'];
 
+// A walk-in: vehicle (plate, VIN, mileage), a labour item and optionally a
+// part, each of which the advisor may flag as a factory-warranty claim.
+// "Check warranty" previews what the engine would decide (CheckWarranty,
+// no writes) before the order is created.
 function NewWalkIn({ s, onCreated }) {
   const act = useAction();
-  const [f, setF] = useState({ plate: '', model: '', complaint: '', service: 'MAINT', part_no: '', qty: 1 });
-  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const [f, setF] = useState({ plate: '', vin: '', mileage: '', model: '', complaint: '', service: 'MAINT', part_no: '', qty: 1, claimLabour: false, claimPart: false });
+  const [preview, setPreview] = useState(null);
+  const set = (k) => (e) => { setF({ ...f, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value }); setPreview(null); };
+  const items = () => {
+    const out = [];
+    if (f.service) out.push({ kind: 'ITEM_KIND_LABOUR', service: f.service, warranty_claim: f.claimLabour });
+    if (f.part_no) out.push({ kind: 'ITEM_KIND_PART', part_no: f.part_no, qty: Number(f.qty), warranty_claim: f.claimPart });
+    return out;
+  };
   return html`<details class="card new-wo"><summary>New walk-in work order</summary>
     <div class="row">
       <input name="wo-plate" placeholder="plate" value=${f.plate} onInput=${set('plate')} />
+      <input name="wo-vin" placeholder="VIN (17)" value=${f.vin} onInput=${set('vin')} />
+      <input name="wo-mileage" type="number" placeholder="mileage km" value=${f.mileage} onInput=${set('mileage')} />
       <input name="wo-model" placeholder="model" value=${f.model} onInput=${set('model')} />
       <input name="wo-complaint" placeholder="complaint" value=${f.complaint} onInput=${set('complaint')} />
+    </div><div class="row">
       <input name="wo-service" placeholder="service (labour)" value=${f.service} onInput=${set('service')} />
+      <label><input type="checkbox" name="wo-claim-labour" checked=${f.claimLabour} onChange=${set('claimLabour')} /> warranty claim</label>
       <input name="wo-part" placeholder="part no (optional)" value=${f.part_no} onInput=${set('part_no')} />
       <input name="wo-qty" type="number" min="1" value=${f.qty} onInput=${set('qty')} />
+      <label><input type="checkbox" name="wo-claim-part" checked=${f.claimPart} onChange=${set('claimPart')} /> warranty claim</label>
+      <button class="check-warranty" onClick=${() => act(async () => {
+        setPreview(await call('WorkOrders', 'CheckWarranty', { chain: s.chain, store: s.store, vin: f.vin.trim(), mileage_km: Number(f.mileage || 0), items: items() }));
+      })}>Check warranty</button>
       <button class="primary create-wo" onClick=${() => act(async () => {
-        const items = [];
-        if (f.service) items.push({ kind: 'ITEM_KIND_LABOUR', service: f.service });
-        if (f.part_no) items.push({ kind: 'ITEM_KIND_PART', part_no: f.part_no, qty: Number(f.qty) });
         const wo = await call('WorkOrders', 'CreateWorkOrder', {
-          chain: s.chain, store: s.store, vehicle: { plate: f.plate, model: f.model }, complaint: f.complaint, items, advisor: s.actor || 'advisor',
+          chain: s.chain, store: s.store, vehicle: { plate: f.plate, vin: f.vin.trim(), model: f.model, mileage_km: Number(f.mileage || 0) },
+          complaint: f.complaint, items: items(), advisor: s.actor || 'advisor',
         });
+        setPreview(null);
         onCreated(wo.id);
       })}>Create</button>
-    </div></details>`;
+    </div>
+    ${preview ? html`<div class="warranty-preview"><h4>Warranty preview (nothing is saved)</h4>
+      <table class="list"><thead><tr><th>item</th><th>coverage</th><th>customer</th><th>list</th></tr></thead>
+        <tbody>${preview.items.map((it, i) => html`<tr class="preview-item" data-warranty=${it.warranty}><td>${i + 1}. ${it.kind === 'ITEM_KIND_PART' ? `${it.part_no} × ${it.qty}` : it.service}</td>
+          <td>${it.warranty === 'WARRANTY_COVERAGE_NONE' ? '—' : html`<${WarrantyBadge} w=${it.warranty} source=${it.warranty_source_id} item=${it.warranty_source_item} />`}</td>
+          <td>${yuan(it.customer_fen)}</td><td>${yuan(listFen(it))}</td></tr>`)}</tbody></table>
+      <p>customer pays <b class="preview-customer" data-fen=${preview.customer_fen}>${yuan(preview.customer_fen)}</b> · warranty covers
+        <b class="preview-warranty" data-fen=${preview.warranty_fen}>${yuan(preview.warranty_fen)}</b></p></div>` : null}
+  </details>`;
 }
 
 function StoreFeed({ s, onEvent }) {
@@ -52,12 +78,13 @@ export function RepairReport({ r }) {
     <h3>Repair report — work order #${r.work_order_id}</h3>
     <div class="muted">${r.store} · ${r.vehicle?.plate || ''} ${r.vehicle?.model || ''} · delivered ${new Date(r.delivered_ms).toLocaleString()}
       · technicians ${(r.technicians || []).join(', ')}</div>
-    <table class="list"><thead><tr><th>#</th><th>item</th><th>qty / minutes</th><th>amount</th><th>lots (supplier)</th></tr></thead>
+    <table class="list"><thead><tr><th>#</th><th>item</th><th>qty / minutes</th><th>amount (list)</th><th>lots (supplier)</th></tr></thead>
       <tbody>${(r.lines || []).map((l) => html`<tr class="report-line"><td>${l.item_no}</td>
-        <td>${l.kind === 'ITEM_KIND_PART' ? l.part_no : l.service}</td>
-        <td>${l.kind === 'ITEM_KIND_PART' ? l.qty : `${l.labour_minutes} min`}</td><td>${yuan(l.amount_fen)}</td>
+        <td>${l.kind === 'ITEM_KIND_PART' ? l.part_no : l.service}<${WarrantyBadge} w=${l.warranty} source=${l.warranty_source_id} item=${l.warranty_source_item} /></td>
+        <td>${l.kind === 'ITEM_KIND_PART' ? l.qty : `${l.labour_minutes} min`}</td><td>${yuan(l.amount_fen)}${Number(l.list_amount_fen) !== Number(l.amount_fen)
+          ? html`<span class="list-price">${yuan(l.list_amount_fen)}</span>` : null}</td>
         <td>${(l.lots || []).map((x) => `#${x.lot} × ${x.qty} @${yuan(x.unit_cost_fen)}`).join(', ')}${l.supplier ? ` (${l.supplier})` : ''}</td></tr>`)}</tbody></table>
-    <p>labour ${yuan(r.labour_fen)} · parts ${yuan(r.parts_fen)} · <b class="report-total" data-fen=${r.total_fen}>total ${yuan(r.total_fen)}</b></p>
+    <p>labour ${yuan(r.labour_fen)} · parts ${yuan(r.parts_fen)}${Number(r.warranty_fen) ? ` · under warranty ${yuan(r.warranty_fen)}` : ''} · <b class="report-total" data-fen=${r.total_fen}>total ${yuan(r.total_fen)}</b></p>
     <p>Warranty until ${r.warranty_until_ms ? new Date(r.warranty_until_ms).toLocaleDateString() : '—'} or ${r.warranty_until_km} km.
       QC: ${(r.qc || []).map((q) => `${q.passed ? 'passed' : 'failed'} (${q.inspector})`).join(', ') || '—'}</p>
   </section>`;
@@ -111,7 +138,7 @@ export function WorkOrders({ s, openId }) {
         <input name="wo-find-plate" placeholder="plate" value=${plate} onInput=${(e) => setPlate(e.target.value)}
           onKeyDown=${(e) => { if (e.key === 'Enter') { setQ(plate.trim()); setPages([0]); } }} />
         <button onClick=${() => { setQ(plate.trim()); setPages([0]); }}>Find</button>
-        <button onClick=${reload}>Refresh</button></div>
+        <button onClick=${reload}>Refresh</button> <a class="to-supplier-claims" href="#orders/supplier-claims">Supplier claims</a></div>
       <${NewWalkIn} s=${s} onCreated=${(id) => { reload(); open(id); }} />
       <table class="list wo-list"><thead><tr><th>#</th><th>plate</th><th>state</th><th>technicians</th><th>complaint</th></tr></thead>
         <tbody>${(list?.work_orders || []).map((w) => html`<tr class=${`clickable ${openId === w.id ? 'selected' : ''}`} data-wo=${w.id} onClick=${() => open(w.id)}>
