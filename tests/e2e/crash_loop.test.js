@@ -1,6 +1,7 @@
 // Crash loop: pitlaned under a mixed concurrent load (holds, confirms,
 // cancels, receipts, issues, transfers, work orders, claims, field
-// dispatches, customers and their complaints) is killed with SIGKILL at random
+// dispatches, customers and their complaints, bookings with loaner cars)
+// is killed with SIGKILL at random
 // moments and restarted on the same data, again and again. After every
 // restart:
 //   - every acknowledged write is there: a retry of an acknowledged receipt
@@ -8,7 +9,8 @@
 //     lost receipt would be made anew with a new one); acknowledged holds,
 //     confirms, cancels and transfer steps are in their state or a later
 //     one that was also requested;
-//   - nothing is half-applied and no bay or technician is double-booked;
+//   - nothing is half-applied and no bay, technician or loaner car is
+//     double-booked;
 //   - stock is never negative, reserved never exceeds on hand, and the
 //     ledger replayed from zero equals the stock (VerifyLedger).
 // PL_CRASH_KILLS sets the number of kills (CI: 20; the long mode in
@@ -50,10 +52,13 @@ async function worker(c, stopAt, uid) {
         acked.receipts.push({ req, seq: mv.seq });
       } else if (op === 1 || op === 2) {
         const t = nowMin();
-        const { options } = await call(c.sched, 'RecommendSlots', { chain: 'demo', stores: ['SH01', 'SH02'], services: ['TYRE'], earliest_min: t + rnd(10) * 1440, latest_min: t + 20 * 1440, k: 1 }, 3000);
+        // a third of them want one of SH01's two loaner cars with the repair
+        const loaner = rnd(3) === 0;
+        const stores = loaner ? ['SH01'] : ['SH01', 'SH02'];
+        const { options } = await call(c.sched, 'RecommendSlots', { chain: 'demo', stores, services: ['TYRE'], earliest_min: t + rnd(10) * 1440, latest_min: t + 20 * 1440, k: 1, need_loaner: loaner }, 3000);
         if (options.length === 0) continue;
         const o = options[0];
-        const b = await call(c.sched, 'Hold', { chain: 'demo', store: o.store, segments: o.segments, channel: 'CHANNEL_APP', customer: 'crash', plate: 'CRASH', ttl_ms: 3600000 }, 3000);
+        const b = await call(c.sched, 'Hold', { chain: 'demo', store: o.store, segments: o.segments, channel: 'CHANNEL_APP', customer: 'crash', plate: 'CRASH', ttl_ms: 3600000, need_loaner: loaner }, 3000);
         const rec = { state: b.state, requested: new Set([b.state]) };
         acked.bookings.set(b.id, rec);
         const next = rnd(3);
@@ -102,7 +107,7 @@ async function worker(c, stopAt, uid) {
         }
       } else if (op === 8) {
         // a customer (idempotent create) complains; the store acknowledges
-        const creq = { chain: 'demo', customer: { name: `客户${uid}-${n}`, phone: `139${String(uid).padStart(2, '0')}${String(n).padStart(6, '0')}` }, idempotency_key: `cu-${uid}-${n}` };
+        const creq = { chain: 'demo', customer: { name: `客户${uid}-${n}`, phone: `139${String(uid).replace(/\D/g, '')}${String(n).padStart(6, '0')}` }, idempotency_key: `cu-${uid}-${n}` };
         const cu = await call(c.customers, 'PutCustomer', creq, 3000);
         const req = { chain: 'demo', store: 'SH01', customer_id: cu.id, channel: 'COMPLAINT_CHANNEL_APP', category: 'COMPLAINT_CATEGORY_WAITING', severity: 1 + rnd(3), text: 'slow', actor: 'crash', idempotency_key: `cp-${uid}-${n}` };
         const x = await call(c.customers, 'OpenComplaint', req, 3000);
@@ -230,6 +235,21 @@ async function check(c, full) {
       assert.ok(Number(list[i - 1].end_min) <= Number(list[i].start_min), `bookings ${list[i - 1].id} and ${list[i].id} share ${key}`);
     }
   }
+  // no loaner car reserved twice at once (the visit plus its return buffer)
+  const cars = new Map();
+  for (const b of all) {
+    if (!LIVE.includes(b.state) || !['LOANER_PHASE_RESERVED', 'LOANER_PHASE_HANDED_OUT'].includes(b.loaner_phase)) continue;
+    const key = `${b.store}/${b.loaner}`;
+    if (!cars.has(key)) cars.set(key, []);
+    cars.get(key).push(b);
+  }
+  for (const [key, list] of cars) {
+    list.sort((a, b) => Number(a.start_min) - Number(b.start_min));
+    for (let i = 1; i < list.length; i++) {
+      assert.ok(Number(list[i - 1].loaner_until_min) <= Number(list[i].start_min), `bookings ${list[i - 1].id} and ${list[i].id} share loaner ${key}`);
+    }
+  }
+  if (full) console.log(`# live bookings with a loaner car at the end: ${[...cars.values()].reduce((n, l) => n + l.length, 0)}`);
   const stock = await call(c.inventory, 'GetStock', { chain: 'demo', part_no: 'OF-1001' }, 5000);
   for (const row of stock.rows) {
     assert.ok(row.on_hand >= 0 && row.reserved >= 0 && row.reserved <= row.on_hand, JSON.stringify(row));
@@ -244,6 +264,11 @@ test(`acknowledged writes survive ${KILLS} SIGKILLs under load`, { timeout: KILL
     const srv = await startServer({ dataDir, demo: k === 0 });
     const c = clients(srv.addr);
     try {
+      if (k === 0) {
+        for (const code of ['L1', 'L2']) {
+          await call(c.sched, 'UpsertLoaner', { chain: 'demo', store: 'SH01', code, plate: `沪Z${code}`, model: 'Model 3', odometer_km: 1000, fuel_pct: 100 });
+        }
+      }
       await check(c, k === KILLS);
       if (k === KILLS) break;
       const extra = Array.from({ length: 4 }, () => clients(srv.addr));
