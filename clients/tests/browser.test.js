@@ -602,6 +602,9 @@ test('customers: a customer, their car, its history, the follow-up call, complai
   // found again by a search on part of the name (ListCustomers)
   await page.locator('input[name="cu-search"]').fill(stamp);
   await page.locator('button.search-customers').click();
+  // the unfiltered list (the demo chain's customers too) gives way to the
+  // search's one row
+  await page.waitForFunction(() => document.querySelectorAll('.customers-list tr.customer').length === 1, null, { timeout: 10000 });
   await page.locator(`.customers-list tr.customer[data-id="${cid}"]`).waitFor();
   assert.equal(await page.locator('.customers-list tr.customer').count(), 1);
 

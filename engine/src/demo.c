@@ -182,5 +182,7 @@ int pl_demo_load(pl_engine *e, pl_error *err) {
     rc = pl_lane_set(e, &lanes[i], NULL, err);
   if (rc == 0)
     rc = pl__dispatch_demo_load(e, err);
+  if (rc == 0)
+    rc = pl__customers_demo_load(e, err);
   return rc;
 }

@@ -54,6 +54,9 @@ int pl__veh_load(pl_engine *e, unsigned kind, const char *chain,
                  size_t vl, pl_error *err);
 /* The demo chain's trucks, drivers and vehicles (dispatch_demo.c). */
 int pl__dispatch_demo_load(pl_engine *e, pl_error *err);
+/* customers_demo.c: the demo chain's customers, vehicle owners and
+ * courtesy cars (after the vehicles). */
+int pl__customers_demo_load(pl_engine *e, pl_error *err);
 
 /* Days since 1970-01-01 of a civil date and back (proleptic Gregorian). */
 int32_t pl__days_from_civil(int32_t y, int32_t m, int32_t d);

@@ -126,6 +126,7 @@ test('bad input is refused with the field named and changes nothing', async () =
   const srv = await startServer({});
   const c = clients(srv.addr);
   try {
+    const before = (await call(c.customers, 'ListCustomers', { chain: 'demo' })).customers.length;
     await rejectsWith(call(c.customers, 'PutCustomer', { chain: 'demo', customer: { name: 'x', phone: '12ab' } }), S.INVALID_ARGUMENT, /customer\.phone/);
     await rejectsWith(call(c.customers, 'PutCustomer', { chain: 'demo' }), S.INVALID_ARGUMENT, /customer/);
     await rejectsWith(call(c.customers, 'PutCustomer', { chain: 'nope', customer: { name: 'x', phone: '13900000000' } }), S.NOT_FOUND, /chain/);
@@ -138,7 +139,7 @@ test('bad input is refused with the field named and changes nothing', async () =
     await rejectsWith(call(c.customers, 'OpenComplaint', { chain: 'demo', store: 'SH01', channel: 'COMPLAINT_CHANNEL_PHONE', category: 'COMPLAINT_CATEGORY_PRICE', severity: 9, text: 't', actor: 'a' }), S.INVALID_ARGUMENT, /severity/);
     await rejectsWith(call(c.customers, 'SetComplaintPolicy', { chain: 'demo', store: 'SH01', response_min: 0, resolution_min: 10, manager: 'm' }), S.INVALID_ARGUMENT, /response_min/);
     const list = await call(c.customers, 'ListCustomers', { chain: 'demo' });
-    assert.equal(list.customers.length, 1);
+    assert.equal(list.customers.length, before + 1);
     const cmps = await call(c.customers, 'ListComplaints', { chain: 'demo' });
     assert.equal(cmps.complaints.length, 0);
   } finally {

@@ -1,9 +1,11 @@
 /* demo.h — a small demo chain for the quick start, tests and benchmarks:
  * chain "demo" with stores SH01 and SH02 (a warehouse each), distribution
- * centre DC-EAST, bays of several types, technicians with skills, and a
- * handful of common parts. Loading is idempotent (every create carries an
- * idempotency key), so loading into a database that already holds it
- * changes nothing. */
+ * centre DC-EAST, bays of several types, technicians with skills, a
+ * handful of common parts, rescue trucks and drivers, four registered
+ * vehicles with their owners as customers (phones 13600000001..4; 王五
+ * does not want calls), and two courtesy cars at SH02. Loading is idempotent
+ * (every create carries an idempotency key), so loading into a database that
+ * already holds it changes nothing. */
 #ifndef PITLANE_DEMO_H
 #define PITLANE_DEMO_H
 
