@@ -489,6 +489,7 @@ static void cmp_out(cmp_msg *cm, pl_complaint *x, int64_t now) {
   m->customer_id = x->customer_id;
   m->vin = x->vin;
   m->wo_id = x->wo_id;
+  m->advisor = x->advisor;
   m->channel = (Pitlane__V1__ComplaintChannel)x->channel;
   m->category = (Pitlane__V1__ComplaintCategory)x->category;
   m->severity = x->severity;

@@ -84,6 +84,11 @@ typedef struct rs { /* a stocktake close */
   int lines;
 } rs;
 
+typedef struct rq { /* a complaint about an order */
+  int store, adv;
+  int64_t created_ms, due_ms, resolved_ms; /* resolved 0: not */
+} rq;
+
 typedef struct wl {
   char *dir;
   test_clock clk;
@@ -93,6 +98,8 @@ typedef struct wl {
   rb b[MAX_B];
   ro o[MAX_O];
   rm m[MAX_M];
+  int nq;
+  rq q[MAX_O];
   rs s[8];
 } wl;
 
@@ -211,6 +218,11 @@ static void make_chain(wl *w) {
                                           at_local(s, D0 + 8, 16 * 60) / 60000};
     ok(pl_bay_schedule_set(w->e, &bs, NULL, &err), &err, "bay schedule");
   }
+  pl_complaint_policy cp = {.response_min = 1, .resolution_min = 1};
+  strcpy(cp.chain, CH);
+  strcpy(cp.store, STORES[1]);
+  strcpy(cp.manager, "mgr");
+  ok(pl_complaint_policy_set(w->e, &cp, NULL, &err), &err, "policy");
 }
 
 static int tech_ix(const char *code) {
@@ -338,6 +350,34 @@ static void run_order(wl *w, ro *o, pl_work_order *wo, int64_t t) {
       if (call == 2) {
         o->fu_done_ms = w->clk.now_ms;
         o->fu_sat = sat;
+      }
+    }
+    /* now and then a complaint about it (its advisor's), resolved a few
+     * minutes later or not: on time at the first store, late at the
+     * second (a one-minute policy) */
+    if (rnd(w, 4) == 0) {
+      pl_complaint in = {.channel = PL_COMPLAINT_BY_PHONE,
+                         .category = PL_COMPLAINT_QUALITY,
+                         .severity = 1,
+                         .wo_id = o->id};
+      strcpy(in.chain, CH);
+      strcpy(in.store, STORES[o->store]);
+      strcpy(in.text, "still noisy");
+      pl_complaint x;
+      ok(pl_complaint_open(w->e, &in, "adv", NULL, NULL, &x, &err), &err,
+         "complaint");
+      assert_string_equal(x.advisor, ADVISORS[o->adv]);
+      rq *k = &w->q[w->nq++];
+      *k = (rq){o->store, o->adv, x.created_ms, x.resolution_due_ms, 0};
+      if (rnd(w, 3) != 0) {
+        w->clk.now_ms += 60000 * (1 + rnd(w, 3));
+        ok(pl_complaint_act(w->e, CH, x.id, PL_COMPLAINT_ACKNOWLEDGE, 0, "adv",
+                            "", NULL, NULL, &err),
+           &err, "acknowledge");
+        ok(pl_complaint_act(w->e, CH, x.id, PL_COMPLAINT_RESOLVE, 0, "adv", "",
+                            NULL, &x, &err),
+           &err, "resolve");
+        k->resolved_ms = x.resolved_ms;
       }
     }
   }
@@ -640,10 +680,20 @@ static void reference(wl *w, scope sc, int32_t from, int32_t to, refk *r) {
       r->den[9]++;
     }
   }
-  if (sc.adv >= 0) {
-    r->num[2] = 0;
-    r->den[9] = 0;
+  for (int i = 0; i < w->nq && sc.tech < 0; i++) { /* complaints */
+    const rq *k = &w->q[i];
+    if ((sc.store >= 0 && k->store != sc.store) ||
+        (sc.adv >= 0 && k->adv != sc.adv))
+      continue;
+    r->num[9] += in_range(day_of(k->store, k->created_ms), from, to);
+    if (k->resolved_ms > 0 &&
+        in_range(day_of(k->store, k->resolved_ms), from, to)) {
+      r->den[10]++;
+      r->num[10] += k->resolved_ms <= k->due_ms;
+    }
   }
+  if (sc.adv >= 0)
+    r->num[2] = 0;
   if (sc.tech >= 0)
     r->den[9] = 0;
   /* available minutes, day by day */

@@ -171,6 +171,7 @@ static void complaint_row(pl__buf *b, const pl__cmp *m) {
     pl__buf_str(b, s->actor);
     pl__buf_str(b, s->note);
   }
+  pl__buf_str(b, x->advisor); /* appended; rows without it read "" */
 }
 
 static int complaint_read(pl__rd *r, pl__cmp *m) {
@@ -208,6 +209,7 @@ static int complaint_read(pl__rd *r, pl__cmp *m) {
     pl__rd_str(r, s->actor, sizeof s->actor);
     pl__rd_str(r, s->note, sizeof s->note);
   }
+  pl__rd_str(r, x->advisor, sizeof x->advisor);
   return r->bad || x->state < PL_COMPLAINT_OPEN ||
                  x->state > PL_COMPLAINT_CLOSED
              ? PL_ECORRUPT
@@ -327,8 +329,10 @@ static int answer_repeat(pl_engine *e, const pl__cmp *m, const pl_write *w,
   return rc;
 }
 
+/* What pl_complaint_open refuses; *advisor (PL_ACTOR_MAX) is the order's
+ * advisor when one is named. */
 static int check_open(pl_engine *e, const pl_complaint *in, const char *actor,
-                      const char *idem, pl_error *err) {
+                      const char *idem, char *advisor, pl_error *err) {
   int rc = check_store(e, in->chain, in->store, 0, err);
   if (rc == 0)
     rc = pl__check_range(err, "channel", in->channel, PL_COMPLAINT_BY_PHONE,
@@ -358,6 +362,8 @@ static int check_open(pl_engine *e, const pl_complaint *in, const char *actor,
     else if (in->vin[0] != '\0' && strcmp(wo->vehicle.vin, in->vin) != 0)
       rc = PL__FAIL(err, PL_EINVAL, "vin: the work order's vehicle is %s",
                     wo->vehicle.vin);
+    else
+      memcpy(advisor, wo->advisor, PL_ACTOR_MAX);
     free(wo);
   }
   return rc;
@@ -372,9 +378,10 @@ int pl_complaint_open(pl_engine *e, const pl_complaint *in, const char *actor,
     idem = "";
   if (actor == NULL)
     actor = "";
+  char advisor[PL_ACTOR_MAX] = "";
   int rc = pl__cust_find(e, in->chain, &c, &cc, err);
   if (rc == 0)
-    rc = check_open(e, in, actor, idem, err);
+    rc = check_open(e, in, actor, idem, advisor, err);
   if (rc != 0)
     return rc;
   pl__sync sync;
@@ -404,6 +411,7 @@ int pl_complaint_open(pl_engine *e, const pl_complaint *in, const char *actor,
     x->customer_id = in->customer_id;
     memcpy(x->vin, in->vin, PL_VEH_VIN_MAX);
     x->wo_id = in->wo_id;
+    memcpy(x->advisor, advisor, PL_ACTOR_MAX);
     x->channel = in->channel;
     x->category = in->category;
     x->severity = in->severity;

@@ -141,6 +141,7 @@ typedef struct dg_followup {
 
 typedef struct dg_complaint {
   int32_t store;
+  kscope *adv; /* the order's advisor, NULL: none */
   int32_t created_day, resolved, resolved_day, on_time;
 } dg_complaint;
 
@@ -786,9 +787,10 @@ static void complaint_apply(pl__kpi_chain *kc, const dg_complaint *d,
                             int64_t sign) {
   if (d->store < 0)
     return;
-  count(kc, d->store, NULL, 0, d->created_day, C_COMPLAINTS, sign);
-  count(kc, d->store, NULL, 0, d->resolved_day, C_RESOLVED, sign * d->resolved);
-  count(kc, d->store, NULL, 0, d->resolved_day, C_RESOLVED_ON_TIME,
+  kscope *ex[1] = {d->adv};
+  count(kc, d->store, ex, 1, d->created_day, C_COMPLAINTS, sign);
+  count(kc, d->store, ex, 1, d->resolved_day, C_RESOLVED, sign * d->resolved);
+  count(kc, d->store, ex, 1, d->resolved_day, C_RESOLVED_ON_TIME,
         sign * d->on_time);
 }
 
@@ -813,6 +815,9 @@ void pl__kpi_complaint(pl__chain *c, const pl_complaint *x) {
   d->store = st;
   if (st >= 0) {
     int32_t off = kc->stores[st]->offset;
+    d->adv = x->advisor[0] != '\0'
+                 ? named_scope(&kc->adv_ix, &kc->advisors, x->advisor)
+                 : NULL;
     d->created_day = local_day_ms(x->created_ms, off);
     d->resolved = x->resolved_ms > 0;
     d->resolved_day = local_day_ms(x->resolved_ms, off);
@@ -1300,7 +1305,7 @@ int pl_kpi_report_get(pl_engine *e, const pl_kpi_query *q, pl_kpi_report *out,
   if (scoped) /* KPIs that do not apply to one person read empty */
     for (int k = 0; k < PL_KPI_COUNT; k++) {
       int keep = k == 1 || k == 5 || k == 6 || k == 11 ||
-                 (has_adv && (k == 7 || k == 8)) || (has_tech && k == 2);
+                 (has_adv && (k >= 7 && k <= 10)) || (has_tech && k == 2);
       if (keep)
         continue;
       pl_kpi *o = &out->kpis[k];

@@ -299,7 +299,8 @@ typedef struct pl_complaint {
   char store[PL_CODE_MAX];
   int64_t customer_id; /* 0: not a known customer */
   char vin[PL_VEH_VIN_MAX];
-  int64_t wo_id; /* 0: none */
+  int64_t wo_id;              /* 0: none */
+  char advisor[PL_ACTOR_MAX]; /* the order's advisor (read-only; "": none) */
   pl_complaint_channel channel;
   pl_complaint_category category;
   int32_t severity; /* 1 (low) .. 3 (high) */

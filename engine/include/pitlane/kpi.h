@@ -58,11 +58,12 @@
  *  STOCKTAKE_ERROR    counted lines with a variance (STOCKTAKE_GAIN/LOSS
  *                     movements) / lines counted (stocktakes closed);
  *                     day of the movement / of the close. Target <= 0.02.
- * Advisor scope (the order's and the follow-up's advisor): ON_TIME_START,
- * REPAIR_TIME, FIRST_TIME_FIX, ORDER_COMPLETION, FOLLOWUP_COMPLETION,
- * SATISFACTION. Technician scope (the order's technicians):
- * ON_TIME_START, TECH_UTILISATION, REPAIR_TIME, FIRST_TIME_FIX,
- * ORDER_COMPLETION. Other KPIs of those scopes have denominator 0. */
+ * Advisor scope (the order's, its follow-up's and its complaints' advisor):
+ * ON_TIME_START, REPAIR_TIME, FIRST_TIME_FIX, ORDER_COMPLETION,
+ * FOLLOWUP_COMPLETION, SATISFACTION, COMPLAINT_RATE, COMPLAINT_ON_TIME.
+ * Technician scope (the order's technicians): ON_TIME_START,
+ * TECH_UTILISATION, REPAIR_TIME, FIRST_TIME_FIX, ORDER_COMPLETION. Other
+ * KPIs of those scopes have denominator 0. */
 #ifndef PITLANE_KPI_H
 #define PITLANE_KPI_H
 
