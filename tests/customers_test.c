@@ -16,35 +16,11 @@
 #define T0_MS ((int64_t)1795568400000LL)
 #define HOUR_MS (3600LL * 1000)
 
-typedef struct fx {
-  char *dir;
-  test_clock clk;
-  pl_engine *e;
-} fx;
+typedef test_fx fx;
 
 static int setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = test_tempdir();
-  f->clk.now_ms = T0_MS;
-  f->e = test_open(f->dir, &f->clk);
-  pl_error err = {0};
-  if (pl_demo_load(f->e, &err) != 0)
-    fail_msg("demo: %s", err.msg);
-  *state = f;
+  *state = test_fx_new(T0_MS, 1);
   return 0;
-}
-
-static int teardown(void **state) {
-  fx *f = *state;
-  pl_engine_close(f->e);
-  test_rmrf(f->dir);
-  free(f);
-  return 0;
-}
-
-static void reopen(fx *f) {
-  pl_engine_close(f->e);
-  f->e = test_open(f->dir, &f->clk);
 }
 
 static uint64_t rng = 88172645463325252ULL;
@@ -178,7 +154,7 @@ static void customers_are_kept_and_bad_input_changes_nothing(void **st) {
   assert_int_equal(pl_customer_put(f->e, &a, NULL, NULL, NULL, &err), 0);
   assert_int_equal(pl_customer_put(f->e, &d, "c-2", NULL, &d, &err), 0);
   assert_true(d.id == a.id + 1);
-  reopen(f);
+  test_fx_reopen(f);
   pl_customer got;
   assert_int_equal(pl_customer_find(f->e, CH, "13800000001", &got, &err), 0);
   assert_true(got.id == d.id);
@@ -251,7 +227,7 @@ static void a_car_changes_owner_and_keeps_its_history(void **st) {
     assert_int_equal(orders, 2);
     assert_int_equal(more, 0);
     (void)w2;
-    reopen(f);
+    test_fx_reopen(f);
   }
   assert_int_equal(pl_vehicle_unlink(f->e, CH, vin, drv, d1 + 9, NULL, &err),
                    0);
@@ -454,7 +430,7 @@ static void history_matches_a_reference_of_a_random_workload(void **st) {
   for (int i = 0; i < r.no; i++)
     assert_int_equal(pl_wo_get(f->e, CH, r.o[i].w.id, &r.o[i].w, &err), 0);
   check_history(f, &r);
-  reopen(f);
+  test_fx_reopen(f);
   check_history(f, &r);
 }
 
@@ -520,7 +496,7 @@ static void follow_ups_fall_due_retry_and_close(void **st) {
                                       NULL, NULL, &fu, &err),
                    0);
   assert_int_equal(fu.state, PL_FOLLOWUP_DONE);
-  reopen(f);
+  test_fx_reopen(f);
   assert_int_equal(pl_followup_get(f->e, CH, w.id, &fu, &err), 0);
   assert_int_equal(fu.state, PL_FOLLOWUP_UNREACHED);
   assert_int_equal(fu.attempts, PL_FOLLOWUP_ATTEMPTS);
@@ -603,7 +579,7 @@ static void complaint_clocks_escalate_once_and_survive_restart(void **st) {
   assert_int_equal(pl_complaint_act(f->e, CH, x.id, PL_COMPLAINT_CLOSE, 4,
                                     "adv1", "", NULL, &x, &err),
                    0);
-  reopen(f);
+  test_fx_reopen(f);
   assert_int_equal(pl_complaint_get(f->e, CH, x.id, &y, &err), 0);
   assert_int_equal(y.state, PL_COMPLAINT_CLOSED);
   assert_int_equal(y.rating, 4);
@@ -621,15 +597,18 @@ static void complaint_clocks_escalate_once_and_survive_restart(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
-          customers_are_kept_and_bad_input_changes_nothing, setup, teardown),
+          customers_are_kept_and_bad_input_changes_nothing, setup,
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(a_car_changes_owner_and_keeps_its_history,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(
-          history_matches_a_reference_of_a_random_workload, setup, teardown),
+          history_matches_a_reference_of_a_random_workload, setup,
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(follow_ups_fall_due_retry_and_close,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(
-          complaint_clocks_escalate_once_and_survive_restart, setup, teardown),
+          complaint_clocks_escalate_once_and_survive_restart, setup,
+          test_fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

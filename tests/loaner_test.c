@@ -16,11 +16,7 @@
 #define AT(d, hh, mm) ((int64_t)(d)*1440 - OFFSET + (hh)*60 + (mm))
 #define BUF PL_LOANER_RETURN_BUFFER_MIN
 
-typedef struct fx {
-  char *dir;
-  test_clock clk;
-  pl_engine *e;
-} fx;
+typedef test_fx fx;
 
 static void set_now(fx *f, int64_t utc_min) {
   f->clk.now_ms = utc_min * 60000;
@@ -67,9 +63,7 @@ static int upsert(pl_engine *e, const char *code, const char *plate,
  * (engine 3), services OIL (60 min) and QUICK (30 min); loaners C1, C2.
  * Now: DAY0 07:00 local. */
 static int setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = test_tempdir();
-  f->e = test_open(f->dir, &f->clk);
+  fx *f = test_fx_new(0, 0);
   set_now(f, AT(DAY0, 7, 0));
   test_chain_with_store(f->e, "c1", "S1");
   const char *bays[] = {"L1", "L2", "L3", "L4"};
@@ -84,19 +78,6 @@ static int setup(void **state) {
   assert_int_equal(upsert(f->e, "C2", "沪L00002", 0, 2000, 90, NULL), 0);
   *state = f;
   return 0;
-}
-
-static int teardown(void **state) {
-  fx *f = *state;
-  pl_engine_close(f->e);
-  test_rmrf(f->dir);
-  free(f);
-  return 0;
-}
-
-static void reopen(fx *f) {
-  pl_engine_close(f->e);
-  f->e = test_open(f->dir, &f->clk);
 }
 
 /* A hold of `svc` on bay/tech at start; need/named as asked. */
@@ -412,7 +393,7 @@ static void hand_out_and_return_follow_the_rules(void **st) {
                         PL_LOANER_NAMED, "C1", 0, NULL, &err),
                    0);
   /* and all of it survives a restart */
-  reopen(f);
+  test_fx_reopen(f);
   assert_int_equal(pl_loaner_get(f->e, "c1", "S1", "C1", &l, NULL), 0);
   assert_int_equal(l.state, PL_LOANER_AVAILABLE);
   assert_true(l.odometer_km == 1042 && l.out_km == 1005 &&
@@ -491,7 +472,7 @@ static void restart_keeps_pool_reservations_and_cars_out(void **st) {
   assert_int_equal(transition(f->e, a.id, PL_BOOKING_CONFIRMED), 0);
   assert_int_equal(
       pl_loaner_hand_out(f->e, "c1", a.id, 1200, 60, NULL, NULL, NULL), 0);
-  reopen(f);
+  test_fx_reopen(f);
   pl_loaner_info l[2];
   assert_int_equal(pl_loaner_list(f->e, "c1", "S1", l, 2, NULL), 2);
   assert_int_equal(l[0].state, PL_LOANER_OUT);
@@ -503,14 +484,14 @@ static void restart_keeps_pool_reservations_and_cars_out(void **st) {
                    PL_EPRECOND);
   /* B's hold lapses (its expiry passed while down): its car is free */
   set_now(f, AT(DAY0, 7, 30));
-  reopen(f);
+  test_fx_reopen(f);
   pl_booking_info c;
   must_hold(f->e, "L3", "T3", AT(DAY0, 10, 0), PL_LOANER_ANY, &c);
   assert_string_equal(c.loaner, b.loaner);
   /* the car out comes back after the restart, from the events' state */
   assert_int_equal(transition(f->e, a.id, PL_BOOKING_CHECKED_IN), 0);
   assert_int_equal(transition(f->e, a.id, PL_BOOKING_COMPLETED), 0);
-  reopen(f);
+  test_fx_reopen(f);
   pl_error err = {0};
   assert_int_equal(
       pl_loaner_return(f->e, "c1", a.id, 1250, 40, NULL, &l[0], &err), 0);
@@ -705,7 +686,7 @@ static void racing_holds_never_overbook_the_pool(void **st) {
 }
 
 int main(void) {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, test_fx_teardown)
   const struct CMUnitTest tests[] = {
       T(hold_reserves_a_loaner_over_visit_and_buffer),
       T(no_free_loaner_refuses_and_holds_nothing),

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "pitlane/admin.h"
+#include "pitlane/demo.h"
 #include "pitlane/pitlane.h"
 
 typedef struct test_clock {
@@ -59,6 +60,43 @@ static inline pl_engine *test_open(const char *dir, test_clock *clk) {
   if (rc != 0)
     fail_msg("pl_engine_open: %s (%s)", pl_err_name(rc), err.msg);
   return e;
+}
+
+/* The fixture most engine tests share: a fresh directory, the fake clock
+ * and an engine on them. */
+typedef struct test_fx {
+  char *dir;
+  test_clock clk;
+  pl_engine *e;
+} test_fx;
+
+/* A new fixture, its clock at now_ms; with demo, the demo chain loaded. */
+static inline test_fx *test_fx_new(int64_t now_ms, int demo) {
+  test_fx *f = calloc(1, sizeof *f);
+  assert_non_null(f);
+  f->dir = test_tempdir();
+  f->clk.now_ms = now_ms;
+  f->e = test_open(f->dir, &f->clk);
+  pl_error err = {0};
+  if (demo && pl_demo_load(f->e, &err) != 0)
+    fail_msg("demo: %s", err.msg);
+  return f;
+}
+
+/* A cmocka teardown for the test_fx in *state: engine closed, directory
+ * removed. */
+static inline int test_fx_teardown(void **state) {
+  test_fx *f = *state;
+  pl_engine_close(f->e);
+  test_rmrf(f->dir);
+  free(f);
+  return 0;
+}
+
+/* A restart: the engine closed and opened again on the same directory. */
+static inline void test_fx_reopen(test_fx *f) {
+  pl_engine_close(f->e);
+  f->e = test_open(f->dir, &f->clk);
 }
 
 /* Creates chain `chain` with one store `store`. */

@@ -16,50 +16,29 @@
 #define T0_MS ((int64_t)1795568400000LL)
 #define DAY_MS (86400000LL)
 
-typedef struct fx {
-  char *dir;
-  test_clock clk;
-  pl_engine *e;
-  int32_t off; /* SH01's UTC offset, minutes */
-} fx;
+typedef test_fx fx;
 
 static int setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = test_tempdir();
-  f->clk.now_ms = T0_MS;
-  f->e = test_open(f->dir, &f->clk);
-  pl_error err = {0};
-  if (pl_demo_load(f->e, &err) != 0)
-    fail_msg("demo: %s", err.msg);
+  *state = test_fx_new(T0_MS, 1);
+  return 0;
+}
+
+/* SH01's UTC offset, minutes. */
+static int32_t sh01_offset(const fx *f) {
   pl_store_info si;
   assert_int_equal(pl_store_get(f->e, CH, "SH01", &si, NULL), 0);
-  f->off = si.utc_offset_min;
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx *f = *state;
-  pl_engine_close(f->e);
-  test_rmrf(f->dir);
-  free(f);
-  return 0;
-}
-
-static void reopen(fx *f) {
-  pl_engine_close(f->e);
-  f->e = test_open(f->dir, &f->clk);
+  return si.utc_offset_min;
 }
 
 /* SH01's local day now, computed here (not by the engine). */
 static int32_t today(const fx *f) {
-  int64_t min = f->clk.now_ms / 60000 + f->off;
+  int64_t min = f->clk.now_ms / 60000 + sh01_offset(f);
   return (int32_t)(min >= 0 ? min / 1440 : -((-min + 1439) / 1440));
 }
 
 /* Sets the clock to local day `day` at minute `m` of that day. */
 static void set_local(fx *f, int32_t day, int32_t m) {
-  f->clk.now_ms = ((int64_t)day * 1440 + m - f->off) * 60000;
+  f->clk.now_ms = ((int64_t)day * 1440 + m - sh01_offset(f)) * 60000;
 }
 
 static pl_wo_item_in part_item(const char *part, int64_t qty) {
@@ -412,7 +391,7 @@ static void pricing_matches_a_reference_on_a_random_workload(void **st) {
   pl_work_order *orders = calloc(N_ORDERS, sizeof *orders);
   for (int o = 0; o < N_ORDERS; o++)
     assert_int_equal(pl_wo_get(f->e, CH, ref[o].id, &orders[o], NULL), 0);
-  reopen(f);
+  test_fx_reopen(f);
   pl_supplier_claim *after = calloc((size_t)n + 1, sizeof *after);
   assert_int_equal(pl_sclaim_list(f->e, &fl, after, n + 1, NULL), n);
   assert_memory_equal(before, after, (size_t)n * sizeof *before);
@@ -518,7 +497,7 @@ static void a_failed_part_becomes_a_claim_on_its_lot_supplier(void **st) {
 
   /* restart: the claims, their state and the covered item come back, and
    * the VIN index with them (a preview still sees the repair) */
-  reopen(f);
+  test_fx_reopen(f);
   fl.state = PL_SCLAIM_ACCEPTED;
   assert_int_equal(pl_sclaim_list(f->e, &fl, cl, 4, NULL), 1);
   assert_true(cl[0].id == 2 && cl[0].lot == l2);
@@ -621,7 +600,7 @@ static void factory_terms_end_on_their_last_day_and_km(void **st) {
                    PL_EINVAL);
   assert_non_null(strstr(err.msg, "vehicle.warranty_months"));
   /* and the terms survive a restart (the row's appended fields) */
-  reopen(f);
+  test_fx_reopen(f);
   pl_vehicle_info got;
   assert_int_equal(pl_vehicle_get(f->e, CH, VIN_F, &got, NULL), 0);
   assert_int_equal(got.warranty_months, 12);
@@ -667,7 +646,7 @@ static void a_refused_create_writes_nothing(void **st) {
   assert_true(s1.reserved == s0.reserved && s1.on_hand == s0.on_hand);
 
   /* the same after a restart: nothing was on disk either */
-  reopen(f);
+  test_fx_reopen(f);
   assert_int_equal(n_claims(f->e), 0);
   assert_int_equal(pl_wo_list(f->e, &wf, all, 16, NULL), (int)n_orders);
   /* and a good create now gets the next id and the claim */
@@ -740,7 +719,7 @@ static void the_newest_covering_order_is_the_source(void **st) {
     assert_int_equal(pl_wo_warranty_check(f->e, &wq, &out, &err), 0);
     assert_int_equal(out.warranty, PL_WARRANTY_REPAIR);
     assert_true(out.src_wo == newer.id);
-    reopen(f);
+    test_fx_reopen(f);
   }
   in.vehicle.mileage_km = 1200;
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &w, &err), 0);
@@ -750,17 +729,19 @@ static void the_newest_covering_order_is_the_source(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
-          pricing_matches_a_reference_on_a_random_workload, setup, teardown),
+          pricing_matches_a_reference_on_a_random_workload, setup,
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(
-          a_failed_part_becomes_a_claim_on_its_lot_supplier, setup, teardown),
+          a_failed_part_becomes_a_claim_on_its_lot_supplier, setup,
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(
-          factory_terms_end_on_their_last_day_and_km, setup, teardown),
+          factory_terms_end_on_their_last_day_and_km, setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(a_refused_create_writes_nothing, setup,
-                                      teardown),
+                                      test_fx_teardown),
       cmocka_unit_test_setup_teardown(an_extra_item_can_be_under_warranty,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(the_newest_covering_order_is_the_source,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

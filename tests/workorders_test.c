@@ -17,29 +17,10 @@
 /* 2026-11-25 09:00 in Shanghai (UTC+8) */
 #define T0_MS ((int64_t)1795568400000LL)
 
-typedef struct fx {
-  char *dir;
-  test_clock clk;
-  pl_engine *e;
-} fx;
+typedef test_fx fx;
 
 static int setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = test_tempdir();
-  f->clk.now_ms = T0_MS;
-  f->e = test_open(f->dir, &f->clk);
-  pl_error err = {0};
-  if (pl_demo_load(f->e, &err) != 0)
-    fail_msg("demo: %s", err.msg);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx *f = *state;
-  pl_engine_close(f->e);
-  test_rmrf(f->dir);
-  free(f);
+  *state = test_fx_new(T0_MS, 1);
   return 0;
 }
 
@@ -576,19 +557,19 @@ static void a_fleet_batch_never_double_books(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(a_repair_runs_from_reception_to_delivery,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(short_parts_wait_for_stock, setup,
-                                      teardown),
+                                      test_fx_teardown),
       cmocka_unit_test_setup_teardown(bad_input_changes_nothing, setup,
-                                      teardown),
+                                      test_fx_teardown),
       cmocka_unit_test_setup_teardown(a_booking_becomes_a_work_order, setup,
-                                      teardown),
+                                      test_fx_teardown),
       cmocka_unit_test_setup_teardown(automatic_assignment_balances_load, setup,
-                                      teardown),
+                                      test_fx_teardown),
       cmocka_unit_test_setup_teardown(claims_are_one_step_and_idempotent, setup,
-                                      teardown),
+                                      test_fx_teardown),
       cmocka_unit_test_setup_teardown(a_fleet_batch_never_double_books, setup,
-                                      teardown),
+                                      test_fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

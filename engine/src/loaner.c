@@ -604,25 +604,31 @@ static int check_reading(int64_t km, int32_t fuel, pl_error *err) {
   return rc;
 }
 
+/* The start of a hand-out or return: the reading checked, the booking
+ * locked (x) and its car; 0, or an error to finish x with. */
+static int lock_reading(pl_engine *e, lctx *x, const char *chain, int64_t id,
+                        int64_t km, int32_t fuel_pct, pl__booking **b,
+                        pl__loaner **l, pl_error *err) {
+  int rc = check_reading(km, fuel_pct, err);
+  if (rc == 0)
+    rc = lock_booking(e, x, chain, id, b, err);
+  if (rc == 0 && (*l = car_of(x->ss, *b)) == NULL)
+    rc = PL__FAIL(err, PL_EPRECOND,
+                  "booking.loaner: booking %lld reserved no loaner",
+                  (long long)id);
+  return rc;
+}
+
 int pl_loaner_hand_out(pl_engine *e, const char *chain, int64_t id, int64_t km,
                        int32_t fuel_pct, const pl_write *w, pl_loaner_info *out,
                        pl_error *err) {
   lctx x = {0};
   pl__booking *b = NULL;
-  int rc = check_reading(km, fuel_pct, err);
-  if (rc == 0)
-    rc = lock_booking(e, &x, chain, id, &b, err);
+  pl__loaner *l = NULL;
+  int rc = lock_reading(e, &x, chain, id, km, fuel_pct, &b, &l, err);
   if (rc != 0)
     return lctx_finish(&x, rc, w, err);
   const pl_booking_info *bi = &b->info;
-  pl__loaner *l = car_of(x.ss, b);
-  if (l == NULL)
-    return lctx_finish(&x,
-                       PL__FAIL(err, PL_EPRECOND,
-                                "booking.loaner: booking %lld reserved no "
-                                "loaner",
-                                (long long)id),
-                       w, err);
   if (bi->loaner_phase == PL_LOANER_HANDED_OUT &&
       l->info.state == PL_LOANER_OUT && l->info.out_booking == id &&
       l->info.out_km == km && l->info.out_fuel_pct == fuel_pct) {
@@ -695,20 +701,11 @@ int pl_loaner_return(pl_engine *e, const char *chain, int64_t id, int64_t km,
                      pl_error *err) {
   lctx x = {0};
   pl__booking *b = NULL;
-  int rc = check_reading(km, fuel_pct, err);
-  if (rc == 0)
-    rc = lock_booking(e, &x, chain, id, &b, err);
+  pl__loaner *l = NULL;
+  int rc = lock_reading(e, &x, chain, id, km, fuel_pct, &b, &l, err);
   if (rc != 0)
     return lctx_finish(&x, rc, w, err);
   const pl_booking_info *bi = &b->info;
-  pl__loaner *l = car_of(x.ss, b);
-  if (l == NULL)
-    return lctx_finish(&x,
-                       PL__FAIL(err, PL_EPRECOND,
-                                "booking.loaner: booking %lld reserved no "
-                                "loaner",
-                                (long long)id),
-                       w, err);
   if (bi->loaner_phase == PL_LOANER_RETURNED) {
     if (l->info.out_booking == id && l->info.returned_km == km &&
         l->info.returned_fuel_pct == fuel_pct) {
