@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "list_buf.h"
 #include "methods.h"
 #include "pitlane/claims.h"
 #include "pitlane/v1/claims.pb-c.h"
@@ -145,19 +146,13 @@ static void list_claims(pl_rpc *r, const ProtobufCMessage *msg) {
   char insurer[PL_CODE_MAX];
   if (tenant(r, pl_rpc_insurer_scope(r), q->insurer, "insurer", insurer))
     return;
-  if (q->limit < 0 || q->limit > LIST_MAX) {
-    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "limit: %d not in 0..%d",
-                q->limit, LIST_MAX);
+  int cap = pl_list_page(r, q->limit, LIST_DEFAULT, LIST_MAX);
+  pl_list_buf b;
+  if (cap < 0 ||
+      pl_list_alloc(r, &b, cap, sizeof(pl_claim), sizeof(claim_msg)) != 0)
     return;
-  }
-  int cap = q->limit > 0 ? q->limit : LIST_DEFAULT;
-  pl_claim *cs = calloc((size_t)cap, sizeof *cs);
-  claim_msg *cm = calloc((size_t)cap, sizeof *cm);
-  Pitlane__V1__Claim **cp = calloc((size_t)cap, sizeof(Pitlane__V1__Claim *));
-  if (cs == NULL || cm == NULL || cp == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
-    goto out;
-  }
+  pl_claim *cs = b.recs;
+  claim_msg *cm = b.msgs;
   pl_error err = {0};
   int n = pl_claim_list(pl_rpc_engine(r), q->chain, insurer, q->after_claim_no,
                         cs, cap, &err);
@@ -167,18 +162,16 @@ static void list_claims(pl_rpc *r, const ProtobufCMessage *msg) {
   }
   for (int i = 0; i < n; i++) {
     claim_out(pl_rpc_engine(r), &cm[i], &cs[i]);
-    cp[i] = &cm[i].m;
+    b.ptrs[i] = &cm[i].m;
   }
   Pitlane__V1__ListClaimsResponse resp;
   pitlane__v1__list_claims_response__init(&resp);
   resp.n_claims = (size_t)n;
-  resp.claims = cp;
+  resp.claims = (Pitlane__V1__Claim **)b.ptrs;
   resp.next_after_claim_no = n == cap ? cs[n - 1].claim_no : "";
   pl_rpc_reply(r, &resp.base);
 out:
-  free(cs);
-  free(cm);
-  free(cp);
+  pl_list_free(&b);
 }
 
 typedef struct fleet_msgs {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "list_buf.h"
 #include "methods.h"
 #include "pitlane/customers.h"
 #include "pitlane/v1/customers.pb-c.h"
@@ -22,15 +23,6 @@ static int oom(pl_error *err) {
   err->code = PL_ENOMEM;
   snprintf(err->msg, sizeof err->msg, "reply: out of memory");
   return PL_ENOMEM;
-}
-
-/* The page size of a list request (0: def); -1 after failing the call. */
-static int page_size(pl_rpc *r, int32_t limit, int def, int max) {
-  if (limit < 0 || limit > max) {
-    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "limit: 0..%d", max);
-    return -1;
-  }
-  return limit > 0 ? limit : def;
 }
 
 /* A local day from "YYYY-MM-DD"; "" gives -1 (today). */
@@ -124,35 +116,31 @@ static void find_customer(pl_rpc *r, const ProtobufCMessage *msg) {
 
 static void list_customers(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ListCustomersRequest *q = (const void *)msg;
-  int cap = page_size(r, q->limit, LIST_DEFAULT, LIST_MAX);
-  if (cap < 0)
+  int cap = pl_list_page(r, q->limit, LIST_DEFAULT, LIST_MAX);
+  pl_list_buf b;
+  if (cap < 0 || pl_list_alloc(r, &b, cap, sizeof(pl_customer),
+                               sizeof(Pitlane__V1__Customer)) != 0)
     return;
-  pl_customer *cs = calloc((size_t)cap, sizeof *cs);
-  Pitlane__V1__Customer *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__Customer **mp =
-      calloc((size_t)cap, sizeof(Pitlane__V1__Customer *));
+  pl_customer *cs = b.recs;
+  Pitlane__V1__Customer *ms = b.msgs;
   pl_error err = {0};
-  int n = cs == NULL || ms == NULL || mp == NULL
-              ? oom(&err)
-              : pl_customer_list(pl_rpc_engine(r), q->chain, q->text,
-                                 q->after_id, cs, cap, &err);
+  int n = pl_customer_list(pl_rpc_engine(r), q->chain, q->text, q->after_id, cs,
+                           cap, &err);
   if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
   } else {
     for (int i = 0; i < n; i++) {
       customer_out(&ms[i], &cs[i]);
-      mp[i] = &ms[i];
+      b.ptrs[i] = &ms[i];
     }
     Pitlane__V1__ListCustomersResponse m;
     pitlane__v1__list_customers_response__init(&m);
     m.n_customers = (size_t)n;
-    m.customers = mp;
+    m.customers = (Pitlane__V1__Customer **)b.ptrs;
     m.next_after_id = n == cap ? cs[n - 1].id : 0;
     pl_rpc_reply(r, &m.base);
   }
-  free(cs);
-  free(ms);
-  free(mp);
+  pl_list_free(&b);
 }
 
 /* ---- ownership ------------------------------------------------------------
@@ -322,7 +310,7 @@ static void hist_out(hist_msg *hm, pl_history_entry *h) {
 
 static void service_history(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ServiceHistoryRequest *q = (const void *)msg;
-  int cap = page_size(r, q->limit, HIST_DEFAULT, HIST_MAX);
+  int cap = pl_list_page(r, q->limit, HIST_DEFAULT, HIST_MAX);
   if (cap < 0)
     return;
   pl_history_cursor cur = {0};
@@ -337,17 +325,18 @@ static void service_history(pl_rpc *r, const ProtobufCMessage *msg) {
     }
     cur = (pl_history_cursor){at, kind, id};
   }
-  pl_history_entry *hs = calloc((size_t)cap, sizeof *hs);
-  hist_msg *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__HistoryEntry **mp =
-      calloc((size_t)cap, sizeof(Pitlane__V1__HistoryEntry *));
+  pl_list_buf b;
+  if (pl_list_alloc(r, &b, cap, sizeof(pl_history_entry), sizeof(hist_msg)) !=
+      0)
+    return;
+  pl_history_entry *hs = b.recs;
+  hist_msg *ms = b.msgs;
   links_msg *lm = calloc(1, sizeof *lm);
   pl_error err = {0};
   int more = 0;
-  int n = hs == NULL || ms == NULL || mp == NULL || lm == NULL
-              ? oom(&err)
-              : pl_vehicle_history(pl_rpc_engine(r), q->chain, q->vin, &cur, hs,
-                                   cap, &more, &err);
+  int n = lm == NULL ? oom(&err)
+                     : pl_vehicle_history(pl_rpc_engine(r), q->chain, q->vin,
+                                          &cur, hs, cap, &more, &err);
   int nl = n < 0 ? n
                  : pl_vehicle_owners(pl_rpc_engine(r), q->chain, q->vin,
                                      lm->links, PL_OWNER_LINKS_MAX, &err);
@@ -356,7 +345,7 @@ static void service_history(pl_rpc *r, const ProtobufCMessage *msg) {
   } else {
     for (int i = 0; i < n; i++) {
       hist_out(&ms[i], &hs[i]);
-      mp[i] = &ms[i].m;
+      b.ptrs[i] = &ms[i].m;
     }
     nl = nl < PL_OWNER_LINKS_MAX ? nl : PL_OWNER_LINKS_MAX;
     links_out(lm, nl);
@@ -368,15 +357,13 @@ static void service_history(pl_rpc *r, const ProtobufCMessage *msg) {
     pitlane__v1__service_history__init(&m);
     m.vin = q->vin;
     m.n_entries = (size_t)n;
-    m.entries = mp;
+    m.entries = (Pitlane__V1__HistoryEntry **)b.ptrs;
     m.next_page_token = token;
     m.n_owners = (size_t)nl;
     m.owners = lm->p;
     pl_rpc_reply(r, &m.base);
   }
-  free(hs);
-  free(ms);
-  free(mp);
+  pl_list_free(&b);
   free(lm);
 }
 
@@ -434,13 +421,13 @@ static void record_fup(pl_rpc *r, const ProtobufCMessage *msg) {
 
 static void list_fups(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ListFollowUpsRequest *q = (const void *)msg;
-  int cap = page_size(r, q->limit, LIST_DEFAULT, LIST_MAX);
-  if (cap < 0)
+  int cap = pl_list_page(r, q->limit, LIST_DEFAULT, LIST_MAX);
+  pl_list_buf b;
+  if (cap < 0 || pl_list_alloc(r, &b, cap, sizeof(pl_followup),
+                               sizeof(Pitlane__V1__FollowUp)) != 0)
     return;
-  pl_followup *fs = calloc((size_t)cap, sizeof *fs);
-  Pitlane__V1__FollowUp *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__FollowUp **mp =
-      calloc((size_t)cap, sizeof(Pitlane__V1__FollowUp *));
+  pl_followup *fs = b.recs;
+  Pitlane__V1__FollowUp *ms = b.msgs;
   pl_followup_filter f = {.chain = q->chain,
                           .store = q->store,
                           .advisor = q->advisor,
@@ -448,27 +435,23 @@ static void list_fups(pl_rpc *r, const ProtobufCMessage *msg) {
                           .overdue = q->overdue,
                           .after_id = q->after_id};
   pl_error err = {0};
-  int n = fs == NULL || ms == NULL || mp == NULL
-              ? oom(&err)
-              : pl_followup_list(pl_rpc_engine(r), &f, fs, cap, &err);
+  int n = pl_followup_list(pl_rpc_engine(r), &f, fs, cap, &err);
   if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
   } else {
     int64_t now = pl_engine_now_ms(pl_rpc_engine(r));
     for (int i = 0; i < n; i++) {
       fup_out(&ms[i], &fs[i], now);
-      mp[i] = &ms[i];
+      b.ptrs[i] = &ms[i];
     }
     Pitlane__V1__ListFollowUpsResponse m;
     pitlane__v1__list_follow_ups_response__init(&m);
     m.n_follow_ups = (size_t)n;
-    m.follow_ups = mp;
+    m.follow_ups = (Pitlane__V1__FollowUp **)b.ptrs;
     m.next_after_id = n == cap ? fs[n - 1].id : 0;
     pl_rpc_reply(r, &m.base);
   }
-  free(fs);
-  free(ms);
-  free(mp);
+  pl_list_free(&b);
 }
 
 /* ---- complaints -----------------------------------------------------------
@@ -588,13 +571,13 @@ static void get_cmp(pl_rpc *r, const ProtobufCMessage *msg) {
 
 static void list_cmps(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ListComplaintsRequest *q = (const void *)msg;
-  int cap = page_size(r, q->limit, LIST_DEFAULT, LIST_MAX);
-  if (cap < 0)
+  int cap = pl_list_page(r, q->limit, LIST_DEFAULT, LIST_MAX);
+  pl_list_buf b;
+  if (cap < 0 ||
+      pl_list_alloc(r, &b, cap, sizeof(pl_complaint), sizeof(cmp_msg)) != 0)
     return;
-  pl_complaint *xs = calloc((size_t)cap, sizeof *xs);
-  cmp_msg *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__Complaint **mp =
-      calloc((size_t)cap, sizeof(Pitlane__V1__Complaint *));
+  pl_complaint *xs = b.recs;
+  cmp_msg *ms = b.msgs;
   pl_complaint_filter f = {.chain = q->chain,
                            .store = q->store,
                            .state = (pl_complaint_state)q->state,
@@ -602,27 +585,23 @@ static void list_cmps(pl_rpc *r, const ProtobufCMessage *msg) {
                            .vin = q->vin,
                            .after_id = q->after_id};
   pl_error err = {0};
-  int n = xs == NULL || ms == NULL || mp == NULL
-              ? oom(&err)
-              : pl_complaint_list(pl_rpc_engine(r), &f, xs, cap, &err);
+  int n = pl_complaint_list(pl_rpc_engine(r), &f, xs, cap, &err);
   if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
   } else {
     int64_t now = pl_engine_now_ms(pl_rpc_engine(r));
     for (int i = 0; i < n; i++) {
       cmp_out(&ms[i], &xs[i], now);
-      mp[i] = &ms[i].m;
+      b.ptrs[i] = &ms[i].m;
     }
     Pitlane__V1__ListComplaintsResponse m;
     pitlane__v1__list_complaints_response__init(&m);
     m.n_complaints = (size_t)n;
-    m.complaints = mp;
+    m.complaints = (Pitlane__V1__Complaint **)b.ptrs;
     m.next_after_id = n == cap ? xs[n - 1].id : 0;
     pl_rpc_reply(r, &m.base);
   }
-  free(xs);
-  free(ms);
-  free(mp);
+  pl_list_free(&b);
 }
 
 static void reply_policy(pl_rpc *r, pl_complaint_policy *p) {

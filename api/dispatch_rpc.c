@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "list_buf.h"
 #include "methods.h"
 #include "pitlane/dispatch.h"
 #include "pitlane/v1/dispatch.pb-c.h"
@@ -275,28 +276,24 @@ static void list_res(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_field_resource *info = calloc((size_t)n + 1, sizeof *info);
-  res_msg *ms = calloc((size_t)n + 1, sizeof *ms);
-  Pitlane__V1__FieldResource **mp =
-      calloc((size_t)n + 1, sizeof(Pitlane__V1__FieldResource *));
-  if (info != NULL && ms != NULL && mp != NULL) {
-    int got = pl_field_resource_list(e, q->chain, q->store, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      res_out(&ms[i], &info[i]);
-      mp[i] = &ms[i].m;
-    }
-    Pitlane__V1__ListFieldResourcesResponse m;
-    pitlane__v1__list_field_resources_response__init(&m);
-    m.n_resources = (size_t)(n > 0 ? n : 0);
-    m.resources = mp;
-    pl_rpc_reply(r, &m.base);
-  } else {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  pl_list_buf b;
+  if (pl_list_alloc(r, &b, n + 1, sizeof(pl_field_resource), sizeof(res_msg)) !=
+      0)
+    return;
+  pl_field_resource *info = b.recs;
+  res_msg *ms = b.msgs;
+  int got = pl_field_resource_list(e, q->chain, q->store, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    res_out(&ms[i], &info[i]);
+    b.ptrs[i] = &ms[i].m;
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListFieldResourcesResponse m;
+  pitlane__v1__list_field_resources_response__init(&m);
+  m.n_resources = (size_t)(n > 0 ? n : 0);
+  m.resources = (Pitlane__V1__FieldResource **)b.ptrs;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&b);
 }
 
 /* ---- dispatches ----------------------------------------------------------
@@ -382,38 +379,30 @@ static void get_dispatch(pl_rpc *r, const ProtobufCMessage *msg) {
 
 static void list_dispatches(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ListDispatchesRequest *q = (const void *)msg;
-  int cap = q->limit > 0 ? q->limit : LIST_DEFAULT;
-  if (q->limit < 0 || cap > LIST_MAX) {
-    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "limit: 0..%d", LIST_MAX);
+  int cap = pl_list_page(r, q->limit, LIST_DEFAULT, LIST_MAX);
+  pl_list_buf b;
+  if (cap < 0 ||
+      pl_list_alloc(r, &b, cap, sizeof(pl_dispatch), sizeof(disp_msg)) != 0)
     return;
-  }
-  pl_dispatch *ds = calloc((size_t)cap, sizeof *ds);
-  disp_msg *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__FieldDispatch **mp =
-      calloc((size_t)cap, sizeof(Pitlane__V1__FieldDispatch *));
+  pl_dispatch *ds = b.recs;
+  disp_msg *ms = b.msgs;
   pl_error err = {0};
-  if (ds == NULL || ms == NULL || mp == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  int n = pl_dispatch_list(pl_rpc_engine(r), q->chain, q->after_id,
+                           q->open_only, ds, cap, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
   } else {
-    int n = pl_dispatch_list(pl_rpc_engine(r), q->chain, q->after_id,
-                             q->open_only, ds, cap, &err);
-    if (n < 0) {
-      pl_rpc_engine_fail(r, n, &err);
-    } else {
-      for (int i = 0; i < n; i++) {
-        disp_out(&ms[i], &ds[i]);
-        mp[i] = &ms[i].m;
-      }
-      Pitlane__V1__ListDispatchesResponse m;
-      pitlane__v1__list_dispatches_response__init(&m);
-      m.n_dispatches = (size_t)n;
-      m.dispatches = mp;
-      pl_rpc_reply(r, &m.base);
+    for (int i = 0; i < n; i++) {
+      disp_out(&ms[i], &ds[i]);
+      b.ptrs[i] = &ms[i].m;
     }
+    Pitlane__V1__ListDispatchesResponse m;
+    pitlane__v1__list_dispatches_response__init(&m);
+    m.n_dispatches = (size_t)n;
+    m.dispatches = (Pitlane__V1__FieldDispatch **)b.ptrs;
+    pl_rpc_reply(r, &m.base);
   }
-  free(ds);
-  free(ms);
-  free(mp);
+  pl_list_free(&b);
 }
 
 typedef struct watch {
@@ -562,11 +551,9 @@ static void due_reminders(pl_rpc *r, const ProtobufCMessage *msg) {
                 "hold: holding slots needs the admin or advisor role");
     return;
   }
-  int cap = q->limit > 0 ? q->limit : LIST_DEFAULT;
-  if (q->limit < 0 || cap > LIST_MAX) {
-    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "limit: 0..%d", LIST_MAX);
+  int cap = pl_list_page(r, q->limit, LIST_DEFAULT, LIST_MAX);
+  if (cap < 0)
     return;
-  }
   pl_reminder_query rq = {.chain = q->chain,
                           .store = q->store,
                           .days = q->days,
@@ -577,14 +564,11 @@ static void due_reminders(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_store_info si;
   pl_error err = {0};
   pl_engine *e = pl_rpc_engine(r);
-  pl_reminder *rs = calloc((size_t)cap, sizeof *rs);
-  rem_msg *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__ServiceReminder **mp =
-      calloc((size_t)cap, sizeof(Pitlane__V1__ServiceReminder *));
-  if (rs == NULL || ms == NULL || mp == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
-    goto out;
-  }
+  pl_list_buf b;
+  if (pl_list_alloc(r, &b, cap, sizeof(pl_reminder), sizeof(rem_msg)) != 0)
+    return;
+  pl_reminder *rs = b.recs;
+  rem_msg *ms = b.msgs;
   int total =
       pl_due_reminders(e, &rq, rs, cap, q->hold ? pl_rpc_write(r) : NULL, &err);
   if (total < 0) {
@@ -614,18 +598,16 @@ static void due_reminders(pl_rpc *r, const ProtobufCMessage *msg) {
     rm->m.slot_time = rm->time;
     rm->m.slot_start_min = rs[i].slot_start_min;
     rm->m.hold_error = rs[i].hold_error;
-    mp[i] = &rm->m;
+    b.ptrs[i] = &rm->m;
   }
   Pitlane__V1__DueRemindersResponse m;
   pitlane__v1__due_reminders_response__init(&m);
   m.total = total;
   m.n_reminders = (size_t)n;
-  m.reminders = mp;
+  m.reminders = (Pitlane__V1__ServiceReminder **)b.ptrs;
   pl_rpc_reply(r, &m.base);
 out:
-  free(rs);
-  free(ms);
-  free(mp);
+  pl_list_free(&b);
 }
 
 #define DSP(name, req, fn)                                                     \

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "list_buf.h"
 #include "methods.h"
 #include "pitlane/v1/workorders.pb-c.h"
 #include "pitlane/warranty.h"
@@ -98,11 +99,9 @@ static void claim_out(Pitlane__V1__SupplierClaim *m, pl_supplier_claim *c) {
 
 static void list_claims(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ListSupplierClaimsRequest *q = (const void *)msg;
-  if (q->limit < 0 || q->limit > LIST_MAX) {
-    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "limit: %d not in 0..%d",
-                q->limit, LIST_MAX);
+  int cap = pl_list_page(r, q->limit, LIST_DEFAULT, LIST_MAX);
+  if (cap < 0)
     return;
-  }
   if (q->state < 0 ||
       q->state >
           PITLANE__V1__SUPPLIER_CLAIM_STATE__SUPPLIER_CLAIM_STATE_REJECTED) {
@@ -110,15 +109,12 @@ static void list_claims(pl_rpc *r, const ProtobufCMessage *msg) {
                 "state: %d is not a supplier claim state", (int)q->state);
     return;
   }
-  int cap = q->limit > 0 ? q->limit : LIST_DEFAULT;
-  pl_supplier_claim *cs = calloc((size_t)cap, sizeof *cs);
-  Pitlane__V1__SupplierClaim *ms = calloc((size_t)cap, sizeof *ms);
-  Pitlane__V1__SupplierClaim **mp =
-      calloc((size_t)cap, sizeof(Pitlane__V1__SupplierClaim *));
-  if (cs == NULL || ms == NULL || mp == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
-    goto out;
-  }
+  pl_list_buf b;
+  if (pl_list_alloc(r, &b, cap, sizeof(pl_supplier_claim),
+                    sizeof(Pitlane__V1__SupplierClaim)) != 0)
+    return;
+  pl_supplier_claim *cs = b.recs;
+  Pitlane__V1__SupplierClaim *ms = b.msgs;
   pl_sclaim_filter f = {.chain = q->chain,
                         .supplier = q->supplier,
                         .state = (pl_sclaim_state)q->state,
@@ -131,18 +127,16 @@ static void list_claims(pl_rpc *r, const ProtobufCMessage *msg) {
   }
   for (int i = 0; i < n; i++) {
     claim_out(&ms[i], &cs[i]);
-    mp[i] = &ms[i];
+    b.ptrs[i] = &ms[i];
   }
   Pitlane__V1__ListSupplierClaimsResponse resp;
   pitlane__v1__list_supplier_claims_response__init(&resp);
   resp.n_claims = (size_t)n;
-  resp.claims = mp;
+  resp.claims = (Pitlane__V1__SupplierClaim **)b.ptrs;
   resp.next_after_id = n == cap ? cs[n - 1].id : 0;
   pl_rpc_reply(r, &resp.base);
 out:
-  free(cs);
-  free(ms);
-  free(mp);
+  pl_list_free(&b);
 }
 
 static void decide_claim(pl_rpc *r, const ProtobufCMessage *msg) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "list_buf.h"
 #include "methods.h"
 #include "pitlane/v1/workorders.pb-c.h"
 #include "pitlane/workorders.h"
@@ -297,20 +298,13 @@ static void get_wo(pl_rpc *r, const ProtobufCMessage *msg) {
 
 static void list_wo(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ListWorkOrdersRequest *q = (const void *)msg;
-  if (q->limit < 0 || q->limit > LIST_MAX) {
-    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "limit: %d not in 0..%d",
-                q->limit, LIST_MAX);
+  int cap = pl_list_page(r, q->limit, LIST_DEFAULT, LIST_MAX);
+  pl_list_buf b;
+  if (cap < 0 ||
+      pl_list_alloc(r, &b, cap, sizeof(pl_work_order), sizeof(wo_msg)) != 0)
     return;
-  }
-  int cap = q->limit > 0 ? q->limit : LIST_DEFAULT;
-  pl_work_order *ws = calloc((size_t)cap, sizeof *ws);
-  wo_msg *wm = calloc((size_t)cap, sizeof *wm);
-  Pitlane__V1__WorkOrder **wp =
-      calloc((size_t)cap, sizeof(Pitlane__V1__WorkOrder *));
-  if (ws == NULL || wm == NULL || wp == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
-    goto out;
-  }
+  pl_work_order *ws = b.recs;
+  wo_msg *wm = b.msgs;
   pl_wo_filter f = {.chain = q->chain,
                     .store = q->store,
                     .state = (pl_wo_state)q->state,
@@ -325,18 +319,16 @@ static void list_wo(pl_rpc *r, const ProtobufCMessage *msg) {
   }
   for (int i = 0; i < n; i++) {
     wo_out(&wm[i], &ws[i]);
-    wp[i] = &wm[i].m;
+    b.ptrs[i] = &wm[i].m;
   }
   Pitlane__V1__ListWorkOrdersResponse resp;
   pitlane__v1__list_work_orders_response__init(&resp);
   resp.n_work_orders = (size_t)n;
-  resp.work_orders = wp;
+  resp.work_orders = (Pitlane__V1__WorkOrder **)b.ptrs;
   resp.next_after_id = n == cap ? ws[n - 1].id : 0;
   pl_rpc_reply(r, &resp.base);
 out:
-  free(ws);
-  free(wm);
-  free(wp);
+  pl_list_free(&b);
 }
 
 static void assign(pl_rpc *r, const ProtobufCMessage *msg) {
