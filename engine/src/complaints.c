@@ -575,6 +575,17 @@ static int sweep_chain(pl_engine *e, pl__chain *c, pl__barrier *bar) {
   if (cc == NULL)
     return 0;
   int64_t now = pl_engine_now_ms(e);
+  /* the sweep runs every few seconds and finds nothing most times: look
+   * under the read lock first, so readers are not held up for the scan */
+  int any = 0;
+  pthread_rwlock_rdlock(&cc->lock);
+  for (int32_t i = 0; !any && i < cc->complaints.n; i++) {
+    const pl__cmp *m = cc->complaints.items[i];
+    any = (missed(&m->x, now) & ~m->x.escalated) != 0;
+  }
+  pthread_rwlock_unlock(&cc->lock);
+  if (!any)
+    return 0;
   int n = 0, rc = 0;
   pthread_rwlock_wrlock(&cc->lock);
   for (int32_t i = 0; rc == 0 && i < cc->complaints.n; i++) {
