@@ -38,7 +38,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../engine/src/sched_int.h" /* sizes of the records, for memory */
+#include "scheduling/sched_int.h" /* sizes of the records, for memory */
 #include "bench_util.h"
 #include "pitlane/scheduling.h"
 #include "shim.h"

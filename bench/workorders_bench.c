@@ -44,7 +44,7 @@
 #include "pitlane/warranty.h"
 #include "pitlane/workorders.h"
 #include "shim.h"
-#include "wo_int.h" /* the VIN index (engine-internal) */
+#include "workorders/wo_int.h" /* the VIN index (engine-internal) */
 
 /* Bench-only globals: one engine per run. */
 static pl_engine *g_engine;

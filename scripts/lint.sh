@@ -8,6 +8,6 @@ mapfile -t srcs < <(git ls-files 'engine/*.[ch]' 'api/*.[ch]' 'tests/*.[ch]' 'be
 mapfile -t csrcs < <(git ls-files 'engine/src/*.c' 'api/*.c')
 clang-format --dry-run -Werror "${srcs[@]}"
 cppcheck --enable=warning,performance,portability --std=c11 --error-exitcode=1 -q \
-  -I engine/include engine/src api
+  -I engine/include -I engine/src engine/src api
 clang-tidy -p build --quiet --warnings-as-errors='*' "${csrcs[@]}" 2>/dev/null
 echo "lint: clean"

@@ -3,8 +3,8 @@
  * end. */
 #include "testutil.h"
 
-#include "../engine/src/codec.h"
-#include "../engine/src/strmap.h"
+#include "../engine/src/base/codec.h"
+#include "../engine/src/base/strmap.h"
 
 static void varints_round_trip(void **state) {
   (void)state;

@@ -13,13 +13,13 @@
  *
  * Follow-ups and complaints are not made by the engine on this branch yet
  * (the customers module is being written): their KPIs are checked by
- * feeding records through the change feed (observe.h), as that module
+ * feeding records through the change feed (core/observe.h), as that module
  * will. */
 #include "testutil.h"
 
-#include "internal.h"
-#include "keys.h"
-#include "observe.h"
+#include "core/internal.h"
+#include "core/keys.h"
+#include "core/observe.h"
 #include "pitlane/customers.h"
 #include "pitlane/kpi.h"
 #include "pitlane/scheduling.h"

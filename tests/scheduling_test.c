@@ -6,7 +6,7 @@
 
 #include "testutil.h"
 
-#include "../engine/src/calendar.h"
+#include "../engine/src/scheduling/calendar.h"
 #include "pitlane/scheduling.h"
 
 #define OFFSET 480 /* UTC+8 */

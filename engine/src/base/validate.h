@@ -1,0 +1,24 @@
+/* base/validate.h — checks of caller-supplied fields, each failing with
+ * PL_EINVAL and a message that names the field ("store.code: ..."). */
+#ifndef PL_VALIDATE_H
+#define PL_VALIDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pitlane/pitlane.h"
+
+/* A code: 1..cap-1 bytes of [A-Za-z0-9._-]. */
+int pl__check_code(pl_error *err, const char *field, const char *s, size_t cap);
+/* Optional code: "" allowed, otherwise as pl__check_code. */
+int pl__check_opt_code(pl_error *err, const char *field, const char *s,
+                       size_t cap);
+/* Text: valid UTF-8, no control characters, at most cap-1 bytes;
+ * empty allowed when allow_empty. */
+int pl__check_text(pl_error *err, const char *field, const char *s, size_t cap,
+                   int allow_empty);
+/* lo <= v <= hi */
+int pl__check_range(pl_error *err, const char *field, int64_t v, int64_t lo,
+                    int64_t hi);
+
+#endif

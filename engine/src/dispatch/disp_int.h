@@ -1,0 +1,65 @@
+/* dispatch/disp_int.h — field dispatch's and the vehicle registry's private
+ * state (dispatch/dispatch.c, dispatch/vehicles.c).
+ *
+ * Per chain, one pl__disp_chain hangs off pl__chain.disp (created on first
+ * use) and one pl__veh_chain off pl__chain.veh. Locks, outermost first:
+ *   the chain's rwlock (read: resolving a store), dropped before
+ *   dc->mu   the chain's dispatch lock: resources, their grid, dispatches,
+ *            the travel model; every change of a resource's state or of a
+ *            dispatch happens under it
+ *   dc->hub_mu  the last durable view of each dispatch and the watchers (a
+ *            leaf; also taken by the commit thread when it publishes)
+ *   the commit queue's mutex
+ * A pick-up's booking is held through the scheduling module with dc->mu
+ * released. The vehicle registry has its own lock (vc->mu), taken after
+ * the chain's rwlock has been dropped, and around scheduling calls never.
+ */
+#ifndef PL_DISP_INT_H
+#define PL_DISP_INT_H
+
+#include "core/internal.h"
+#include "pitlane/dispatch.h"
+#include "pitlane/vehicles.h"
+
+enum {
+  PL__K_DISP_LO = 0x50,
+  PL__K_DISP_CONFIG = 0x50, /* - -> travel model */
+  PL__K_FIELD_RES = 0x51,   /* code -> field resource */
+  PL__K_DISPATCH = 0x52,    /* id (8 BE) -> dispatch */
+  PL__K_DISP_HI = 0x57,
+  PL__K_VEH_LO = 0x58,
+  PL__K_VEHICLE = 0x58, /* vin -> vehicle */
+  PL__K_VEH_HI = 0x5F,
+};
+
+enum {
+  PL__OP_DISP_CONFIG = 128,
+  PL__OP_FR_UPSERT = 129,
+  PL__OP_FR_POSITION = 130,
+  PL__OP_DISPATCH_CREATE = 131,
+  PL__OP_DISPATCH_ACT = 132, /* + pl_dispatch_action (133..138) */
+  PL__OP_DISPATCH_BOOKING = 140,
+  PL__OP_VEH_REGISTER = 144,
+  PL__OP_VEH_MILEAGE = 145,
+  PL__OP_VEH_SERVICE = 146,
+};
+
+void pl__disp_free(pl__chain *c);
+void pl__veh_free(pl__chain *c);
+int pl__disp_load(pl_engine *e, unsigned kind, const char *chain,
+                  const unsigned char *rest, size_t rl,
+                  const unsigned char *val, size_t vl, pl_error *err);
+int pl__veh_load(pl_engine *e, unsigned kind, const char *chain,
+                 const unsigned char *rest, size_t rl, const unsigned char *val,
+                 size_t vl, pl_error *err);
+/* The demo chain's trucks, drivers and vehicles (demo/dispatch.c). */
+int pl__dispatch_demo_load(pl_engine *e, pl_error *err);
+/* demo/customers.c: the demo chain's customers, vehicle owners and
+ * courtesy cars (after the vehicles). */
+int pl__customers_demo_load(pl_engine *e, pl_error *err);
+
+/* Days since 1970-01-01 of a civil date and back (proleptic Gregorian). */
+int32_t pl__days_from_civil(int32_t y, int32_t m, int32_t d);
+void pl__civil_from_days(int32_t z, int32_t *y, int32_t *m, int32_t *d);
+
+#endif

@@ -1,0 +1,102 @@
+/* transfers/xfer_int.h — transfers' private state: a chain's lanes and the
+ * routing graph built from them (shared by transfers/lanes.c and
+ * transfers/quote.c).
+ *
+ * Lanes live in `lanes` (owned) indexed by "from\0to" in lane_ix, under
+ * the chain's rwlock (write to change, read to route). The routing graph
+ * is the lanes in CSR form by destination (for a Dijkstra run backwards
+ * from the warehouse that needs the part), over the chain's warehouse
+ * indexes. It is rebuilt whenever a lane changes (under the write lock);
+ * after recovery it is marked stale and rebuilt by the first reader under
+ * `build_mu`. */
+#ifndef PL_XFER_INT_H
+#define PL_XFER_INT_H
+
+#include "core/internal.h"
+#include "pitlane/transfers.h"
+
+enum {
+  PL__K_XFER_LO = 0x30,
+  PL__K_LANE = 0x30,     /* from 00 to -> lane */
+  PL__K_TRANSFER = 0x31, /* id (8 bytes BE) -> transfer order */
+  PL__K_XFER_HI = 0x3F,
+};
+
+enum {
+  PL__OP_LANE_SET = 80,
+  PL__OP_LANE_DELETE = 81,
+  PL__OP_TRANSFER = 82, /* create, cancel (ship/receive are movements) */
+};
+
+typedef struct pl__lane {
+  pl_lane_info info;
+  char key[2 * PL_CODE_MAX]; /* from 0x01 to: the lane_ix key */
+  int32_t from_ix, to_ix;    /* warehouse indexes */
+  int live;                  /* 0 once deleted (slot kept, key freed) */
+} pl__lane;
+
+typedef struct pl__xfer_chain {
+  pl__vec lanes; /* pl__lane*, owned */
+  pl__strmap lane_ix;
+  int n_live;
+  /* routing graph: in-arcs of each warehouse (CSR) */
+  pthread_mutex_t build_mu;
+  int stale;
+  int n_nodes;
+  int32_t *in_start;      /* n_nodes + 1 */
+  int32_t *in_lane;       /* lane index per in-arc */
+  struct pl__arc *in_arc; /* the lanes' numbers per in-arc, contiguous */
+  /* Cheapest routes to a destination for small quantities (1..
+   * PL__ROUTE_CACHE_Q), computed on first use under build_mu and kept
+   * until a lane changes (the graph rebuild frees them, under the chain's
+   * write lock, so readers never see one freed). */
+  struct pl__routes **route_cache; /* [n_nodes * PL__ROUTE_CACHE_Q] */
+  /* transfer orders (transfers/transfer_order.c), under order_mu, which is
+   * taken before any stock cell's lock */
+  pthread_mutex_t order_mu;
+  pl__vec orders; /* pl_transfer_info* (+ idem), owned; id = index + 1 */
+  pl__strmap order_idem;
+} pl__xfer_chain;
+
+#define PL__ROUTE_CACHE_Q 16
+
+/* Dijkstra's answer for one destination and quantity. */
+typedef struct pl__routes {
+  int64_t *cost;      /* per warehouse: cost of its route, INT64_MAX none */
+  int32_t *lead;      /* its lead time */
+  int32_t *next_lane; /* the first lane of its route, -1 at the end */
+  int32_t *hops;
+} pl__routes;
+
+void pl__routes_free(pl__routes *r);
+void pl__route_cache_clear(pl__xfer_chain *x);
+
+/* A lane as Dijkstra reads it: compact, in CSR order. */
+typedef struct pl__arc {
+  int32_t from, lead;
+  int64_t fixed, unit, capacity;
+} pl__arc;
+
+pl__xfer_chain *pl__xfer_of(pl__chain *c); /* created on first use */
+void pl__xfer_free(pl__xfer_chain *x);
+/* Under the chain's read lock: makes sure the graph is built; 0 or
+ * PL_ENOMEM. */
+int pl__xfer_graph(pl__chain *c, pl__xfer_chain *x);
+/* The cheapest route from -> to for qty units into *leg; 0, PL_EPRECOND
+ * (none) or PL_ENOMEM. Under the chain's read lock. */
+int pl__xfer_route(pl__chain *c, pl__xfer_chain *x, int from, int to,
+                   int64_t qty, pl_plan_leg *leg);
+int pl__transfer_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
+                      size_t rl, const unsigned char *val, size_t vl);
+void pl__transfer_free_all(pl__xfer_chain *x);
+int pl__xfer_load(pl_engine *e, unsigned kind, const char *chain,
+                  const unsigned char *rest, size_t rl,
+                  const unsigned char *val, size_t vl, pl_error *err);
+
+/* Cost of moving q units over a lane. */
+static inline int64_t pl__lane_cost(const pl_lane_info *l, int64_t q) {
+  int64_t shipments = l->capacity > 0 ? (q + l->capacity - 1) / l->capacity : 1;
+  return shipments * l->fixed_fen + l->unit_fen * q;
+}
+
+#endif
