@@ -1,8 +1,8 @@
 /* testing.c — pitlane/testing.h: engine internals for tests and benchmarks.
  *
- * The one engine file that includes several subsystems' private headers
- * (see testing.h for why each function exists). Nothing in the engine or
- * the server calls it. */
+ * It reaches into several subsystems' private headers on purpose, so that
+ * tests and benchmarks do not (see testing.h for why each function
+ * exists). Nothing in the engine or the server calls it. */
 #include "pitlane/testing.h"
 
 #include <stdlib.h>

@@ -3,9 +3,9 @@
  * Not part of the API: no server or client uses it, nothing here is
  * stable, and each function exists because a test or a benchmark needs to
  * reach below the public calls (bench/, tests/). It is the one header they
- * may use besides the public ones; they never include engine/src. The
- * implementation (engine/src/testing.c) is the only engine file allowed to
- * include several subsystems' private headers.
+ * may use besides the public ones; they have no engine/src include path.
+ * The implementation is engine/src/testing.c; nothing in the engine or the
+ * server calls it.
  *
  * What is here, and who uses it:
  *  - record sizes, for memory figures (bench/scheduling_bench.c);
