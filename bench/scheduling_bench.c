@@ -38,9 +38,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "scheduling/sched_int.h" /* sizes of the records, for memory */
 #include "bench_util.h"
 #include "pitlane/scheduling.h"
+#include "pitlane/testing.h" /* sizes of the records, for memory */
 #include "shim.h"
 #include <jemalloc/jemalloc.h>
 
@@ -361,12 +361,13 @@ static void recommend_bench(pl_bench_state *st, int loaners) {
   report_percentiles(st, lat, n);
   pl_bench_counter(st, "bookings", (double)w.bookings, 0);
   pl_bench_counter(st, "booking_struct_B",
-                   (double)(sizeof(pl__booking) + 2 * sizeof(void *)), 0);
+                   (double)(pl_testing_booking_bytes() + 2 * sizeof(void *)),
+                   0);
   pl_bench_counter(st, "booking_measured_B",
                    w.bookings ? (double)w.fill_bytes / (double)w.bookings : 0,
                    0);
   pl_bench_counter(st, "resource_day_B",
-                   (double)(3 * sizeof(pl__day) + sizeof(int16_t)), 0);
+                   (double)(3 * pl_testing_day_bytes() + sizeof(int16_t)), 0);
   pl_bench_counter(st, "options_per_query", n ? (double)found / (double)n : 0,
                    0);
   free(lat);

@@ -41,10 +41,10 @@
 
 #include "pitlane/claims.h"
 #include "pitlane/demo.h"
+#include "pitlane/testing.h" /* the VIN index (engine-internal) */
 #include "pitlane/warranty.h"
 #include "pitlane/workorders.h"
 #include "shim.h"
-#include "workorders/wo_int.h" /* the VIN index (engine-internal) */
 
 /* Bench-only globals: one engine per run. */
 static pl_engine *g_engine;
@@ -283,15 +283,13 @@ static void BM_WarrantyIdsByVin(pl_bench_state *st) {
     close_demo();
     return;
   }
-  pl__wo_chain *wc = pl__wo_of(pl__chain_find(g_engine, PL_DEMO_CHAIN));
+  pl_testing_vin_index *ix = pl_testing_vin_index_of(g_engine, PL_DEMO_CHAIN);
   char vin[PL_VIN_MAX];
   history_vin(vin, 0);
   int64_t ids[256];
   long got = 0;
   while (pl_bench_keep_running(st)) {
-    pthread_rwlock_rdlock(&wc->lock);
-    got += pl__wo_ids_by_vin(wc, vin, ids, 256);
-    pthread_rwlock_unlock(&wc->lock);
+    got += pl_testing_ids_by_vin(ix, vin, ids, 256);
   }
   if (got != (long)n * pl_bench_iterations(st))
     pl_bench_error(st, "wrong count");

@@ -11,18 +11,15 @@
  * time), for a store, the chain, an advisor and a technician, at day,
  * week and month granularity; then closes, reopens and compares again.
  *
- * Follow-ups and complaints are not made by the engine on this branch yet
- * (the customers module is being written): their KPIs are checked by
- * feeding records through the change feed (core/observe.h), as that module
- * will. */
+ * Follow-ups and complaints are not made by this workload: their KPIs are
+ * checked by feeding records to the KPI module's side of the change feed
+ * (pitlane/testing.h), as the customers module does. */
 #include "testutil.h"
 
-#include "core/internal.h"
-#include "core/keys.h"
-#include "core/observe.h"
 #include "pitlane/customers.h"
 #include "pitlane/kpi.h"
 #include "pitlane/scheduling.h"
+#include "pitlane/testing.h"
 #include "pitlane/workorders.h"
 
 #define CH "K"
@@ -988,16 +985,15 @@ static void bad_queries_name_the_field(void **st) {
   test_rmrf(dir);
 }
 
-/* Follow-ups and complaints, through the feed as the customers module
- * will send them: a record changing counts once, at its latest value. */
+/* Follow-ups and complaints, through the KPI side of the feed as the
+ * customers module sends them: a record changing counts once, at its latest
+ * value. */
 static void followups_and_complaints_count_their_latest_value(void **st) {
   (void)st;
   char *dir = test_tempdir();
   test_clock clk = {1768867200000LL}; /* 2026-01-20 00:00 UTC */
   pl_engine *e = test_open(dir, &clk);
   test_chain_with_store(e, "C", "S"); /* UTC+8 */
-  pl__chain *c = pl__chain_find(e, "C");
-  assert_non_null(c);
   int32_t day = pl_local_day(clk.now_ms / 60000, 480);
   int64_t t = clk.now_ms;
   pl_followup f = {0};
@@ -1010,13 +1006,14 @@ static void followups_and_complaints_count_their_latest_value(void **st) {
     f.due_ms = t + PL_FOLLOWUP_DUE_MS;
     f.state = PL_FOLLOWUP_OPEN;
     f.satisfaction = 0;
-    pl__observe_followup(c, &f);
+    assert_int_equal(pl_testing_kpi_followup(e, &f), 0);
     if (i <= 18) { /* done: 17 satisfied, one not */
       f.state = PL_FOLLOWUP_DONE;
       f.satisfaction = i == 5 ? 2 : (i % 2 ? 5 : 4);
       f.done_ms = t + PL_FOLLOWUP_DUE_MS;
-      pl__observe_followup(c, &f);
-      pl__observe_followup(c, &f); /* a repeat changes nothing */
+      assert_int_equal(pl_testing_kpi_followup(e, &f), 0);
+      assert_int_equal(pl_testing_kpi_followup(e, &f),
+                       0); /* a repeat changes nothing */
     }
   }
   pl_complaint x = {0};
@@ -1027,9 +1024,9 @@ static void followups_and_complaints_count_their_latest_value(void **st) {
     x.created_ms = t;
     x.resolution_due_ms = t + 72LL * 3600 * 1000;
     x.resolved_ms = 0;
-    pl__observe_complaint(c, &x);
+    assert_int_equal(pl_testing_kpi_complaint(e, &x), 0);
     x.resolved_ms = t + (i == 3 ? 80LL : 10LL) * 3600 * 1000;
-    pl__observe_complaint(c, &x);
+    assert_int_equal(pl_testing_kpi_complaint(e, &x), 0);
   }
   pl_kpi_report *rep = malloc(sizeof *rep);
   pl_error err = {0};
@@ -1064,26 +1061,18 @@ static void followups_and_complaints_count_their_latest_value(void **st) {
  * fields). */
 static void downgrade_row(const char *dir, unsigned kind, int64_t id,
                           size_t tail) {
-  pl__db *db = NULL;
   pl_error err = {0};
-  ok(pl__db_open(dir, 1, &db, &err), &err, "db open");
-  pl__buf k = {0}, v = {0};
-  pl__key_prefix(&k, "C", kind);
-  pl__buf_be64(&k, (uint64_t)id);
-  ok(pl__db_get(db, k.p, k.n, &v, &err), &err, "db get");
-  assert_true(v.n > 2);
-  assert_int_equal(v.p[0], 2); /* written as version 2 ... */
+  unsigned char *v = NULL;
+  size_t n = 0;
+  ok(pl_testing_row_get(dir, "C", kind, id, &v, &n, &err), &err, "row get");
+  assert_true(n > 2);
+  assert_int_equal(v[0], 2); /* written as version 2 ... */
   for (size_t i = 1; i <= tail; i++)
-    assert_int_equal(v.p[v.n - i], 0); /* ... with the new fields 0 */
-  v.p[0] = 1;
-  pl__batch b = {0};
-  pl__batch_put(&b, k.p, k.n, v.p, v.n - tail);
-  pl__batch *bs[1] = {&b};
-  ok(pl__db_write(db, bs, 1, &err), &err, "db write");
-  pl__batch_free(&b);
-  pl__buf_free(&k);
-  pl__buf_free(&v);
-  pl__db_close(db);
+    assert_int_equal(v[n - i], 0); /* ... with the new fields 0 */
+  v[0] = 1;
+  ok(pl_testing_row_put(dir, "C", kind, id, v, n - tail, &err), &err,
+     "row put");
+  free(v);
 }
 
 /* Bookings and work orders stored before confirmed_ms / started_ms (row

@@ -68,7 +68,7 @@ typedef struct pl_transfer_plan {
  * single source holding enough available (not reserved) stock, each on
  * its cheapest route at this quantity (exact: Dijkstra on the lanes'
  * cost for qty units), by cost then arrival; then, if no source alone
- * suffices, one split plan (see docs/architecture.md, "Transfers").
+ * suffices, one split plan (see engine/src/transfers/README.md).
  * Late plans (arrival after need_by_ms; 0: no deadline) are flagged, not
  * dropped. Returns the number of plans (copies min(cap, n), the best
  * first; at most 64 are ranked); 0 if the

@@ -1,15 +1,30 @@
 /* core/observe.c — fans each change out to the modules derived from it (see
- * core/observe.h): the customers module (history, follow-ups) and the KPI
- * reports. */
+ * core/observe.h): the customers module (history, follow-ups), the KPI
+ * reports, and the work orders' store watchers (durable booking changes). */
 #include "core/observe.h"
 
 #include "customers/cust_int.h"
 #include "inventory/stock_int.h"
 #include "kpi/kpi_int.h"
+#include "workorders/wo_int.h"
 
 void pl__observe_booking(pl__chain *c, const pl_booking_info *b) {
   pl__cust_on_booking(c, b);
   pl__kpi_booking(c, b);
+}
+
+pl__booking_notice *pl__observe_booking_notice(pl__chain *c,
+                                               const pl_booking_info *b,
+                                               int64_t at_ms) {
+  return pl__wo_booking_notice(c, b, at_ms); /* WatchStore */
+}
+
+pl_write pl__observe_booking_wrap(pl__booking_notice *n, const pl_write *next) {
+  return pl__wo_booking_wrap(n, next);
+}
+
+void pl__observe_booking_durable(pl__booking_notice *n, int rc) {
+  pl__wo_booking_durable(n, rc);
 }
 
 void pl__observe_wo(pl__chain *c, const pl_work_order *w) {

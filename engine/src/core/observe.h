@@ -7,7 +7,8 @@
  * like this" (an upsert): observers keep what they derive from it keyed by
  * the record's id, so a repeated call changes nothing.
  *
- * Observers (customers: history, follow-ups; kpi: the reports) take only
+ * Observers (customers: history, follow-ups; kpi: the reports; work
+ * orders: the store watchers, once a booking change is durable) take only
  * their own locks, which are leaves below every module's: customers' lock,
  * then kpi's. They never call back into the module that called them and
  * cannot fail (an allocation failure loses derived data, counted in the
@@ -23,6 +24,24 @@
 
 /* scheduling/booking.c: a booking made, moved or changing state. */
 void pl__observe_booking(pl__chain *c, const pl_booking_info *b);
+/* scheduling/booking.c, just before it queues a booking change: the same
+ * change for those who follow bookings only once they are durable (the
+ * watchers of a store, workorders/events.c: WatchStore). NULL when nobody
+ * follows — one atomic load, so booking has no other cost then — or on
+ * OOM (the watchers miss this one change, nothing else). The notice goes
+ * to pl__observe_booking_durable exactly once: as the durable callback
+ * from pl__observe_booking_wrap, or by the caller after it waited. */
+typedef struct pl__booking_notice pl__booking_notice;
+pl__booking_notice *pl__observe_booking_notice(pl__chain *c,
+                                               const pl_booking_info *b,
+                                               int64_t at_ms);
+/* A pl_write that hands n to pl__observe_booking_durable, then calls next
+ * with the same result (so followers see the change before the caller's
+ * reply goes out). */
+pl_write pl__observe_booking_wrap(pl__booking_notice *n, const pl_write *next);
+/* rc 0 (the change is durable): publishes n to its followers, taking only
+ * their leaf lock; any rc: frees n. */
+void pl__observe_booking_durable(pl__booking_notice *n, int rc);
 /* workorders/workorder.c: an order installed (created, changed, loaded). */
 void pl__observe_wo(pl__chain *c, const pl_work_order *w);
 /* dispatch/vehicles.c: a vehicle registered or changed. */

@@ -16,7 +16,6 @@
 #include "core/keys.h"
 #include "core/observe.h"
 #include "scheduling/sched_int.h"
-#include "workorders/wo_int.h"
 
 /* Row versions: 1 as first written; 2 appends confirmed_ms, loaner_need,
  * loaner, loaner_until and loaner_phase (a version 1 row reads as never
@@ -139,26 +138,10 @@ typedef struct book_ctx {
   pl__buf key, val;
   pl__sync sync;
   int queued;
-  /* the change for the store's watchers, published once durable: by the
-   * wrapped pl_write, or (no pl_write: the caller waits) by ctx_finish */
-  pl_wo_event *notice;
+  /* the change for those who follow bookings once durable (core/observe.h:
+   * the store watchers), when the caller waits: published by ctx_finish */
+  pl__booking_notice *notice;
 } book_ctx;
-
-/* A booking change on its way to the store's watchers. */
-typedef struct booking_notice {
-  pl__wo_chain *wc;
-  pl_wo_event ev;
-  pl_write next;
-} booking_notice;
-
-static void notice_durable(void *arg, int rc) {
-  booking_notice *n = arg;
-  if (rc == 0)
-    pl__wo_publish_booking(n->wc, &n->ev);
-  pl_write next = n->next;
-  free(n);
-  next.durable(next.arg, rc);
-}
 
 static void ctx_unlock(book_ctx *x) {
   if (x->ss != NULL)
@@ -171,9 +154,7 @@ static int ctx_finish(book_ctx *x, int rc, const pl_write *w, pl_error *err) {
   ctx_unlock(x);
   rc = pl__write_finish(rc, x->queued, w, &x->sync, err);
   if (x->notice != NULL) { /* only set when the caller waited */
-    if (rc == 0)
-      pl__wo_publish_booking(x->c->wo, x->notice);
-    free(x->notice);
+    pl__observe_booking_durable(x->notice, rc);
     x->notice = NULL;
   }
   pl__buf_free(&x->key);
@@ -244,27 +225,13 @@ static int queue_booking(pl_engine *e, book_ctx *x, const pl__booking *b,
                    .kl = x->key.n,
                    .val = x->val.p,
                    .vl = x->val.n};
-  /* someone watches a store of this chain: the change goes to them once
-   * durable (nobody watching: no cost on this path) */
-  booking_notice *n = NULL;
-  pl_write wrapped;
-  if (pl__wo_stores_watched(x->c) && (n = calloc(1, sizeof *n)) != NULL) {
-    n->wc = x->c->wo;
-    pl_wo_event *ev = &n->ev;
-    ev->kind = PL_WOE_BOOKING;
-    memcpy(ev->chain, x->c->info.code, PL_CODE_MAX);
-    memcpy(ev->store, b->info.store, PL_CODE_MAX);
-    ev->at_ms = lg.at_ms;
-    ev->state = PL_WO_PENDING; /* no order: the field must stay valid */
-    ev->booking_id = b->info.id;
-    ev->booking_state = b->info.state;
-    ev->booking_start = b->info.start;
-    ev->booking_end = b->info.end;
-    if (w != NULL) {
-      n->next = *w;
-      wrapped = (pl_write){notice_durable, n};
-      w = &wrapped;
-    }
+  /* someone follows bookings once durable: the change goes to them then
+   * (nobody: one atomic load on this path) */
+  pl__booking_notice *n = pl__observe_booking_notice(x->c, &b->info, lg.at_ms);
+  pl_write wrapped = {0};
+  if (n != NULL && w != NULL) {
+    wrapped = pl__observe_booking_wrap(n, w);
+    w = &wrapped;
   }
   int rc = batch.ops.oom
                ? PL_ENOMEM
@@ -273,13 +240,11 @@ static int queue_booking(pl_engine *e, book_ctx *x, const pl__booking *b,
   x->queued = rc == 0;
   if (rc == 0) /* installed next by the caller, which cannot fail now */
     pl__observe_booking(x->c, &b->info);
-  if (n != NULL && (rc != 0 || w != &wrapped)) {
-    if (rc == 0) { /* the caller waits: ctx_finish publishes */
-      x->notice = malloc(sizeof *x->notice);
-      if (x->notice != NULL)
-        *x->notice = n->ev;
-    }
-    free(n);
+  if (n != NULL) {
+    if (rc != 0) /* not queued: never called back */
+      pl__observe_booking_durable(n, rc);
+    else if (w != &wrapped) /* the caller waits: ctx_finish publishes */
+      x->notice = n;
   }
   return rc;
 }

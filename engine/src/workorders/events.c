@@ -90,19 +90,60 @@ int pl__wo_publish(pl__wo_chain *wc, pl__wo *o, const pl_wo_event *ev) {
   return rc;
 }
 
-void pl__wo_publish_booking(pl__wo_chain *wc, const pl_wo_event *ev) {
-  pthread_mutex_lock(&wc->hub_mu);
-  for (int i = 0; i < wc->watchers.n; i++) {
-    struct pl_wo_watch *wt = wc->watchers.items[i];
-    if (wt->wo_id == 0 && strcmp(wt->store, ev->store) == 0)
-      wt->fn(wt->arg, ev);
-  }
-  pthread_mutex_unlock(&wc->hub_mu);
+/* A booking change on its way to the watchers of its store. */
+struct pl__booking_notice {
+  pl__wo_chain *wc;
+  pl_wo_event ev;
+  pl_write next; /* when wrapped: the caller's callback, called after */
+};
+
+pl__booking_notice *
+pl__wo_booking_notice(pl__chain *c, const pl_booking_info *b, int64_t at_ms) {
+  pl__wo_chain *wc = __atomic_load_n(&c->wo, __ATOMIC_ACQUIRE);
+  if (wc == NULL || atomic_load(&wc->store_watchers) == 0)
+    return NULL; /* nobody watches a store of this chain */
+  pl__booking_notice *n = calloc(1, sizeof *n);
+  if (n == NULL)
+    return NULL;
+  n->wc = wc;
+  pl_wo_event *ev = &n->ev;
+  ev->kind = PL_WOE_BOOKING;
+  memcpy(ev->chain, c->info.code, PL_CODE_MAX);
+  memcpy(ev->store, b->store, PL_CODE_MAX);
+  ev->at_ms = at_ms;
+  ev->state = PL_WO_PENDING; /* no order: the field must stay valid */
+  ev->booking_id = b->id;
+  ev->booking_state = b->state;
+  ev->booking_start = b->start;
+  ev->booking_end = b->end;
+  return n;
 }
 
-int pl__wo_stores_watched(pl__chain *c) {
-  pl__wo_chain *wc = __atomic_load_n(&c->wo, __ATOMIC_ACQUIRE);
-  return wc != NULL && atomic_load(&wc->store_watchers) > 0;
+void pl__wo_booking_durable(pl__booking_notice *n, int rc) {
+  if (rc == 0) { /* live only: nothing logged */
+    pl__wo_chain *wc = n->wc;
+    pthread_mutex_lock(&wc->hub_mu);
+    for (int i = 0; i < wc->watchers.n; i++) {
+      struct pl_wo_watch *wt = wc->watchers.items[i];
+      if (wt->wo_id == 0 && strcmp(wt->store, n->ev.store) == 0)
+        wt->fn(wt->arg, &n->ev);
+    }
+    pthread_mutex_unlock(&wc->hub_mu);
+  }
+  free(n);
+}
+
+/* The wrapped pl_write of pl__wo_booking_wrap. */
+static void booking_wrapped(void *arg, int rc) {
+  pl__booking_notice *n = arg;
+  pl_write next = n->next;
+  pl__wo_booking_durable(n, rc);
+  next.durable(next.arg, rc);
+}
+
+pl_write pl__wo_booking_wrap(pl__booking_notice *n, const pl_write *next) {
+  n->next = *next;
+  return (pl_write){booking_wrapped, n};
 }
 
 static pl__wo *order_at(pl__wo_chain *wc, int64_t id) {
