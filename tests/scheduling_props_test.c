@@ -687,7 +687,7 @@ static void properties_hold_on_random_worlds(void **st) {
                       : ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^
                             (uint64_t)clock();
   const char *it = getenv("PL_PROPS_ITERS");
-  int iters = it != NULL && atoi(it) > 0 ? atoi(it) : 60;
+  int iters = it != NULL && atoi(it) > 0 ? atoi(it) : 150;
   printf("scheduling_props: seed %" PRIu64
          " worlds %d (replay: PL_SEED=%" PRIu64 ")\n",
          seed, iters, seed);
@@ -715,8 +715,12 @@ static void properties_hold_on_random_worlds(void **st) {
       check_query(&w, seed, wn, qn);
       f->clk.now_ms += rnd(0, 600000); /* holds lapse, now moves */
     }
-    if (wn % 25 == 24)
+    if (wn % 100 == 99) { /* a fresh engine: recovery stays small */
+      test_fx_teardown((void **)&f);
+      f = test_fx_new(0, 0);
+    } else if (wn % 25 == 24) {
       test_fx_reopen(f); /* the same answers after recovery, too */
+    }
   }
   printf("scheduling_props: %ld queries (%ld empty, %ld technician "
          "errors), %ld options held as returned; direct holds %ld "
