@@ -589,6 +589,70 @@ static void recommend_and_hold_share_one_now(void **st) {
   assert_non_null(strstr(err.msg, "past"));
 }
 
+/* The rules proto/pitlane/v1/scheduling.proto states at RecommendSlots
+ * and ListBookings, each checked once here (scheduling_props checks them
+ * on generated worlds). */
+static void the_contract_in_the_proto_holds(void **st) {
+  fx *f = *st;
+  pl_slot_option o[64];
+  pl_error err = {0};
+  /* the grid counts from local midnight, not from earliest */
+  pl_slot_query q = query("OIL", AT(DAY0, 8, 7), AT(DAY0, 18, 0), 1);
+  q.step_min = 45;
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, NULL), 1);
+  assert_true(o[0].start == AT(DAY0, 8, 15));
+  /* latest bounds the end of the visit */
+  q = query("OIL", AT(DAY0, 8, 0), AT(DAY0, 9, 0), 64);
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 64, NULL), 1);
+  q.latest = AT(DAY0, 8, 59);
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 64, NULL), 0);
+  /* windows are a hard filter on the start's local time */
+  q = query("OIL", AT(DAY0, 0, 0), AT(DAY0 + 1, 0, 0), 64);
+  q.n_windows = 1;
+  q.windows[0] = (pl_local_range){10 * 60, 11 * 60};
+  int n = pl_recommend_slots(f->e, &q, o, 64, NULL);
+  assert_int_equal(n, 4); /* 10:00 10:15 10:30 10:45 */
+  assert_true(o[0].start == AT(DAY0, 10, 0) && o[3].start == AT(DAY0, 10, 45));
+  /* max_per_day: the earliest of each local day */
+  q = query("OIL", AT(DAY0, 0, 0), AT(DAY0 + 3, 0, 0), 64);
+  q.max_per_day = 2;
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 64, NULL), 6);
+  assert_true(o[2].start == AT(DAY0 + 1, 8, 0));
+  /* technician with a service needing two: an error */
+  q = query("BIG", AT(DAY0, 8, 0), AT(DAY0, 18, 0), 1);
+  q.technician = "T1";
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, &err), PL_EPRECOND);
+  assert_non_null(strstr(err.msg, "technician"));
+  /* precedence: INVALID_ARGUMENT before NOT_FOUND chain */
+  q = query("OIL", AT(DAY0, 9, 0), AT(DAY0, 9, 0), 1);
+  q.chain = "nope";
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "latest"));
+  /* a store before the services; a service's skill before a later
+   * unknown service */
+  q = query("NOPE", AT(DAY0, 8, 0), AT(DAY0, 18, 0), 1);
+  q.stores[0] = "S9";
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, &err), PL_ENOTFOUND);
+  assert_non_null(strstr(err.msg, "stores[0]"));
+  q = query("OIL", AT(DAY0, 8, 0), AT(DAY0, 18, 0), 1);
+  q.n_services = 2;
+  q.services[1] = "NOPE";
+  q.technician = "T3"; /* no engine skill */
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, &err), PL_EPRECOND);
+  /* ListBookings files a booking under the local day of its start: open
+   * round the clock, 02:00 local on DAY0 is 18:00 UTC the day before */
+  pl_store_hours h = {.chain = "c1", .store = "S1", .horizon_days = 14};
+  for (int d = 0; d < 7; d++)
+    h.week[d] = (pl_local_range){0, 1440};
+  assert_int_equal(pl_store_hours_set(f->e, &h, NULL, NULL), 0);
+  set_now(f, AT(DAY0, 0, 0));
+  hold_at(f->e, "OIL", "L1", "T1", AT(DAY0, 2, 0));
+  pl_booking_filter flt = {.chain = "c1", .store = "S1", .local_day = DAY0};
+  assert_int_equal(pl_booking_list(f->e, &flt, NULL, 0, NULL), 1);
+  flt.local_day = DAY0 - 1;
+  assert_int_equal(pl_booking_list(f->e, &flt, NULL, 0, NULL), 0);
+}
+
 /* ---- property: recommendation == brute force ---------------------------- */
 
 typedef struct occ {
@@ -757,6 +821,7 @@ int main(void) {
       T(a_later_shorter_service_does_not_hide_a_busy_bay),
       T(a_later_longer_service_does_not_skip_an_earlier_start),
       T(recommend_and_hold_share_one_now),
+      T(the_contract_in_the_proto_holds),
       T(recommendations_match_brute_force),
       T(racing_holds_never_double_book),
   };
