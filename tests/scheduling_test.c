@@ -486,6 +486,173 @@ static void the_day_board_shows_free_time_and_utilisation(void **st) {
   assert_true(rows[a1].free[0].end == AT(DAY0, 18, 0));
 }
 
+/* ---- regressions: visits of services sharing resources (issue #19) ----- */
+
+/* Holds service svc on bay with technician tech from start; asserts OK. */
+static void hold_at(pl_engine *e, const char *svc, const char *bay,
+                    const char *tech, int64_t start) {
+  pl_slot_option o = {.store = "S1", .n_segments = 1};
+  strcpy(o.seg[0].service, svc);
+  strcpy(o.seg[0].bay, bay);
+  o.seg[0].n_techs = 1;
+  strcpy(o.seg[0].techs[0], tech);
+  o.seg[0].start = start;
+  hold_option(e, &o);
+}
+
+/* LONG (90 min) and SHORT (25 min), both on a general lift with engine
+ * skill: L1 and L2, T1 and T2 qualify. */
+static void add_long_and_short(fx *f) {
+  add_service(f->e, "LONG", PL_BAY_GENERAL_LIFT, PL_SKILL_ENGINE, 2, 90, 1);
+  add_service(f->e, "SHORT", PL_BAY_GENERAL_LIFT, PL_SKILL_ENGINE, 2, 25, 1);
+}
+
+/* Issue #19, defect 1, first example: L1 busy 09:00-09:25; [LONG, SHORT]
+ * from 08:00 must start at 08:00 with LONG on L2 (L1 is not free for the
+ * 90 minutes), and that option must be holdable as returned. */
+static void a_later_shorter_service_does_not_hide_a_busy_bay(void **st) {
+  fx *f = *st;
+  add_long_and_short(f);
+  hold_at(f->e, "SHORT", "L1", "T2", AT(DAY0, 9, 0));
+  pl_slot_query q = query("LONG", AT(DAY0, 8, 0), AT(DAY0, 12, 0), 1);
+  q.n_services = 2;
+  q.services[1] = "SHORT";
+  pl_slot_option o[1];
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, NULL), 1);
+  assert_true(o[0].start == AT(DAY0, 8, 0));
+  assert_string_equal(o[0].seg[0].service, "LONG");
+  assert_string_equal(o[0].seg[0].bay, "L2");
+  hold_option(f->e, &o[0]); /* fails the test if refused */
+}
+
+/* Issue #19, defect 1, second example: L2 busy 08:00-08:25 and L1
+ * 08:25-08:50; [SHORT, LONG] step 5 can start at 08:00 (SHORT on L1,
+ * then LONG on L2 from 08:25), which Hold accepts: it must not be
+ * skipped for 08:25. */
+static void a_later_longer_service_does_not_skip_an_earlier_start(void **st) {
+  fx *f = *st;
+  add_long_and_short(f);
+  hold_at(f->e, "SHORT", "L2", "T2", AT(DAY0, 8, 0));
+  hold_at(f->e, "SHORT", "L1", "T2", AT(DAY0, 8, 25));
+  pl_slot_query q = query("SHORT", AT(DAY0, 8, 0), AT(DAY0, 12, 0), 1);
+  q.n_services = 2;
+  q.services[1] = "LONG";
+  q.step_min = 5;
+  pl_slot_option o[1];
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, NULL), 1);
+  assert_true(o[0].start == AT(DAY0, 8, 0));
+  assert_string_equal(o[0].seg[0].bay, "L1");
+  assert_string_equal(o[0].seg[0].techs[0], "T1");
+  assert_string_equal(o[0].seg[1].bay, "L2");
+  assert_string_equal(o[0].seg[1].techs[0], "T1");
+  hold_option(f->e, &o[0]);
+}
+
+/* Issue #19, defect 4: RecommendSlots and Hold read "now" by one rule. In
+ * the last minute before local midnight the horizon's last day is the
+ * same for both, and a start in the minute that has begun is in the past
+ * for both. */
+static void recommend_and_hold_share_one_now(void **st) {
+  fx *f = *st;
+  /* 23:59:30 local on DAY0: today is DAY0, the 14-day horizon's last day
+   * is DAY0 + 13 */
+  f->clk.now_ms = AT(DAY0, 23, 59) * 60000 + 30000;
+  pl_slot_option o[1];
+  pl_slot_query q = query("OIL", AT(DAY0 + 14, 0, 0), AT(DAY0 + 15, 0, 0), 1);
+  int n = pl_recommend_slots(f->e, &q, o, 1, NULL);
+  pl_slot_option at8 = {.store = "S1", .n_segments = 1};
+  strcpy(at8.seg[0].service, "OIL");
+  strcpy(at8.seg[0].bay, "L1");
+  at8.seg[0].n_techs = 1;
+  strcpy(at8.seg[0].techs[0], "T1");
+  at8.seg[0].start = AT(DAY0 + 14, 8, 0);
+  pl_booking_info in = visit_of(&at8);
+  pl_error err = {0};
+  assert_int_equal(pl_booking_hold(f->e, &in, 0, NULL, NULL, NULL, &err),
+                   PL_EPRECOND);
+  assert_non_null(strstr(err.msg, "horizon"));
+  assert_int_equal(n, 0); /* not offered either */
+  q = query("OIL", AT(DAY0 + 13, 0, 0), AT(DAY0 + 14, 0, 0), 1);
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, NULL), 1);
+  hold_option(f->e, &o[0]);
+  /* 08:00:30 local on DAY0 + 1: 08:00 has begun, so it is in the past
+   * for both; 08:05 is the first start on the 5-minute grid */
+  f->clk.now_ms = AT(DAY0 + 1, 8, 0) * 60000 + 30000;
+  q = query("OIL", AT(DAY0 + 1, 8, 0), AT(DAY0 + 2, 0, 0), 1);
+  q.step_min = 5;
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, NULL), 1);
+  assert_true(o[0].start == AT(DAY0 + 1, 8, 5));
+  at8.seg[0].start = AT(DAY0 + 1, 8, 0);
+  in = visit_of(&at8);
+  assert_int_equal(pl_booking_hold(f->e, &in, 0, NULL, NULL, NULL, &err),
+                   PL_EPRECOND);
+  assert_non_null(strstr(err.msg, "past"));
+}
+
+/* The rules proto/pitlane/v1/scheduling.proto states at RecommendSlots
+ * and ListBookings, each checked once here (scheduling_props checks them
+ * on generated worlds). */
+static void the_contract_in_the_proto_holds(void **st) {
+  fx *f = *st;
+  pl_slot_option o[64];
+  pl_error err = {0};
+  /* the grid counts from local midnight, not from earliest */
+  pl_slot_query q = query("OIL", AT(DAY0, 8, 7), AT(DAY0, 18, 0), 1);
+  q.step_min = 45;
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, NULL), 1);
+  assert_true(o[0].start == AT(DAY0, 8, 15));
+  /* latest bounds the end of the visit */
+  q = query("OIL", AT(DAY0, 8, 0), AT(DAY0, 9, 0), 64);
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 64, NULL), 1);
+  q.latest = AT(DAY0, 8, 59);
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 64, NULL), 0);
+  /* windows are a hard filter on the start's local time */
+  q = query("OIL", AT(DAY0, 0, 0), AT(DAY0 + 1, 0, 0), 64);
+  q.n_windows = 1;
+  q.windows[0] = (pl_local_range){10 * 60, 11 * 60};
+  int n = pl_recommend_slots(f->e, &q, o, 64, NULL);
+  assert_int_equal(n, 4); /* 10:00 10:15 10:30 10:45 */
+  assert_true(o[0].start == AT(DAY0, 10, 0) && o[3].start == AT(DAY0, 10, 45));
+  /* max_per_day: the earliest of each local day */
+  q = query("OIL", AT(DAY0, 0, 0), AT(DAY0 + 3, 0, 0), 64);
+  q.max_per_day = 2;
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 64, NULL), 6);
+  assert_true(o[2].start == AT(DAY0 + 1, 8, 0));
+  /* technician with a service needing two: an error */
+  q = query("BIG", AT(DAY0, 8, 0), AT(DAY0, 18, 0), 1);
+  q.technician = "T1";
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, &err), PL_EPRECOND);
+  assert_non_null(strstr(err.msg, "technician"));
+  /* precedence: INVALID_ARGUMENT before NOT_FOUND chain */
+  q = query("OIL", AT(DAY0, 9, 0), AT(DAY0, 9, 0), 1);
+  q.chain = "nope";
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "latest"));
+  /* a store before the services; a service's skill before a later
+   * unknown service */
+  q = query("NOPE", AT(DAY0, 8, 0), AT(DAY0, 18, 0), 1);
+  q.stores[0] = "S9";
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, &err), PL_ENOTFOUND);
+  assert_non_null(strstr(err.msg, "stores[0]"));
+  q = query("OIL", AT(DAY0, 8, 0), AT(DAY0, 18, 0), 1);
+  q.n_services = 2;
+  q.services[1] = "NOPE";
+  q.technician = "T3"; /* no engine skill */
+  assert_int_equal(pl_recommend_slots(f->e, &q, o, 1, &err), PL_EPRECOND);
+  /* ListBookings files a booking under the local day of its start: open
+   * round the clock, 02:00 local on DAY0 is 18:00 UTC the day before */
+  pl_store_hours h = {.chain = "c1", .store = "S1", .horizon_days = 14};
+  for (int d = 0; d < 7; d++)
+    h.week[d] = (pl_local_range){0, 1440};
+  assert_int_equal(pl_store_hours_set(f->e, &h, NULL, NULL), 0);
+  set_now(f, AT(DAY0, 0, 0));
+  hold_at(f->e, "OIL", "L1", "T1", AT(DAY0, 2, 0));
+  pl_booking_filter flt = {.chain = "c1", .store = "S1", .local_day = DAY0};
+  assert_int_equal(pl_booking_list(f->e, &flt, NULL, 0, NULL), 1);
+  flt.local_day = DAY0 - 1;
+  assert_int_equal(pl_booking_list(f->e, &flt, NULL, 0, NULL), 0);
+}
+
 /* ---- property: recommendation == brute force ---------------------------- */
 
 typedef struct occ {
@@ -651,6 +818,10 @@ int main(void) {
       T(reschedule_is_atomic),
       T(restart_keeps_confirmed_bookings_and_live_holds),
       T(the_day_board_shows_free_time_and_utilisation),
+      T(a_later_shorter_service_does_not_hide_a_busy_bay),
+      T(a_later_longer_service_does_not_skip_an_earlier_start),
+      T(recommend_and_hold_share_one_now),
+      T(the_contract_in_the_proto_holds),
       T(recommendations_match_brute_force),
       T(racing_holds_never_double_book),
   };

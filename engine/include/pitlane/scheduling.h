@@ -143,24 +143,30 @@ typedef struct pl_slot_query {
   int n_services;
   const char *services[PL_MAX_VISIT]; /* done back to back, in order */
   int64_t earliest, latest;           /* UTC minutes: the visit lies within */
-  int n_windows; /* preferred local time-of-day windows for the start */
+  int n_windows; /* a hard filter: the start's local time of day lies in
+                    one of these [start, end); 0: any */
   pl_local_range windows[PL_MAX_WINDOWS];
   const char *technician; /* optional: this technician does every job */
-  int32_t step_min;       /* start-time granularity, multiple of 5; 0: 15 */
-  int32_t max_per_day;    /* spread: at most this many options a day; 0: no
-                             limit */
+  int32_t step_min;       /* start grid: local minutes after the store's local
+                             midnight that are multiples of it; multiple of 5;
+                             0: 15 */
+  int32_t max_per_day;    /* spread: at most this many options per store and
+                             local day; 0: no limit */
   int k;                  /* 1..64 */
   int need_loaner; /* 1: only starts at which some loaner car of the store
                       is free from the start to the visit's end plus
                       PL_LOANER_RETURN_BUFFER_MIN (within the local day) */
 } pl_slot_query;
 
-/* Up to k options, earliest start first; for one start, the bay and the
- * least-loaded qualified technicians (booked minutes that day), so load
- * stays balanced; stores in query order break ties. Every option is
- * bookable at the moment it is returned. Returns the number of options
- * (0..k) or PL_EINVAL / PL_ENOTFOUND / PL_EPRECOND (technician lacks a
- * service's skill). */
+/* Up to k options, earliest start first; for one start, the first free bay
+ * and the least-loaded qualified technicians (booked minutes that day), so
+ * load stays balanced; stores in query order break ties. "Now" is the rule
+ * Hold uses (a start before now is in the past; today is the local day
+ * holding now). Every option is bookable at the moment it is returned.
+ * The full contract (grid, bounds, ranking, error precedence) is written
+ * in proto/pitlane/v1/scheduling.proto at RecommendSlotsRequest. Returns
+ * the number of options (0..k) or PL_EINVAL / PL_ENOTFOUND / PL_EPRECOND
+ * (technician lacks a service's skill, or a service needs several). */
 PL_API int pl_recommend_slots(pl_engine *e, const pl_slot_query *q,
                               pl_slot_option *out, int cap, pl_error *err);
 

@@ -364,8 +364,9 @@ static int resolve_visit(pl_engine *e, book_ctx *x, const pl_segment *seg,
     return PL__FAIL(err, PL_EPRECOND,
                     "booking.segments: the visit crosses local midnight");
   b->local_day = day;
-  int64_t now_min = pl__floor_div(pl_engine_now_ms(e), 60000);
-  int32_t today = pl_local_day(now_min, off);
+  int64_t now_min;
+  int32_t today;
+  pl__sched_now(e, off, &now_min, &today);
   if (b->info.start < now_min)
     return PL__FAIL(err, PL_EPRECOND, "booking.segments[0].start: in the past");
   if (day >= today + x->ss->hours.horizon_days)

@@ -32,6 +32,14 @@ int32_t pl_local_day(int64_t utc_min, int32_t utc_offset_min) {
   return pl__floor_div(utc_min + utc_offset_min, 1440);
 }
 
+void pl__sched_now(const pl_engine *e, int32_t offset, int64_t *first_min,
+                   int32_t *today) {
+  int64_t now_ms = pl_engine_now_ms(e);
+  int64_t floor_min = now_ms / 60000 - (now_ms % 60000 < 0);
+  *first_min = floor_min + (now_ms % 60000 != 0);
+  *today = pl_local_day(floor_min, offset);
+}
+
 static int weekday(int32_t day) { /* 1970-01-01 was a Thursday */
   int w = (int)((day + 3) % 7);
   return w < 0 ? w + 7 : w;

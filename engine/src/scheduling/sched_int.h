@@ -136,6 +136,13 @@ int pl__sched_load(pl_engine *e, unsigned kind, const char *chain,
                    const unsigned char *val, size_t vl, pl_error *err);
 /* Local minute <-> day and cell helpers. */
 int32_t pl__floor_div(int64_t a, int64_t b);
+/* "Now" for calendars, one rule for RecommendSlots, Hold and Reschedule
+ * (issue #19): *first_min is the first UTC minute not in the past,
+ * ceil(now_ms / 60000) (a start at minute m is in the past iff
+ * m * 60000 < now_ms); *today is the local day (offset) containing now,
+ * the first day of the store's horizon. */
+void pl__sched_now(const pl_engine *e, int32_t offset, int64_t *first_min,
+                   int32_t *today);
 /* The store's available minutes on each local day of [from, to], exactly
  * as the day board's available_min (hours, shifts, breaks, leave, out of
  * service, closures), added per bucket (bucket[d - from] in 0..nb-1):

@@ -10,9 +10,13 @@
  * preferred windows) mask that; its set bits, ascending, are the candidates.
  * For each, the resources are picked: the first free bay of the type, and the
  * least-loaded free technicians (booked cells that day), so utilisation
- * stays balanced. Candidates whose pick fails (several technicians needed
- * and too few free together) are skipped. Days are walked in order and the
- * walk stops at k options, so a query costs a few days of word operations.
+ * stays balanced. The pick reads each resource's free cells over the
+ * service's own span (pl__day_all on the day's `free`), not a run map: the
+ * day caches one run map per resource, and a later service of the same
+ * visit with another duration replaces it (issue #19). Candidates whose
+ * pick fails (several technicians needed and too few free together) are
+ * skipped. Days are walked in order and the walk stops at k options, so a
+ * query costs a few days of word operations.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +37,8 @@ typedef struct visit_svc {
 typedef struct visit {
   int n;
   visit_svc s[PL_MAX_VISIT];
-  int total; /* cells */
-  /* per day: run-start maps of each candidate (bays then techs, per
-   * service) and each technician's booked cells, for pick() */
-  const pl__day **runs; /* PL_MAX_VISIT * 512, into the day's cache */
-  int32_t load[256];
+  int total;         /* cells */
+  int32_t load[256]; /* per day: each technician's booked cells, for pick() */
 } visit;
 
 static int tech_level(const pl__tech *t, pl_skill skill) {
@@ -94,22 +95,20 @@ static int build_visit(pl__chain *c, pl__store *s, const pl_slot_query *q,
   return 0;
 }
 
-/* The run-start maps of service i's candidates on a day (into v->runs)
- * and its ok map: starts where a bay and a technician are free for its
- * duration (several technicians are checked at pick time). */
-static void service_ok(pl__daycal *dc, int n_bays, visit *v, int i,
+/* Service i's ok map on a day: starts where some candidate bay and some
+ * qualified technician are each free for its duration (several
+ * technicians are checked at pick time). The run maps come from the day's
+ * cache, which keeps one length per resource: they are used here at once
+ * and never kept. */
+static void service_ok(pl__daycal *dc, int n_bays, const visit *v, int i,
                        pl__day *ok) {
   const visit_svc *vs = &v->s[i];
-  const pl__day **runs = v->runs + (size_t)i * 512;
   pl__day bay_any = {{0}}, tech_any = {{0}};
-  for (int k = 0; k < vs->n_bays; k++) {
-    runs[k] = pl__daycal_runs(dc, vs->bays[k], vs->len);
-    pl__day_or(&bay_any, &bay_any, runs[k]);
-  }
-  for (int k = 0; k < vs->n_techs; k++) {
-    runs[256 + k] = pl__daycal_runs(dc, n_bays + vs->techs[k], vs->len);
-    pl__day_or(&tech_any, &tech_any, runs[256 + k]);
-  }
+  for (int k = 0; k < vs->n_bays; k++)
+    pl__day_or(&bay_any, &bay_any, pl__daycal_runs(dc, vs->bays[k], vs->len));
+  for (int k = 0; k < vs->n_techs; k++)
+    pl__day_or(&tech_any, &tech_any,
+               pl__daycal_runs(dc, n_bays + vs->techs[k], vs->len));
   pl__day_and(ok, &bay_any, &tech_any);
 }
 
@@ -127,10 +126,6 @@ static void loaner_ok(const pl__store *s, const pl__sched_store *ss,
       continue;
     pl__day_or(ok, ok, pl__daycal_runs(dc, pl__loaner_res(s, li), len));
   }
-}
-
-static int bit(const pl__day *d, int c) {
-  return (int)((d->w[c >> 6] >> (c & 63)) & 1);
 }
 
 /* Cells a visit may start at on any day: the start grid and the
@@ -168,19 +163,22 @@ static void allowed_starts(const pl_slot_query *q, const pl__day *pattern,
   pl__day_and(a, a, pattern);
 }
 
-/* Picks resources for a visit starting at cell c; 0 if impossible. */
-static int pick(const pl__store *s, const visit *v, int c, int64_t day_start,
-                pl_slot_option *o) {
+/* Picks resources for a visit starting at cell c of day dc: for each
+ * service, the first candidate bay and the `need` least-loaded candidate
+ * technicians free (dc->free) over that service's own cells, exactly the
+ * test Hold makes; 0 if some service has none. */
+static int pick(const pl__store *s, const pl__daycal *dc, const visit *v, int c,
+                int64_t day_start, pl_slot_option *o) {
   o->n_segments = v->n;
+  int n_bays = s->bays.n;
   for (int i = 0; i < v->n; i++) {
     const visit_svc *vs = &v->s[i];
-    const pl__day *const *runs = v->runs + (size_t)i * 512;
     int from = c + vs->off, to = from + vs->len;
     pl_segment *sg = &o->seg[i];
     memset(sg, 0, sizeof *sg);
     int bay = -1;
     for (int k = 0; k < vs->n_bays && bay < 0; k++)
-      if (bit(runs[k], from))
+      if (pl__day_all(&dc->free[vs->bays[k]], from, to))
         bay = vs->bays[k];
     if (bay < 0)
       return 0;
@@ -191,7 +189,7 @@ static int pick(const pl__store *s, const visit *v, int c, int64_t day_start,
     int need = vs->svc->info.technicians;
     int chosen[PL_MAX_JOB_TECHS], load[PL_MAX_JOB_TECHS], n = 0;
     for (int k = 0; k < vs->n_techs; k++) {
-      if (!bit(runs[256 + k], from))
+      if (!pl__day_all(&dc->free[n_bays + vs->techs[k]], from, to))
         continue;
       int ld = v->load[vs->techs[k]];
       /* keep the `need` least loaded, ties to the earlier technician */
@@ -234,8 +232,9 @@ static int store_options(pl_engine *e, pl__chain *c, pl__store *s,
   pthread_mutex_lock(&ss->mu);
   pl__sched_sweep(e, s, ss);
   int32_t off = s->info.utc_offset_min;
-  int64_t now_min = pl__floor_div(pl_engine_now_ms(e) + 59999, 60000);
-  int32_t today = pl_local_day(now_min, off);
+  int64_t now_min;
+  int32_t today;
+  pl__sched_now(e, off, &now_min, &today);
   int64_t from_min = q->earliest > now_min ? q->earliest : now_min;
   int32_t first = pl_local_day(from_min, off);
   int32_t last = pl_local_day(q->latest - 1, off);
@@ -280,7 +279,7 @@ static int store_options(pl_engine *e, pl__chain *c, pl__store *s,
         }
         loaded = 1;
       }
-      if (pick(s, v, cell, day_start, &out[n])) {
+      if (pick(s, dc, v, cell, day_start, &out[n])) {
         n++;
         per_day++;
       }
@@ -342,11 +341,6 @@ int pl_recommend_slots(pl_engine *e, const pl_slot_query *q,
       (tmp = malloc((size_t)q->n_stores * (size_t)k * sizeof *tmp)) == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   visit v;
-  v.runs = malloc((size_t)PL_MAX_VISIT * 512 * sizeof(const pl__day *));
-  if (v.runs == NULL) {
-    free(tmp);
-    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
-  }
   int total = 0;
   pthread_rwlock_rdlock(&c->lock);
   for (int i = 0; i < q->n_stores && rc == 0; i++) {
@@ -383,6 +377,5 @@ int pl_recommend_slots(pl_engine *e, const pl_slot_query *q,
     memcpy(out, tmp, (size_t)total * sizeof *out);
   }
   free(tmp);
-  free(v.runs);
   return rc != 0 ? rc : total;
 }
