@@ -366,6 +366,20 @@ static void retry(pl_rpc *r, const ProtobufCMessage *m) {
   act(r, m, PL_DA_RETRY);
 }
 
+/* A fleet key sees only its own vehicles' dispatches: those whose
+ * customer is the fleet (its tenant code), as its bookings carry the fleet
+ * as customer. Any other answers NOT_FOUND, worded as for an id that does
+ * not exist, so nobody learns what exists. 1 if the caller may see d;
+ * 0 after failing the call. Other keys are not narrowed here. */
+static int may_see_dispatch(pl_rpc *r, const pl_dispatch *d) {
+  const char *fleet = pl_rpc_fleet_scope(r);
+  if (fleet == NULL || strcmp(d->req.customer, fleet) == 0)
+    return 1;
+  pl_rpc_fail(r, GRPC_STATUS_NOT_FOUND, "id: no dispatch %lld",
+              (long long)d->id);
+  return 0;
+}
+
 static void get_dispatch(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__GetDispatchRequest *q = (const void *)msg;
   pl_dispatch out;
@@ -373,7 +387,7 @@ static void get_dispatch(pl_rpc *r, const ProtobufCMessage *msg) {
   int rc = pl_dispatch_get(pl_rpc_engine(r), q->chain, q->id, &out, &err);
   if (rc != 0)
     pl_rpc_engine_fail(r, rc, &err);
-  else
+  else if (may_see_dispatch(r, &out))
     reply_disp(r, &out);
 }
 
@@ -440,6 +454,8 @@ static void watch_dispatch(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, rc, &err);
     return;
   }
+  if (!may_see_dispatch(r, &d))
+    return;
   watch *wa = calloc(1, sizeof *wa);
   if (wa == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "watch: out of memory");

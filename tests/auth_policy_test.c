@@ -1,6 +1,7 @@
 /* auth_policy_test.c — the API layer's policy table (api/auth.c): every
  * method the server registers, and every method the protos declare, has
- * an entry; and pl_auth_authorize applies roles and chains as
+ * an entry; docs/security.md's policy table lists every method with the
+ * same roles; and pl_auth_authorize applies roles and chains as
  * docs/security.md says. */
 /* cmocka needs these three first */
 #include <setjmp.h>
@@ -40,22 +41,24 @@ static void every_registered_method_has_a_policy(void **state) {
 
 /* Every method of every service in proto/, registered yet or not: a new
  * handler table cannot go live without its policy. */
+static const ProtobufCServiceDescriptor *const services[] = {
+    &grpc__health__v1__health__descriptor,
+    &pitlane__v1__admin__descriptor,
+    &pitlane__v1__scheduling__descriptor,
+    &pitlane__v1__inventory__descriptor,
+    &pitlane__v1__transfers__descriptor,
+    &pitlane__v1__work_orders__descriptor,
+    &pitlane__v1__claims__descriptor,
+    &pitlane__v1__cluster__descriptor,
+    &pitlane__v1__dispatch__descriptor,
+    &pitlane__v1__customers__descriptor,
+};
+#define N_SERVICES (sizeof services / sizeof services[0])
+
 static void every_declared_method_has_a_policy(void **state) {
   (void)state;
-  const ProtobufCServiceDescriptor *services[] = {
-      &grpc__health__v1__health__descriptor,
-      &pitlane__v1__admin__descriptor,
-      &pitlane__v1__scheduling__descriptor,
-      &pitlane__v1__inventory__descriptor,
-      &pitlane__v1__transfers__descriptor,
-      &pitlane__v1__work_orders__descriptor,
-      &pitlane__v1__claims__descriptor,
-      &pitlane__v1__cluster__descriptor,
-      &pitlane__v1__dispatch__descriptor,
-      &pitlane__v1__customers__descriptor,
-  };
   int checked = 0;
-  for (size_t s = 0; s < sizeof services / sizeof services[0]; s++) {
+  for (size_t s = 0; s < N_SERVICES; s++) {
     const ProtobufCServiceDescriptor *d = services[s];
     for (unsigned m = 0; m < d->n_methods; m++) {
       char path[256];
@@ -205,6 +208,174 @@ static void an_insurer_acts_on_each_of_its_chains(void **state) {
       GRPC_STATUS_PERMISSION_DENIED);
 }
 
+/* ---- docs/security.md's policy table ------------------------------------
+ * Each row is `| service | methods | roles |`: methods separated by
+ * commas, roles as letters (A Ad T C P I F V), "anyone, no key" (public)
+ * or "none" (not offered); text in parentheses is a note, except that
+ * "platform key only" must be said exactly of the platform-only methods.
+ * Every method of every service must be in exactly one row, with the
+ * roles api/auth.c gives it. */
+
+#define DOC_MAX 400
+
+typedef struct doc_row {
+  char path[160];
+  uint32_t roles;
+  int is_public, is_none, platform_only, seen;
+} doc_row;
+
+/* Copies `in` without its (possibly nested) parenthesised notes and
+ * backticks; sets *platform_only if a note says "platform key only". */
+static void strip_notes(const char *in, char *out, size_t cap,
+                        int *platform_only) {
+  int depth = 0;
+  size_t o = 0;
+  for (const char *c = in; *c && o + 1 < cap; c++) {
+    if (*c == '(') {
+      if (depth++ == 0 && platform_only != NULL &&
+          strncmp(c, "(platform key only", 18) == 0)
+        *platform_only = 1;
+    } else if (*c == ')') {
+      depth--;
+    } else if (depth == 0 && *c != '`') {
+      out[o++] = *c;
+    }
+  }
+  out[o] = 0;
+}
+
+static char *trim(char *t) {
+  while (*t == ' ')
+    t++;
+  size_t n = strlen(t);
+  while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\n'))
+    t[--n] = 0;
+  return t;
+}
+
+static uint32_t role_bits(char *roles, const char *where) {
+  uint32_t bits = 0;
+  for (char *tok = strtok(roles, " ,"); tok != NULL; tok = strtok(NULL, " ,")) {
+    static const struct {
+      const char *letter;
+      uint32_t bit;
+    } letters[] = {{"A", PL_ROLE_ADMIN},      {"Ad", PL_ROLE_ADVISOR},
+                   {"T", PL_ROLE_TECHNICIAN}, {"C", PL_ROLE_CLERK},
+                   {"P", PL_ROLE_PLANNER},    {"I", PL_ROLE_INSURER},
+                   {"F", PL_ROLE_FLEET},      {"V", PL_ROLE_VIEWER}};
+    uint32_t bit = 0;
+    for (size_t i = 0; i < sizeof letters / sizeof letters[0]; i++)
+      if (strcmp(tok, letters[i].letter) == 0)
+        bit = letters[i].bit;
+    if (bit == 0)
+      fail_msg("docs/security.md, %s: unknown role '%s'", where, tok);
+    bits |= bit;
+  }
+  return bits;
+}
+
+/* The table's rows, one per method; the count. */
+static int read_doc_table(doc_row *rows) {
+  FILE *f = fopen(PL_SOURCE_DIR "/docs/security.md", "r");
+  assert_non_null(f);
+  static char line[8192];
+  int in_table = 0, n = 0;
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (!in_table) {
+      in_table = strncmp(line, "| service | methods | roles |", 29) == 0;
+      continue;
+    }
+    if (line[0] != '|')
+      break;
+    if (strncmp(line, "| ---", 5) == 0)
+      continue;
+    /* | service | methods | roles | */
+    char *cells[3];
+    char *c = line + 1;
+    for (int i = 0; i < 3; i++) {
+      char *bar = strchr(c, '|');
+      if (bar == NULL)
+        fail_msg("docs/security.md: a row without 3 cells: %s", line);
+      *bar = 0;
+      cells[i] = c;
+      c = bar + 1;
+    }
+    char service[64], methods[2048], roles[1024];
+    int platform_only = 0;
+    strip_notes(cells[0], service, sizeof service, NULL);
+    strip_notes(cells[1], methods, sizeof methods, NULL);
+    strip_notes(cells[2], roles, sizeof roles, &platform_only);
+    char *svc = trim(service), *rl = trim(roles);
+    int is_public = strcmp(rl, "anyone, no key") == 0;
+    int is_none = strcmp(rl, "none") == 0;
+    uint32_t bits = is_public || is_none ? 0 : role_bits(rl, svc);
+    char *save = NULL;
+    for (char *m = strtok_r(methods, ",", &save); m != NULL;
+         m = strtok_r(NULL, ",", &save)) {
+      m = trim(m);
+      if (*m == 0)
+        continue;
+      assert_true(n < DOC_MAX);
+      doc_row *r = &rows[n++];
+      memset(r, 0, sizeof *r);
+      snprintf(r->path, sizeof r->path, "/%s.%s/%s",
+               strcmp(svc, "Health") == 0 ? "grpc.health.v1" : "pitlane.v1",
+               svc, m);
+      r->roles = bits;
+      r->is_public = is_public;
+      r->is_none = is_none;
+      r->platform_only = platform_only;
+      for (int i = 0; i < n - 1; i++)
+        if (strcmp(rows[i].path, r->path) == 0)
+          fail_msg("docs/security.md lists %s twice", r->path);
+    }
+  }
+  fclose(f);
+  assert_true(in_table);
+  return n;
+}
+
+/* docs/security.md's table lists every method of every service, nothing
+ * else, with the roles (and platform-only scope) of api/auth.c. */
+static void the_security_doc_lists_every_method_as_the_code_does(void **st) {
+  (void)st;
+  static doc_row rows[DOC_MAX];
+  int n = read_doc_table(rows);
+  for (size_t s = 0; s < N_SERVICES; s++) {
+    const ProtobufCServiceDescriptor *d = services[s];
+    for (unsigned m = 0; m < d->n_methods; m++) {
+      char path[256];
+      snprintf(path, sizeof path, "/%s/%s", d->name, d->methods[m].name);
+      doc_row *r = NULL;
+      for (int i = 0; i < n; i++)
+        if (strcmp(rows[i].path, path) == 0)
+          r = &rows[i];
+      if (r == NULL)
+        fail_msg("docs/security.md's policy table does not list %s", path);
+      r->seen = 1;
+      const pl_policy *p = pl_auth_policy(path);
+      if (r->is_none) {
+        if (p != NULL)
+          fail_msg("%s: the doc says none, the code has a policy", path);
+        continue;
+      }
+      if (p == NULL)
+        fail_msg("%s: in the doc, no policy in api/auth.c", path);
+      if (r->is_public != (p->scope == PL_SCOPE_PUBLIC))
+        fail_msg("%s: public in one of doc and code only", path);
+      if (r->roles != p->roles)
+        fail_msg("%s: roles 0x%x in docs/security.md, 0x%x in api/auth.c", path,
+                 (unsigned)r->roles, (unsigned)p->roles);
+      if (r->platform_only != (p->scope == PL_SCOPE_PLATFORM))
+        fail_msg("%s: 'platform key only' in one of doc and code only", path);
+    }
+  }
+  for (int i = 0; i < n; i++)
+    if (!rows[i].seen)
+      fail_msg("docs/security.md lists %s, which no proto declares",
+               rows[i].path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_registered_method_has_a_policy),
@@ -212,6 +383,7 @@ int main(void) {
       cmocka_unit_test(chains_are_checked_at_the_top_and_one_level_down),
       cmocka_unit_test(roles_and_platform_only_methods),
       cmocka_unit_test(an_insurer_acts_on_each_of_its_chains),
+      cmocka_unit_test(the_security_doc_lists_every_method_as_the_code_does),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -487,6 +487,36 @@ static void stocktake_corrects_variances_and_closes_once(void **st) {
   verify(f->e);
 }
 
+/* The contract at CloseStocktakeRequest: variances sorted by part_no
+ * (whatever order the parts were made in), each count compared with on
+ * hand at close (stock is not frozen while the stocktake is open), a gain
+ * valued at the part's purchase price. */
+static void stocktake_reports_by_part_no_against_on_hand_at_close(void **st) {
+  fixture *f = *st;
+  add_part(f->e, "Z9", 700);
+  add_part(f->e, "A1", 500);
+  receive(f->e, "W2", "Z9", 5, 700);
+  receive(f->e, "W2", "A1", 3, 500);
+  uint64_t id = 0;
+  assert_int_equal(
+      pl_stocktake_open(f->e, "c1", "W2", "counter", NULL, &id, NULL), 0);
+  assert_int_equal(pl_stocktake_count(f->e, "c1", id, "Z9", 5, NULL, NULL), 0);
+  assert_int_equal(pl_stocktake_count(f->e, "c1", id, "A1", 4, NULL, NULL), 0);
+  receive(f->e, "W2", "Z9", 2, 700); /* after the count */
+  pl_variance v[4];
+  pl_error err = {0};
+  assert_int_equal(pl_stocktake_close(f->e, "c1", id, "counter", v, 4, &err),
+                   2);
+  assert_string_equal(v[0].part_no, "A1");
+  assert_true(v[0].expected == 3 && v[0].variance == 1);
+  assert_true(v[0].value_fen == 500);
+  assert_string_equal(v[1].part_no, "Z9");
+  assert_true(v[1].expected == 7 && v[1].variance == -2);
+  assert_true(v[1].value_fen == -2 * 700);
+  assert_int_equal(stock(f->e, "W2", "Z9").on_hand, 5);
+  verify(f->e);
+}
+
 static void an_empty_stocktake_closes_with_no_movement(void **st) {
   fixture *f = *st;
   uint64_t id = 0;
@@ -763,6 +793,9 @@ int main(void) {
           stocktake_corrects_variances_and_closes_once, setup, teardown),
       cmocka_unit_test_setup_teardown(
           an_empty_stocktake_closes_with_no_movement, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          stocktake_reports_by_part_no_against_on_hand_at_close, setup,
+          teardown),
       cmocka_unit_test_setup_teardown(
           alerts_and_purchase_suggestions_follow_levels_and_quotes, setup,
           teardown),

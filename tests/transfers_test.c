@@ -217,6 +217,36 @@ static void a_split_covers_what_no_single_source_can(void **st) {
                    0);
 }
 
+/* Regression (issue 19, defect 3): a split leg is priced on the cheapest
+ * route for the leg's own quantity, not on the route that was cheapest for
+ * everything still needed. W2 holds 2: its direct lane (fixed 600) is the
+ * cheaper route for 8 units, the route through DC (per unit only) the
+ * cheaper one for 2. */
+static void a_split_leg_takes_its_own_cheapest_route(void **st) {
+  fx *f = *st;
+  receive(f->e, 1, 6);
+  receive(f->e, 2, 2);
+  lane(f->e, 1, 0, 0, 400, 30, 0);
+  lane(f->e, 2, 0, 600, 1, 10, 0);
+  lane(f->e, 2, 5, 0, 50, 20, 0);
+  lane(f->e, 5, 0, 0, 50, 20, 0);
+  pl_transfer_plan p[2];
+  assert_int_equal(pl_quote_transfer(f->e, "c1", "P1", 8, "W0", 0, p, 2, NULL),
+                   1);
+  assert_true(p[0].split);
+  assert_int_equal(p[0].n_legs, 2);
+  assert_string_equal(p[0].legs[0].source, "W2"); /* 100 per unit */
+  assert_true(p[0].legs[0].qty == 2);
+  assert_int_equal(p[0].legs[0].n_hops, 2);
+  assert_string_equal(p[0].legs[0].path[1], "DC");
+  assert_true(p[0].legs[0].cost_fen == 2 * 50 + 2 * 50);
+  assert_int_equal(p[0].legs[0].lead_min, 40);
+  assert_string_equal(p[0].legs[1].source, "W1");
+  assert_true(p[0].legs[1].cost_fen == 6 * 400);
+  assert_true(p[0].cost_fen == 200 + 2400);
+  assert_true(p[0].arrival_ms == f->clk.now_ms + 40 * 60000);
+}
+
 static void reserved_stock_does_not_count(void **st) {
   fx *f = *st;
   receive(f->e, 1, 5);
@@ -556,6 +586,7 @@ int main(void) {
       T(late_plans_are_flagged),
       T(capacity_means_more_shipments),
       T(a_split_covers_what_no_single_source_can),
+      T(a_split_leg_takes_its_own_cheapest_route),
       T(reserved_stock_does_not_count),
       T(lanes_survive_restart_and_can_be_deleted),
       T(rebalance_matches_a_reference_flow),

@@ -6,7 +6,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { grpc, startServer, clients, call, closeAll } = require('./lib');
+const { grpc, startServer, clients, call, closeAll, rejectsWith } = require('./lib');
 
 const S = grpc.status;
 
@@ -166,6 +166,45 @@ test('the demo chain has a reminder due today, and a slot can be held for it', a
     const v = await call(c.dispatch, 'RecordMileage', { chain: 'demo', vin: 'LSVDEM00000000002', mileage_km: 4900 });
     assert.equal(v.due_reason, 'DUE_REASON_MILEAGE');
   } finally {
+    closeAll(c);
+    await srv.stop();
+  }
+});
+
+// Regression (issue 19, defect 6): a fleet key read a private customer's
+// rescue dispatch (customer, phone, plate). A fleet key covers its own
+// vehicles only: dispatches whose customer is the fleet (its tenant code).
+test('a fleet key sees only its own dispatches; others do not exist for it', async () => {
+  const srv = await startServer({});
+  const c = clients(srv.addr);
+  let fleet = null;
+  let w = null;
+  try {
+    const k = await call(c.admin, 'CreateApiKey', { key: { tenant_kind: 'TENANT_KIND_FLEET', tenant: 'SF', chains: ['demo'], roles: ['ROLE_FLEET'], label: 'e2e fleet' } });
+    fleet = clients(srv.addr, { key: k.token });
+    const at = { chain: 'demo', kind: 'DISPATCH_KIND_RESCUE', lat_e6: 31191000, lng_e6: 121441000 };
+    const priv = await call(c.dispatch, 'Dispatch', { ...at, customer: '李四', phone: '13900000000', plate: '沪B54321' });
+    const own = await call(c.dispatch, 'Dispatch', { ...at, customer: 'SF', phone: '4008111111', plate: '沪C11111' });
+    // the private customer's dispatch answers as an id that does not exist
+    await rejectsWith(call(fleet.dispatch, 'GetDispatch', { chain: 'demo', id: priv.id }), S.NOT_FOUND, new RegExp(`id: no dispatch ${priv.id}$`));
+    await rejectsWith(call(fleet.dispatch, 'GetDispatch', { chain: 'demo', id: 999999 }), S.NOT_FOUND, /id: no dispatch 999999$/);
+    const got = await call(fleet.dispatch, 'GetDispatch', { chain: 'demo', id: own.id });
+    assert.equal(got.plate, '沪C11111');
+    // the stream too: refused before anything is sent
+    const st = watch(fleet.dispatch, { chain: 'demo', id: priv.id });
+    const code = await new Promise((res) => { st.st.on('error', (e) => res(e.code)); st.st.on('end', () => res('end')); });
+    assert.equal(code, S.NOT_FOUND);
+    assert.equal(st.msgs.length, 0);
+    w = watch(fleet.dispatch, { chain: 'demo', id: own.id });
+    await w.until((m) => m.length >= 1);
+    assert.equal(w.msgs[0].customer, 'SF');
+    // and no list is open to a fleet key
+    await rejectsWith(call(fleet.dispatch, 'ListDispatches', { chain: 'demo' }), S.PERMISSION_DENIED);
+    // the chain's own staff still read every dispatch
+    assert.equal((await call(c.dispatch, 'GetDispatch', { chain: 'demo', id: priv.id })).phone, '13900000000');
+  } finally {
+    if (w) w.st.cancel();
+    if (fleet) closeAll(fleet);
     closeAll(c);
     await srv.stop();
   }

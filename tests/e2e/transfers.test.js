@@ -39,6 +39,29 @@ test('quotes rank sources by route cost and flag late plans', async () => {
   }
 });
 
+// The contract at QuoteTransferRequest: the destination's own stock is never
+// used nor counted, and too little elsewhere is an empty answer (OK), not an
+// error.
+test('a quote never uses the destination\'s stock; too little elsewhere is no plan', async () => {
+  await withServer({}, async (srv, c) => {
+    const part = 'OF-1001';
+    const { rows } = await call(c.inventory, 'GetStock', { chain: 'demo', part_no: part });
+    const avail = (r) => Number(r.available);
+    const dest = rows.reduce((a, b) => (avail(b) > avail(a) ? b : a)).warehouse;
+    const others = rows.filter((r) => r.warehouse !== dest).reduce((n, r) => n + avail(r), 0);
+    assert.ok(others >= 1, 'the demo holds the part outside the destination');
+    const none = await call(c.transfers, 'QuoteTransfer', { chain: 'demo', part_no: part, qty: others + 1, destination: dest, max_plans: 64 });
+    assert.deepEqual(none.plans, []);
+    for (const qty of [1, others]) {
+      const q = await call(c.transfers, 'QuoteTransfer', { chain: 'demo', part_no: part, qty, destination: dest, max_plans: 64 });
+      for (const p of q.plans) {
+        assert.equal(Number(p.qty), qty);
+        for (const leg of p.legs) assert.notEqual(leg.source, dest);
+      }
+    }
+  });
+});
+
 test('lanes are set, replaced, deleted, kept across restart; bad input is refused', async () => {
   const srv = await startServer({});
   let c = clients(srv.addr);

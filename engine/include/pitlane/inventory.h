@@ -299,7 +299,8 @@ typedef struct pl_variance {
 } pl_variance;
 
 /* Closes: returns the number of counted parts (copies min(cap, n) into
- * out), or PL_ENOTFOUND, PL_EPRECOND (already closed; or a count below
+ * out, sorted by part_no; with cap < n, which ones is not specified), or
+ * PL_ENOTFOUND, PL_EPRECOND (already closed; or a count below
  * the reserved qty). Blocks until durable (no pl_write: several
  * movements). */
 PL_API int pl_stocktake_close(pl_engine *e, const char *chain, uint64_t id,

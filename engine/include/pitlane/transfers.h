@@ -64,10 +64,11 @@ typedef struct pl_transfer_plan {
   int split;          /* 1 if more than one source */
 } pl_transfer_plan;
 
-/* Ranked plans to bring qty of part_no to warehouse `dest`: first every
- * single source holding enough available (not reserved) stock, each on
- * its cheapest route at this quantity (exact: Dijkstra on the lanes'
- * cost for qty units), by cost then arrival; then, if no source alone
+/* Ranked plans to bring qty of part_no to warehouse `dest` (whose own
+ * stock is never used): first every other single source holding enough
+ * available (not reserved) stock, each on its cheapest route at this
+ * quantity (exact: Dijkstra on the lanes' cost for qty units), by cost,
+ * then arrival, then source code; then, if no source alone
  * suffices, one split plan (see engine/src/transfers/README.md).
  * Late plans (arrival after need_by_ms; 0: no deadline) are flagged, not
  * dropped. Returns the number of plans (copies min(cap, n), the best

@@ -218,6 +218,12 @@ static int cmp_count(const void *a, const void *b) {
   return (x->part > y->part) - (x->part < y->part);
 }
 
+/* Variances by part_no (the reply's order, whatever the parts' indexes). */
+static int cmp_variance(const void *a, const void *b) {
+  return strcmp(((const pl_variance *)a)->part_no,
+                ((const pl_variance *)b)->part_no);
+}
+
 int pl_stocktake_close(pl_engine *e, const char *chain, uint64_t id,
                        const char *actor, pl_variance *out, int cap,
                        pl_error *err) {
@@ -345,6 +351,8 @@ int pl_stocktake_close(pl_engine *e, const char *chain, uint64_t id,
   free(reqs);
   free(costs);
   rc = pl__stock_finish(rc, 0, NULL, NULL, err);
+  if (rc == 0 && out != NULL)
+    qsort(out, (size_t)(nv < cap ? nv : cap), sizeof *out, cmp_variance);
   return rc == 0 ? nv : rc;
 }
 

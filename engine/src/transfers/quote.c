@@ -10,9 +10,11 @@
  *
  * Split (when no warehouse alone has q available): greedy. Each round
  * prices every remaining source for what it can give (min(available,
- * still needed)) along its cheapest route at that quantity, and takes the
- * one with the lowest cost per unit; rounds repeat until q is covered or
- * sources run out (at most PL_PLAN_MAX_SOURCES legs). This is a heuristic
+ * still needed)) along its own cheapest route for that quantity (a
+ * Dijkstra run weighted for it), and takes the one with the lowest cost
+ * per unit (ties: lead time, then code); rounds repeat until q is covered
+ * or sources run out (at most PL_PLAN_MAX_SOURCES legs; not covered by
+ * then: no plan). This is a heuristic
  * for one order; the chain-wide optimum over many parts and shortages is
  * PlanRebalance's min-cost flow. */
 #include <stdlib.h>
@@ -33,6 +35,9 @@ typedef struct dijkstra {
   int32_t *heap; /* node ids */
   int32_t *pos;  /* node -> heap index, -1 if not in the heap */
   int heap_n;
+  int64_t run_q;  /* the last run's quantity (0: none yet) */
+  int run_dest;   /* and destination */
+  pl__routes own; /* views of the arrays above, for routes_for */
 } dijkstra;
 
 static int before(const dijkstra *d, int a, int b) {
@@ -107,6 +112,8 @@ static void dijkstra_free(dijkstra *d) {
  * shorter lead time). */
 static void dijkstra_run(dijkstra *d, const pl__xfer_chain *x, int dest,
                          int64_t q) {
+  d->run_q = q;
+  d->run_dest = dest;
   for (int v = 0; v < d->n; v++) {
     d->cost[v] = INT64_MAX;
     d->lead[v] = INT32_MAX;
@@ -181,15 +188,37 @@ static const pl__routes *cached_routes(pl__xfer_chain *x, dijkstra *d, int dest,
   return r;
 }
 
-/* Fills a leg for `src` from the Dijkstra result; 0 if no route. Prices
- * the route at `qty` (the run may have been weighted for another q). */
+/* A warehouse's code by index. */
+static const char *wh_code(const pl__chain *c, int ix) {
+  return ((const pl__warehouse *)c->warehouses.items[ix])->info.code;
+}
+
+/* The cheapest routes to dest for q units: the cached ones for small q,
+ * otherwise d's own arrays, run again unless d's last run was for the
+ * same destination and q (valid until d's next run). Never NULL. */
+static const pl__routes *routes_for(pl__xfer_chain *x, dijkstra *d, int dest,
+                                    int64_t q) {
+  const pl__routes *rt =
+      q <= PL__ROUTE_CACHE_Q ? cached_routes(x, d, dest, q) : NULL;
+  if (rt != NULL)
+    return rt;
+  if (d->run_q != q || d->run_dest != dest)
+    dijkstra_run(d, x, dest, q);
+  d->own.cost = d->cost;
+  d->own.lead = d->lead;
+  d->own.next_lane = d->next_lane;
+  d->own.hops = d->hops;
+  return &d->own;
+}
+
+/* Fills a leg for `src` from routes weighted for `qty`; 0 if no route
+ * (none, or longer than PL_ROUTE_MAX_HOPS lanes). */
 static int make_leg(const pl__chain *c, const pl__xfer_chain *x,
                     const pl__routes *d, int src, int64_t qty,
                     pl_plan_leg *leg) {
   if (d->cost[src] == INT64_MAX || d->hops[src] > PL_ROUTE_MAX_HOPS)
     return 0;
-  const char *code =
-      ((const pl__warehouse *)c->warehouses.items[src])->info.code;
+  const char *code = wh_code(c, src);
   memcpy(leg->source, code, strlen(code) + 1);
   leg->qty = qty;
   leg->cost_fen = 0;
@@ -206,6 +235,34 @@ static int make_leg(const pl__chain *c, const pl__xfer_chain *x,
   }
   leg->n_hops = h;
   return 1;
+}
+
+/* A single-source candidate: its route's cost and lead time at q. */
+typedef struct cand {
+  int64_t cost;
+  int32_t lead, src;
+} cand;
+
+/* The ranking of single sources: cost, then lead time, then the source's
+ * code (so ties do not depend on the order warehouses were loaded in). */
+static int cand_before(const pl__chain *c, const cand *a, const cand *b) {
+  if (a->cost != b->cost)
+    return a->cost < b->cost;
+  if (a->lead != b->lead)
+    return a->lead < b->lead;
+  return strcmp(wh_code(c, a->src), wh_code(c, b->src)) < 0;
+}
+
+/* The greedy split's choice of the next leg: lowest cost per unit
+ * (compared without division), then lead time, then source code. */
+static int leg_before(const pl_plan_leg *a, const pl_plan_leg *b) {
+  __int128 ca = (__int128)a->cost_fen * b->qty;
+  __int128 cb = (__int128)b->cost_fen * a->qty;
+  if (ca != cb)
+    return ca < cb;
+  if (a->lead_min != b->lead_min)
+    return a->lead_min < b->lead_min;
+  return strcmp(a->source, b->source) < 0;
 }
 
 static void finish_plan(pl_transfer_plan *p, int64_t now_ms,
@@ -284,18 +341,8 @@ int pl_quote_transfer(pl_engine *e, const char *chain, const char *part_no,
   int64_t now = pl_engine_now_ms(e);
   /* single sources, exact at qty: rank (cost, lead) first, then build
    * only the plans that are returned */
-  pl__routes own = {d.cost, d.lead, d.next_lane, d.hops};
-  const pl__routes *rt =
-      qty <= PL__ROUTE_CACHE_Q ? cached_routes(x, &d, di, qty) : NULL;
-  if (rt == NULL) {
-    dijkstra_run(&d, x, di, qty);
-    rt = &own;
-  }
+  const pl__routes *rt = routes_for(x, &d, di, qty);
   int any_single = 0;
-  typedef struct cand {
-    int64_t cost;
-    int32_t lead, src;
-  } cand;
   cand best[64];
   int nb = 0, want = cap < 64 ? cap : 64;
   for (int s = 0; s < x->n_nodes; s++) {
@@ -307,9 +354,7 @@ int pl_quote_transfer(pl_engine *e, const char *chain, const char *part_no,
     cand cd = {rt->cost[s], rt->lead[s], s};
     /* insertion into the sorted top `want` */
     int pos = nb < want ? nb++ : want;
-    while (pos > 0 &&
-           (best[pos - 1].cost > cd.cost ||
-            (best[pos - 1].cost == cd.cost && best[pos - 1].lead > cd.lead))) {
+    while (pos > 0 && cand_before(c, &cd, &best[pos - 1])) {
       if (pos < want)
         best[pos] = best[pos - 1];
       pos--;
@@ -331,19 +376,17 @@ int pl_quote_transfer(pl_engine *e, const char *chain, const char *part_no,
     if (left != NULL)
       memcpy(left, avail, (size_t)x->n_nodes * sizeof *left);
     while (left != NULL && need > 0 && p.n_legs < PL_PLAN_MAX_SOURCES) {
-      dijkstra_run(&d, x, di, need);
-      pl__routes dr = {d.cost, d.lead, d.next_lane, d.hops};
       int pick = -1;
       pl_plan_leg best_leg, leg;
       for (int s = 0; s < x->n_nodes; s++) {
         if (left[s] <= 0)
           continue;
         int64_t q = left[s] < need ? left[s] : need;
-        if (!make_leg(c, x, &dr, s, q, &leg))
+        /* the leg's own cheapest route, weighted for its quantity */
+        const pl__routes *lr = routes_for(x, &d, di, q);
+        if (lr == NULL || !make_leg(c, x, lr, s, q, &leg))
           continue;
-        /* cost per unit, compared without division */
-        if (pick < 0 || (__int128)leg.cost_fen * best_leg.qty <
-                            (__int128)best_leg.cost_fen * leg.qty) {
+        if (pick < 0 || leg_before(&leg, &best_leg)) {
           pick = s;
           best_leg = leg;
         }
