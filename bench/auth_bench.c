@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "server/auth.h"
 #include "bench_util.h"
 #include "pitlane/apikeys.h"
 #include "pitlane/v1/admin.pb-c.h"

@@ -1,4 +1,4 @@
-/* auth_policy_test.c — the API layer's policy table (api/auth.c): every
+/* auth_policy_test.c — the API layer's policy table (api/server/auth.c): every
  * method the server registers, and every method the protos declare, has
  * an entry; and pl_auth_authorize applies roles and chains as
  * docs/security.md says. */
@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "server/auth.h"
 #include "grpc/health/v1/health.pb-c.h"
-#include "methods.h"
+#include "server/methods.h"
 #include "pitlane/v1/admin.pb-c.h"
 #include "pitlane/v1/claims.pb-c.h"
 #include "pitlane/v1/cluster.pb-c.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "methods.h"
+#include "server/methods.h"
 #include "pitlane/demo.h"
 #include "pitlane/pitlane.h"
 

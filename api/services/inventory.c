@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "methods.h"
+#include "server/methods.h"
 #include "pitlane/inventory.h"
 #include "pitlane/v1/inventory.pb-c.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "methods.h"
+#include "server/methods.h"
 #include "pitlane/admin.h"
 #include "pitlane/apikeys.h"
 #include "pitlane/v1/admin.pb-c.h"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "methods.h"
+#include "server/methods.h"
 #include "pitlane/transfers.h"
 #include "pitlane/v1/transfers.pb-c.h"
 

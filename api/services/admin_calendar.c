@@ -3,7 +3,7 @@
  * engine only; the engine validates. */
 #include <stdlib.h>
 
-#include "methods.h"
+#include "server/methods.h"
 #include "pitlane/scheduling.h"
 #include "pitlane/v1/admin.pb-c.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "grpc/health/v1/health.pb-c.h"
-#include "methods.h"
+#include "server/methods.h"
 
 static const char *const served[] = {"",
                                      "grpc.health.v1.Health",

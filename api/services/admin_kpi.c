@@ -5,7 +5,7 @@
  * store or technician: NOT_FOUND). */
 #include <stdlib.h>
 
-#include "methods.h"
+#include "server/methods.h"
 #include "pitlane/kpi.h"
 #include "pitlane/v1/admin.pb-c.h"
 

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "list_buf.h"
-#include "methods.h"
+#include "server/list_buf.h"
+#include "server/methods.h"
 #include "pitlane/customers.h"
 #include "pitlane/v1/customers.pb-c.h"
-#include "sched_msg.h"
+#include "scheduling_msg.h"
 
 #define COPY(r, dst, src, field)                                               \
   (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)

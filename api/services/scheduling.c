@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "methods.h"
+#include "server/methods.h"
 #include "pitlane/scheduling.h"
 #include "pitlane/v1/scheduling.pb-c.h"
-#include "sched_msg.h"
+#include "scheduling_msg.h"
 
 #define COPY(r, dst, src, field)                                               \
   (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cluster.h"
-#include "methods.h"
+#include "server/cluster.h"
+#include "server/methods.h"
 #include "pitlane/admin.h"
 #include "pitlane/chainmove.h"
 #include "pitlane/v1/cluster.pb-c.h"

@@ -6,7 +6,7 @@
 
 #include "pitlane/v1/workorders.pb-c.h"
 #include "pitlane/workorders.h"
-#include "rpc.h"
+#include "server/rpc.h"
 
 int wo_vehicle_in(pl_rpc *r, const Pitlane__V1__Vehicle *m, pl_vehicle *v);
 int wo_item_in(pl_rpc *r, const Pitlane__V1__ItemInput *m, pl_wo_item_in *it);
