@@ -1,4 +1,4 @@
-/* health_rpc.c — grpc.health.v1.Health/Check.
+/* health.c — grpc.health.v1.Health/Check.
  *
  * "" (the whole server) and each service we serve answer SERVING, or
  * NOT_SERVING once the engine has failed a storage write (it then refuses

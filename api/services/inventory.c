@@ -1,4 +1,4 @@
-/* inventory_rpc.c — pitlane.v1.Inventory: protobuf <-> engine for stock,
+/* inventory.c — pitlane.v1.Inventory: protobuf <-> engine for stock,
  * movements, suppliers, stocktakes and reports. No rule lives here: the
  * engine validates; this file copies fields (failing with the field's
  * name when one cannot fit) and maps results. Mutations pass
@@ -9,12 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/methods.h"
 #include "pitlane/inventory.h"
 #include "pitlane/v1/inventory.pb-c.h"
-
-#define COPY(r, dst, src, field)                                               \
-  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+#include "server/methods.h"
 
 #define LIST_MAX 500
 

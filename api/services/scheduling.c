@@ -1,4 +1,4 @@
-/* scheduling_rpc.c — pitlane.v1.Scheduling: RecommendSlots, holds and the
+/* scheduling.c — pitlane.v1.Scheduling: RecommendSlots, holds and the
  * booking life cycle, lists and the day board. protobuf <-> engine, plus
  * the presentation of local dates ("2026-11-25", "14:00-15:00"), which
  * is formatting, not a rule. */
@@ -6,13 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/methods.h"
 #include "pitlane/scheduling.h"
 #include "pitlane/v1/scheduling.pb-c.h"
 #include "scheduling_msg.h"
-
-#define COPY(r, dst, src, field)                                               \
-  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+#include "server/methods.h"
 
 /* ---- local dates -------------------------------------------------------- */
 

@@ -1,14 +1,11 @@
-/* transfers_rpc.c — pitlane.v1.Transfers: lanes and quotes. protobuf <->
+/* transfers.c — pitlane.v1.Transfers: lanes and quotes. protobuf <->
  * engine only. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/methods.h"
 #include "pitlane/transfers.h"
 #include "pitlane/v1/transfers.pb-c.h"
-
-#define COPY(r, dst, src, field)                                               \
-  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+#include "server/methods.h"
 
 static void lane_msg(Pitlane__V1__Lane *m, pl_lane_info *l) {
   pitlane__v1__lane__init(m);

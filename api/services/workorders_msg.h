@@ -1,5 +1,5 @@
-/* wo_msg.h — work-order request messages to engine records, shared by the
- * WorkOrders and Claims services. Each fails the call (naming the field)
+/* workorders_msg.h — work-order request messages to engine records, shared by
+ * the WorkOrders and Claims services. Each fails the call (naming the field)
  * and returns -1 on bad input, else 0. */
 #ifndef PL_API_WO_MSG_H
 #define PL_API_WO_MSG_H
