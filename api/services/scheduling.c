@@ -342,9 +342,7 @@ static void day_board(pl_rpc *r, const ProtobufCMessage *msg) {
     m->is_bay = rows[i].is_bay;
     m->available_min = rows[i].available_min;
     m->booked_min = rows[i].booked_min;
-    m->utilisation_pct = rows[i].available_min > 0
-                             ? rows[i].booked_min * 100 / rows[i].available_min
-                             : 0;
+    m->utilisation_pct = pl_board_utilisation_pct(&rows[i]);
     for (int k = 0; k < rows[i].n_free; k++) {
       Pitlane__V1__UtcRange *u = &fr[(size_t)i * PL_BOARD_MAX_FREE + k];
       pitlane__v1__utc_range__init(u);
