@@ -14,6 +14,7 @@
 #include "pitlane/kpi.h"
 #include "pitlane/scheduling.h"
 #include "pitlane/v1/admin.pb-c.h"
+#include "server/list_buf.h"
 #include "server/methods.h"
 
 static const char *idem_or_null(const char *k) {
@@ -154,33 +155,33 @@ static void *list_alloc(pl_rpc *r, int n, size_t size) {
 static void list_chains(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_engine *e = pl_rpc_engine(r);
   int n = pl_chain_list(e, NULL, 0);
-  pl_chain_info *info = list_alloc(r, n, sizeof *info);
-  Pitlane__V1__Chain *ms = list_alloc(r, n, sizeof *ms);
-  Pitlane__V1__Chain **mp = list_alloc(r, n, sizeof(Pitlane__V1__Chain *));
-  if (info != NULL && ms != NULL && mp != NULL) {
-    int got = pl_chain_list(e, info, n);
-    n = got < n ? got : n;
-    /* A key that is not the platform's sees only its own chains. */
-    const pl_principal *p = pl_rpc_principal(r);
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-      if (p != NULL && !pl_principal_may_chain(p, info[i].code))
-        continue;
-      if (!pl_rpc_owns_chain(r, info[i].code)) /* a cluster: this node's */
-        continue;
-      chain_msg(&ms[k], &info[i]);
-      mp[k] = &ms[k];
-      k++;
-    }
-    Pitlane__V1__ListChainsResponse m;
-    pitlane__v1__list_chains_response__init(&m);
-    m.n_chains = (size_t)k;
-    m.chains = mp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_chain_info),
+                    sizeof(Pitlane__V1__Chain)) != 0)
+    return;
+  pl_chain_info *info = lb.recs;
+  Pitlane__V1__Chain *ms = lb.msgs;
+  Pitlane__V1__Chain **mp = (Pitlane__V1__Chain **)lb.ptrs;
+  int got = pl_chain_list(e, info, n);
+  n = got < n ? got : n;
+  /* A key that is not the platform's sees only its own chains. */
+  const pl_principal *p = pl_rpc_principal(r);
+  int k = 0;
+  for (int i = 0; i < n; i++) {
+    if (p != NULL && !pl_principal_may_chain(p, info[i].code))
+      continue;
+    if (!pl_rpc_owns_chain(r, info[i].code)) /* a cluster: this node's */
+      continue;
+    chain_msg(&ms[k], &info[i]);
+    mp[k] = &ms[k];
+    k++;
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListChainsResponse m;
+  pitlane__v1__list_chains_response__init(&m);
+  m.n_chains = (size_t)k;
+  m.chains = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 /* ---- stores -------------------------------------------------------------- */
@@ -236,25 +237,25 @@ static void list_stores(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_store_info *info = list_alloc(r, n, sizeof *info);
-  Pitlane__V1__Store *ms = list_alloc(r, n, sizeof *ms);
-  Pitlane__V1__Store **mp = list_alloc(r, n, sizeof(Pitlane__V1__Store *));
-  if (info != NULL && ms != NULL && mp != NULL) {
-    int got = pl_store_list(e, q->chain, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      store_msg(&ms[i], &info[i]);
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__ListStoresResponse m;
-    pitlane__v1__list_stores_response__init(&m);
-    m.n_stores = (size_t)n;
-    m.stores = mp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_store_info),
+                    sizeof(Pitlane__V1__Store)) != 0)
+    return;
+  pl_store_info *info = lb.recs;
+  Pitlane__V1__Store *ms = lb.msgs;
+  Pitlane__V1__Store **mp = (Pitlane__V1__Store **)lb.ptrs;
+  int got = pl_store_list(e, q->chain, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    store_msg(&ms[i], &info[i]);
+    mp[i] = &ms[i];
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListStoresResponse m;
+  pitlane__v1__list_stores_response__init(&m);
+  m.n_stores = (size_t)n;
+  m.stores = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 /* ---- warehouses ---------------------------------------------------------- */
@@ -294,26 +295,25 @@ static void list_warehouses(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_warehouse_info *info = list_alloc(r, n, sizeof *info);
-  Pitlane__V1__Warehouse *ms = list_alloc(r, n, sizeof *ms);
-  Pitlane__V1__Warehouse **mp =
-      list_alloc(r, n, sizeof(Pitlane__V1__Warehouse *));
-  if (info != NULL && ms != NULL && mp != NULL) {
-    int got = pl_warehouse_list(e, q->chain, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      warehouse_msg(&ms[i], &info[i]);
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__ListWarehousesResponse m;
-    pitlane__v1__list_warehouses_response__init(&m);
-    m.n_warehouses = (size_t)n;
-    m.warehouses = mp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_warehouse_info),
+                    sizeof(Pitlane__V1__Warehouse)) != 0)
+    return;
+  pl_warehouse_info *info = lb.recs;
+  Pitlane__V1__Warehouse *ms = lb.msgs;
+  Pitlane__V1__Warehouse **mp = (Pitlane__V1__Warehouse **)lb.ptrs;
+  int got = pl_warehouse_list(e, q->chain, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    warehouse_msg(&ms[i], &info[i]);
+    mp[i] = &ms[i];
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListWarehousesResponse m;
+  pitlane__v1__list_warehouses_response__init(&m);
+  m.n_warehouses = (size_t)n;
+  m.warehouses = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 /* ---- bays and technicians ------------------------------------------------ */
@@ -885,28 +885,25 @@ static void list_services(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_service_info *info = calloc((size_t)n + 1, sizeof *info);
-  Pitlane__V1__Service *ms = calloc((size_t)n + 1, sizeof *ms);
-  Pitlane__V1__Service **mp =
-      calloc((size_t)n + 1, sizeof(Pitlane__V1__Service *));
-  if (info && ms && mp) {
-    int got = pl_service_list(e, q->chain, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      service_msg(&ms[i], &info[i]);
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__ListServicesResponse m;
-    pitlane__v1__list_services_response__init(&m);
-    m.n_services = (size_t)n;
-    m.services = mp;
-    pl_rpc_reply(r, &m.base);
-  } else {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_service_info),
+                    sizeof(Pitlane__V1__Service)) != 0)
+    return;
+  pl_service_info *info = lb.recs;
+  Pitlane__V1__Service *ms = lb.msgs;
+  Pitlane__V1__Service **mp = (Pitlane__V1__Service **)lb.ptrs;
+  int got = pl_service_list(e, q->chain, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    service_msg(&ms[i], &info[i]);
+    mp[i] = &ms[i];
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListServicesResponse m;
+  pitlane__v1__list_services_response__init(&m);
+  m.n_services = (size_t)n;
+  m.services = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 const pl_method pl_calendar_methods[] = {

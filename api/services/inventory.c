@@ -11,6 +11,7 @@
 
 #include "pitlane/inventory.h"
 #include "pitlane/v1/inventory.pb-c.h"
+#include "server/list_buf.h"
 #include "server/methods.h"
 
 #define LIST_MAX 500
@@ -237,42 +238,41 @@ static void get_chain(pl_rpc *r, const Pitlane__V1__GetStockRequest *q) {
     return;
   }
   int cap = n + 16;
-  pl_stock_row *rows = alloc_or_fail(r, (size_t)cap, sizeof *rows);
-  Pitlane__V1__StockLevel *ms = alloc_or_fail(r, (size_t)cap, sizeof *ms);
-  Pitlane__V1__StockLevel **mp =
-      alloc_or_fail(r, (size_t)cap, sizeof(Pitlane__V1__StockLevel *));
-  if (rows != NULL && ms != NULL && mp != NULL) {
-    n = pl_stock_get_chain(e, q->chain, q->part_no, rows, cap, &total, &err);
-    n = n < cap ? n : cap;
-    for (int i = 0; i < n; i++) {
-      pitlane__v1__stock_level__init(&ms[i]);
-      ms[i].chain = q->chain;
-      ms[i].warehouse = rows[i].warehouse;
-      ms[i].part_no = q->part_no;
-      ms[i].on_hand = rows[i].on_hand;
-      ms[i].reserved = rows[i].reserved;
-      ms[i].available = rows[i].available;
-      ms[i].in_transit = rows[i].in_transit;
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__StockLevel tm;
-    pitlane__v1__stock_level__init(&tm);
-    tm.chain = q->chain;
-    tm.part_no = q->part_no;
-    tm.on_hand = total.on_hand;
-    tm.reserved = total.reserved;
-    tm.available = total.available;
-    tm.in_transit = total.in_transit;
-    Pitlane__V1__GetStockResponse m;
-    pitlane__v1__get_stock_response__init(&m);
-    m.n_rows = n > 0 ? (size_t)n : 0;
-    m.rows = mp;
-    m.total = &tm;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, cap, sizeof(pl_stock_row),
+                    sizeof(Pitlane__V1__StockLevel)) != 0)
+    return;
+  pl_stock_row *rows = lb.recs;
+  Pitlane__V1__StockLevel *ms = lb.msgs;
+  Pitlane__V1__StockLevel **mp = (Pitlane__V1__StockLevel **)lb.ptrs;
+  n = pl_stock_get_chain(e, q->chain, q->part_no, rows, cap, &total, &err);
+  n = n < cap ? n : cap;
+  for (int i = 0; i < n; i++) {
+    pitlane__v1__stock_level__init(&ms[i]);
+    ms[i].chain = q->chain;
+    ms[i].warehouse = rows[i].warehouse;
+    ms[i].part_no = q->part_no;
+    ms[i].on_hand = rows[i].on_hand;
+    ms[i].reserved = rows[i].reserved;
+    ms[i].available = rows[i].available;
+    ms[i].in_transit = rows[i].in_transit;
+    mp[i] = &ms[i];
   }
-  free(rows);
-  free(ms);
-  free(mp);
+  Pitlane__V1__StockLevel tm;
+  pitlane__v1__stock_level__init(&tm);
+  tm.chain = q->chain;
+  tm.part_no = q->part_no;
+  tm.on_hand = total.on_hand;
+  tm.reserved = total.reserved;
+  tm.available = total.available;
+  tm.in_transit = total.in_transit;
+  Pitlane__V1__GetStockResponse m;
+  pitlane__v1__get_stock_response__init(&m);
+  m.n_rows = n > 0 ? (size_t)n : 0;
+  m.rows = mp;
+  m.total = &tm;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 static void get_stock(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -436,26 +436,25 @@ static void list_suppliers(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_supplier_info *info = alloc_or_fail(r, (size_t)n, sizeof *info);
-  Pitlane__V1__Supplier *ms = alloc_or_fail(r, (size_t)n, sizeof *ms);
-  Pitlane__V1__Supplier **mp =
-      alloc_or_fail(r, (size_t)n, sizeof(Pitlane__V1__Supplier *));
-  if (info != NULL && ms != NULL && mp != NULL) {
-    int got = pl_supplier_list(e, q->chain, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      supplier_msg(&ms[i], &info[i]);
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__ListSuppliersResponse m;
-    pitlane__v1__list_suppliers_response__init(&m);
-    m.n_suppliers = (size_t)n;
-    m.suppliers = mp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_supplier_info),
+                    sizeof(Pitlane__V1__Supplier)) != 0)
+    return;
+  pl_supplier_info *info = lb.recs;
+  Pitlane__V1__Supplier *ms = lb.msgs;
+  Pitlane__V1__Supplier **mp = (Pitlane__V1__Supplier **)lb.ptrs;
+  int got = pl_supplier_list(e, q->chain, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    supplier_msg(&ms[i], &info[i]);
+    mp[i] = &ms[i];
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListSuppliersResponse m;
+  pitlane__v1__list_suppliers_response__init(&m);
+  m.n_suppliers = (size_t)n;
+  m.suppliers = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 static void set_quote(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -492,26 +491,25 @@ static void list_quotes(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_quote_info *info = alloc_or_fail(r, (size_t)n, sizeof *info);
-  Pitlane__V1__Quote *ms = alloc_or_fail(r, (size_t)n, sizeof *ms);
-  Pitlane__V1__Quote **mp =
-      alloc_or_fail(r, (size_t)n, sizeof(Pitlane__V1__Quote *));
-  if (info != NULL && ms != NULL && mp != NULL) {
-    int got = pl_quote_list(e, q->chain, q->part_no, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      quote_msg(&ms[i], &info[i]);
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__ListQuotesResponse m;
-    pitlane__v1__list_quotes_response__init(&m);
-    m.n_quotes = (size_t)n;
-    m.quotes = mp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_quote_info),
+                    sizeof(Pitlane__V1__Quote)) != 0)
+    return;
+  pl_quote_info *info = lb.recs;
+  Pitlane__V1__Quote *ms = lb.msgs;
+  Pitlane__V1__Quote **mp = (Pitlane__V1__Quote **)lb.ptrs;
+  int got = pl_quote_list(e, q->chain, q->part_no, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    quote_msg(&ms[i], &info[i]);
+    mp[i] = &ms[i];
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListQuotesResponse m;
+  pitlane__v1__list_quotes_response__init(&m);
+  m.n_quotes = (size_t)n;
+  m.quotes = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 /* ---- stocktake
@@ -553,40 +551,39 @@ static void close_stocktake(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__CloseStocktakeRequest *q = (const void *)msg;
   pl_engine *e = pl_rpc_engine(r);
   enum { CAP = 4096 };
-  pl_variance *v = alloc_or_fail(r, CAP, sizeof *v);
-  Pitlane__V1__Variance *vm = alloc_or_fail(r, CAP, sizeof *vm);
-  Pitlane__V1__Variance **vp =
-      alloc_or_fail(r, CAP, sizeof(Pitlane__V1__Variance *));
-  if (v != NULL && vm != NULL && vp != NULL) {
-    pl_error err;
-    int n = pl_stocktake_close(e, q->chain, q->stocktake_id, q->actor, v, CAP,
-                               &err);
-    if (n < 0) {
-      pl_rpc_engine_fail(r, n, &err);
-    } else {
-      n = n < CAP ? n : CAP;
-      Pitlane__V1__VarianceReport m;
-      pitlane__v1__variance_report__init(&m);
-      m.stocktake_id = q->stocktake_id;
-      for (int i = 0; i < n; i++) {
-        pitlane__v1__variance__init(&vm[i]);
-        vm[i].part_no = v[i].part_no;
-        vm[i].expected = v[i].expected;
-        vm[i].counted = v[i].counted;
-        vm[i].variance = v[i].variance;
-        vm[i].value_fen = v[i].value_fen;
-        vm[i].seq = v[i].seq;
-        vp[i] = &vm[i];
-        m.total_value_fen += v[i].value_fen;
-      }
-      m.n_variances = (size_t)n;
-      m.variances = vp;
-      pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, CAP, sizeof(pl_variance),
+                    sizeof(Pitlane__V1__Variance)) != 0)
+    return;
+  pl_variance *v = lb.recs;
+  Pitlane__V1__Variance *vm = lb.msgs;
+  Pitlane__V1__Variance **vp = (Pitlane__V1__Variance **)lb.ptrs;
+  pl_error err;
+  int n =
+      pl_stocktake_close(e, q->chain, q->stocktake_id, q->actor, v, CAP, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
+  } else {
+    n = n < CAP ? n : CAP;
+    Pitlane__V1__VarianceReport m;
+    pitlane__v1__variance_report__init(&m);
+    m.stocktake_id = q->stocktake_id;
+    for (int i = 0; i < n; i++) {
+      pitlane__v1__variance__init(&vm[i]);
+      vm[i].part_no = v[i].part_no;
+      vm[i].expected = v[i].expected;
+      vm[i].counted = v[i].counted;
+      vm[i].variance = v[i].variance;
+      vm[i].value_fen = v[i].value_fen;
+      vm[i].seq = v[i].seq;
+      vp[i] = &vm[i];
+      m.total_value_fen += v[i].value_fen;
     }
+    m.n_variances = (size_t)n;
+    m.variances = vp;
+    pl_rpc_reply(r, &m.base);
   }
-  free(v);
-  free(vm);
-  free(vp);
+  pl_list_free(&lb);
 }
 
 /* ---- reports
@@ -602,34 +599,33 @@ static void list_alerts(pl_rpc *r, const ProtobufCMessage *msg) {
     return;
   }
   int cap = n + 16;
-  pl_alert *a = alloc_or_fail(r, (size_t)cap, sizeof *a);
-  Pitlane__V1__Alert *am = alloc_or_fail(r, (size_t)cap, sizeof *am);
-  Pitlane__V1__Alert **ap =
-      alloc_or_fail(r, (size_t)cap, sizeof(Pitlane__V1__Alert *));
-  if (a != NULL && am != NULL && ap != NULL) {
-    n = pl_stock_alerts(e, q->chain, q->warehouse, a, cap, &err);
-    n = n < cap ? n : cap;
-    for (int i = 0; i < n; i++) {
-      pitlane__v1__alert__init(&am[i]);
-      am[i].kind = (Pitlane__V1__AlertKind)a[i].kind;
-      am[i].warehouse = a[i].warehouse;
-      am[i].part_no = a[i].part_no;
-      am[i].on_hand = a[i].on_hand;
-      am[i].available = a[i].available;
-      am[i].min_qty = a[i].min_qty;
-      am[i].max_qty = a[i].max_qty;
-      am[i].usage_90d = a[i].usage_90d;
-      ap[i] = &am[i];
-    }
-    Pitlane__V1__ListAlertsResponse m;
-    pitlane__v1__list_alerts_response__init(&m);
-    m.n_alerts = n > 0 ? (size_t)n : 0;
-    m.alerts = ap;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, cap, sizeof(pl_alert),
+                    sizeof(Pitlane__V1__Alert)) != 0)
+    return;
+  pl_alert *a = lb.recs;
+  Pitlane__V1__Alert *am = lb.msgs;
+  Pitlane__V1__Alert **ap = (Pitlane__V1__Alert **)lb.ptrs;
+  n = pl_stock_alerts(e, q->chain, q->warehouse, a, cap, &err);
+  n = n < cap ? n : cap;
+  for (int i = 0; i < n; i++) {
+    pitlane__v1__alert__init(&am[i]);
+    am[i].kind = (Pitlane__V1__AlertKind)a[i].kind;
+    am[i].warehouse = a[i].warehouse;
+    am[i].part_no = a[i].part_no;
+    am[i].on_hand = a[i].on_hand;
+    am[i].available = a[i].available;
+    am[i].min_qty = a[i].min_qty;
+    am[i].max_qty = a[i].max_qty;
+    am[i].usage_90d = a[i].usage_90d;
+    ap[i] = &am[i];
   }
-  free(a);
-  free(am);
-  free(ap);
+  Pitlane__V1__ListAlertsResponse m;
+  pitlane__v1__list_alerts_response__init(&m);
+  m.n_alerts = n > 0 ? (size_t)n : 0;
+  m.alerts = ap;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 static void suggest_purchase(pl_rpc *r, const ProtobufCMessage *msg) {

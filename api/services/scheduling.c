@@ -9,6 +9,7 @@
 #include "pitlane/scheduling.h"
 #include "pitlane/v1/scheduling.pb-c.h"
 #include "scheduling_msg.h"
+#include "server/list_buf.h"
 #include "server/methods.h"
 
 /* ---- local dates -------------------------------------------------------- */
@@ -99,33 +100,29 @@ static void recommend_slots(pl_rpc *r, const ProtobufCMessage *msg) {
     sq.windows[i] =
         (pl_local_range){q->windows[i]->start_min, q->windows[i]->end_min};
   int cap = q->k > 0 && q->k <= 64 ? q->k : 1;
-  pl_slot_option *opts = calloc((size_t)cap, sizeof *opts);
-  slot_msg *om = calloc((size_t)cap, sizeof *om);
-  Pitlane__V1__SlotOption **op =
-      calloc((size_t)cap, sizeof(Pitlane__V1__SlotOption *));
-  if (!opts || !om || !op) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, cap, sizeof(pl_slot_option), sizeof(slot_msg)) != 0)
+    return;
+  pl_slot_option *opts = lb.recs;
+  slot_msg *om = lb.msgs;
+  Pitlane__V1__SlotOption **op = (Pitlane__V1__SlotOption **)lb.ptrs;
+  pl_error err;
+  pl_engine *e = pl_rpc_engine(r);
+  int n = pl_recommend_slots(e, &sq, opts, cap, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
   } else {
-    pl_error err;
-    pl_engine *e = pl_rpc_engine(r);
-    int n = pl_recommend_slots(e, &sq, opts, cap, &err);
-    if (n < 0) {
-      pl_rpc_engine_fail(r, n, &err);
-    } else {
-      for (int i = 0; i < n; i++) {
-        slot_option_out(&om[i], e, q->chain, &opts[i]);
-        op[i] = &om[i].m;
-      }
-      Pitlane__V1__RecommendSlotsResponse resp;
-      pitlane__v1__recommend_slots_response__init(&resp);
-      resp.n_options = (size_t)n;
-      resp.options = op;
-      pl_rpc_reply(r, &resp.base);
+    for (int i = 0; i < n; i++) {
+      slot_option_out(&om[i], e, q->chain, &opts[i]);
+      op[i] = &om[i].m;
     }
+    Pitlane__V1__RecommendSlotsResponse resp;
+    pitlane__v1__recommend_slots_response__init(&resp);
+    resp.n_options = (size_t)n;
+    resp.options = op;
+    pl_rpc_reply(r, &resp.base);
   }
-  free(opts);
-  free(om);
-  free(op);
+  pl_list_free(&lb);
 }
 
 /* ---- holds and transitions ---------------------------------------------- */
@@ -435,34 +432,30 @@ static void list_loaners(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ListLoanersRequest *q = (const void *)msg;
   pl_engine *e = pl_rpc_engine(r);
   pl_error err;
-  pl_loaner_info *l = calloc(PL_MAX_STORE_LOANERS, sizeof *l);
-  Pitlane__V1__Loaner *m = calloc(PL_MAX_STORE_LOANERS, sizeof *m);
-  Pitlane__V1__Loaner **p =
-      calloc(PL_MAX_STORE_LOANERS, sizeof(Pitlane__V1__Loaner *));
-  if (l == NULL || m == NULL || p == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, PL_MAX_STORE_LOANERS, sizeof(pl_loaner_info),
+                    sizeof(Pitlane__V1__Loaner)) != 0)
+    return;
+  pl_loaner_info *l = lb.recs;
+  Pitlane__V1__Loaner *m = lb.msgs;
+  Pitlane__V1__Loaner **p = (Pitlane__V1__Loaner **)lb.ptrs;
+  int n = pl_loaner_list(e, q->chain, q->store, l, PL_MAX_STORE_LOANERS, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
   } else {
-    int n =
-        pl_loaner_list(e, q->chain, q->store, l, PL_MAX_STORE_LOANERS, &err);
-    if (n < 0) {
-      pl_rpc_engine_fail(r, n, &err);
-    } else {
-      if (n > PL_MAX_STORE_LOANERS)
-        n = PL_MAX_STORE_LOANERS;
-      for (int i = 0; i < n; i++) {
-        loaner_msg(&m[i], &l[i]);
-        p[i] = &m[i];
-      }
-      Pitlane__V1__ListLoanersResponse resp;
-      pitlane__v1__list_loaners_response__init(&resp);
-      resp.n_loaners = (size_t)n;
-      resp.loaners = p;
-      pl_rpc_reply(r, &resp.base);
+    if (n > PL_MAX_STORE_LOANERS)
+      n = PL_MAX_STORE_LOANERS;
+    for (int i = 0; i < n; i++) {
+      loaner_msg(&m[i], &l[i]);
+      p[i] = &m[i];
     }
+    Pitlane__V1__ListLoanersResponse resp;
+    pitlane__v1__list_loaners_response__init(&resp);
+    resp.n_loaners = (size_t)n;
+    resp.loaners = p;
+    pl_rpc_reply(r, &resp.base);
   }
-  free(l);
-  free(m);
-  free(p);
+  pl_list_free(&lb);
 }
 
 static void hand_out_loaner(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -492,39 +485,36 @@ static void list_loaner_events(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_loaner_event *ev = calloc((size_t)n + 1, sizeof *ev);
-  Pitlane__V1__LoanerEvent *m = calloc((size_t)n + 1, sizeof *m);
-  Pitlane__V1__LoanerEvent **p =
-      calloc((size_t)n + 1, sizeof(Pitlane__V1__LoanerEvent *));
-  if (ev == NULL || m == NULL || p == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_loaner_event),
+                    sizeof(Pitlane__V1__LoanerEvent)) != 0)
+    return;
+  pl_loaner_event *ev = lb.recs;
+  Pitlane__V1__LoanerEvent *m = lb.msgs;
+  Pitlane__V1__LoanerEvent **p = (Pitlane__V1__LoanerEvent **)lb.ptrs;
+  int got = pl_loaner_events(e, q->chain, q->store, q->code, ev, n, &err);
+  if (got < 0) {
+    pl_rpc_engine_fail(r, got, &err);
   } else {
-    int got = pl_loaner_events(e, q->chain, q->store, q->code, ev, n, &err);
-    if (got < 0) {
-      pl_rpc_engine_fail(r, got, &err);
-    } else {
-      if (got > n)
-        got = n; /* events added in between: the first n */
-      for (int i = 0; i < got; i++) {
-        pitlane__v1__loaner_event__init(&m[i]);
-        m[i].kind = (Pitlane__V1__LoanerEventKind)ev[i].kind;
-        m[i].booking_id = ev[i].booking;
-        m[i].customer = ev[i].customer;
-        m[i].km = ev[i].km;
-        m[i].fuel_pct = ev[i].fuel_pct;
-        m[i].at_ms = ev[i].at_ms;
-        p[i] = &m[i];
-      }
-      Pitlane__V1__ListLoanerEventsResponse resp;
-      pitlane__v1__list_loaner_events_response__init(&resp);
-      resp.n_events = (size_t)got;
-      resp.events = p;
-      pl_rpc_reply(r, &resp.base);
+    if (got > n)
+      got = n; /* events added in between: the first n */
+    for (int i = 0; i < got; i++) {
+      pitlane__v1__loaner_event__init(&m[i]);
+      m[i].kind = (Pitlane__V1__LoanerEventKind)ev[i].kind;
+      m[i].booking_id = ev[i].booking;
+      m[i].customer = ev[i].customer;
+      m[i].km = ev[i].km;
+      m[i].fuel_pct = ev[i].fuel_pct;
+      m[i].at_ms = ev[i].at_ms;
+      p[i] = &m[i];
     }
+    Pitlane__V1__ListLoanerEventsResponse resp;
+    pitlane__v1__list_loaner_events_response__init(&resp);
+    resp.n_events = (size_t)got;
+    resp.events = p;
+    pl_rpc_reply(r, &resp.base);
   }
-  free(ev);
-  free(m);
-  free(p);
+  pl_list_free(&lb);
 }
 
 #define SCHED(name, req, fn)                                                   \

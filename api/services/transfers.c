@@ -5,6 +5,7 @@
 
 #include "pitlane/transfers.h"
 #include "pitlane/v1/transfers.pb-c.h"
+#include "server/list_buf.h"
 #include "server/methods.h"
 
 static void lane_msg(Pitlane__V1__Lane *m, pl_lane_info *l) {
@@ -68,27 +69,25 @@ static void list_lanes(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_lane_info *info = calloc((size_t)n + 1, sizeof *info);
-  Pitlane__V1__Lane *ms = calloc((size_t)n + 1, sizeof *ms);
-  Pitlane__V1__Lane **mp = calloc((size_t)n + 1, sizeof(Pitlane__V1__Lane *));
-  if (info && ms && mp) {
-    int got = pl_lane_list(e, q->chain, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      lane_msg(&ms[i], &info[i]);
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__ListLanesResponse m;
-    pitlane__v1__list_lanes_response__init(&m);
-    m.n_lanes = (size_t)n;
-    m.lanes = mp;
-    pl_rpc_reply(r, &m.base);
-  } else {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_lane_info),
+                    sizeof(Pitlane__V1__Lane)) != 0)
+    return;
+  pl_lane_info *info = lb.recs;
+  Pitlane__V1__Lane *ms = lb.msgs;
+  Pitlane__V1__Lane **mp = (Pitlane__V1__Lane **)lb.ptrs;
+  int got = pl_lane_list(e, q->chain, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    lane_msg(&ms[i], &info[i]);
+    mp[i] = &ms[i];
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListLanesResponse m;
+  pitlane__v1__list_lanes_response__init(&m);
+  m.n_lanes = (size_t)n;
+  m.lanes = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 /* Message storage for one plan's legs and paths. */
@@ -345,28 +344,25 @@ static void list_transfers(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_transfer_info *info = calloc((size_t)n + 1, sizeof *info);
-  transfer_msg *tm = calloc((size_t)n + 1, sizeof *tm);
-  Pitlane__V1__Transfer **tp =
-      calloc((size_t)n + 1, sizeof(Pitlane__V1__Transfer *));
-  if (info && tm && tp) {
-    int got = pl_transfer_list(e, q->chain, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      transfer_out(&tm[i], &info[i]);
-      tp[i] = &tm[i].m;
-    }
-    Pitlane__V1__ListTransfersResponse m;
-    pitlane__v1__list_transfers_response__init(&m);
-    m.n_transfers = (size_t)n;
-    m.transfers = tp;
-    pl_rpc_reply(r, &m.base);
-  } else {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_transfer_info),
+                    sizeof(transfer_msg)) != 0)
+    return;
+  pl_transfer_info *info = lb.recs;
+  transfer_msg *tm = lb.msgs;
+  Pitlane__V1__Transfer **tp = (Pitlane__V1__Transfer **)lb.ptrs;
+  int got = pl_transfer_list(e, q->chain, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    transfer_out(&tm[i], &info[i]);
+    tp[i] = &tm[i].m;
   }
-  free(info);
-  free(tm);
-  free(tp);
+  Pitlane__V1__ListTransfersResponse m;
+  pitlane__v1__list_transfers_response__init(&m);
+  m.n_transfers = (size_t)n;
+  m.transfers = tp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 #define XFER(name, req, fn)                                                    \
