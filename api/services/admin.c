@@ -143,15 +143,6 @@ static int not_found_key(pl_error *err, const char *key_id) {
   return PL_ENOTFOUND;
 }
 
-/* Allocates room for a listing of up to n items of `size` bytes plus their
- * message structs and pointers; fails the call on OOM. */
-static void *list_alloc(pl_rpc *r, int n, size_t size) {
-  void *p = calloc(n > 0 ? (size_t)n : 1, size);
-  if (p == NULL)
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
-  return p;
-}
-
 static void list_chains(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_engine *e = pl_rpc_engine(r);
   int n = pl_chain_list(e, NULL, 0);
@@ -382,6 +373,13 @@ static void create_technician(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
+/* One listed technician's message and the skills it points into. */
+typedef struct tech_holder {
+  Pitlane__V1__Technician m;
+  Pitlane__V1__SkillLevel sk[PL_MAX_SKILLS];
+  Pitlane__V1__SkillLevel *skp[PL_MAX_SKILLS];
+} tech_holder;
+
 static void list_resources(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ListResourcesRequest *q = (const void *)msg;
   pl_engine *e = pl_rpc_engine(r);
@@ -396,47 +394,43 @@ static void list_resources(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, nt, &err);
     return;
   }
-  pl_bay_info *bi = list_alloc(r, nb, sizeof *bi);
-  Pitlane__V1__Bay *bm = list_alloc(r, nb, sizeof *bm);
-  Pitlane__V1__Bay **bp = list_alloc(r, nb, sizeof(Pitlane__V1__Bay *));
-  pl_technician_info *ti = list_alloc(r, nt, sizeof *ti);
-  Pitlane__V1__Technician *tm = list_alloc(r, nt, sizeof *tm);
-  Pitlane__V1__Technician **tp =
-      list_alloc(r, nt, sizeof(Pitlane__V1__Technician *));
-  Pitlane__V1__SkillLevel *sk = list_alloc(r, nt * PL_MAX_SKILLS, sizeof *sk);
-  Pitlane__V1__SkillLevel **skp =
-      list_alloc(r, nt * PL_MAX_SKILLS, sizeof(Pitlane__V1__SkillLevel *));
-  if (bi && bm && bp && ti && tm && tp && sk && skp) {
-    nb = pl_bay_list(e, q->chain, q->store, bi, nb, &err);
-    nt = pl_technician_list(e, q->chain, q->store, ti, nt, &err);
-    Pitlane__V1__ListResourcesResponse m;
-    pitlane__v1__list_resources_response__init(&m);
-    /* Counts only grow; the arrays hold what was asked for first. */
-    m.n_bays = 0;
-    for (int i = 0; i < nb; i++) {
-      bay_msg(&bm[i], &bi[i]);
-      bp[i] = &bm[i];
-      m.n_bays++;
-    }
-    m.bays = bp;
-    m.n_technicians = 0;
-    for (int i = 0; i < nt; i++) {
-      tech_msg(&tm[i], &ti[i], sk + (size_t)i * PL_MAX_SKILLS,
-               skp + (size_t)i * PL_MAX_SKILLS);
-      tp[i] = &tm[i];
-      m.n_technicians++;
-    }
-    m.technicians = tp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf bays, techs;
+  if (pl_list_alloc(r, &bays, nb, sizeof(pl_bay_info),
+                    sizeof(Pitlane__V1__Bay)) != 0)
+    return;
+  if (pl_list_alloc(r, &techs, nt, sizeof(pl_technician_info),
+                    sizeof(tech_holder)) != 0) {
+    pl_list_free(&bays);
+    return;
   }
-  free(bi);
-  free(bm);
-  free(bp);
-  free(ti);
-  free(tm);
-  free(tp);
-  free(sk);
-  free(skp);
+  pl_bay_info *bi = bays.recs;
+  Pitlane__V1__Bay *bm = bays.msgs;
+  pl_technician_info *ti = techs.recs;
+  tech_holder *tm = techs.msgs;
+  /* Counts only grow; the arrays hold what was asked for first. */
+  int got = pl_bay_list(e, q->chain, q->store, bi, nb, &err);
+  nb = got < nb ? got : nb;
+  got = pl_technician_list(e, q->chain, q->store, ti, nt, &err);
+  nt = got < nt ? got : nt;
+  Pitlane__V1__ListResourcesResponse m;
+  pitlane__v1__list_resources_response__init(&m);
+  m.n_bays = 0;
+  for (int i = 0; i < nb; i++) {
+    bay_msg(&bm[i], &bi[i]);
+    bays.ptrs[i] = &bm[i];
+    m.n_bays++;
+  }
+  m.bays = (Pitlane__V1__Bay **)bays.ptrs;
+  m.n_technicians = 0;
+  for (int i = 0; i < nt; i++) {
+    tech_msg(&tm[i].m, &ti[i], tm[i].sk, tm[i].skp);
+    techs.ptrs[i] = &tm[i].m;
+    m.n_technicians++;
+  }
+  m.technicians = (Pitlane__V1__Technician **)techs.ptrs;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&bays);
+  pl_list_free(&techs);
 }
 
 /* ---- parts --------------------------------------------------------------- */
@@ -598,39 +592,39 @@ static void revoke_api_key(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
+/* One listed key's message and the arrays it points into. */
+typedef struct key_holder {
+  Pitlane__V1__ApiKey m;
+  Pitlane__V1__Role roles[PL_ROLE_COUNT];
+  char *chains[PL_KEY_MAX_CHAINS];
+} key_holder;
+
 static void list_api_keys(pl_rpc *r, const ProtobufCMessage *msg) {
   (void)msg;
   pl_engine *e = pl_rpc_engine(r);
   const pl_principal *p = pl_rpc_principal(r);
   int n = pl_apikey_list(e, NULL, 0);
-  pl_apikey_info *info = list_alloc(r, n, sizeof *info);
-  Pitlane__V1__ApiKey *ms = list_alloc(r, n, sizeof *ms);
-  Pitlane__V1__ApiKey **mp = list_alloc(r, n, sizeof(Pitlane__V1__ApiKey *));
-  Pitlane__V1__Role *rl = list_alloc(r, n * PL_ROLE_COUNT, sizeof *rl);
-  char **cp = list_alloc(r, n * PL_KEY_MAX_CHAINS, sizeof(char *));
-  if (info != NULL && ms != NULL && mp != NULL && rl != NULL && cp != NULL) {
-    int got = pl_apikey_list(e, info, n);
-    n = got < n ? got : n;
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-      if (!may_manage(p, &info[i]))
-        continue;
-      key_msg(&ms[k], &info[i], rl + (size_t)k * PL_ROLE_COUNT,
-              cp + (size_t)k * PL_KEY_MAX_CHAINS);
-      mp[k] = &ms[k];
-      k++;
-    }
-    Pitlane__V1__ListApiKeysResponse m;
-    pitlane__v1__list_api_keys_response__init(&m);
-    m.n_keys = (size_t)k;
-    m.keys = mp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_apikey_info), sizeof(key_holder)) != 0)
+    return;
+  pl_apikey_info *info = lb.recs;
+  key_holder *ms = lb.msgs;
+  int got = pl_apikey_list(e, info, n);
+  n = got < n ? got : n;
+  int k = 0;
+  for (int i = 0; i < n; i++) {
+    if (!may_manage(p, &info[i]))
+      continue;
+    key_msg(&ms[k].m, &info[i], ms[k].roles, ms[k].chains);
+    lb.ptrs[k] = &ms[k].m;
+    k++;
   }
-  free(info);
-  free(ms);
-  free(mp);
-  free(rl);
-  free(cp);
+  Pitlane__V1__ListApiKeysResponse m;
+  pitlane__v1__list_api_keys_response__init(&m);
+  m.n_keys = (size_t)k;
+  m.keys = (Pitlane__V1__ApiKey **)lb.ptrs;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 #define ADMIN(name, req, fn)                                                   \

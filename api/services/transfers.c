@@ -105,14 +105,13 @@ static void quote_transfer(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "max_plans: at most 64");
     return;
   }
-  pl_transfer_plan *plans = calloc((size_t)cap, sizeof *plans);
-  plan_msgs *pm = calloc((size_t)cap, sizeof *pm);
-  Pitlane__V1__TransferPlan **pp =
-      calloc((size_t)cap, sizeof(Pitlane__V1__TransferPlan *));
-  if (!plans || !pm || !pp) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
-    goto out;
-  }
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, cap, sizeof(pl_transfer_plan), sizeof(plan_msgs)) !=
+      0)
+    return;
+  pl_transfer_plan *plans = lb.recs;
+  plan_msgs *pm = lb.msgs;
+  Pitlane__V1__TransferPlan **pp = (Pitlane__V1__TransferPlan **)lb.ptrs;
   pl_error err;
   int n = pl_quote_transfer(pl_rpc_engine(r), q->chain, q->part_no, q->qty,
                             q->destination, q->need_by_ms, plans, cap, &err);
@@ -154,27 +153,28 @@ static void quote_transfer(pl_rpc *r, const ProtobufCMessage *msg) {
   m.plans = pp;
   pl_rpc_reply(r, &m.base);
 out:
-  free(plans);
-  free(pm);
-  free(pp);
+  pl_list_free(&lb);
 }
 
 #define REBALANCE_MAX 4096
 
 static void plan_rebalance(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__PlanRebalanceRequest *q = (const void *)msg;
-  pl_rebalance_move *mv = calloc(REBALANCE_MAX, sizeof *mv);
-  pl_rebalance_gap *gp = calloc(REBALANCE_MAX, sizeof *gp);
-  Pitlane__V1__RebalanceMove *mm = calloc(REBALANCE_MAX, sizeof *mm);
-  Pitlane__V1__RebalanceMove **mp =
-      calloc(REBALANCE_MAX, sizeof(Pitlane__V1__RebalanceMove *));
-  Pitlane__V1__RebalanceGap *gm = calloc(REBALANCE_MAX, sizeof *gm);
-  Pitlane__V1__RebalanceGap **gpp =
-      calloc(REBALANCE_MAX, sizeof(Pitlane__V1__RebalanceGap *));
-  if (!mv || !gp || !mm || !mp || !gm || !gpp) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
-    goto out;
+  pl_list_buf moves, gaps;
+  if (pl_list_alloc(r, &moves, REBALANCE_MAX, sizeof(pl_rebalance_move),
+                    sizeof(Pitlane__V1__RebalanceMove)) != 0)
+    return;
+  if (pl_list_alloc(r, &gaps, REBALANCE_MAX, sizeof(pl_rebalance_gap),
+                    sizeof(Pitlane__V1__RebalanceGap)) != 0) {
+    pl_list_free(&moves);
+    return;
   }
+  pl_rebalance_move *mv = moves.recs;
+  Pitlane__V1__RebalanceMove *mm = moves.msgs;
+  Pitlane__V1__RebalanceMove **mp = (Pitlane__V1__RebalanceMove **)moves.ptrs;
+  pl_rebalance_gap *gp = gaps.recs;
+  Pitlane__V1__RebalanceGap *gm = gaps.msgs;
+  Pitlane__V1__RebalanceGap **gpp = (Pitlane__V1__RebalanceGap **)gaps.ptrs;
   pl_rebalance_result res;
   pl_error err;
   int rc = pl_plan_rebalance(pl_rpc_engine(r), q->chain, q->part_no, mv,
@@ -217,12 +217,8 @@ static void plan_rebalance(pl_rpc *r, const ProtobufCMessage *msg) {
   m.truncated = nm < res.n_moves || ng < res.n_gaps;
   pl_rpc_reply(r, &m.base);
 out:
-  free(mv);
-  free(gp);
-  free(mm);
-  free(mp);
-  free(gm);
-  free(gpp);
+  pl_list_free(&moves);
+  pl_list_free(&gaps);
 }
 
 /* ---- transfer orders ---------------------------------------------------- */
