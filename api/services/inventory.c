@@ -60,27 +60,29 @@ static void movement_msg(Pitlane__V1__Movement *m, pl_movement *v,
   m->lots = lqp;
 }
 
-/* Fills an array of movement messages (and their lots) from out[0..n). */
-static int movements_msgs(pl_rpc *r, pl_movement *mv, int n,
-                          Pitlane__V1__Movement ***out_p, void **owned) {
-  size_t per = sizeof(Pitlane__V1__Movement) + sizeof(Pitlane__V1__Movement *) +
-               PL_MOVE_MAX_LOTS * (sizeof(Pitlane__V1__LotQty) +
-                                   sizeof(Pitlane__V1__LotQty *));
-  char *mem = alloc_or_fail(r, (size_t)n, per);
-  if (mem == NULL)
-    return -1;
-  Pitlane__V1__Movement *ms = (void *)mem;
-  Pitlane__V1__LotQty *lq = (void *)(ms + n);
-  Pitlane__V1__Movement **mp = (void *)(lq + (size_t)n * PL_MOVE_MAX_LOTS);
-  Pitlane__V1__LotQty **lqp = (void *)(mp + n);
+/* One listed movement's message and the lots it points into. */
+typedef struct move_holder {
+  Pitlane__V1__Movement m;
+  Pitlane__V1__LotQty lq[PL_MOVE_MAX_LOTS];
+  Pitlane__V1__LotQty *lqp[PL_MOVE_MAX_LOTS];
+} move_holder;
+
+/* Room for cap movements (records in lb->recs, move_holder messages);
+ * 0, or -1 after failing the call. */
+static int movements_alloc(pl_rpc *r, pl_list_buf *lb, int cap) {
+  return pl_list_alloc(r, lb, cap, sizeof(pl_movement), sizeof(move_holder));
+}
+
+/* Fills lb's messages and reply pointers from its first n movements;
+ * returns the reply's repeated field. */
+static Pitlane__V1__Movement **movements_msgs(pl_list_buf *lb, int n) {
+  pl_movement *mv = lb->recs;
+  move_holder *h = lb->msgs;
   for (int i = 0; i < n; i++) {
-    movement_msg(&ms[i], &mv[i], lq + (size_t)i * PL_MOVE_MAX_LOTS,
-                 lqp + (size_t)i * PL_MOVE_MAX_LOTS);
-    mp[i] = &ms[i];
+    movement_msg(&h[i].m, &mv[i], h[i].lq, h[i].lqp);
+    lb->ptrs[i] = &h[i].m;
   }
-  *out_p = mp;
-  *owned = mem;
-  return 0;
+  return (Pitlane__V1__Movement **)lb->ptrs;
 }
 
 /* ---- movements -------------------------------------------------------------
@@ -193,25 +195,23 @@ static void get_one(pl_rpc *r, const Pitlane__V1__GetStockRequest *q) {
   }
   Pitlane__V1__StockLevel row;
   level_msg(&row, &s);
-  pl_lot_info *lots = NULL;
-  Pitlane__V1__Lot *lm = NULL;
-  Pitlane__V1__Lot **lp = NULL;
+  pl_list_buf lb = {0};
   if (q->include_lots && s.n_lots > 0) {
     int n = s.n_lots + 8; /* room for lots received meanwhile */
-    lots = alloc_or_fail(r, (size_t)n, sizeof *lots);
-    lm = alloc_or_fail(r, (size_t)n, sizeof *lm);
-    lp = alloc_or_fail(r, (size_t)n, sizeof(Pitlane__V1__Lot *));
-    if (lots == NULL || lm == NULL || lp == NULL)
-      goto out;
+    if (pl_list_alloc(r, &lb, n, sizeof(pl_lot_info),
+                      sizeof(Pitlane__V1__Lot)) != 0)
+      return;
+    pl_lot_info *lots = lb.recs;
+    Pitlane__V1__Lot *lm = lb.msgs;
     int got =
         pl_stock_lots(e, q->chain, q->warehouse, q->part_no, lots, n, &err);
     got = got < n ? got : n;
     for (int i = 0; i < got; i++) {
       lot_msg(&lm[i], &lots[i]);
-      lp[i] = &lm[i];
+      lb.ptrs[i] = &lm[i];
     }
     row.n_lots = got > 0 ? (size_t)got : 0;
-    row.lots = lp;
+    row.lots = (Pitlane__V1__Lot **)lb.ptrs;
   }
   Pitlane__V1__StockLevel *rows[1] = {&row};
   Pitlane__V1__StockLevel total;
@@ -222,10 +222,7 @@ static void get_one(pl_rpc *r, const Pitlane__V1__GetStockRequest *q) {
   m.rows = rows;
   m.total = &total;
   pl_rpc_reply(r, &m.base);
-out:
-  free(lots);
-  free(lm);
-  free(lp);
+  pl_list_free(&lb);
 }
 
 static void get_chain(pl_rpc *r, const Pitlane__V1__GetStockRequest *q) {
@@ -321,49 +318,38 @@ static void list_movements(pl_rpc *r, const ProtobufCMessage *msg) {
   f.to_ms = q->to_ms;
   f.after_seq = q->cursor;
   int cap = q->limit > 0 ? q->limit : 100;
-  pl_movement *mv = alloc_or_fail(r, (size_t)cap, sizeof *mv);
-  if (mv == NULL)
+  pl_list_buf lb;
+  if (movements_alloc(r, &lb, cap) != 0)
     return;
   pl_error err;
   uint64_t next = 0;
-  int n = pl_movement_list(pl_rpc_engine(r), &f, mv, cap, &next, &err);
+  int n = pl_movement_list(pl_rpc_engine(r), &f, lb.recs, cap, &next, &err);
   if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
-    free(mv);
-    return;
-  }
-  Pitlane__V1__Movement **mp = NULL;
-  void *owned = NULL;
-  if (movements_msgs(r, mv, n, &mp, &owned) == 0) {
+  } else {
     Pitlane__V1__ListMovementsResponse m;
     pitlane__v1__list_movements_response__init(&m);
     m.n_movements = (size_t)n;
-    m.movements = mp;
+    m.movements = movements_msgs(&lb, n);
     m.next_cursor = next;
     pl_rpc_reply(r, &m.base);
   }
-  free(owned);
-  free(mv);
+  pl_list_free(&lb);
 }
 
 static void trace_lot(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__TraceLotRequest *q = (const void *)msg;
-  pl_movement *mv = alloc_or_fail(r, LIST_MAX, sizeof *mv);
-  if (mv == NULL)
+  pl_list_buf lb;
+  if (movements_alloc(r, &lb, LIST_MAX) != 0)
     return;
   pl_error err;
   pl_lot_trace sum;
-  int n = pl_stock_trace_lot(pl_rpc_engine(r), q->chain, q->lot, mv, LIST_MAX,
-                             &sum, &err);
+  int n = pl_stock_trace_lot(pl_rpc_engine(r), q->chain, q->lot, lb.recs,
+                             LIST_MAX, &sum, &err);
   if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
-    free(mv);
-    return;
-  }
-  n = n < LIST_MAX ? n : LIST_MAX;
-  Pitlane__V1__Movement **mp = NULL;
-  void *owned = NULL;
-  if (movements_msgs(r, mv, n, &mp, &owned) == 0) {
+  } else {
+    n = n < LIST_MAX ? n : LIST_MAX;
     Pitlane__V1__TraceLotResponse m;
     pitlane__v1__trace_lot_response__init(&m);
     m.lot = sum.lot;
@@ -374,11 +360,10 @@ static void trace_lot(pl_rpc *r, const ProtobufCMessage *msg) {
     m.out_total = sum.out_total;
     m.remaining = sum.remaining;
     m.n_movements = (size_t)n;
-    m.movements = mp;
+    m.movements = movements_msgs(&lb, n);
     pl_rpc_reply(r, &m.base);
   }
-  free(owned);
-  free(mv);
+  pl_list_free(&lb);
 }
 
 /* ---- suppliers
