@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
 #include "bench_util.h"
 #include "pitlane/apikeys.h"
 #include "pitlane/v1/admin.pb-c.h"
+#include "server/auth.h"
 #include "shim.h"
 
 /* Bench-only globals: one engine and key for a run. */

@@ -10,7 +10,7 @@
 //   node scripts/cluster.js move --etcd URL --dir DIR --admin-port A --key TOKEN CHAIN NODE
 //        moves CHAIN to NODE online and prints the pause
 //
-// etcd layout (api/shardmap.h): /pitlane/nodes/<id> = host:port,
+// etcd layout (api/server/shardmap.h): /pitlane/nodes/<id> = host:port,
 // /pitlane/chains/<chain> = <id>. etcd is reached over its v3 JSON gateway
 // (fetch); HAProxy's map is changed live over its runtime API (a TCP admin
 // socket on loopback) and the file rewritten for restarts.

@@ -484,6 +484,23 @@ static void the_day_board_shows_free_time_and_utilisation(void **st) {
   assert_int_equal(rows[a1].booked_min, 45);
   assert_true(rows[a1].free[0].start == AT(DAY0, 8, 45));
   assert_true(rows[a1].free[0].end == AT(DAY0, 18, 0));
+  assert_int_equal(pl_board_utilisation_pct(&rows[a1]), 7); /* 45 / 600 */
+}
+
+/* Utilisation of a board row: booked / available in whole percent,
+ * rounded down, and 0 (not a division by zero) without available time. */
+static void board_utilisation_is_booked_over_available(void **st) {
+  (void)st;
+  pl_board_row row = {.available_min = 600, .booked_min = 600};
+  assert_int_equal(pl_board_utilisation_pct(&row), 100);
+  row.booked_min = 599;
+  assert_int_equal(pl_board_utilisation_pct(&row), 99);
+  row.booked_min = 0;
+  assert_int_equal(pl_board_utilisation_pct(&row), 0);
+  row = (pl_board_row){.available_min = 0, .booked_min = 30};
+  assert_int_equal(pl_board_utilisation_pct(&row), 0);
+  row = (pl_board_row){.available_min = 480, .booked_min = 120};
+  assert_int_equal(pl_board_utilisation_pct(&row), 25);
 }
 
 /* ---- regressions: visits of services sharing resources (issue #19) ----- */
@@ -804,6 +821,7 @@ int main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(runs_match_a_direct_scan),
+      cmocka_unit_test(board_utilisation_is_booked_over_available),
       T(recommends_earliest_slots_within_opening_hours),
       T(balances_load_across_technicians),
       T(a_held_slot_is_not_recommended_and_cannot_be_held_again),

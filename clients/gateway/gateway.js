@@ -80,7 +80,7 @@ function sendError(res, code, message) {
   send(res, HTTP_OF_CODE[code] || 500, { code, message });
 }
 
-// The chain a request body names, as the server finds it (api/auth.c):
+// The chain a request body names, as the server finds it (api/server/auth.c):
 // its `chain`, a message one level down's `chain` ({store: {chain}}), the
 // `code` of GetChain, or CreateChain's `chain.code`. '' if none.
 function chainOf(body, path) {

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "methods.h"
 #include "pitlane/demo.h"
 #include "pitlane/pitlane.h"
+#include "server/methods.h"
 
 static pl_engine *engine;
 static pl_method *methods;

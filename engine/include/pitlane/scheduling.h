@@ -392,6 +392,11 @@ PL_API int pl_day_board(pl_engine *e, const char *chain, const char *store,
                         int32_t local_day, pl_board_row *rows, int cap,
                         pl_error *err);
 
+/* A board row's utilisation in percent: booked_min * 100 /
+ * available_min, rounded down; 0 when the row has no available time.
+ * (Booked time outside the available time can make it exceed 100.) */
+PL_API int32_t pl_board_utilisation_pct(const pl_board_row *row);
+
 /* Local day number of a UTC minute in a store's offset. */
 PL_API int32_t pl_local_day(int64_t utc_min, int32_t utc_offset_min);
 

@@ -851,6 +851,12 @@ int pl_day_board(pl_engine *e, const char *chain, const char *store,
   return n;
 }
 
+int32_t pl_board_utilisation_pct(const pl_board_row *row) {
+  if (row->available_min <= 0)
+    return 0;
+  return (int32_t)((int64_t)row->booked_min * 100 / row->available_min);
+}
+
 /* ---- recovery ----------------------------------------------------------- */
 
 int pl__booking_load(pl_engine *e, pl__chain *c, const unsigned char *rest,

@@ -68,6 +68,12 @@ grpc_status_code pl_status_for(int rc);
 int pl_rpc_copy(pl_rpc *r, char *dst, size_t cap, const char *src,
                 const char *field);
 
+/* COPY(r, dst, src, field): pl_rpc_copy into the array dst (its size
+ * taken with sizeof), true when it fit. The one definition the services
+ * share:  if (!COPY(r, in.code, q->code, "code")) return; */
+#define COPY(r, dst, src, field)                                               \
+  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+
 /* Tenant scopes the handlers enforce themselves (authentication decides
  * who may call a method; these narrow what a call may see): the insurer
  * or fleet whose own claims and work orders alone this call may see, or

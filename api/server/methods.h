@@ -1,4 +1,6 @@
-/* methods.h — the method tables each service module exports; main.c
+/* methods.h — the method tables the services export (api/services/, one
+ * file per proto service; a service with several tables keeps them apart
+ * only so that the fuzzer's method numbering stays as it was); main.c
  * concatenates them for the server. */
 #ifndef PL_API_METHODS_H
 #define PL_API_METHODS_H
@@ -9,7 +11,7 @@ extern const pl_method pl_admin_methods[];
 extern const int pl_admin_n_methods;
 extern const pl_method pl_health_methods[];
 extern const int pl_health_n_methods;
-extern const pl_method pl_calendar_methods[];
+extern const pl_method pl_calendar_methods[]; /* Admin: calendars */
 extern const int pl_calendar_n_methods;
 extern const pl_method pl_scheduling_methods[];
 extern const int pl_scheduling_n_methods;

@@ -1,4 +1,4 @@
-/* dispatch_rpc.c — pitlane.v1.Dispatch: field resources, dispatches (and
+/* dispatch.c — pitlane.v1.Dispatch: field resources, dispatches (and
  * the WatchDispatch server stream fed by the engine's durable views), the
  * vehicle registry and DueReminders. protobuf <-> engine only; dates are
  * "YYYY-MM-DD" local days of the store. */
@@ -6,15 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "list_buf.h"
-#include "methods.h"
 #include "pitlane/dispatch.h"
 #include "pitlane/v1/dispatch.pb-c.h"
 #include "pitlane/vehicles.h"
-#include "sched_msg.h"
-
-#define COPY(r, dst, src, field)                                               \
-  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+#include "scheduling_msg.h"
+#include "server/list_buf.h"
+#include "server/methods.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX 1000
@@ -560,13 +557,7 @@ typedef struct rem_msg {
 
 static void due_reminders(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__DueRemindersRequest *q = (const void *)msg;
-  const pl_principal *who = pl_rpc_principal(r);
-  if (q->hold && who != NULL &&
-      (who->roles & (PL_ROLE_ADMIN | PL_ROLE_ADVISOR)) == 0) {
-    pl_rpc_fail(r, GRPC_STATUS_PERMISSION_DENIED,
-                "hold: holding slots needs the admin or advisor role");
-    return;
-  }
+  /* who may set `hold`: the policy table (server/auth.c) */
   int cap = pl_list_page(r, q->limit, LIST_DEFAULT, LIST_MAX);
   if (cap < 0)
     return;

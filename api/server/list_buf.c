@@ -14,9 +14,10 @@ int pl_list_page(pl_rpc *r, int32_t limit, int def, int max) {
 
 int pl_list_alloc(pl_rpc *r, pl_list_buf *b, int cap, size_t rec_size,
                   size_t msg_size) {
-  b->recs = calloc((size_t)cap, rec_size);
-  b->msgs = calloc((size_t)cap, msg_size);
-  b->ptrs = calloc((size_t)cap, sizeof(void *));
+  size_t n = cap > 0 ? (size_t)cap : 1; /* an empty list still allocates */
+  b->recs = calloc(n, rec_size);
+  b->msgs = calloc(n, msg_size);
+  b->ptrs = calloc(n, sizeof(void *));
   if (b->recs != NULL && b->msgs != NULL && b->ptrs != NULL)
     return 0;
   pl_list_free(b);

@@ -1,4 +1,4 @@
-/* scheduling_rpc.c — pitlane.v1.Scheduling: RecommendSlots, holds and the
+/* scheduling.c — pitlane.v1.Scheduling: RecommendSlots, holds and the
  * booking life cycle, lists and the day board. protobuf <-> engine, plus
  * the presentation of local dates ("2026-11-25", "14:00-15:00"), which
  * is formatting, not a rule. */
@@ -6,13 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "methods.h"
 #include "pitlane/scheduling.h"
 #include "pitlane/v1/scheduling.pb-c.h"
-#include "sched_msg.h"
-
-#define COPY(r, dst, src, field)                                               \
-  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+#include "scheduling_msg.h"
+#include "server/list_buf.h"
+#include "server/methods.h"
 
 /* ---- local dates -------------------------------------------------------- */
 
@@ -102,33 +100,29 @@ static void recommend_slots(pl_rpc *r, const ProtobufCMessage *msg) {
     sq.windows[i] =
         (pl_local_range){q->windows[i]->start_min, q->windows[i]->end_min};
   int cap = q->k > 0 && q->k <= 64 ? q->k : 1;
-  pl_slot_option *opts = calloc((size_t)cap, sizeof *opts);
-  slot_msg *om = calloc((size_t)cap, sizeof *om);
-  Pitlane__V1__SlotOption **op =
-      calloc((size_t)cap, sizeof(Pitlane__V1__SlotOption *));
-  if (!opts || !om || !op) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, cap, sizeof(pl_slot_option), sizeof(slot_msg)) != 0)
+    return;
+  pl_slot_option *opts = lb.recs;
+  slot_msg *om = lb.msgs;
+  Pitlane__V1__SlotOption **op = (Pitlane__V1__SlotOption **)lb.ptrs;
+  pl_error err;
+  pl_engine *e = pl_rpc_engine(r);
+  int n = pl_recommend_slots(e, &sq, opts, cap, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
   } else {
-    pl_error err;
-    pl_engine *e = pl_rpc_engine(r);
-    int n = pl_recommend_slots(e, &sq, opts, cap, &err);
-    if (n < 0) {
-      pl_rpc_engine_fail(r, n, &err);
-    } else {
-      for (int i = 0; i < n; i++) {
-        slot_option_out(&om[i], e, q->chain, &opts[i]);
-        op[i] = &om[i].m;
-      }
-      Pitlane__V1__RecommendSlotsResponse resp;
-      pitlane__v1__recommend_slots_response__init(&resp);
-      resp.n_options = (size_t)n;
-      resp.options = op;
-      pl_rpc_reply(r, &resp.base);
+    for (int i = 0; i < n; i++) {
+      slot_option_out(&om[i], e, q->chain, &opts[i]);
+      op[i] = &om[i].m;
     }
+    Pitlane__V1__RecommendSlotsResponse resp;
+    pitlane__v1__recommend_slots_response__init(&resp);
+    resp.n_options = (size_t)n;
+    resp.options = op;
+    pl_rpc_reply(r, &resp.base);
   }
-  free(opts);
-  free(om);
-  free(op);
+  pl_list_free(&lb);
 }
 
 /* ---- holds and transitions ---------------------------------------------- */
@@ -230,43 +224,31 @@ static void get_booking(pl_rpc *r, const ProtobufCMessage *msg) {
 
 /* ---- lists and the day board -------------------------------------------- */
 
-/* Lists bookings into a freshly allocated array; *n_out their count. */
-static pl_booking_info *list_bookings(pl_rpc *r, const pl_booking_filter *f,
-                                      int *n_out) {
+/* Lists the bookings of f into lb (records, their messages and the reply's
+ * pointers, filled); *n_out their count. 0, or -1 after failing the call
+ * with nothing left to free. */
+static int list_bookings(pl_rpc *r, const pl_booking_filter *f, pl_list_buf *lb,
+                         int *n_out) {
   pl_engine *e = pl_rpc_engine(r);
   pl_error err;
   int n = pl_booking_list(e, f, NULL, 0, &err);
   if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
-    return NULL;
+    return -1;
   }
-  pl_booking_info *b = calloc((size_t)n + 1, sizeof *b);
-  if (b == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
-    return NULL;
-  }
+  if (pl_list_alloc(r, lb, n, sizeof(pl_booking_info), sizeof(booking_msg)) !=
+      0)
+    return -1;
+  pl_booking_info *b = lb->recs;
+  booking_msg *ms = lb->msgs;
   int got = pl_booking_list(e, f, b, n, &err);
-  *n_out = got < n ? got : n;
-  return b;
-}
-
-/* Booking messages for b[0..n); caller frees *msgs and the returned array. */
-static Pitlane__V1__Booking **booking_msgs(pl_booking_info *b, int n,
-                                           booking_msg **msgs) {
-  *msgs = calloc((size_t)n + 1, sizeof **msgs);
-  Pitlane__V1__Booking **p =
-      calloc((size_t)n + 1, sizeof(Pitlane__V1__Booking *));
-  if (*msgs == NULL || p == NULL) {
-    free(*msgs);
-    free(p);
-    *msgs = NULL;
-    return NULL;
-  }
+  n = got < n ? got : n;
   for (int i = 0; i < n; i++) {
-    booking_out(&(*msgs)[i], &b[i]);
-    p[i] = &(*msgs)[i].m;
+    booking_out(&ms[i], &b[i]);
+    lb->ptrs[i] = &ms[i].m;
   }
-  return p;
+  *n_out = n > 0 ? n : 0;
+  return 0;
 }
 
 static void list_bookings_rpc(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -278,24 +260,23 @@ static void list_bookings_rpc(pl_rpc *r, const ProtobufCMessage *msg) {
   if (day_arg(r, q->date, q->local_day, &f.local_day) != 0)
     return;
   int n = 0;
-  pl_booking_info *b = list_bookings(r, &f, &n);
-  if (b == NULL)
+  pl_list_buf lb;
+  if (list_bookings(r, &f, &lb, &n) != 0)
     return;
-  booking_msg *msgs;
-  Pitlane__V1__Booking **p = booking_msgs(b, n, &msgs);
-  if (p == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
-  } else {
-    Pitlane__V1__ListBookingsResponse resp;
-    pitlane__v1__list_bookings_response__init(&resp);
-    resp.n_bookings = (size_t)n;
-    resp.bookings = p;
-    pl_rpc_reply(r, &resp.base);
-  }
-  free(p);
-  free(msgs);
-  free(b);
+  Pitlane__V1__ListBookingsResponse resp;
+  pitlane__v1__list_bookings_response__init(&resp);
+  resp.n_bookings = (size_t)n;
+  resp.bookings = (Pitlane__V1__Booking **)lb.ptrs;
+  pl_rpc_reply(r, &resp.base);
+  pl_list_free(&lb);
 }
+
+/* One board row's message and the free ranges it points into. */
+typedef struct row_holder {
+  Pitlane__V1__BoardRow m;
+  Pitlane__V1__UtcRange fr[PL_BOARD_MAX_FREE];
+  Pitlane__V1__UtcRange *frp[PL_BOARD_MAX_FREE];
+} row_holder;
 
 static void day_board(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__DayBoardRequest *q = (const void *)msg;
@@ -309,55 +290,42 @@ static void day_board(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_board_row *rows = calloc((size_t)n + 1, sizeof *rows);
-  Pitlane__V1__BoardRow *rm = calloc((size_t)n + 1, sizeof *rm);
-  Pitlane__V1__BoardRow **rp =
-      calloc((size_t)n + 1, sizeof(Pitlane__V1__BoardRow *));
-  Pitlane__V1__UtcRange *fr =
-      calloc(((size_t)n + 1) * PL_BOARD_MAX_FREE, sizeof *fr);
-  Pitlane__V1__UtcRange **frp = calloc(((size_t)n + 1) * PL_BOARD_MAX_FREE,
-                                       sizeof(Pitlane__V1__UtcRange *));
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_board_row), sizeof(row_holder)) != 0)
+    return;
+  pl_board_row *rows = lb.recs;
+  row_holder *rm = lb.msgs;
   pl_booking_filter f = {
       .chain = q->chain, .store = q->store, .local_day = day};
   int nb = 0;
-  pl_booking_info *b = NULL;
-  booking_msg *msgs = NULL;
-  Pitlane__V1__Booking **bp = NULL;
-  if (!rows || !rm || !rp || !fr || !frp) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "board: out of memory");
-    goto out;
-  }
-  n = pl_day_board(e, q->chain, q->store, day, rows, n, &err);
+  pl_list_buf bookings;
+  int cap = n;
+  n = pl_day_board(e, q->chain, q->store, day, rows, cap, &err);
   if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
     goto out;
   }
-  if ((b = list_bookings(r, &f, &nb)) == NULL)
+  n = n < cap ? n : cap;
+  if (list_bookings(r, &f, &bookings, &nb) != 0)
     goto out;
-  if ((bp = booking_msgs(b, nb, &msgs)) == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "board: out of memory");
-    goto out;
-  }
   for (int i = 0; i < n; i++) {
-    Pitlane__V1__BoardRow *m = &rm[i];
+    Pitlane__V1__BoardRow *m = &rm[i].m;
     pitlane__v1__board_row__init(m);
     m->code = rows[i].code;
     m->is_bay = rows[i].is_bay;
     m->available_min = rows[i].available_min;
     m->booked_min = rows[i].booked_min;
-    m->utilisation_pct = rows[i].available_min > 0
-                             ? rows[i].booked_min * 100 / rows[i].available_min
-                             : 0;
+    m->utilisation_pct = pl_board_utilisation_pct(&rows[i]);
     for (int k = 0; k < rows[i].n_free; k++) {
-      Pitlane__V1__UtcRange *u = &fr[(size_t)i * PL_BOARD_MAX_FREE + k];
+      Pitlane__V1__UtcRange *u = &rm[i].fr[k];
       pitlane__v1__utc_range__init(u);
       u->start_min = rows[i].free[k].start;
       u->end_min = rows[i].free[k].end;
-      frp[(size_t)i * PL_BOARD_MAX_FREE + k] = u;
+      rm[i].frp[k] = u;
     }
     m->n_free = (size_t)rows[i].n_free;
-    m->free = frp + (size_t)i * PL_BOARD_MAX_FREE;
-    rp[i] = m;
+    m->free = rm[i].frp;
+    lb.ptrs[i] = m;
   }
   char date[32];
   format_date(day, date, sizeof date);
@@ -368,19 +336,13 @@ static void day_board(pl_rpc *r, const ProtobufCMessage *msg) {
   resp.local_day = day;
   resp.date = date;
   resp.n_rows = (size_t)n;
-  resp.rows = rp;
+  resp.rows = (Pitlane__V1__BoardRow **)lb.ptrs;
   resp.n_bookings = (size_t)nb;
-  resp.bookings = bp;
+  resp.bookings = (Pitlane__V1__Booking **)bookings.ptrs;
   pl_rpc_reply(r, &resp.base);
+  pl_list_free(&bookings);
 out:
-  free(rows);
-  free(rm);
-  free(rp);
-  free(fr);
-  free(frp);
-  free(b);
-  free(msgs);
-  free(bp);
+  pl_list_free(&lb);
 }
 
 /* ---- loaner cars ---------------------------------------------------------
@@ -440,34 +402,30 @@ static void list_loaners(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ListLoanersRequest *q = (const void *)msg;
   pl_engine *e = pl_rpc_engine(r);
   pl_error err;
-  pl_loaner_info *l = calloc(PL_MAX_STORE_LOANERS, sizeof *l);
-  Pitlane__V1__Loaner *m = calloc(PL_MAX_STORE_LOANERS, sizeof *m);
-  Pitlane__V1__Loaner **p =
-      calloc(PL_MAX_STORE_LOANERS, sizeof(Pitlane__V1__Loaner *));
-  if (l == NULL || m == NULL || p == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, PL_MAX_STORE_LOANERS, sizeof(pl_loaner_info),
+                    sizeof(Pitlane__V1__Loaner)) != 0)
+    return;
+  pl_loaner_info *l = lb.recs;
+  Pitlane__V1__Loaner *m = lb.msgs;
+  Pitlane__V1__Loaner **p = (Pitlane__V1__Loaner **)lb.ptrs;
+  int n = pl_loaner_list(e, q->chain, q->store, l, PL_MAX_STORE_LOANERS, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
   } else {
-    int n =
-        pl_loaner_list(e, q->chain, q->store, l, PL_MAX_STORE_LOANERS, &err);
-    if (n < 0) {
-      pl_rpc_engine_fail(r, n, &err);
-    } else {
-      if (n > PL_MAX_STORE_LOANERS)
-        n = PL_MAX_STORE_LOANERS;
-      for (int i = 0; i < n; i++) {
-        loaner_msg(&m[i], &l[i]);
-        p[i] = &m[i];
-      }
-      Pitlane__V1__ListLoanersResponse resp;
-      pitlane__v1__list_loaners_response__init(&resp);
-      resp.n_loaners = (size_t)n;
-      resp.loaners = p;
-      pl_rpc_reply(r, &resp.base);
+    if (n > PL_MAX_STORE_LOANERS)
+      n = PL_MAX_STORE_LOANERS;
+    for (int i = 0; i < n; i++) {
+      loaner_msg(&m[i], &l[i]);
+      p[i] = &m[i];
     }
+    Pitlane__V1__ListLoanersResponse resp;
+    pitlane__v1__list_loaners_response__init(&resp);
+    resp.n_loaners = (size_t)n;
+    resp.loaners = p;
+    pl_rpc_reply(r, &resp.base);
   }
-  free(l);
-  free(m);
-  free(p);
+  pl_list_free(&lb);
 }
 
 static void hand_out_loaner(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -497,39 +455,36 @@ static void list_loaner_events(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_loaner_event *ev = calloc((size_t)n + 1, sizeof *ev);
-  Pitlane__V1__LoanerEvent *m = calloc((size_t)n + 1, sizeof *m);
-  Pitlane__V1__LoanerEvent **p =
-      calloc((size_t)n + 1, sizeof(Pitlane__V1__LoanerEvent *));
-  if (ev == NULL || m == NULL || p == NULL) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_loaner_event),
+                    sizeof(Pitlane__V1__LoanerEvent)) != 0)
+    return;
+  pl_loaner_event *ev = lb.recs;
+  Pitlane__V1__LoanerEvent *m = lb.msgs;
+  Pitlane__V1__LoanerEvent **p = (Pitlane__V1__LoanerEvent **)lb.ptrs;
+  int got = pl_loaner_events(e, q->chain, q->store, q->code, ev, n, &err);
+  if (got < 0) {
+    pl_rpc_engine_fail(r, got, &err);
   } else {
-    int got = pl_loaner_events(e, q->chain, q->store, q->code, ev, n, &err);
-    if (got < 0) {
-      pl_rpc_engine_fail(r, got, &err);
-    } else {
-      if (got > n)
-        got = n; /* events added in between: the first n */
-      for (int i = 0; i < got; i++) {
-        pitlane__v1__loaner_event__init(&m[i]);
-        m[i].kind = (Pitlane__V1__LoanerEventKind)ev[i].kind;
-        m[i].booking_id = ev[i].booking;
-        m[i].customer = ev[i].customer;
-        m[i].km = ev[i].km;
-        m[i].fuel_pct = ev[i].fuel_pct;
-        m[i].at_ms = ev[i].at_ms;
-        p[i] = &m[i];
-      }
-      Pitlane__V1__ListLoanerEventsResponse resp;
-      pitlane__v1__list_loaner_events_response__init(&resp);
-      resp.n_events = (size_t)got;
-      resp.events = p;
-      pl_rpc_reply(r, &resp.base);
+    if (got > n)
+      got = n; /* events added in between: the first n */
+    for (int i = 0; i < got; i++) {
+      pitlane__v1__loaner_event__init(&m[i]);
+      m[i].kind = (Pitlane__V1__LoanerEventKind)ev[i].kind;
+      m[i].booking_id = ev[i].booking;
+      m[i].customer = ev[i].customer;
+      m[i].km = ev[i].km;
+      m[i].fuel_pct = ev[i].fuel_pct;
+      m[i].at_ms = ev[i].at_ms;
+      p[i] = &m[i];
     }
+    Pitlane__V1__ListLoanerEventsResponse resp;
+    pitlane__v1__list_loaner_events_response__init(&resp);
+    resp.n_events = (size_t)got;
+    resp.events = p;
+    pl_rpc_reply(r, &resp.base);
   }
-  free(ev);
-  free(m);
-  free(p);
+  pl_list_free(&lb);
 }
 
 #define SCHED(name, req, fn)                                                   \

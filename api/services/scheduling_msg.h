@@ -1,4 +1,4 @@
-/* sched_msg.h — scheduling's engine records as protobuf messages, shared
+/* scheduling_msg.h — scheduling's engine records as protobuf messages, shared
  * by the Scheduling and Claims services: bookings, slot options (with the
  * store's local date and time, "2026-11-25" and "14:00-15:00"), dates.
  * Each *_msg owns the storage its message points into; the message is

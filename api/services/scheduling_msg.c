@@ -1,5 +1,5 @@
-/* sched_msg.c — see sched_msg.h. */
-#include "sched_msg.h"
+/* scheduling_msg.c — see scheduling_msg.h. */
+#include "scheduling_msg.h"
 
 #include <stdio.h>
 

@@ -43,25 +43,22 @@ enum {
   XFER_WRITE = A | P,
 };
 
-#define ADM(m, roles, scope)                                                   \
-  { "/pitlane.v1.Admin/" m, (roles), (scope) }
-#define SCH(m, roles)                                                          \
-  { "/pitlane.v1.Scheduling/" m, (roles), PL_SCOPE_CHAIN }
-#define INV(m, roles)                                                          \
-  { "/pitlane.v1.Inventory/" m, (roles), PL_SCOPE_CHAIN }
-#define XFR(m, roles)                                                          \
-  { "/pitlane.v1.Transfers/" m, (roles), PL_SCOPE_CHAIN }
-#define WO(m, roles)                                                           \
-  { "/pitlane.v1.WorkOrders/" m, (roles), PL_SCOPE_CHAIN }
-#define CLM(m, roles)                                                          \
-  { "/pitlane.v1.Claims/" m, (roles), PL_SCOPE_CHAIN }
-#define DSP(m, roles)                                                          \
-  { "/pitlane.v1.Dispatch/" m, (roles), PL_SCOPE_CHAIN }
-#define CUS(m, roles)                                                          \
-  { "/pitlane.v1.Customers/" m, (roles), PL_SCOPE_CHAIN }
+/* One entry; designated so that the optional field rule stays zero. */
+#define POL(svc, m, rl, sc)                                                    \
+  { .path = "/pitlane.v1." svc "/" m, .roles = (rl), .scope = (sc) }
+#define ADM(m, rl, sc) POL("Admin", m, rl, sc)
+#define SCH(m, rl) POL("Scheduling", m, rl, PL_SCOPE_CHAIN)
+#define INV(m, rl) POL("Inventory", m, rl, PL_SCOPE_CHAIN)
+#define XFR(m, rl) POL("Transfers", m, rl, PL_SCOPE_CHAIN)
+#define WO(m, rl) POL("WorkOrders", m, rl, PL_SCOPE_CHAIN)
+#define CLM(m, rl) POL("Claims", m, rl, PL_SCOPE_CHAIN)
+#define DSP(m, rl) POL("Dispatch", m, rl, PL_SCOPE_CHAIN)
+#define CUS(m, rl) POL("Customers", m, rl, PL_SCOPE_CHAIN)
 
 static const pl_policy policies[] = {
-    {"/grpc.health.v1.Health/Check", 0, PL_SCOPE_PUBLIC},
+    {.path = "/grpc.health.v1.Health/Check",
+     .roles = 0,
+     .scope = PL_SCOPE_PUBLIC},
     /* Admin: structure */
     ADM("CreateChain", A, PL_SCOPE_PLATFORM),
     ADM("GetChain", STAFF_READ, PL_SCOPE_CODE),
@@ -176,12 +173,12 @@ static const pl_policy policies[] = {
     CLM("ListClaims", A | I | V),
     CLM("SubmitFleetBatch", A | F),
     /* Cluster (a node's part in chain moves): platform admins */
-    {"/pitlane.v1.Cluster/Status", A, PL_SCOPE_PLATFORM},
-    {"/pitlane.v1.Cluster/FreezeChain", A, PL_SCOPE_PLATFORM},
-    {"/pitlane.v1.Cluster/UnfreezeChain", A, PL_SCOPE_PLATFORM},
-    {"/pitlane.v1.Cluster/ExportChain", A, PL_SCOPE_PLATFORM},
-    {"/pitlane.v1.Cluster/ImportChain", A, PL_SCOPE_PLATFORM},
-    {"/pitlane.v1.Cluster/DropChain", A, PL_SCOPE_PLATFORM},
+    POL("Cluster", "Status", A, PL_SCOPE_PLATFORM),
+    POL("Cluster", "FreezeChain", A, PL_SCOPE_PLATFORM),
+    POL("Cluster", "UnfreezeChain", A, PL_SCOPE_PLATFORM),
+    POL("Cluster", "ExportChain", A, PL_SCOPE_PLATFORM),
+    POL("Cluster", "ImportChain", A, PL_SCOPE_PLATFORM),
+    POL("Cluster", "DropChain", A, PL_SCOPE_PLATFORM),
     /* Dispatch: advisors and admins manage; the driver's app (technician
      * role) reports positions and moves its own dispatches; a fleet or
      * the customer's app (viewer) reads and watches a dispatch. */
@@ -201,13 +198,18 @@ static const pl_policy policies[] = {
     DSP("GetDispatch", A | AD | T | F | V),
     DSP("ListDispatches", A | AD | T | V),
     DSP("WatchDispatch", A | AD | T | F | V),
-    /* Vehicles and reminders (DueReminders with hold: A or AD, checked by
-     * the handler) */
+    /* Vehicles and reminders (DueReminders with hold books slots: A or AD,
+     * as for Scheduling/Hold's staff) */
     DSP("RegisterVehicle", A | AD),
     DSP("RecordMileage", A | AD | T),
     DSP("RecordService", A | AD | T),
     DSP("GetVehicle", A | AD | T | V),
-    DSP("DueReminders", A | AD | V),
+    {.path = "/pitlane.v1.Dispatch/DueReminders",
+     .roles = A | AD | V,
+     .scope = PL_SCOPE_CHAIN,
+     .flag = "hold",
+     .flag_roles = A | AD,
+     .flag_refusal = "hold: holding slots needs the admin or advisor role"},
     /* Customers: advisors keep customers, follow-ups and complaints;
      * admins set the complaint policy and may run the escalation sweep */
     CUS("PutCustomer", A | AD),
@@ -451,6 +453,17 @@ static const char *string_field(const ProtobufCMessage *m, const char *name) {
   return v != NULL ? v : "";
 }
 
+/* 1 if m's bool field `name` (not repeated) is set; 0 if it is not or m
+ * has no such field. */
+static int bool_field(const ProtobufCMessage *m, const char *name) {
+  const ProtobufCFieldDescriptor *f =
+      protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+  if (f == NULL || f->type != PROTOBUF_C_TYPE_BOOL ||
+      f->label == PROTOBUF_C_LABEL_REPEATED)
+    return 0;
+  return *(const protobuf_c_boolean *)((const char *)m + f->offset) != 0;
+}
+
 /* 1 if the message type d, or a message type one level down, has a
  * string field `chain`. */
 static int declares_chain(const ProtobufCMessageDescriptor *d, int depth) {
@@ -557,6 +570,11 @@ grpc_status_code pl_auth_authorize(const pl_principal *p, const pl_policy *pol,
   if (refused != NULL) {
     snprintf(detail, cap, "chain: this key may not act on chain '%.40s'",
              refused);
+    return GRPC_STATUS_PERMISSION_DENIED;
+  }
+  if (pol->flag != NULL && (p->roles & pol->flag_roles) == 0 &&
+      bool_field(req, pol->flag)) {
+    snprintf(detail, cap, "%s", pol->flag_refusal);
     return GRPC_STATUS_PERMISSION_DENIED;
   }
   return GRPC_STATUS_OK;

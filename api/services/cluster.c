@@ -1,4 +1,4 @@
-/* cluster_rpc.c — pitlane.v1.Cluster: a node's status and the steps of a
+/* cluster.c — pitlane.v1.Cluster: a node's status and the steps of a
  * chain move (proto/pitlane/v1/cluster.proto, docs/scaling.md). Platform
  * admin keys only (auth.c). Export, import and drop run on the worker
  * thread that took the call: they are rare operator calls. */
@@ -6,11 +6,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "cluster.h"
-#include "methods.h"
 #include "pitlane/admin.h"
 #include "pitlane/chainmove.h"
 #include "pitlane/v1/cluster.pb-c.h"
+#include "server/cluster.h"
+#include "server/methods.h"
 
 /* jemalloc's control interface, when pitlaned links jemalloc (not under
  * the sanitizers): weak, so the build without it still links. */

@@ -1,4 +1,4 @@
-/* health_rpc.c — grpc.health.v1.Health/Check.
+/* health.c — grpc.health.v1.Health/Check.
  *
  * "" (the whole server) and each service we serve answer SERVING, or
  * NOT_SERVING once the engine has failed a storage write (it then refuses
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "grpc/health/v1/health.pb-c.h"
-#include "methods.h"
+#include "server/methods.h"
 
 static const char *const served[] = {"",
                                      "grpc.health.v1.Health",

@@ -1,4 +1,4 @@
-/* claims_rpc.c — pitlane.v1.Claims: insurers' claims and fleets' batches.
+/* claims.c — pitlane.v1.Claims: insurers' claims and fleets' batches.
  * An insurer's (fleet's) key acts for its own tenant only: the request's
  * insurer (fleet) may be empty or must name it; claims of others are
  * NOT_FOUND. */
@@ -6,15 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "list_buf.h"
-#include "methods.h"
 #include "pitlane/claims.h"
 #include "pitlane/v1/claims.pb-c.h"
-#include "sched_msg.h"
-#include "wo_msg.h"
-
-#define COPY(r, dst, src, field)                                               \
-  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+#include "scheduling_msg.h"
+#include "server/list_buf.h"
+#include "server/methods.h"
+#include "workorders_msg.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX 1000

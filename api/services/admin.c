@@ -1,5 +1,6 @@
-/* admin_rpc.c — pitlane.v1.Admin: protobuf <-> engine for the chain's
- * structure. No rule lives here: the engine validates; this file copies
+/* admin.c — pitlane.v1.Admin: protobuf <-> engine for the chain's
+ * structure, API keys, calendars and the service catalogue, and the KPI
+ * reports. No rule lives here: the engine validates; this file copies
  * fields (failing with the field's name when one cannot fit) and maps
  * results. Reply messages point into engine output structs on the stack,
  * which outlive the packing in pl_rpc_reply. */
@@ -8,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "methods.h"
 #include "pitlane/admin.h"
 #include "pitlane/apikeys.h"
+#include "pitlane/kpi.h"
+#include "pitlane/scheduling.h"
 #include "pitlane/v1/admin.pb-c.h"
-
-#define COPY(r, dst, src, field)                                               \
-  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+#include "server/list_buf.h"
+#include "server/methods.h"
 
 static const char *idem_or_null(const char *k) {
   return k != NULL && k[0] != '\0' ? k : NULL;
@@ -142,45 +143,36 @@ static int not_found_key(pl_error *err, const char *key_id) {
   return PL_ENOTFOUND;
 }
 
-/* Allocates room for a listing of up to n items of `size` bytes plus their
- * message structs and pointers; fails the call on OOM. */
-static void *list_alloc(pl_rpc *r, int n, size_t size) {
-  void *p = calloc(n > 0 ? (size_t)n : 1, size);
-  if (p == NULL)
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
-  return p;
-}
-
 static void list_chains(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_engine *e = pl_rpc_engine(r);
   int n = pl_chain_list(e, NULL, 0);
-  pl_chain_info *info = list_alloc(r, n, sizeof *info);
-  Pitlane__V1__Chain *ms = list_alloc(r, n, sizeof *ms);
-  Pitlane__V1__Chain **mp = list_alloc(r, n, sizeof(Pitlane__V1__Chain *));
-  if (info != NULL && ms != NULL && mp != NULL) {
-    int got = pl_chain_list(e, info, n);
-    n = got < n ? got : n;
-    /* A key that is not the platform's sees only its own chains. */
-    const pl_principal *p = pl_rpc_principal(r);
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-      if (p != NULL && !pl_principal_may_chain(p, info[i].code))
-        continue;
-      if (!pl_rpc_owns_chain(r, info[i].code)) /* a cluster: this node's */
-        continue;
-      chain_msg(&ms[k], &info[i]);
-      mp[k] = &ms[k];
-      k++;
-    }
-    Pitlane__V1__ListChainsResponse m;
-    pitlane__v1__list_chains_response__init(&m);
-    m.n_chains = (size_t)k;
-    m.chains = mp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_chain_info),
+                    sizeof(Pitlane__V1__Chain)) != 0)
+    return;
+  pl_chain_info *info = lb.recs;
+  Pitlane__V1__Chain *ms = lb.msgs;
+  Pitlane__V1__Chain **mp = (Pitlane__V1__Chain **)lb.ptrs;
+  int got = pl_chain_list(e, info, n);
+  n = got < n ? got : n;
+  /* A key that is not the platform's sees only its own chains. */
+  const pl_principal *p = pl_rpc_principal(r);
+  int k = 0;
+  for (int i = 0; i < n; i++) {
+    if (p != NULL && !pl_principal_may_chain(p, info[i].code))
+      continue;
+    if (!pl_rpc_owns_chain(r, info[i].code)) /* a cluster: this node's */
+      continue;
+    chain_msg(&ms[k], &info[i]);
+    mp[k] = &ms[k];
+    k++;
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListChainsResponse m;
+  pitlane__v1__list_chains_response__init(&m);
+  m.n_chains = (size_t)k;
+  m.chains = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 /* ---- stores -------------------------------------------------------------- */
@@ -236,25 +228,25 @@ static void list_stores(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_store_info *info = list_alloc(r, n, sizeof *info);
-  Pitlane__V1__Store *ms = list_alloc(r, n, sizeof *ms);
-  Pitlane__V1__Store **mp = list_alloc(r, n, sizeof(Pitlane__V1__Store *));
-  if (info != NULL && ms != NULL && mp != NULL) {
-    int got = pl_store_list(e, q->chain, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      store_msg(&ms[i], &info[i]);
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__ListStoresResponse m;
-    pitlane__v1__list_stores_response__init(&m);
-    m.n_stores = (size_t)n;
-    m.stores = mp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_store_info),
+                    sizeof(Pitlane__V1__Store)) != 0)
+    return;
+  pl_store_info *info = lb.recs;
+  Pitlane__V1__Store *ms = lb.msgs;
+  Pitlane__V1__Store **mp = (Pitlane__V1__Store **)lb.ptrs;
+  int got = pl_store_list(e, q->chain, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    store_msg(&ms[i], &info[i]);
+    mp[i] = &ms[i];
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListStoresResponse m;
+  pitlane__v1__list_stores_response__init(&m);
+  m.n_stores = (size_t)n;
+  m.stores = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 /* ---- warehouses ---------------------------------------------------------- */
@@ -294,26 +286,25 @@ static void list_warehouses(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_warehouse_info *info = list_alloc(r, n, sizeof *info);
-  Pitlane__V1__Warehouse *ms = list_alloc(r, n, sizeof *ms);
-  Pitlane__V1__Warehouse **mp =
-      list_alloc(r, n, sizeof(Pitlane__V1__Warehouse *));
-  if (info != NULL && ms != NULL && mp != NULL) {
-    int got = pl_warehouse_list(e, q->chain, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      warehouse_msg(&ms[i], &info[i]);
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__ListWarehousesResponse m;
-    pitlane__v1__list_warehouses_response__init(&m);
-    m.n_warehouses = (size_t)n;
-    m.warehouses = mp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_warehouse_info),
+                    sizeof(Pitlane__V1__Warehouse)) != 0)
+    return;
+  pl_warehouse_info *info = lb.recs;
+  Pitlane__V1__Warehouse *ms = lb.msgs;
+  Pitlane__V1__Warehouse **mp = (Pitlane__V1__Warehouse **)lb.ptrs;
+  int got = pl_warehouse_list(e, q->chain, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    warehouse_msg(&ms[i], &info[i]);
+    mp[i] = &ms[i];
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListWarehousesResponse m;
+  pitlane__v1__list_warehouses_response__init(&m);
+  m.n_warehouses = (size_t)n;
+  m.warehouses = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 /* ---- bays and technicians ------------------------------------------------ */
@@ -382,6 +373,13 @@ static void create_technician(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
+/* One listed technician's message and the skills it points into. */
+typedef struct tech_holder {
+  Pitlane__V1__Technician m;
+  Pitlane__V1__SkillLevel sk[PL_MAX_SKILLS];
+  Pitlane__V1__SkillLevel *skp[PL_MAX_SKILLS];
+} tech_holder;
+
 static void list_resources(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ListResourcesRequest *q = (const void *)msg;
   pl_engine *e = pl_rpc_engine(r);
@@ -396,47 +394,43 @@ static void list_resources(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, nt, &err);
     return;
   }
-  pl_bay_info *bi = list_alloc(r, nb, sizeof *bi);
-  Pitlane__V1__Bay *bm = list_alloc(r, nb, sizeof *bm);
-  Pitlane__V1__Bay **bp = list_alloc(r, nb, sizeof(Pitlane__V1__Bay *));
-  pl_technician_info *ti = list_alloc(r, nt, sizeof *ti);
-  Pitlane__V1__Technician *tm = list_alloc(r, nt, sizeof *tm);
-  Pitlane__V1__Technician **tp =
-      list_alloc(r, nt, sizeof(Pitlane__V1__Technician *));
-  Pitlane__V1__SkillLevel *sk = list_alloc(r, nt * PL_MAX_SKILLS, sizeof *sk);
-  Pitlane__V1__SkillLevel **skp =
-      list_alloc(r, nt * PL_MAX_SKILLS, sizeof(Pitlane__V1__SkillLevel *));
-  if (bi && bm && bp && ti && tm && tp && sk && skp) {
-    nb = pl_bay_list(e, q->chain, q->store, bi, nb, &err);
-    nt = pl_technician_list(e, q->chain, q->store, ti, nt, &err);
-    Pitlane__V1__ListResourcesResponse m;
-    pitlane__v1__list_resources_response__init(&m);
-    /* Counts only grow; the arrays hold what was asked for first. */
-    m.n_bays = 0;
-    for (int i = 0; i < nb; i++) {
-      bay_msg(&bm[i], &bi[i]);
-      bp[i] = &bm[i];
-      m.n_bays++;
-    }
-    m.bays = bp;
-    m.n_technicians = 0;
-    for (int i = 0; i < nt; i++) {
-      tech_msg(&tm[i], &ti[i], sk + (size_t)i * PL_MAX_SKILLS,
-               skp + (size_t)i * PL_MAX_SKILLS);
-      tp[i] = &tm[i];
-      m.n_technicians++;
-    }
-    m.technicians = tp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf bays, techs;
+  if (pl_list_alloc(r, &bays, nb, sizeof(pl_bay_info),
+                    sizeof(Pitlane__V1__Bay)) != 0)
+    return;
+  if (pl_list_alloc(r, &techs, nt, sizeof(pl_technician_info),
+                    sizeof(tech_holder)) != 0) {
+    pl_list_free(&bays);
+    return;
   }
-  free(bi);
-  free(bm);
-  free(bp);
-  free(ti);
-  free(tm);
-  free(tp);
-  free(sk);
-  free(skp);
+  pl_bay_info *bi = bays.recs;
+  Pitlane__V1__Bay *bm = bays.msgs;
+  pl_technician_info *ti = techs.recs;
+  tech_holder *tm = techs.msgs;
+  /* Counts only grow; the arrays hold what was asked for first. */
+  int got = pl_bay_list(e, q->chain, q->store, bi, nb, &err);
+  nb = got < nb ? got : nb;
+  got = pl_technician_list(e, q->chain, q->store, ti, nt, &err);
+  nt = got < nt ? got : nt;
+  Pitlane__V1__ListResourcesResponse m;
+  pitlane__v1__list_resources_response__init(&m);
+  m.n_bays = 0;
+  for (int i = 0; i < nb; i++) {
+    bay_msg(&bm[i], &bi[i]);
+    bays.ptrs[i] = &bm[i];
+    m.n_bays++;
+  }
+  m.bays = (Pitlane__V1__Bay **)bays.ptrs;
+  m.n_technicians = 0;
+  for (int i = 0; i < nt; i++) {
+    tech_msg(&tm[i].m, &ti[i], tm[i].sk, tm[i].skp);
+    techs.ptrs[i] = &tm[i].m;
+    m.n_technicians++;
+  }
+  m.technicians = (Pitlane__V1__Technician **)techs.ptrs;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&bays);
+  pl_list_free(&techs);
 }
 
 /* ---- parts --------------------------------------------------------------- */
@@ -598,39 +592,39 @@ static void revoke_api_key(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
+/* One listed key's message and the arrays it points into. */
+typedef struct key_holder {
+  Pitlane__V1__ApiKey m;
+  Pitlane__V1__Role roles[PL_ROLE_COUNT];
+  char *chains[PL_KEY_MAX_CHAINS];
+} key_holder;
+
 static void list_api_keys(pl_rpc *r, const ProtobufCMessage *msg) {
   (void)msg;
   pl_engine *e = pl_rpc_engine(r);
   const pl_principal *p = pl_rpc_principal(r);
   int n = pl_apikey_list(e, NULL, 0);
-  pl_apikey_info *info = list_alloc(r, n, sizeof *info);
-  Pitlane__V1__ApiKey *ms = list_alloc(r, n, sizeof *ms);
-  Pitlane__V1__ApiKey **mp = list_alloc(r, n, sizeof(Pitlane__V1__ApiKey *));
-  Pitlane__V1__Role *rl = list_alloc(r, n * PL_ROLE_COUNT, sizeof *rl);
-  char **cp = list_alloc(r, n * PL_KEY_MAX_CHAINS, sizeof(char *));
-  if (info != NULL && ms != NULL && mp != NULL && rl != NULL && cp != NULL) {
-    int got = pl_apikey_list(e, info, n);
-    n = got < n ? got : n;
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-      if (!may_manage(p, &info[i]))
-        continue;
-      key_msg(&ms[k], &info[i], rl + (size_t)k * PL_ROLE_COUNT,
-              cp + (size_t)k * PL_KEY_MAX_CHAINS);
-      mp[k] = &ms[k];
-      k++;
-    }
-    Pitlane__V1__ListApiKeysResponse m;
-    pitlane__v1__list_api_keys_response__init(&m);
-    m.n_keys = (size_t)k;
-    m.keys = mp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_apikey_info), sizeof(key_holder)) != 0)
+    return;
+  pl_apikey_info *info = lb.recs;
+  key_holder *ms = lb.msgs;
+  int got = pl_apikey_list(e, info, n);
+  n = got < n ? got : n;
+  int k = 0;
+  for (int i = 0; i < n; i++) {
+    if (!may_manage(p, &info[i]))
+      continue;
+    key_msg(&ms[k].m, &info[i], ms[k].roles, ms[k].chains);
+    lb.ptrs[k] = &ms[k].m;
+    k++;
   }
-  free(info);
-  free(ms);
-  free(mp);
-  free(rl);
-  free(cp);
+  Pitlane__V1__ListApiKeysResponse m;
+  pitlane__v1__list_api_keys_response__init(&m);
+  m.n_keys = (size_t)k;
+  m.keys = (Pitlane__V1__ApiKey **)lb.ptrs;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 #define ADMIN(name, req, fn)                                                   \
@@ -663,3 +657,350 @@ const pl_method pl_apikey_methods[] = {
 };
 const int pl_apikey_n_methods =
     (int)(sizeof pl_apikey_methods / sizeof pl_apikey_methods[0]);
+
+/* ==== calendars and the service catalogue ================================ */
+/* The Admin RPCs that configure calendars: store hours, technician and bay
+ * schedules, the service catalogue. protobuf <-> engine only; the engine
+ * validates. */
+
+static void fail(pl_rpc *r, const char *msg) {
+  pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "%s", msg);
+}
+
+static pl_local_range local_in(const Pitlane__V1__LocalRange *m) {
+  pl_local_range l = {0, 0};
+  if (m != NULL)
+    l = (pl_local_range){m->start_min, m->end_min};
+  return l;
+}
+
+static void local_out(Pitlane__V1__LocalRange *m, pl_local_range l) {
+  pitlane__v1__local_range__init(m);
+  m->start_min = l.start;
+  m->end_min = l.end;
+}
+
+/* ---- store hours -------------------------------------------------------- */
+
+static void hours_reply(pl_rpc *r, pl_store_hours *h) {
+  Pitlane__V1__StoreHours m;
+  Pitlane__V1__LocalRange wk[7], *wkp[7];
+  pitlane__v1__store_hours__init(&m);
+  m.chain = h->chain;
+  m.store = h->store;
+  for (int d = 0; d < 7; d++) {
+    local_out(&wk[d], h->week[d]);
+    wkp[d] = &wk[d];
+  }
+  m.n_week = 7;
+  m.week = wkp;
+  m.n_closures = (size_t)h->n_closures;
+  m.closures = h->closures;
+  m.horizon_days = h->horizon_days;
+  pl_rpc_reply(r, &m.base);
+}
+
+static void set_store_hours(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__SetStoreHoursRequest *q = (const void *)msg;
+  const Pitlane__V1__StoreHours *h = q->hours;
+  if (h == NULL) {
+    fail(r, "hours: required");
+    return;
+  }
+  pl_store_hours in = {0};
+  if (!COPY(r, in.chain, h->chain, "hours.chain") ||
+      !COPY(r, in.store, h->store, "hours.store"))
+    return;
+  if (h->n_week != 7) {
+    fail(r, "hours.week: 7 entries, Monday first");
+    return;
+  }
+  for (int d = 0; d < 7; d++)
+    in.week[d] = local_in(h->week[d]);
+  if (h->n_closures > PL_MAX_CLOSURES) {
+    fail(r, "hours.closures: too many");
+    return;
+  }
+  in.n_closures = (int32_t)h->n_closures;
+  for (size_t i = 0; i < h->n_closures; i++)
+    in.closures[i] = h->closures[i];
+  in.horizon_days = h->horizon_days ? h->horizon_days : 14;
+  pl_error err;
+  int rc = pl_store_hours_set(pl_rpc_engine(r), &in, pl_rpc_write(r), &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  hours_reply(r, &in);
+}
+
+static void get_store_hours(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__GetStoreHoursRequest *q = (const void *)msg;
+  pl_store_hours h;
+  pl_error err;
+  int rc = pl_store_hours_get(pl_rpc_engine(r), q->chain, q->store, &h, &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  hours_reply(r, &h);
+}
+
+/* ---- schedules ---------------------------------------------------------- */
+
+static int utc_ranges_in(pl_rpc *r, Pitlane__V1__UtcRange **in, size_t n,
+                         pl_utc_range *out, int32_t *n_out, const char *field) {
+  if (n > PL_MAX_PERIODS) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "%s: at most %d", field,
+                PL_MAX_PERIODS);
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++)
+    out[i] = (pl_utc_range){in[i]->start_min, in[i]->end_min};
+  *n_out = (int32_t)n;
+  return 0;
+}
+
+static void set_technician_schedule(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__SetTechnicianScheduleRequest *q = (const void *)msg;
+  const Pitlane__V1__TechnicianSchedule *s = q->schedule;
+  if (s == NULL) {
+    fail(r, "schedule: required");
+    return;
+  }
+  pl_technician_schedule in = {0};
+  if (!COPY(r, in.chain, s->chain, "schedule.chain") ||
+      !COPY(r, in.store, s->store, "schedule.store") ||
+      !COPY(r, in.technician, s->technician, "schedule.technician"))
+    return;
+  if (s->n_week != 7) {
+    fail(r, "schedule.week: 7 entries, Monday first");
+    return;
+  }
+  for (int d = 0; d < 7; d++) {
+    const Pitlane__V1__Shift *sh = s->week[d];
+    in.week[d].work = local_in(sh->work);
+    if (sh->n_breaks > PL_MAX_BREAKS) {
+      fail(r, "schedule.week.breaks: too many");
+      return;
+    }
+    in.week[d].n_breaks = (int32_t)sh->n_breaks;
+    for (size_t i = 0; i < sh->n_breaks; i++)
+      in.week[d].breaks[i] = local_in(sh->breaks[i]);
+  }
+  if (utc_ranges_in(r, s->leave, s->n_leave, in.leave, &in.n_leave,
+                    "schedule.leave") != 0)
+    return;
+  pl_error err;
+  int rc =
+      pl_technician_schedule_set(pl_rpc_engine(r), &in, pl_rpc_write(r), &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  pl_rpc_reply(r, &s->base); /* as stored: the request echoed */
+}
+
+static void set_bay_schedule(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__SetBayScheduleRequest *q = (const void *)msg;
+  const Pitlane__V1__BaySchedule *s = q->schedule;
+  if (s == NULL) {
+    fail(r, "schedule: required");
+    return;
+  }
+  pl_bay_schedule in = {0};
+  if (!COPY(r, in.chain, s->chain, "schedule.chain") ||
+      !COPY(r, in.store, s->store, "schedule.store") ||
+      !COPY(r, in.bay, s->bay, "schedule.bay"))
+    return;
+  if (utc_ranges_in(r, s->out_of_service, s->n_out_of_service,
+                    in.out_of_service, &in.n_out_of_service,
+                    "schedule.out_of_service") != 0)
+    return;
+  pl_error err;
+  int rc = pl_bay_schedule_set(pl_rpc_engine(r), &in, pl_rpc_write(r), &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  pl_rpc_reply(r, &s->base);
+}
+
+/* ---- services ----------------------------------------------------------- */
+
+static void service_msg(Pitlane__V1__Service *m, pl_service_info *s) {
+  pitlane__v1__service__init(m);
+  m->chain = s->chain;
+  m->code = s->code;
+  m->name = s->name;
+  m->bay_type = (Pitlane__V1__BayType)s->bay_type;
+  m->skill = (Pitlane__V1__Skill)s->skill;
+  m->min_level = s->min_level;
+  m->duration_min = s->duration_min;
+  m->technicians = s->technicians;
+}
+
+static void create_service(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__CreateServiceRequest *q = (const void *)msg;
+  const Pitlane__V1__Service *s = q->service;
+  if (s == NULL) {
+    fail(r, "service: required");
+    return;
+  }
+  pl_service_info in = {0}, out;
+  if (!COPY(r, in.chain, s->chain, "service.chain") ||
+      !COPY(r, in.code, s->code, "service.code") ||
+      !COPY(r, in.name, s->name, "service.name"))
+    return;
+  in.bay_type = (pl_bay_type)s->bay_type;
+  in.skill = (pl_skill)s->skill;
+  in.min_level = s->min_level;
+  in.duration_min = s->duration_min;
+  in.technicians = s->technicians;
+  pl_error err;
+  const char *idem = q->idempotency_key[0] ? q->idempotency_key : NULL;
+  int rc = pl_service_create(pl_rpc_engine(r), &in, idem, pl_rpc_write(r), &out,
+                             &err);
+  if (rc != 0) {
+    pl_rpc_engine_fail(r, rc, &err);
+    return;
+  }
+  Pitlane__V1__Service m;
+  service_msg(&m, &out);
+  pl_rpc_reply(r, &m.base);
+}
+
+static void list_services(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__ListServicesRequest *q = (const void *)msg;
+  pl_engine *e = pl_rpc_engine(r);
+  pl_error err;
+  int n = pl_service_list(e, q->chain, NULL, 0, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
+    return;
+  }
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_service_info),
+                    sizeof(Pitlane__V1__Service)) != 0)
+    return;
+  pl_service_info *info = lb.recs;
+  Pitlane__V1__Service *ms = lb.msgs;
+  Pitlane__V1__Service **mp = (Pitlane__V1__Service **)lb.ptrs;
+  int got = pl_service_list(e, q->chain, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    service_msg(&ms[i], &info[i]);
+    mp[i] = &ms[i];
+  }
+  Pitlane__V1__ListServicesResponse m;
+  pitlane__v1__list_services_response__init(&m);
+  m.n_services = (size_t)n;
+  m.services = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
+}
+
+const pl_method pl_calendar_methods[] = {
+    ADMIN("SetStoreHours", set_store_hours_request, set_store_hours),
+    ADMIN("GetStoreHours", get_store_hours_request, get_store_hours),
+    ADMIN("SetTechnicianSchedule", set_technician_schedule_request,
+          set_technician_schedule),
+    ADMIN("SetBaySchedule", set_bay_schedule_request, set_bay_schedule),
+    ADMIN("CreateService", create_service_request, create_service),
+    ADMIN("ListServices", list_services_request, list_services),
+};
+const int pl_calendar_n_methods =
+    (int)(sizeof pl_calendar_methods / sizeof pl_calendar_methods[0]);
+
+/* ==== KPI reports ======================================================== */
+/* Admin.GetKpiReport: the KPI reports (pitlane/kpi.h) over
+ * gRPC. protobuf <-> engine only; the engine validates the query (from_day
+ * after to_day, more than 366 days, an unknown granularity, a technician
+ * without its store: INVALID_ARGUMENT naming the field; an unknown chain,
+ * store or technician: NOT_FOUND). */
+
+/* The reply's messages, sized for one report (freed after the reply). */
+typedef struct kpi_msgs {
+  Pitlane__V1__Kpi kpis[PL_KPI_COUNT], *kpip[PL_KPI_COUNT];
+  Pitlane__V1__KpiPoint points[PL_KPI_COUNT][PL_KPI_POINTS_MAX];
+  Pitlane__V1__KpiPoint *pointp[PL_KPI_COUNT][PL_KPI_POINTS_MAX];
+  Pitlane__V1__KpiService svc[PL_KPI_SERVICES_MAX], *svcp[PL_KPI_SERVICES_MAX];
+} kpi_msgs;
+
+static void report_reply(pl_rpc *r, pl_kpi_report *rep, kpi_msgs *m) {
+  Pitlane__V1__KpiReport out;
+  pitlane__v1__kpi_report__init(&out);
+  out.from_day = rep->from_day;
+  out.to_day = rep->to_day;
+  out.granularity = (Pitlane__V1__KpiGranularity)rep->granularity;
+  for (int k = 0; k < PL_KPI_COUNT; k++) {
+    const pl_kpi *src = &rep->kpis[k];
+    Pitlane__V1__Kpi *d = &m->kpis[k];
+    pitlane__v1__kpi__init(d);
+    d->id = (int32_t)src->id;
+    d->name = rep->kpis[k].name;
+    d->numerator = src->numerator;
+    d->denominator = src->denominator;
+    d->value = src->value;
+    d->has_target = src->has_target != 0;
+    d->higher_is_better = src->higher_is_better != 0;
+    d->target = src->target;
+    d->met = src->met != 0;
+    for (int32_t p = 0; p < src->n_points; p++) {
+      Pitlane__V1__KpiPoint *pt = &m->points[k][p];
+      pitlane__v1__kpi_point__init(pt);
+      pt->day = src->points[p].day;
+      pt->numerator = src->points[p].numerator;
+      pt->denominator = src->points[p].denominator;
+      pt->value = src->points[p].value;
+      m->pointp[k][p] = pt;
+    }
+    d->n_points = (size_t)src->n_points;
+    d->points = m->pointp[k];
+    m->kpip[k] = d;
+  }
+  out.n_kpis = PL_KPI_COUNT;
+  out.kpis = m->kpip;
+  for (int32_t i = 0; i < rep->n_services; i++) {
+    Pitlane__V1__KpiService *s = &m->svc[i];
+    pitlane__v1__kpi_service__init(s);
+    s->service = rep->services[i].service;
+    s->orders = rep->services[i].orders;
+    s->minutes = rep->services[i].minutes;
+    m->svcp[i] = s;
+  }
+  out.n_services = (size_t)rep->n_services;
+  out.services = m->svcp;
+  pl_rpc_reply(r, &out.base);
+}
+
+static void get_kpi_report(pl_rpc *r, const ProtobufCMessage *msg) {
+  const Pitlane__V1__KpiReportRequest *q = (const void *)msg;
+  pl_kpi_query in = {.chain = q->chain,
+                     .store = q->store,
+                     .advisor = q->advisor,
+                     .technician = q->technician,
+                     .from_day = q->from_day,
+                     .to_day = q->to_day,
+                     .granularity = (pl_kpi_granularity)q->granularity};
+  pl_kpi_report *rep = malloc(sizeof *rep);
+  kpi_msgs *m = malloc(sizeof *m);
+  if (rep == NULL || m == NULL) {
+    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "report: out of memory");
+  } else {
+    pl_error err;
+    int rc = pl_kpi_report_get(pl_rpc_engine(r), &in, rep, &err);
+    if (rc != 0)
+      pl_rpc_engine_fail(r, rc, &err);
+    else
+      report_reply(r, rep, m);
+  }
+  free(rep);
+  free(m);
+}
+
+const pl_method pl_kpi_methods[] = {
+    ADMIN("GetKpiReport", kpi_report_request, get_kpi_report),
+};
+const int pl_kpi_n_methods =
+    (int)(sizeof pl_kpi_methods / sizeof pl_kpi_methods[0]);

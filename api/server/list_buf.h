@@ -27,8 +27,10 @@ typedef struct pl_list_buf {
  * returns -1 when limit is outside 0..max. */
 int pl_list_page(pl_rpc *r, int32_t limit, int def, int max);
 
-/* Zeroed room for cap of each; 0, or -1 after failing the call
- * (RESOURCE_EXHAUSTED) with nothing left to free. */
+/* Zeroed room for cap of each (at least one, so an empty list needs no
+ * special case); 0, or -1 after failing the call (RESOURCE_EXHAUSTED)
+ * with nothing left to free. Lists without a page (count, then list)
+ * pass the count as cap. */
 int pl_list_alloc(pl_rpc *r, pl_list_buf *b, int cap, size_t rec_size,
                   size_t msg_size);
 

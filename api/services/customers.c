@@ -1,18 +1,15 @@
-/* customers_rpc.c — pitlane.v1.Customers: customers, vehicle links,
+/* customers.c — pitlane.v1.Customers: customers, vehicle links,
  * service history, follow-ups and complaints. protobuf <-> engine only;
  * dates are "YYYY-MM-DD" local days (customers.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "list_buf.h"
-#include "methods.h"
 #include "pitlane/customers.h"
 #include "pitlane/v1/customers.pb-c.h"
-#include "sched_msg.h"
-
-#define COPY(r, dst, src, field)                                               \
-  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+#include "scheduling_msg.h"
+#include "server/list_buf.h"
+#include "server/methods.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX 1000

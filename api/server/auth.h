@@ -10,8 +10,9 @@
  *   2. ... and the key's token bucket has a token (else
  *      RESOURCE_EXHAUSTED; keys without a rate are not limited);
  *   3. pl_auth_authorize — after decoding: the key has a role the method
- *      allows, and every `chain` the request names is one the key may act
- *      on (else PERMISSION_DENIED). Health is never checked.
+ *      allows, every `chain` the request names is one the key may act on,
+ *      and a flag the policy narrows (pl_policy.flag) is set only by a
+ *      role it allows (else PERMISSION_DENIED). Health is never checked.
  *
  * Ownership and threads: a pl_auth belongs to one server and outlives its
  * calls; the principal it hands out lives as long as the pl_auth (keys
@@ -50,10 +51,18 @@ typedef enum pl_scope {
   PL_SCOPE_PUBLIC,   /* no key needed (Health) */
 } pl_scope;
 
+/* A method's policy. Beyond the roles that may call it, a method may
+ * narrow one of its fields: when the request sets the bool field `flag`,
+ * the caller also needs one of `flag_roles`, else PERMISSION_DENIED with
+ * `flag_refusal` (DueReminders: `hold` books slots, so only the roles that
+ * may hold them). */
 typedef struct pl_policy {
   const char *path; /* "/pitlane.v1.Admin/GetStore" */
   uint32_t roles;   /* pl_role bits that may call it */
   pl_scope scope;
+  const char *flag;         /* NULL: no field rule */
+  uint32_t flag_roles;      /* roles that may set it */
+  const char *flag_refusal; /* the status message when one may not */
 } pl_policy;
 
 /* The policy of a method, or NULL if it has none (then only a platform

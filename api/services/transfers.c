@@ -1,14 +1,12 @@
-/* transfers_rpc.c — pitlane.v1.Transfers: lanes and quotes. protobuf <->
+/* transfers.c — pitlane.v1.Transfers: lanes and quotes. protobuf <->
  * engine only. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "methods.h"
 #include "pitlane/transfers.h"
 #include "pitlane/v1/transfers.pb-c.h"
-
-#define COPY(r, dst, src, field)                                               \
-  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+#include "server/list_buf.h"
+#include "server/methods.h"
 
 static void lane_msg(Pitlane__V1__Lane *m, pl_lane_info *l) {
   pitlane__v1__lane__init(m);
@@ -71,27 +69,25 @@ static void list_lanes(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_lane_info *info = calloc((size_t)n + 1, sizeof *info);
-  Pitlane__V1__Lane *ms = calloc((size_t)n + 1, sizeof *ms);
-  Pitlane__V1__Lane **mp = calloc((size_t)n + 1, sizeof(Pitlane__V1__Lane *));
-  if (info && ms && mp) {
-    int got = pl_lane_list(e, q->chain, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      lane_msg(&ms[i], &info[i]);
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__ListLanesResponse m;
-    pitlane__v1__list_lanes_response__init(&m);
-    m.n_lanes = (size_t)n;
-    m.lanes = mp;
-    pl_rpc_reply(r, &m.base);
-  } else {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_lane_info),
+                    sizeof(Pitlane__V1__Lane)) != 0)
+    return;
+  pl_lane_info *info = lb.recs;
+  Pitlane__V1__Lane *ms = lb.msgs;
+  Pitlane__V1__Lane **mp = (Pitlane__V1__Lane **)lb.ptrs;
+  int got = pl_lane_list(e, q->chain, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    lane_msg(&ms[i], &info[i]);
+    mp[i] = &ms[i];
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListLanesResponse m;
+  pitlane__v1__list_lanes_response__init(&m);
+  m.n_lanes = (size_t)n;
+  m.lanes = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 /* Message storage for one plan's legs and paths. */
@@ -109,14 +105,13 @@ static void quote_transfer(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "max_plans: at most 64");
     return;
   }
-  pl_transfer_plan *plans = calloc((size_t)cap, sizeof *plans);
-  plan_msgs *pm = calloc((size_t)cap, sizeof *pm);
-  Pitlane__V1__TransferPlan **pp =
-      calloc((size_t)cap, sizeof(Pitlane__V1__TransferPlan *));
-  if (!plans || !pm || !pp) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
-    goto out;
-  }
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, cap, sizeof(pl_transfer_plan), sizeof(plan_msgs)) !=
+      0)
+    return;
+  pl_transfer_plan *plans = lb.recs;
+  plan_msgs *pm = lb.msgs;
+  Pitlane__V1__TransferPlan **pp = (Pitlane__V1__TransferPlan **)lb.ptrs;
   pl_error err;
   int n = pl_quote_transfer(pl_rpc_engine(r), q->chain, q->part_no, q->qty,
                             q->destination, q->need_by_ms, plans, cap, &err);
@@ -158,27 +153,28 @@ static void quote_transfer(pl_rpc *r, const ProtobufCMessage *msg) {
   m.plans = pp;
   pl_rpc_reply(r, &m.base);
 out:
-  free(plans);
-  free(pm);
-  free(pp);
+  pl_list_free(&lb);
 }
 
 #define REBALANCE_MAX 4096
 
 static void plan_rebalance(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__PlanRebalanceRequest *q = (const void *)msg;
-  pl_rebalance_move *mv = calloc(REBALANCE_MAX, sizeof *mv);
-  pl_rebalance_gap *gp = calloc(REBALANCE_MAX, sizeof *gp);
-  Pitlane__V1__RebalanceMove *mm = calloc(REBALANCE_MAX, sizeof *mm);
-  Pitlane__V1__RebalanceMove **mp =
-      calloc(REBALANCE_MAX, sizeof(Pitlane__V1__RebalanceMove *));
-  Pitlane__V1__RebalanceGap *gm = calloc(REBALANCE_MAX, sizeof *gm);
-  Pitlane__V1__RebalanceGap **gpp =
-      calloc(REBALANCE_MAX, sizeof(Pitlane__V1__RebalanceGap *));
-  if (!mv || !gp || !mm || !mp || !gm || !gpp) {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
-    goto out;
+  pl_list_buf moves, gaps;
+  if (pl_list_alloc(r, &moves, REBALANCE_MAX, sizeof(pl_rebalance_move),
+                    sizeof(Pitlane__V1__RebalanceMove)) != 0)
+    return;
+  if (pl_list_alloc(r, &gaps, REBALANCE_MAX, sizeof(pl_rebalance_gap),
+                    sizeof(Pitlane__V1__RebalanceGap)) != 0) {
+    pl_list_free(&moves);
+    return;
   }
+  pl_rebalance_move *mv = moves.recs;
+  Pitlane__V1__RebalanceMove *mm = moves.msgs;
+  Pitlane__V1__RebalanceMove **mp = (Pitlane__V1__RebalanceMove **)moves.ptrs;
+  pl_rebalance_gap *gp = gaps.recs;
+  Pitlane__V1__RebalanceGap *gm = gaps.msgs;
+  Pitlane__V1__RebalanceGap **gpp = (Pitlane__V1__RebalanceGap **)gaps.ptrs;
   pl_rebalance_result res;
   pl_error err;
   int rc = pl_plan_rebalance(pl_rpc_engine(r), q->chain, q->part_no, mv,
@@ -221,12 +217,8 @@ static void plan_rebalance(pl_rpc *r, const ProtobufCMessage *msg) {
   m.truncated = nm < res.n_moves || ng < res.n_gaps;
   pl_rpc_reply(r, &m.base);
 out:
-  free(mv);
-  free(gp);
-  free(mm);
-  free(mp);
-  free(gm);
-  free(gpp);
+  pl_list_free(&moves);
+  pl_list_free(&gaps);
 }
 
 /* ---- transfer orders ---------------------------------------------------- */
@@ -348,28 +340,25 @@ static void list_transfers(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_transfer_info *info = calloc((size_t)n + 1, sizeof *info);
-  transfer_msg *tm = calloc((size_t)n + 1, sizeof *tm);
-  Pitlane__V1__Transfer **tp =
-      calloc((size_t)n + 1, sizeof(Pitlane__V1__Transfer *));
-  if (info && tm && tp) {
-    int got = pl_transfer_list(e, q->chain, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      transfer_out(&tm[i], &info[i]);
-      tp[i] = &tm[i].m;
-    }
-    Pitlane__V1__ListTransfersResponse m;
-    pitlane__v1__list_transfers_response__init(&m);
-    m.n_transfers = (size_t)n;
-    m.transfers = tp;
-    pl_rpc_reply(r, &m.base);
-  } else {
-    pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "listing: out of memory");
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_transfer_info),
+                    sizeof(transfer_msg)) != 0)
+    return;
+  pl_transfer_info *info = lb.recs;
+  transfer_msg *tm = lb.msgs;
+  Pitlane__V1__Transfer **tp = (Pitlane__V1__Transfer **)lb.ptrs;
+  int got = pl_transfer_list(e, q->chain, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    transfer_out(&tm[i], &info[i]);
+    tp[i] = &tm[i].m;
   }
-  free(info);
-  free(tm);
-  free(tp);
+  Pitlane__V1__ListTransfersResponse m;
+  pitlane__v1__list_transfers_response__init(&m);
+  m.n_transfers = (size_t)n;
+  m.transfers = tp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 #define XFER(name, req, fn)                                                    \

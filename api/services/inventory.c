@@ -1,4 +1,4 @@
-/* inventory_rpc.c — pitlane.v1.Inventory: protobuf <-> engine for stock,
+/* inventory.c — pitlane.v1.Inventory: protobuf <-> engine for stock,
  * movements, suppliers, stocktakes and reports. No rule lives here: the
  * engine validates; this file copies fields (failing with the field's
  * name when one cannot fit) and maps results. Mutations pass
@@ -9,12 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "methods.h"
 #include "pitlane/inventory.h"
 #include "pitlane/v1/inventory.pb-c.h"
-
-#define COPY(r, dst, src, field)                                               \
-  (pl_rpc_copy((r), (dst), sizeof(dst), (src), (field)) == 0)
+#include "server/list_buf.h"
+#include "server/methods.h"
 
 #define LIST_MAX 500
 
@@ -62,27 +60,29 @@ static void movement_msg(Pitlane__V1__Movement *m, pl_movement *v,
   m->lots = lqp;
 }
 
-/* Fills an array of movement messages (and their lots) from out[0..n). */
-static int movements_msgs(pl_rpc *r, pl_movement *mv, int n,
-                          Pitlane__V1__Movement ***out_p, void **owned) {
-  size_t per = sizeof(Pitlane__V1__Movement) + sizeof(Pitlane__V1__Movement *) +
-               PL_MOVE_MAX_LOTS * (sizeof(Pitlane__V1__LotQty) +
-                                   sizeof(Pitlane__V1__LotQty *));
-  char *mem = alloc_or_fail(r, (size_t)n, per);
-  if (mem == NULL)
-    return -1;
-  Pitlane__V1__Movement *ms = (void *)mem;
-  Pitlane__V1__LotQty *lq = (void *)(ms + n);
-  Pitlane__V1__Movement **mp = (void *)(lq + (size_t)n * PL_MOVE_MAX_LOTS);
-  Pitlane__V1__LotQty **lqp = (void *)(mp + n);
+/* One listed movement's message and the lots it points into. */
+typedef struct move_holder {
+  Pitlane__V1__Movement m;
+  Pitlane__V1__LotQty lq[PL_MOVE_MAX_LOTS];
+  Pitlane__V1__LotQty *lqp[PL_MOVE_MAX_LOTS];
+} move_holder;
+
+/* Room for cap movements (records in lb->recs, move_holder messages);
+ * 0, or -1 after failing the call. */
+static int movements_alloc(pl_rpc *r, pl_list_buf *lb, int cap) {
+  return pl_list_alloc(r, lb, cap, sizeof(pl_movement), sizeof(move_holder));
+}
+
+/* Fills lb's messages and reply pointers from its first n movements;
+ * returns the reply's repeated field. */
+static Pitlane__V1__Movement **movements_msgs(pl_list_buf *lb, int n) {
+  pl_movement *mv = lb->recs;
+  move_holder *h = lb->msgs;
   for (int i = 0; i < n; i++) {
-    movement_msg(&ms[i], &mv[i], lq + (size_t)i * PL_MOVE_MAX_LOTS,
-                 lqp + (size_t)i * PL_MOVE_MAX_LOTS);
-    mp[i] = &ms[i];
+    movement_msg(&h[i].m, &mv[i], h[i].lq, h[i].lqp);
+    lb->ptrs[i] = &h[i].m;
   }
-  *out_p = mp;
-  *owned = mem;
-  return 0;
+  return (Pitlane__V1__Movement **)lb->ptrs;
 }
 
 /* ---- movements -------------------------------------------------------------
@@ -195,25 +195,23 @@ static void get_one(pl_rpc *r, const Pitlane__V1__GetStockRequest *q) {
   }
   Pitlane__V1__StockLevel row;
   level_msg(&row, &s);
-  pl_lot_info *lots = NULL;
-  Pitlane__V1__Lot *lm = NULL;
-  Pitlane__V1__Lot **lp = NULL;
+  pl_list_buf lb = {0};
   if (q->include_lots && s.n_lots > 0) {
     int n = s.n_lots + 8; /* room for lots received meanwhile */
-    lots = alloc_or_fail(r, (size_t)n, sizeof *lots);
-    lm = alloc_or_fail(r, (size_t)n, sizeof *lm);
-    lp = alloc_or_fail(r, (size_t)n, sizeof(Pitlane__V1__Lot *));
-    if (lots == NULL || lm == NULL || lp == NULL)
-      goto out;
+    if (pl_list_alloc(r, &lb, n, sizeof(pl_lot_info),
+                      sizeof(Pitlane__V1__Lot)) != 0)
+      return;
+    pl_lot_info *lots = lb.recs;
+    Pitlane__V1__Lot *lm = lb.msgs;
     int got =
         pl_stock_lots(e, q->chain, q->warehouse, q->part_no, lots, n, &err);
     got = got < n ? got : n;
     for (int i = 0; i < got; i++) {
       lot_msg(&lm[i], &lots[i]);
-      lp[i] = &lm[i];
+      lb.ptrs[i] = &lm[i];
     }
     row.n_lots = got > 0 ? (size_t)got : 0;
-    row.lots = lp;
+    row.lots = (Pitlane__V1__Lot **)lb.ptrs;
   }
   Pitlane__V1__StockLevel *rows[1] = {&row};
   Pitlane__V1__StockLevel total;
@@ -224,10 +222,7 @@ static void get_one(pl_rpc *r, const Pitlane__V1__GetStockRequest *q) {
   m.rows = rows;
   m.total = &total;
   pl_rpc_reply(r, &m.base);
-out:
-  free(lots);
-  free(lm);
-  free(lp);
+  pl_list_free(&lb);
 }
 
 static void get_chain(pl_rpc *r, const Pitlane__V1__GetStockRequest *q) {
@@ -240,42 +235,41 @@ static void get_chain(pl_rpc *r, const Pitlane__V1__GetStockRequest *q) {
     return;
   }
   int cap = n + 16;
-  pl_stock_row *rows = alloc_or_fail(r, (size_t)cap, sizeof *rows);
-  Pitlane__V1__StockLevel *ms = alloc_or_fail(r, (size_t)cap, sizeof *ms);
-  Pitlane__V1__StockLevel **mp =
-      alloc_or_fail(r, (size_t)cap, sizeof(Pitlane__V1__StockLevel *));
-  if (rows != NULL && ms != NULL && mp != NULL) {
-    n = pl_stock_get_chain(e, q->chain, q->part_no, rows, cap, &total, &err);
-    n = n < cap ? n : cap;
-    for (int i = 0; i < n; i++) {
-      pitlane__v1__stock_level__init(&ms[i]);
-      ms[i].chain = q->chain;
-      ms[i].warehouse = rows[i].warehouse;
-      ms[i].part_no = q->part_no;
-      ms[i].on_hand = rows[i].on_hand;
-      ms[i].reserved = rows[i].reserved;
-      ms[i].available = rows[i].available;
-      ms[i].in_transit = rows[i].in_transit;
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__StockLevel tm;
-    pitlane__v1__stock_level__init(&tm);
-    tm.chain = q->chain;
-    tm.part_no = q->part_no;
-    tm.on_hand = total.on_hand;
-    tm.reserved = total.reserved;
-    tm.available = total.available;
-    tm.in_transit = total.in_transit;
-    Pitlane__V1__GetStockResponse m;
-    pitlane__v1__get_stock_response__init(&m);
-    m.n_rows = n > 0 ? (size_t)n : 0;
-    m.rows = mp;
-    m.total = &tm;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, cap, sizeof(pl_stock_row),
+                    sizeof(Pitlane__V1__StockLevel)) != 0)
+    return;
+  pl_stock_row *rows = lb.recs;
+  Pitlane__V1__StockLevel *ms = lb.msgs;
+  Pitlane__V1__StockLevel **mp = (Pitlane__V1__StockLevel **)lb.ptrs;
+  n = pl_stock_get_chain(e, q->chain, q->part_no, rows, cap, &total, &err);
+  n = n < cap ? n : cap;
+  for (int i = 0; i < n; i++) {
+    pitlane__v1__stock_level__init(&ms[i]);
+    ms[i].chain = q->chain;
+    ms[i].warehouse = rows[i].warehouse;
+    ms[i].part_no = q->part_no;
+    ms[i].on_hand = rows[i].on_hand;
+    ms[i].reserved = rows[i].reserved;
+    ms[i].available = rows[i].available;
+    ms[i].in_transit = rows[i].in_transit;
+    mp[i] = &ms[i];
   }
-  free(rows);
-  free(ms);
-  free(mp);
+  Pitlane__V1__StockLevel tm;
+  pitlane__v1__stock_level__init(&tm);
+  tm.chain = q->chain;
+  tm.part_no = q->part_no;
+  tm.on_hand = total.on_hand;
+  tm.reserved = total.reserved;
+  tm.available = total.available;
+  tm.in_transit = total.in_transit;
+  Pitlane__V1__GetStockResponse m;
+  pitlane__v1__get_stock_response__init(&m);
+  m.n_rows = n > 0 ? (size_t)n : 0;
+  m.rows = mp;
+  m.total = &tm;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 static void get_stock(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -324,49 +318,38 @@ static void list_movements(pl_rpc *r, const ProtobufCMessage *msg) {
   f.to_ms = q->to_ms;
   f.after_seq = q->cursor;
   int cap = q->limit > 0 ? q->limit : 100;
-  pl_movement *mv = alloc_or_fail(r, (size_t)cap, sizeof *mv);
-  if (mv == NULL)
+  pl_list_buf lb;
+  if (movements_alloc(r, &lb, cap) != 0)
     return;
   pl_error err;
   uint64_t next = 0;
-  int n = pl_movement_list(pl_rpc_engine(r), &f, mv, cap, &next, &err);
+  int n = pl_movement_list(pl_rpc_engine(r), &f, lb.recs, cap, &next, &err);
   if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
-    free(mv);
-    return;
-  }
-  Pitlane__V1__Movement **mp = NULL;
-  void *owned = NULL;
-  if (movements_msgs(r, mv, n, &mp, &owned) == 0) {
+  } else {
     Pitlane__V1__ListMovementsResponse m;
     pitlane__v1__list_movements_response__init(&m);
     m.n_movements = (size_t)n;
-    m.movements = mp;
+    m.movements = movements_msgs(&lb, n);
     m.next_cursor = next;
     pl_rpc_reply(r, &m.base);
   }
-  free(owned);
-  free(mv);
+  pl_list_free(&lb);
 }
 
 static void trace_lot(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__TraceLotRequest *q = (const void *)msg;
-  pl_movement *mv = alloc_or_fail(r, LIST_MAX, sizeof *mv);
-  if (mv == NULL)
+  pl_list_buf lb;
+  if (movements_alloc(r, &lb, LIST_MAX) != 0)
     return;
   pl_error err;
   pl_lot_trace sum;
-  int n = pl_stock_trace_lot(pl_rpc_engine(r), q->chain, q->lot, mv, LIST_MAX,
-                             &sum, &err);
+  int n = pl_stock_trace_lot(pl_rpc_engine(r), q->chain, q->lot, lb.recs,
+                             LIST_MAX, &sum, &err);
   if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
-    free(mv);
-    return;
-  }
-  n = n < LIST_MAX ? n : LIST_MAX;
-  Pitlane__V1__Movement **mp = NULL;
-  void *owned = NULL;
-  if (movements_msgs(r, mv, n, &mp, &owned) == 0) {
+  } else {
+    n = n < LIST_MAX ? n : LIST_MAX;
     Pitlane__V1__TraceLotResponse m;
     pitlane__v1__trace_lot_response__init(&m);
     m.lot = sum.lot;
@@ -377,11 +360,10 @@ static void trace_lot(pl_rpc *r, const ProtobufCMessage *msg) {
     m.out_total = sum.out_total;
     m.remaining = sum.remaining;
     m.n_movements = (size_t)n;
-    m.movements = mp;
+    m.movements = movements_msgs(&lb, n);
     pl_rpc_reply(r, &m.base);
   }
-  free(owned);
-  free(mv);
+  pl_list_free(&lb);
 }
 
 /* ---- suppliers
@@ -439,26 +421,25 @@ static void list_suppliers(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_supplier_info *info = alloc_or_fail(r, (size_t)n, sizeof *info);
-  Pitlane__V1__Supplier *ms = alloc_or_fail(r, (size_t)n, sizeof *ms);
-  Pitlane__V1__Supplier **mp =
-      alloc_or_fail(r, (size_t)n, sizeof(Pitlane__V1__Supplier *));
-  if (info != NULL && ms != NULL && mp != NULL) {
-    int got = pl_supplier_list(e, q->chain, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      supplier_msg(&ms[i], &info[i]);
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__ListSuppliersResponse m;
-    pitlane__v1__list_suppliers_response__init(&m);
-    m.n_suppliers = (size_t)n;
-    m.suppliers = mp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_supplier_info),
+                    sizeof(Pitlane__V1__Supplier)) != 0)
+    return;
+  pl_supplier_info *info = lb.recs;
+  Pitlane__V1__Supplier *ms = lb.msgs;
+  Pitlane__V1__Supplier **mp = (Pitlane__V1__Supplier **)lb.ptrs;
+  int got = pl_supplier_list(e, q->chain, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    supplier_msg(&ms[i], &info[i]);
+    mp[i] = &ms[i];
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListSuppliersResponse m;
+  pitlane__v1__list_suppliers_response__init(&m);
+  m.n_suppliers = (size_t)n;
+  m.suppliers = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 static void set_quote(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -495,26 +476,25 @@ static void list_quotes(pl_rpc *r, const ProtobufCMessage *msg) {
     pl_rpc_engine_fail(r, n, &err);
     return;
   }
-  pl_quote_info *info = alloc_or_fail(r, (size_t)n, sizeof *info);
-  Pitlane__V1__Quote *ms = alloc_or_fail(r, (size_t)n, sizeof *ms);
-  Pitlane__V1__Quote **mp =
-      alloc_or_fail(r, (size_t)n, sizeof(Pitlane__V1__Quote *));
-  if (info != NULL && ms != NULL && mp != NULL) {
-    int got = pl_quote_list(e, q->chain, q->part_no, info, n, &err);
-    n = got < n ? got : n;
-    for (int i = 0; i < n; i++) {
-      quote_msg(&ms[i], &info[i]);
-      mp[i] = &ms[i];
-    }
-    Pitlane__V1__ListQuotesResponse m;
-    pitlane__v1__list_quotes_response__init(&m);
-    m.n_quotes = (size_t)n;
-    m.quotes = mp;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, n, sizeof(pl_quote_info),
+                    sizeof(Pitlane__V1__Quote)) != 0)
+    return;
+  pl_quote_info *info = lb.recs;
+  Pitlane__V1__Quote *ms = lb.msgs;
+  Pitlane__V1__Quote **mp = (Pitlane__V1__Quote **)lb.ptrs;
+  int got = pl_quote_list(e, q->chain, q->part_no, info, n, &err);
+  n = got < n ? got : n;
+  for (int i = 0; i < n; i++) {
+    quote_msg(&ms[i], &info[i]);
+    mp[i] = &ms[i];
   }
-  free(info);
-  free(ms);
-  free(mp);
+  Pitlane__V1__ListQuotesResponse m;
+  pitlane__v1__list_quotes_response__init(&m);
+  m.n_quotes = (size_t)n;
+  m.quotes = mp;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 /* ---- stocktake
@@ -556,40 +536,39 @@ static void close_stocktake(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__CloseStocktakeRequest *q = (const void *)msg;
   pl_engine *e = pl_rpc_engine(r);
   enum { CAP = 4096 };
-  pl_variance *v = alloc_or_fail(r, CAP, sizeof *v);
-  Pitlane__V1__Variance *vm = alloc_or_fail(r, CAP, sizeof *vm);
-  Pitlane__V1__Variance **vp =
-      alloc_or_fail(r, CAP, sizeof(Pitlane__V1__Variance *));
-  if (v != NULL && vm != NULL && vp != NULL) {
-    pl_error err;
-    int n = pl_stocktake_close(e, q->chain, q->stocktake_id, q->actor, v, CAP,
-                               &err);
-    if (n < 0) {
-      pl_rpc_engine_fail(r, n, &err);
-    } else {
-      n = n < CAP ? n : CAP;
-      Pitlane__V1__VarianceReport m;
-      pitlane__v1__variance_report__init(&m);
-      m.stocktake_id = q->stocktake_id;
-      for (int i = 0; i < n; i++) {
-        pitlane__v1__variance__init(&vm[i]);
-        vm[i].part_no = v[i].part_no;
-        vm[i].expected = v[i].expected;
-        vm[i].counted = v[i].counted;
-        vm[i].variance = v[i].variance;
-        vm[i].value_fen = v[i].value_fen;
-        vm[i].seq = v[i].seq;
-        vp[i] = &vm[i];
-        m.total_value_fen += v[i].value_fen;
-      }
-      m.n_variances = (size_t)n;
-      m.variances = vp;
-      pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, CAP, sizeof(pl_variance),
+                    sizeof(Pitlane__V1__Variance)) != 0)
+    return;
+  pl_variance *v = lb.recs;
+  Pitlane__V1__Variance *vm = lb.msgs;
+  Pitlane__V1__Variance **vp = (Pitlane__V1__Variance **)lb.ptrs;
+  pl_error err;
+  int n =
+      pl_stocktake_close(e, q->chain, q->stocktake_id, q->actor, v, CAP, &err);
+  if (n < 0) {
+    pl_rpc_engine_fail(r, n, &err);
+  } else {
+    n = n < CAP ? n : CAP;
+    Pitlane__V1__VarianceReport m;
+    pitlane__v1__variance_report__init(&m);
+    m.stocktake_id = q->stocktake_id;
+    for (int i = 0; i < n; i++) {
+      pitlane__v1__variance__init(&vm[i]);
+      vm[i].part_no = v[i].part_no;
+      vm[i].expected = v[i].expected;
+      vm[i].counted = v[i].counted;
+      vm[i].variance = v[i].variance;
+      vm[i].value_fen = v[i].value_fen;
+      vm[i].seq = v[i].seq;
+      vp[i] = &vm[i];
+      m.total_value_fen += v[i].value_fen;
     }
+    m.n_variances = (size_t)n;
+    m.variances = vp;
+    pl_rpc_reply(r, &m.base);
   }
-  free(v);
-  free(vm);
-  free(vp);
+  pl_list_free(&lb);
 }
 
 /* ---- reports
@@ -605,34 +584,33 @@ static void list_alerts(pl_rpc *r, const ProtobufCMessage *msg) {
     return;
   }
   int cap = n + 16;
-  pl_alert *a = alloc_or_fail(r, (size_t)cap, sizeof *a);
-  Pitlane__V1__Alert *am = alloc_or_fail(r, (size_t)cap, sizeof *am);
-  Pitlane__V1__Alert **ap =
-      alloc_or_fail(r, (size_t)cap, sizeof(Pitlane__V1__Alert *));
-  if (a != NULL && am != NULL && ap != NULL) {
-    n = pl_stock_alerts(e, q->chain, q->warehouse, a, cap, &err);
-    n = n < cap ? n : cap;
-    for (int i = 0; i < n; i++) {
-      pitlane__v1__alert__init(&am[i]);
-      am[i].kind = (Pitlane__V1__AlertKind)a[i].kind;
-      am[i].warehouse = a[i].warehouse;
-      am[i].part_no = a[i].part_no;
-      am[i].on_hand = a[i].on_hand;
-      am[i].available = a[i].available;
-      am[i].min_qty = a[i].min_qty;
-      am[i].max_qty = a[i].max_qty;
-      am[i].usage_90d = a[i].usage_90d;
-      ap[i] = &am[i];
-    }
-    Pitlane__V1__ListAlertsResponse m;
-    pitlane__v1__list_alerts_response__init(&m);
-    m.n_alerts = n > 0 ? (size_t)n : 0;
-    m.alerts = ap;
-    pl_rpc_reply(r, &m.base);
+  pl_list_buf lb;
+  if (pl_list_alloc(r, &lb, cap, sizeof(pl_alert),
+                    sizeof(Pitlane__V1__Alert)) != 0)
+    return;
+  pl_alert *a = lb.recs;
+  Pitlane__V1__Alert *am = lb.msgs;
+  Pitlane__V1__Alert **ap = (Pitlane__V1__Alert **)lb.ptrs;
+  n = pl_stock_alerts(e, q->chain, q->warehouse, a, cap, &err);
+  n = n < cap ? n : cap;
+  for (int i = 0; i < n; i++) {
+    pitlane__v1__alert__init(&am[i]);
+    am[i].kind = (Pitlane__V1__AlertKind)a[i].kind;
+    am[i].warehouse = a[i].warehouse;
+    am[i].part_no = a[i].part_no;
+    am[i].on_hand = a[i].on_hand;
+    am[i].available = a[i].available;
+    am[i].min_qty = a[i].min_qty;
+    am[i].max_qty = a[i].max_qty;
+    am[i].usage_90d = a[i].usage_90d;
+    ap[i] = &am[i];
   }
-  free(a);
-  free(am);
-  free(ap);
+  Pitlane__V1__ListAlertsResponse m;
+  pitlane__v1__list_alerts_response__init(&m);
+  m.n_alerts = n > 0 ? (size_t)n : 0;
+  m.alerts = ap;
+  pl_rpc_reply(r, &m.base);
+  pl_list_free(&lb);
 }
 
 static void suggest_purchase(pl_rpc *r, const ProtobufCMessage *msg) {
