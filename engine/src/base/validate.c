@@ -95,3 +95,15 @@ int pl__check_range(pl_error *err, const char *field, int64_t v, int64_t lo,
                     (long long)v, (long long)lo, (long long)hi);
   return 0;
 }
+
+int pl__check_window(pl_error *err, const char *earliest_field,
+                     int64_t earliest, const char *latest_field, int64_t latest,
+                     int latest_optional) {
+  int rc = pl__check_range(err, earliest_field, earliest, 0, PL__MINUTES_MAX);
+  if (rc == 0)
+    rc = pl__check_range(err, latest_field, latest, 0, PL__MINUTES_MAX);
+  if (rc == 0 && !(latest_optional && latest == 0) && latest <= earliest)
+    rc = PL__FAIL(err, PL_EINVAL, "%s: must be after %s", latest_field,
+                  earliest_field);
+  return rc;
+}

@@ -21,4 +21,14 @@ int pl__check_text(pl_error *err, const char *field, const char *s, size_t cap,
 int pl__check_range(pl_error *err, const char *field, int64_t v, int64_t lo,
                     int64_t hi);
 
+/* A window of UTC minutes [earliest, latest): both in [0, PL__MINUTES_MAX]
+ * and latest after earliest, else PL_EINVAL naming the field
+ * ("latest_min: must be after earliest_min"). With latest_optional, a
+ * latest of 0 means "not given" and passes. The one rule of RecommendSlots,
+ * SubmitClaim and SubmitFleetBatch. */
+#define PL__MINUTES_MAX (INT64_MAX / 4)
+int pl__check_window(pl_error *err, const char *earliest_field,
+                     int64_t earliest, const char *latest_field, int64_t latest,
+                     int latest_optional);
+
 #endif
