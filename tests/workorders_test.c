@@ -11,6 +11,7 @@
 #include "pitlane/demo.h"
 #include "pitlane/inventory.h"
 #include "pitlane/scheduling.h"
+#include "pitlane/warranty.h"
 #include "pitlane/workorders.h"
 
 #define CH PL_DEMO_CHAIN
@@ -662,6 +663,75 @@ static void claim_and_fleet_windows_are_checked(void **st) {
   }
 }
 
+/* One VIN rule (ISO 3779 characters, 17 of them; no check digit) and one
+ * plate rule (at most 15 bytes, never cut) for orders, claims, fleet jobs,
+ * the warranty preview and the list filters; a refusal makes nothing. */
+static void one_vin_rule_and_one_plate_rule(void **st) {
+  fx *f = *st;
+  pl_error err = {0};
+  const char *bad[] = {"LSVDEM0000000000O", "LSVDEMI0000000001",
+                       "LSVDEMQ0000000001", "lsvdem00000000001",
+                       "LSVDEM0000000001",  "LSVDEM000000000011"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    pl_wo_new in = walk_in("沪V1");
+    snprintf(in.vehicle.vin, sizeof in.vehicle.vin, "%s", bad[i]);
+    assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
+                     PL_EINVAL);
+    assert_non_null(strstr(err.msg, "vehicle.vin"));
+  }
+  pl_wo_new in = walk_in("沪A12345678901"); /* 15 bytes: the limit */
+  strcpy(in.vehicle.vin, "ABCDEFGHJKLMNPRST");
+  pl_work_order wo;
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &wo, &err), 0);
+  assert_string_equal(wo.vehicle.plate, "沪A12345678901");
+  /* a full buffer (16 bytes, no NUL) is refused, not cut */
+  memcpy(in.vehicle.plate, "沪A123456789012", PL_PLATE_MAX);
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "vehicle.plate: longer than 15 bytes"));
+  pl_wo_filter fl = {.chain = CH, .plate = "沪A123456789012"};
+  pl_work_order all[2];
+  assert_int_equal(pl_wo_list(f->e, &fl, all, 2, &err), PL_EINVAL);
+  pl_booking_filter bf = {.chain = CH, .plate = "沪A123456789012"};
+  pl_booking_info bk[2];
+  assert_int_equal(pl_booking_list(f->e, &bf, bk, 2, &err), PL_EINVAL);
+
+  pl_claim_req cl = {.chain = CH,
+                     .store = "SH01",
+                     .insurer = "PICC",
+                     .claim_no = "V-1",
+                     .service = "MAINT",
+                     .hold = 1};
+  strcpy(cl.vehicle.plate, "沪V2");
+  strcpy(cl.vehicle.vin, "LSVDEMO0000000001");
+  pl_claim c;
+  assert_int_equal(pl_claim_submit(f->e, &cl, NULL, &c, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "vehicle.vin"));
+  assert_int_equal(pl_claim_get(f->e, CH, "PICC", "V-1", &c, &err),
+                   PL_ENOTFOUND);
+  assert_int_equal(n_bookings(f->e, "沪V2"), 0);
+
+  pl_fleet_job job = {.n_services = 1, .services = {"MAINT"}};
+  strcpy(job.vehicle.plate, "沪V3");
+  strcpy(job.vehicle.vin, "LSVDEM0000000000Q");
+  pl_fleet_batch fb = {.chain = CH,
+                       .fleet = "SFEXPRESS",
+                       .n_stores = 1,
+                       .stores = {"SH01"},
+                       .n_jobs = 1,
+                       .jobs = &job,
+                       .hold = 1};
+  pl_fleet_result res;
+  assert_int_equal(pl_fleet_schedule(f->e, &fb, NULL, &res, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "jobs[0].vehicle.vin"));
+  assert_int_equal(n_bookings(f->e, "沪V3"), 0);
+
+  pl_warranty_query wq = {
+      .chain = CH, .store = "SH01", .vin = "LSVDEM0000000000I"};
+  pl_wo_item items[1];
+  assert_int_equal(pl_wo_warranty_check(f->e, &wq, items, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "vin"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(a_repair_runs_from_reception_to_delivery,
@@ -680,6 +750,8 @@ int main(void) {
                                       test_fx_teardown),
       cmocka_unit_test_setup_teardown(claim_and_fleet_windows_are_checked,
                                       setup, test_fx_teardown),
+      cmocka_unit_test_setup_teardown(one_vin_rule_and_one_plate_rule, setup,
+                                      test_fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

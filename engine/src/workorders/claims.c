@@ -461,7 +461,10 @@ static int check_batch(const pl_fleet_batch *in, pl_error *err) {
                     j);
     snprintf(f, sizeof f, "jobs[%d].vehicle.plate", j);
     if (rc == 0)
-      rc = pl__check_text(err, f, job->vehicle.plate, PL_PLATE_MAX, 0);
+      rc = pl__check_plate(err, f, job->vehicle.plate, 0);
+    snprintf(f, sizeof f, "jobs[%d].vehicle.vin", j);
+    if (rc == 0)
+      rc = pl__check_vin(err, f, job->vehicle.vin, PL_VIN_MAX, 1);
   }
   return rc;
 }
