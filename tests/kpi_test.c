@@ -723,7 +723,7 @@ static void reference(wl *w, scope sc, int32_t from, int32_t to, refk *r) {
             hi = u;
           any = 1;
         }
-      r->balance = !any ? -1 : hi == 0 ? 1.0 : lo / hi;
+      r->balance = !any || hi == 0 ? -1 : lo / hi; /* idle: no data */
     }
   }
   if (sc.tech >= 0 || sc.adv >= 0) {
@@ -1044,7 +1044,12 @@ static void followups_and_complaints_count_their_latest_value(void **st) {
   const pl_kpi *ot = &rep->kpis[PL_KPI_COMPLAINT_ON_TIME - 1];
   assert_int_equal(ot->numerator, 2);
   assert_int_equal(ot->denominator, 3);
-  assert_int_equal(rep->kpis[PL_KPI_COMPLAINT_RATE - 1].numerator, 3);
+  /* complaints without a delivery: 3/0, no data, neither met nor missed */
+  const pl_kpi *cr = &rep->kpis[PL_KPI_COMPLAINT_RATE - 1];
+  assert_int_equal(cr->numerator, 3);
+  assert_int_equal(cr->denominator, 0);
+  assert_true(cr->value == 0.0);
+  assert_int_equal(cr->met, 0);
   q.store = NULL;
   q.advisor = "A";
   assert_int_equal(pl_kpi_report_get(e, &q, rep, &err), 0);
@@ -1149,10 +1154,114 @@ static void rows_of_version_1_still_load(void **st) {
   test_rmrf(dir);
 }
 
+#define CAP_TECH 1 /* technicians' available minutes in the scope */
+#define CAP_BAY 2  /* bays' available minutes in the scope */
+
+/* Checks one KPI of a report over days with no activity: 0/0 (no data,
+ * value 0, not met) in total and in every point, except utilisation and
+ * occupancy where `capacity` says the scope had available minutes: their
+ * denominators are that capacity and they read a measured 0 %. */
+static void expect_empty(const pl_kpi *k, int capacity, const char *where) {
+  int cap_kpi = (k->id == PL_KPI_TECH_UTILISATION && (capacity & CAP_TECH)) ||
+                (k->id == PL_KPI_BAY_OCCUPANCY && (capacity & CAP_BAY));
+  if (k->numerator != 0 || k->value != 0.0 || k->met != 0)
+    fail_msg("%s %s: expected 0, got %lld/%lld = %f met %d", where, k->name,
+             (long long)k->numerator, (long long)k->denominator, k->value,
+             k->met);
+  if (cap_kpi ? k->denominator <= 0 : k->denominator != 0)
+    fail_msg("%s %s: denominator %lld", where, k->name,
+             (long long)k->denominator);
+  int64_t den = 0;
+  for (int32_t b = 0; b < k->n_points; b++) {
+    const pl_kpi_point *p = &k->points[b];
+    if (p->numerator != 0 || p->value != 0.0 ||
+        (!cap_kpi && p->denominator != 0))
+      fail_msg("%s %s point %d: %lld/%lld", where, k->name, b,
+               (long long)p->numerator, (long long)p->denominator);
+    den += p->denominator;
+  }
+  if (den != k->denominator && k->id != PL_KPI_TECH_BALANCE)
+    fail_msg("%s %s: points sum to %lld, total %lld", where, k->name,
+             (long long)den, (long long)k->denominator);
+}
+
+/* Every KPI over days when nothing happened, in every scope and
+ * granularity, on a chain with stores, bays, technicians and calendars:
+ * no data (0/0, never met) but for capacity KPIs, a measured 0. An idle
+ * store's technician balance is no data, not "balanced" (issue #25). */
+static void every_kpi_is_defined_over_empty_days(void **st) {
+  (void)st;
+  wl *w = calloc(1, sizeof *w);
+  w->dir = test_tempdir();
+  D0 = pl_local_day((int64_t)1768867200 / 60, 0); /* 2026-01-20 */
+  w->clk.now_ms = at_local(0, D0 - 1, 6 * 60);
+  pl_config cfg = {.path = w->dir,
+                   .clock = test_clock_now,
+                   .clock_arg = &w->clk,
+                   .no_sync = 1};
+  pl_error err = {0};
+  ok(pl_engine_open(&cfg, &w->e, &err), &err, "open");
+  make_chain(w);
+  w->clk.now_ms = at_local(0, D0 + 20, 6 * 60); /* the days went by */
+  pl_kpi_report *rep = malloc(sizeof *rep);
+  const struct {
+    const char *name;
+    pl_kpi_query q;
+    int capacity;
+  } qs[] = {
+      {"chain/day",
+       {.chain = CH, .from_day = D0, .to_day = D0 + 13},
+       CAP_TECH | CAP_BAY},
+      {"chain/week",
+       {.chain = CH,
+        .from_day = D0,
+        .to_day = D0 + 13,
+        .granularity = PL_KPI_WEEK},
+       CAP_TECH | CAP_BAY},
+      {"store/month",
+       {.chain = CH,
+        .store = "S1",
+        .from_day = D0,
+        .to_day = D0 + 13,
+        .granularity = PL_KPI_MONTH},
+       CAP_TECH | CAP_BAY},
+      {"store/one day",
+       {.chain = CH, .store = "S2", .from_day = D0 + 1, .to_day = D0 + 1},
+       CAP_TECH | CAP_BAY},
+      {"closed day",
+       {.chain = CH, .store = "S1", .from_day = D0 + 11, .to_day = D0 + 11},
+       0},
+      {"technician",
+       {.chain = CH,
+        .store = "S1",
+        .technician = "T2",
+        .from_day = D0,
+        .to_day = D0 + 13},
+       CAP_TECH},
+      {"advisor",
+       {.chain = CH, .advisor = "A1", .from_day = D0, .to_day = D0 + 13},
+       0},
+  };
+  for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+    ok(pl_kpi_report_get(w->e, &qs[i].q, rep, &err), &err, qs[i].name);
+    for (int k = 0; k < PL_KPI_COUNT; k++)
+      expect_empty(&rep->kpis[k], qs[i].capacity, qs[i].name);
+  }
+  /* the store's capacity stood idle: available minutes, no balance */
+  ok(pl_kpi_report_get(w->e, &qs[2].q, rep, &err), &err, "store");
+  assert_true(rep->kpis[PL_KPI_TECH_UTILISATION - 1].denominator > 0);
+  assert_int_equal(rep->kpis[PL_KPI_TECH_BALANCE - 1].denominator, 0);
+  free(rep);
+  pl_engine_close(w->e);
+  test_rmrf(w->dir);
+  free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_kpi_matches_the_reference_and_survives_restart),
       cmocka_unit_test(bad_queries_name_the_field),
+      cmocka_unit_test(every_kpi_is_defined_over_empty_days),
       cmocka_unit_test(followups_and_complaints_count_their_latest_value),
       cmocka_unit_test(rows_of_version_1_still_load),
   };

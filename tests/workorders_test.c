@@ -11,6 +11,7 @@
 #include "pitlane/demo.h"
 #include "pitlane/inventory.h"
 #include "pitlane/scheduling.h"
+#include "pitlane/warranty.h"
 #include "pitlane/workorders.h"
 
 #define CH PL_DEMO_CHAIN
@@ -554,6 +555,183 @@ static void a_fleet_batch_never_double_books(void **st) {
   free(again);
 }
 
+/* Bookings of a plate and orders of an insurer: what a refusal must not
+ * have created. */
+static int n_bookings(pl_engine *e, const char *plate) {
+  pl_booking_filter bf = {.chain = CH, .plate = plate};
+  pl_booking_info b[4];
+  pl_error err = {0};
+  return pl_booking_list(e, &bf, b, 4, &err);
+}
+
+static int n_orders(pl_engine *e, const char *insurer) {
+  pl_wo_filter fl = {.chain = CH, .insurer = insurer};
+  pl_work_order all[8];
+  pl_error err = {0};
+  return pl_wo_list(e, &fl, all, 8, &err);
+}
+
+/* Claim and fleet windows are checked as RecommendSlots checks its own
+ * (one validator): a latest at or before the earliest is refused naming
+ * the field, and nothing is held or made; 0 still means "not given"; a
+ * window that has passed books nothing rather than a default window. */
+static void claim_and_fleet_windows_are_checked(void **st) {
+  fx *f = *st;
+  pl_error err = {0};
+  const int64_t now_min = T0_MS / 60000;
+  pl_claim_req in = {.chain = CH,
+                     .store = "SH01",
+                     .insurer = "PICC",
+                     .claim_no = "W-1",
+                     .service = "MAINT",
+                     .hold = 1,
+                     .earliest = 1000,
+                     .latest = 500};
+  strcpy(in.vehicle.plate, "沪W1");
+  in.items[0] = labour_item("MAINT");
+  in.n_items = 1;
+  pl_claim c;
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "latest_min: must be after earliest_min"));
+  /* the case: a day ahead, the end five minutes before the start */
+  in.earliest = now_min + 1440;
+  in.latest = in.earliest - 5;
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "latest_min"));
+  in.latest = in.earliest; /* empty */
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c, &err), PL_EINVAL);
+  in.latest = -5;
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c, &err), PL_EINVAL);
+  assert_int_equal(n_bookings(f->e, "沪W1"), 0);
+  assert_int_equal(n_orders(f->e, "PICC"), 0);
+  assert_int_equal(pl_claim_get(f->e, CH, "PICC", "W-1", &c, &err),
+                   PL_ENOTFOUND);
+  /* a good window: the booking lies within it */
+  in.latest = in.earliest + 3 * 60;
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c, &err), 0);
+  pl_booking_info b;
+  assert_int_equal(pl_booking_get(f->e, CH, c.booking_id, &b, &err), 0);
+  assert_true(b.seg[0].start >= in.earliest);
+  assert_true(b.seg[b.n_segments - 1].end <= in.latest);
+  /* latest 0: not given, 14 days from earliest */
+  strcpy(in.claim_no, "W-2");
+  strcpy(in.vehicle.plate, "沪W2");
+  in.latest = 0;
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c, &err), 0);
+  assert_true(c.booking_id > 0);
+  /* a window already over: the claim and its order, no booking */
+  strcpy(in.claim_no, "W-3");
+  strcpy(in.vehicle.plate, "沪W3");
+  in.earliest = 0;
+  in.latest = now_min - 60;
+  assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c, &err), 0);
+  assert_true(c.wo_id > 0);
+  assert_int_equal(c.booking_id, 0);
+  assert_int_equal(n_bookings(f->e, "沪W3"), 0);
+
+  /* fleets: the batch window, then a job's earliest against it */
+  pl_fleet_job jobs[2];
+  memset(jobs, 0, sizeof jobs);
+  for (int i = 0; i < 2; i++) {
+    snprintf(jobs[i].vehicle.plate, sizeof jobs[i].vehicle.plate, "沪WF%d", i);
+    jobs[i].n_services = 1;
+    strcpy(jobs[i].services[0], "MAINT");
+  }
+  pl_fleet_batch fb = {.chain = CH,
+                       .fleet = "SFEXPRESS",
+                       .n_stores = 1,
+                       .stores = {"SH01"},
+                       .n_jobs = 2,
+                       .jobs = jobs,
+                       .hold = 1,
+                       .earliest = now_min + 1440,
+                       .latest = now_min + 1440 - 5};
+  pl_fleet_result res[2];
+  assert_int_equal(pl_fleet_schedule(f->e, &fb, NULL, res, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "latest_min: must be after earliest_min"));
+  fb.latest = fb.earliest + 6 * 60;
+  jobs[1].earliest = fb.latest + 60;
+  assert_int_equal(pl_fleet_schedule(f->e, &fb, NULL, res, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "jobs[1].earliest_min"));
+  assert_int_equal(n_bookings(f->e, "沪WF0"), 0);
+  assert_int_equal(n_bookings(f->e, "沪WF1"), 0);
+  jobs[1].earliest = 0;
+  assert_int_equal(pl_fleet_schedule(f->e, &fb, NULL, res, &err), 2);
+  for (int i = 0; i < 2; i++) {
+    assert_true(res[i].booking.seg[0].start >= fb.earliest);
+    assert_true(res[i].booking.seg[0].end <= fb.latest);
+  }
+}
+
+/* One VIN rule (ISO 3779 characters, 17 of them; no check digit) and one
+ * plate rule (at most 15 bytes, never cut) for orders, claims, fleet jobs,
+ * the warranty preview and the list filters; a refusal makes nothing. */
+static void one_vin_rule_and_one_plate_rule(void **st) {
+  fx *f = *st;
+  pl_error err = {0};
+  const char *bad[] = {"LSVDEM0000000000O", "LSVDEMI0000000001",
+                       "LSVDEMQ0000000001", "lsvdem00000000001",
+                       "LSVDEM0000000001",  "LSVDEM000000000011"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    pl_wo_new in = walk_in("沪V1");
+    snprintf(in.vehicle.vin, sizeof in.vehicle.vin, "%s", bad[i]);
+    assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
+                     PL_EINVAL);
+    assert_non_null(strstr(err.msg, "vehicle.vin"));
+  }
+  pl_wo_new in = walk_in("沪A12345678901"); /* 15 bytes: the limit */
+  strcpy(in.vehicle.vin, "ABCDEFGHJKLMNPRST");
+  pl_work_order wo;
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &wo, &err), 0);
+  assert_string_equal(wo.vehicle.plate, "沪A12345678901");
+  /* a full buffer (16 bytes, no NUL) is refused, not cut */
+  memcpy(in.vehicle.plate, "沪A123456789012", PL_PLATE_MAX);
+  assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "vehicle.plate: longer than 15 bytes"));
+  pl_wo_filter fl = {.chain = CH, .plate = "沪A123456789012"};
+  pl_work_order all[2];
+  assert_int_equal(pl_wo_list(f->e, &fl, all, 2, &err), PL_EINVAL);
+  pl_booking_filter bf = {.chain = CH, .plate = "沪A123456789012"};
+  pl_booking_info bk[2];
+  assert_int_equal(pl_booking_list(f->e, &bf, bk, 2, &err), PL_EINVAL);
+
+  pl_claim_req cl = {.chain = CH,
+                     .store = "SH01",
+                     .insurer = "PICC",
+                     .claim_no = "V-1",
+                     .service = "MAINT",
+                     .hold = 1};
+  strcpy(cl.vehicle.plate, "沪V2");
+  strcpy(cl.vehicle.vin, "LSVDEMO0000000001");
+  pl_claim c;
+  assert_int_equal(pl_claim_submit(f->e, &cl, NULL, &c, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "vehicle.vin"));
+  assert_int_equal(pl_claim_get(f->e, CH, "PICC", "V-1", &c, &err),
+                   PL_ENOTFOUND);
+  assert_int_equal(n_bookings(f->e, "沪V2"), 0);
+
+  pl_fleet_job job = {.n_services = 1, .services = {"MAINT"}};
+  strcpy(job.vehicle.plate, "沪V3");
+  strcpy(job.vehicle.vin, "LSVDEM0000000000Q");
+  pl_fleet_batch fb = {.chain = CH,
+                       .fleet = "SFEXPRESS",
+                       .n_stores = 1,
+                       .stores = {"SH01"},
+                       .n_jobs = 1,
+                       .jobs = &job,
+                       .hold = 1};
+  pl_fleet_result res;
+  assert_int_equal(pl_fleet_schedule(f->e, &fb, NULL, &res, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "jobs[0].vehicle.vin"));
+  assert_int_equal(n_bookings(f->e, "沪V3"), 0);
+
+  pl_warranty_query wq = {
+      .chain = CH, .store = "SH01", .vin = "LSVDEM0000000000I"};
+  pl_wo_item items[1];
+  assert_int_equal(pl_wo_warranty_check(f->e, &wq, items, &err), PL_EINVAL);
+  assert_non_null(strstr(err.msg, "vin"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(a_repair_runs_from_reception_to_delivery,
@@ -569,6 +747,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(claims_are_one_step_and_idempotent, setup,
                                       test_fx_teardown),
       cmocka_unit_test_setup_teardown(a_fleet_batch_never_double_books, setup,
+                                      test_fx_teardown),
+      cmocka_unit_test_setup_teardown(claim_and_fleet_windows_are_checked,
+                                      setup, test_fx_teardown),
+      cmocka_unit_test_setup_teardown(one_vin_rule_and_one_plate_rule, setup,
                                       test_fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

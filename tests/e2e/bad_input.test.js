@@ -311,3 +311,70 @@ test('every RPC answers bad input with its precise status and changes nothing', 
     await srv.stop();
   }
 });
+
+// One VIN rule (ISO 3779: 17 of 0-9 A-Z without I, O, Q; no check digit)
+// and one plate rule (at most 15 bytes, never cut) for every RPC that
+// takes a VIN or a plate (issue #25): each row is refused naming the
+// field, and nothing changes.
+const O_VIN = 'LSVDEM0000000000O';
+const I_VIN = 'LSVDEMI0000000001';
+const Q_VIN = 'LSVDEM0000000000Q';
+const LOWER_VIN = 'lsvdem00000000001';
+const LONG_PLATE = '沪A123456789012'; // 16 bytes
+const SEG = [{ service: 'MAINT', bay: 'L1', technicians: ['T01'], start_min: 0 }];
+const VIN_PLATE = [
+  ['workorders', 'CreateWorkOrder', { chain: 'demo', store: 'SH01', vehicle: { plate: '沪A1', vin: O_VIN } }, /vehicle\.vin: character 17/],
+  ['workorders', 'CreateWorkOrder', { chain: 'demo', store: 'SH01', vehicle: { plate: '沪A1', vin: LOWER_VIN } }, /vehicle\.vin: character 1 /],
+  ['workorders', 'CreateWorkOrder', { chain: 'demo', store: 'SH01', vehicle: { plate: '沪A1', vin: 'LSVDEM000000000011' } }, /vehicle\.vin: must be 17 characters/],
+  ['workorders', 'CreateWorkOrder', { chain: 'demo', store: 'SH01', vehicle: { plate: LONG_PLATE } }, /vehicle\.plate: longer than 15 bytes/],
+  ['workorders', 'CheckWarranty', { chain: 'demo', store: 'SH01', vin: Q_VIN }, /vin: character 17/],
+  ['workorders', 'ListWorkOrders', { chain: 'demo', plate: LONG_PLATE }, /plate: longer than 15 bytes/],
+  ['claims', 'SubmitClaim', { chain: 'demo', store: 'SH01', insurer: 'PICC', claim_no: 'V1', vehicle: { vin: I_VIN } }, /vehicle\.vin: character 7/],
+  ['claims', 'SubmitClaim', { chain: 'demo', store: 'SH01', insurer: 'PICC', claim_no: 'V1', vehicle: { plate: LONG_PLATE } }, /vehicle\.plate: longer than 15 bytes/],
+  ['claims', 'SubmitFleetBatch', { chain: 'demo', fleet: 'F1', stores: ['SH01'], jobs: [{ vehicle: { plate: '沪A1', vin: O_VIN }, services: ['MAINT'] }], hold: true }, /jobs\[0\]\.vehicle\.vin/],
+  ['claims', 'SubmitFleetBatch', { chain: 'demo', fleet: 'F1', stores: ['SH01'], jobs: [{ vehicle: { plate: LONG_PLATE }, services: ['MAINT'] }], hold: true }, /plate: longer than 15 bytes/],
+  ['sched', 'Hold', { chain: 'demo', store: 'SH01', segments: SEG, channel: 'CHANNEL_APP', customer: 'c', plate: LONG_PLATE }, /plate: longer than 15 bytes/],
+  ['sched', 'ListBookings', { chain: 'demo', plate: LONG_PLATE }, /plate: longer than 15 bytes/],
+  ['sched', 'UpsertLoaner', { chain: 'demo', store: 'SH01', code: 'LC1', plate: LONG_PLATE }, /plate: longer than 15 bytes/],
+  ['dispatch', 'Dispatch', { chain: 'demo', kind: 'DISPATCH_KIND_RESCUE', lat_e6: 31200000, lng_e6: 121400000, plate: LONG_PLATE }, /plate: longer than 15 bytes/],
+  ['dispatch', 'RegisterVehicle', { chain: 'demo', vin: I_VIN, store: 'SH01', purchase_date: '2025-01-01' }, /vehicle\.vin: character 7/],
+  ['dispatch', 'RegisterVehicle', { chain: 'demo', vin: 'LSVDEM00000000009', plate: LONG_PLATE, store: 'SH01', purchase_date: '2025-01-01' }, /plate: longer than 15 bytes/],
+  ['dispatch', 'RecordMileage', { chain: 'demo', vin: LOWER_VIN, mileage_km: 10 }, /vin: character 1 /],
+  ['dispatch', 'RecordService', { chain: 'demo', vin: O_VIN, mileage_km: 10 }, /vin: character 17/],
+  ['dispatch', 'GetVehicle', { chain: 'demo', vin: Q_VIN }, /vin: character 17/],
+  ['customers', 'LinkVehicle', { chain: 'demo', vin: I_VIN, customer_id: 1 }, /vin: character 7/],
+  ['customers', 'UnlinkVehicle', { chain: 'demo', vin: O_VIN, customer_id: 1 }, /vin: character 17/],
+  ['customers', 'ListVehicleOwners', { chain: 'demo', vin: Q_VIN }, /vin: character 17/],
+  ['customers', 'GetServiceHistory', { chain: 'demo', vin: LOWER_VIN }, /vin: character 1 /],
+  ['customers', 'OpenComplaint', { chain: 'demo', store: 'SH01', channel: 'COMPLAINT_CHANNEL_PHONE', category: 'COMPLAINT_CATEGORY_PRICE', severity: 1, text: 't', actor: 'a', vin: O_VIN }, /vin: character 17/],
+  ['customers', 'ListComplaints', { chain: 'demo', vin: I_VIN }, /vin: character 7/],
+];
+
+test('one VIN rule and one plate rule for every RPC that takes them; a refusal changes nothing', async () => {
+  const srv = await startServer({});
+  const c = clients(srv.addr);
+  try {
+    const before = await snapshot(c);
+    for (const [svc, method, req, pattern] of VIN_PLATE) {
+      let got = S.OK;
+      let details = '';
+      try {
+        await call(c[svc], method, req);
+      } catch (err) {
+        got = err.code;
+        details = err.details;
+      }
+      assert.equal(got, S.INVALID_ARGUMENT, `${svc}.${method}(${JSON.stringify(req).slice(0, 140)}): got ${got}: ${details}`);
+      assert.match(details, pattern, `${svc}.${method}`);
+    }
+    assert.deepEqual(await snapshot(c), before);
+    // the limits themselves pass: a 15-byte plate, a VIN of every allowed character
+    const wo = await call(c.workorders, 'CreateWorkOrder', { chain: 'demo', store: 'SH01', vehicle: { plate: '沪A12345678901', vin: 'ABCDEFGHJKLMNPRST' }, advisor: 'a' });
+    assert.equal(wo.vehicle.plate, '沪A12345678901');
+    const wo2 = await call(c.workorders, 'CreateWorkOrder', { chain: 'demo', store: 'SH01', vehicle: { plate: '沪A2', vin: 'UVWXYZ01234567890' }, advisor: 'a' });
+    assert.equal(wo2.vehicle.vin, 'UVWXYZ01234567890');
+  } finally {
+    closeAll(c);
+    await srv.stop();
+  }
+});

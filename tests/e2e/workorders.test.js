@@ -226,6 +226,41 @@ test('a fleet batch schedules every vehicle without double booking a bay or tech
   }
 });
 
+test('claim and fleet windows are checked as RecommendSlots checks its own; a refusal creates nothing', async () => {
+  const srv = await startServer({});
+  const c = clients(srv.addr);
+  try {
+    const now = Math.floor(Date.now() / 60000);
+    const claim = {
+      chain: 'demo', store: 'SH01', insurer: 'PICC', claim_no: 'WIN-1', vehicle: { plate: '沪W100' },
+      items: [{ kind: 'ITEM_KIND_LABOUR', service: 'MAINT' }], service: 'MAINT', hold: true,
+    };
+    const bookings = async (plate) => (await call(c.sched, 'ListBookings', { chain: 'demo', plate })).bookings.length;
+    await rejectsWith(call(c.claims, 'SubmitClaim', { ...claim, earliest_min: 1000, latest_min: 500 }), S.INVALID_ARGUMENT, /latest_min: must be after earliest_min/);
+    const day = now + 1440;
+    await rejectsWith(call(c.claims, 'SubmitClaim', { ...claim, earliest_min: day, latest_min: day - 5 }), S.INVALID_ARGUMENT, /latest_min/);
+    await rejectsWith(call(c.claims, 'SubmitClaim', { ...claim, earliest_min: day, latest_min: day }), S.INVALID_ARGUMENT, /latest_min/);
+    await rejectsWith(call(c.claims, 'GetClaim', { chain: 'demo', insurer: 'PICC', claim_no: 'WIN-1' }), S.NOT_FOUND);
+    assert.equal(await bookings('沪W100'), 0);
+    const wos = await call(c.workorders, 'ListWorkOrders', { chain: 'demo', plate: '沪W100' });
+    assert.equal((wos.work_orders || []).length, 0);
+    // a good window: the hold lies inside it
+    const good = await call(c.claims, 'SubmitClaim', { ...claim, earliest_min: day, latest_min: day + 240 });
+    assert.ok(Number(good.booking.start_min) >= day && Number(good.booking.end_min) <= day + 240);
+
+    const jobs = [{ vehicle: { plate: '沪W200' }, services: ['MAINT'] }, { vehicle: { plate: '沪W201' }, services: ['MAINT'] }];
+    const batch = { chain: 'demo', fleet: 'SF-EXPRESS', stores: ['SH01'], jobs, hold: true };
+    await rejectsWith(call(c.claims, 'SubmitFleetBatch', { ...batch, earliest_min: day, latest_min: day - 5 }), S.INVALID_ARGUMENT, /latest_min: must be after earliest_min/);
+    const late = [jobs[0], { ...jobs[1], earliest_min: day + 600 }];
+    await rejectsWith(call(c.claims, 'SubmitFleetBatch', { ...batch, jobs: late, earliest_min: day, latest_min: day + 300 }), S.INVALID_ARGUMENT, /jobs\[1\]\.earliest_min/);
+    assert.equal(await bookings('沪W200'), 0);
+    assert.equal(await bookings('沪W201'), 0);
+  } finally {
+    closeAll(c);
+    await srv.stop();
+  }
+});
+
 test('bad steps are refused with their reason and change nothing', async () => {
   const srv = await startServer({});
   const c = clients(srv.addr);

@@ -33,7 +33,8 @@ typedef struct pl_claim_req {
   int32_t n_items;
   pl_wo_item_in items[PL_WO_MAX_ITEMS];
   char service[PL_CODE_MAX]; /* "" = no booking */
-  int64_t earliest, latest;  /* UTC minutes; 0 = now / + 14 days */
+  int64_t earliest, latest;  /* UTC minutes; 0 = now / + 14 days; a
+                                given latest must be after earliest */
   int32_t hold;
   int64_t hold_ttl_ms; /* 0 = PL_CLAIM_DEFAULT_TTL_MS */
   int64_t estimate_fen;
@@ -85,7 +86,8 @@ typedef struct pl_fleet_batch {
   char stores[PL_MAX_QUERY_STORES][PL_CODE_MAX];
   int32_t n_jobs;
   const pl_fleet_job *jobs;
-  int64_t earliest, latest; /* 0 = now / + 14 days */
+  int64_t earliest, latest; /* 0 = now / + 14 days; a given latest must be
+                               after earliest and every job's earliest */
   int32_t hold;
   int64_t hold_ttl_ms;
   char idem[PL_IDEM_MAX]; /* per job: idem "." index */

@@ -30,6 +30,7 @@
  *                     with available time) in the scope (store: its
  *                     technicians; chain: all). numerator = min labour x
  *                     max available, denominator = min available x max
+ *                     labour: 0/0 when nobody had available time or did
  *                     labour. Target >= 0.90 (domain: balance >= 90 %).
  *  BAY_OCCUPANCY      booked bay minutes (segments of bookings CONFIRMED,
  *                     CHECKED_IN or COMPLETED) / the bays' available
@@ -63,7 +64,11 @@
  * FOLLOWUP_COMPLETION, SATISFACTION, COMPLAINT_RATE, COMPLAINT_ON_TIME.
  * Technician scope (the order's technicians): ON_TIME_START,
  * TECH_UTILISATION, REPAIR_TIME, FIRST_TIME_FIX, ORDER_COMPLETION. Other
- * KPIs of those scopes have denominator 0. */
+ * KPIs of those scopes have denominator 0.
+ * Empty samples: a denominator of 0 is "no data" (whatever the numerator,
+ * e.g. complaints with no delivery): value 0 and met 0, never a target
+ * met or missed; a point likewise. A sample of one is a value like any
+ * other (one technician: balance 1 if they did labour). */
 #ifndef PITLANE_KPI_H
 #define PITLANE_KPI_H
 
@@ -114,7 +119,7 @@ typedef struct pl_kpi_query {
   pl_kpi_granularity granularity; /* 0: DAY */
 } pl_kpi_query;
 
-/* One value: numerator / denominator (both 0: nothing to measure). */
+/* One value: numerator / denominator (denominator 0: no data). */
 typedef struct pl_kpi_point {
   int32_t day; /* the bucket's first day (clipped to from_day) */
   int64_t numerator, denominator;
@@ -129,7 +134,8 @@ typedef struct pl_kpi {
   int32_t has_target;
   int32_t higher_is_better;
   double target;
-  int32_t met; /* has_target, denominator > 0 and value meets target */
+  int32_t met; /* has_target, denominator != 0 and value meets target:
+                  0 for no data, which is neither met nor missed */
   int32_t n_points;
   pl_kpi_point points[PL_KPI_POINTS_MAX];
 } pl_kpi;

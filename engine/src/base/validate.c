@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "pitlane/scheduling.h"
+#include "pitlane/vehicles.h"
 
 static int code_char(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -94,4 +96,42 @@ int pl__check_range(pl_error *err, const char *field, int64_t v, int64_t lo,
     return PL__FAIL(err, PL_EINVAL, "%s: %lld out of range [%lld, %lld]", field,
                     (long long)v, (long long)lo, (long long)hi);
   return 0;
+}
+
+int pl__check_window(pl_error *err, const char *earliest_field,
+                     int64_t earliest, const char *latest_field, int64_t latest,
+                     int latest_optional) {
+  int rc = pl__check_range(err, earliest_field, earliest, 0, PL__MINUTES_MAX);
+  if (rc == 0)
+    rc = pl__check_range(err, latest_field, latest, 0, PL__MINUTES_MAX);
+  if (rc == 0 && !(latest_optional && latest == 0) && latest <= earliest)
+    rc = PL__FAIL(err, PL_EINVAL, "%s: must be after %s", latest_field,
+                  earliest_field);
+  return rc;
+}
+
+static int vin_char(char ch) {
+  return (ch >= '0' && ch <= '9') ||
+         (ch >= 'A' && ch <= 'Z' && ch != 'I' && ch != 'O' && ch != 'Q');
+}
+
+int pl__check_vin(pl_error *err, const char *field, const char *s, size_t cap,
+                  int optional) {
+  size_t n = s == NULL ? 0 : strnlen(s, cap);
+  if (n == 0 && optional)
+    return 0;
+  if (n != PL_VIN_LEN)
+    return PL__FAIL(err, PL_EINVAL, "%s: must be %d characters", field,
+                    PL_VIN_LEN);
+  for (size_t i = 0; i < n; i++)
+    if (!vin_char(s[i]))
+      return PL__FAIL(err, PL_EINVAL,
+                      "%s: character %zu is not one of A-H J-N P R-Z 0-9",
+                      field, i + 1);
+  return 0;
+}
+
+int pl__check_plate(pl_error *err, const char *field, const char *s,
+                    int optional) {
+  return pl__check_text(err, field, s == NULL ? "" : s, PL_PLATE_MAX, optional);
 }

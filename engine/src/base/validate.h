@@ -21,4 +21,28 @@ int pl__check_text(pl_error *err, const char *field, const char *s, size_t cap,
 int pl__check_range(pl_error *err, const char *field, int64_t v, int64_t lo,
                     int64_t hi);
 
+/* A window of UTC minutes [earliest, latest): both in [0, PL__MINUTES_MAX]
+ * and latest after earliest, else PL_EINVAL naming the field
+ * ("latest_min: must be after earliest_min"). With latest_optional, a
+ * latest of 0 means "not given" and passes. The one rule of RecommendSlots,
+ * SubmitClaim and SubmitFleetBatch. */
+#define PL__MINUTES_MAX (INT64_MAX / 4)
+int pl__check_window(pl_error *err, const char *earliest_field,
+                     int64_t earliest, const char *latest_field, int64_t latest,
+                     int latest_optional);
+
+/* The one VIN rule (ISO 3779): exactly PL_VIN_LEN (17) characters of
+ * 0-9 and A-Z without I, O and Q (upper case: never folded). The check
+ * digit (9th position, used in North America and in China by GB 16735)
+ * is not verified: European and other imported vehicles need not carry
+ * one (proto/pitlane/v1/workorders.proto, Vehicle). With optional, "" (or NULL)
+ * passes. s is read up to cap bytes, so a brim-full buffer is safe. */
+int pl__check_vin(pl_error *err, const char *field, const char *s, size_t cap,
+                  int optional);
+/* The one plate rule: UTF-8 text without control characters of at most
+ * PL_PLATE_MAX - 1 (15) bytes (沪AD12345 is 10); longer is refused, never
+ * cut. With optional, "" (or NULL) passes. */
+int pl__check_plate(pl_error *err, const char *field, const char *s,
+                    int optional);
+
 #endif

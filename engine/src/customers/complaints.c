@@ -348,8 +348,8 @@ static int check_open(pl_engine *e, const pl_complaint *in, const char *actor,
     rc = pl__check_text(err, "actor", actor, PL_ACTOR_MAX, 0);
   if (rc == 0)
     rc = pl__check_text(err, "idempotency_key", idem, PL_IDEM_MAX, 1);
-  if (rc == 0 && in->vin[0] != '\0' && strlen(in->vin) != PL_VIN_LEN)
-    rc = PL__FAIL(err, PL_EINVAL, "vin: must be %d characters", PL_VIN_LEN);
+  if (rc == 0)
+    rc = pl__check_vin(err, "vin", in->vin, sizeof in->vin, 1);
   if (rc == 0 && in->customer_id < 0)
     rc = PL__FAIL(err, PL_EINVAL, "customer_id: negative");
   if (rc == 0 && in->wo_id != 0) {
@@ -551,6 +551,8 @@ int pl_complaint_list(pl_engine *e, const pl_complaint_filter *q,
   pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
   int rc = pl__check_range(err, "state", q->state, 0, PL_COMPLAINT_CLOSED);
+  if (rc == 0)
+    rc = pl__check_vin(err, "vin", q->vin, PL_VEH_VIN_MAX, 1);
   if (rc == 0)
     rc = pl__cust_find(e, q->chain, &c, &cc, err);
   if (rc != 0)

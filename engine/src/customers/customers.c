@@ -631,8 +631,8 @@ int pl_vehicle_owners(pl_engine *e, const char *chain, const char *vin,
   pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
   int rc = pl__cust_find(e, chain, &c, &cc, err);
-  if (rc == 0 && (vin == NULL || strlen(vin) != PL_VIN_LEN))
-    rc = PL__FAIL(err, PL_EINVAL, "vin: must be %d characters", PL_VIN_LEN);
+  if (rc == 0)
+    rc = pl__check_vin(err, "vin", vin, PL_VEH_VIN_MAX, 0);
   if (rc != 0)
     return rc;
   int n = 0;

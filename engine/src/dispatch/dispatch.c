@@ -643,7 +643,7 @@ static int check_request(pl_error *err, const pl_dispatch_request *q) {
   if (rc == 0)
     rc = pl__check_text(err, "phone", q->phone, PL_PHONE_MAX, 1);
   if (rc == 0)
-    rc = pl__check_text(err, "plate", q->plate, PL_PLATE_MAX, 1);
+    rc = pl__check_plate(err, "plate", q->plate, 1);
   if (rc == 0)
     rc = pl__check_text(err, "note", q->note, PL_NOTE_MAX, 1);
   if (rc == 0)

@@ -294,21 +294,7 @@ static void veh_row(pl__buf *b, const pl_vehicle_info *v) {
  */
 
 static int check_vin(pl_error *err, const char *vin) {
-  size_t n = strnlen(vin, PL_VEH_VIN_MAX);
-  if (n != PL_VIN_LEN)
-    return PL__FAIL(err, PL_EINVAL, "vehicle.vin: must be %d characters",
-                    PL_VIN_LEN);
-  for (size_t i = 0; i < n; i++) {
-    char ch = vin[i];
-    int ok = (ch >= '0' && ch <= '9') ||
-             (ch >= 'A' && ch <= 'Z' && ch != 'I' && ch != 'O' && ch != 'Q');
-    if (!ok)
-      return PL__FAIL(err, PL_EINVAL,
-                      "vehicle.vin: character %zu is not one of "
-                      "A-H J-N P R-Z 0-9",
-                      i + 1);
-  }
-  return 0;
+  return pl__check_vin(err, "vehicle.vin", vin, PL_VEH_VIN_MAX, 0);
 }
 
 static int check_vehicle(pl_error *err, const pl_vehicle_info *v) {
@@ -316,7 +302,7 @@ static int check_vehicle(pl_error *err, const pl_vehicle_info *v) {
   if (rc == 0)
     rc = check_vin(err, v->vin);
   if (rc == 0)
-    rc = pl__check_text(err, "vehicle.plate", v->plate, PL_PLATE_MAX, 1);
+    rc = pl__check_plate(err, "vehicle.plate", v->plate, 1);
   if (rc == 0)
     rc = pl__check_text(err, "vehicle.model", v->model, PL_NAME_MAX, 1);
   if (rc == 0)

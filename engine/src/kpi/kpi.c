@@ -1088,7 +1088,8 @@ static int tech_labour(const pl__kpi_chain *kc, report_ctx *x) {
 }
 
 /* Balance (min/max utilisation of the technicians with available time)
- * over the whole range (b = -1) or one bucket. */
+ * over the whole range (b = -1) or one bucket; 0/0 (no data) when no
+ * technician had available time or none did any labour. */
 static void balance(const report_ctx *x, int32_t b, int64_t *num,
                     int64_t *den) {
   int64_t lo_l = 0, lo_a = 0, hi_l = 0, hi_a = 0;
@@ -1114,10 +1115,10 @@ static void balance(const report_ctx *x, int32_t b, int64_t *num,
       hi_l = lab, hi_a = av;
     any = 1;
   }
+  /* nobody worked (hi_l == 0): min and max utilisation are both 0/x and
+   * their ratio 0/0, "no data" like every empty KPI, never "balanced" */
   *num = any ? lo_l * hi_a : 0;
   *den = any ? lo_a * hi_l : 0;
-  if (any && hi_l == 0) /* nobody worked: all equal */
-    *num = *den = 1;
 }
 
 static int cmp_service(const void *a, const void *b) {

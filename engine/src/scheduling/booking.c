@@ -416,7 +416,7 @@ static int check_hold_input(pl_error *err, const pl_booking_info *in,
   if (rc == 0)
     rc = pl__check_text(err, "booking.customer", in->customer, PL_NAME_MAX, 1);
   if (rc == 0)
-    rc = pl__check_text(err, "booking.plate", in->plate, PL_PLATE_MAX, 1);
+    rc = pl__check_plate(err, "booking.plate", in->plate, 1);
   if (rc == 0)
     rc = pl__check_text(err, "booking.model", in->model, PL_NAME_MAX, 1);
   if (rc == 0)
@@ -757,7 +757,9 @@ int pl_booking_list(pl_engine *e, const pl_booking_filter *f,
     return PL__FAIL(err, PL_EINVAL,
                     "filter: give a store and day, a customer or a plate");
   book_ctx x = {0};
-  int rc = ctx_chain(e, &x, f->chain, "chain", err);
+  int rc = pl__check_plate(err, "plate", f->plate, 1);
+  if (rc == 0)
+    rc = ctx_chain(e, &x, f->chain, "chain", err);
   if (rc != 0)
     return rc;
   if (f->store && f->store[0] && store_of(x.c, f->store) == NULL) {

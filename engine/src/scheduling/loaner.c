@@ -335,7 +335,7 @@ static void free_bufs(pl__buf *b, int n) {
 static int check_upsert(const pl_loaner_info *in, pl_error *err) {
   int rc = pl__check_code(err, "loaner.code", in->code, PL_CODE_MAX);
   if (rc == 0)
-    rc = pl__check_text(err, "loaner.plate", in->plate, PL_PLATE_MAX, 0);
+    rc = pl__check_plate(err, "loaner.plate", in->plate, 0);
   if (rc == 0)
     rc = pl__check_text(err, "loaner.model", in->model, PL_NAME_MAX, 1);
   if (rc == 0 && in->state == PL_LOANER_OUT)

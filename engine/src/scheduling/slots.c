@@ -300,8 +300,8 @@ static int check_query(const pl_slot_query *q, pl_error *err) {
     rc = pl__check_code(err, "stores", q->stores[i], PL_CODE_MAX);
   for (int i = 0; rc == 0 && i < q->n_services; i++)
     rc = pl__check_code(err, "services", q->services[i], PL_CODE_MAX);
-  if (rc == 0 && q->latest <= q->earliest)
-    rc = PL__FAIL(err, PL_EINVAL, "latest: must be after earliest");
+  if (rc == 0)
+    rc = pl__check_window(err, "earliest", q->earliest, "latest", q->latest, 0);
   if (rc == 0)
     rc = pl__check_range(err, "k", q->k, 1, K_MAX);
   if (rc == 0 && (q->step_min < 0 || q->step_min % PL__CELL_MIN != 0 ||

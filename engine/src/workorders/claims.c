@@ -125,20 +125,24 @@ static int check_claim(const pl_claim_req *in, pl_error *err) {
     rc = pl__check_range(err, "hold_ttl_ms", in->hold_ttl_ms, 0,
                          24LL * 3600 * 1000);
   if (rc == 0)
-    rc = pl__check_range(err, "earliest_min", in->earliest, 0, INT64_MAX / 4);
-  if (rc == 0)
-    rc = pl__check_range(err, "latest_min", in->latest, 0, INT64_MAX / 4);
+    rc = pl__check_window(err, "earliest_min", in->earliest, "latest_min",
+                          in->latest, 1);
   if (rc == 0 && in->vehicle.plate[0] == '\0' && in->vehicle.vin[0] == '\0')
     rc = PL__FAIL(err, PL_EINVAL, "vehicle: a plate or a VIN is required");
   return rc;
 }
 
-/* The window [earliest, latest) in UTC minutes, on the 5-minute grid. */
-static void window(pl_engine *e, int64_t earliest, int64_t latest, int64_t *lo,
-                   int64_t *hi) {
+/* The window [earliest, latest) in UTC minutes (checked by
+ * pl__check_window: latest 0 = not given, else after earliest), its start
+ * on the 5-minute grid and not before now. Returns 0 when the window has
+ * nothing left (a given latest at or before that start): no slot, never a
+ * default window instead. */
+static int window(pl_engine *e, int64_t earliest, int64_t latest, int64_t *lo,
+                  int64_t *hi) {
   int64_t now_min = (pl_engine_now_ms(e) / 60000 + 4) / 5 * 5;
   *lo = earliest > now_min ? (earliest + 4) / 5 * 5 : now_min;
-  *hi = latest > *lo ? latest : *lo + DEFAULT_WINDOW_DAYS * DAY_MIN;
+  *hi = latest > 0 ? latest : *lo + DEFAULT_WINDOW_DAYS * DAY_MIN;
+  return *hi > *lo;
 }
 
 /* The best slots for services at stores; returns the count (>= 0). */
@@ -245,13 +249,13 @@ static int submit_new(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
   int rc = pl__wo_validate(e, wo, err);
   if (rc == 0 && in->service[0] != '\0') {
     int64_t lo, hi;
-    window(e, in->earliest, in->latest, &lo, &hi);
+    int open = window(e, in->earliest, in->latest, &lo, &hi);
     const char(*stores)[PL_CODE_MAX] = &in->store;
     const char(*svcs)[PL_CODE_MAX] = &in->service;
     /* a hold can lose its slot to a racing booking between the search
      * and the hold: search again, twice at most; then the claim goes on
      * without a booking (its order still made) */
-    for (int attempt = 0; rc == 0 && attempt < 3; attempt++) {
+    for (int attempt = 0; open && rc == 0 && attempt < 3; attempt++) {
       int n = recommend(e, c->info.code, stores, 1, svcs, 1, lo, hi,
                         ci->options, in->hold ? 1 : PL_CLAIM_OPTIONS, err);
       rc = n < 0 ? n : 0;
@@ -432,13 +436,20 @@ static int check_batch(const pl_fleet_batch *in, pl_error *err) {
   if (rc == 0)
     rc = pl__check_range(err, "hold_ttl_ms", in->hold_ttl_ms, 0,
                          24LL * 3600 * 1000);
+  if (rc == 0)
+    rc = pl__check_window(err, "earliest_min", in->earliest, "latest_min",
+                          in->latest, 1);
   for (int i = 0; rc == 0 && i < in->n_stores; i++)
     rc = pl__check_code(err, "stores", in->stores[i], PL_CODE_MAX);
   for (int j = 0; rc == 0 && j < in->n_jobs; j++) {
     const pl_fleet_job *job = &in->jobs[j];
     char f[48];
+    /* a job's own earliest replaces the batch's within the batch window */
+    snprintf(f, sizeof f, "jobs[%d].earliest_min", j);
+    rc = pl__check_window(err, f, job->earliest, "latest_min", in->latest, 1);
     snprintf(f, sizeof f, "jobs[%d].services", j);
-    rc = pl__check_range(err, f, job->n_services, 1, PL_MAX_VISIT);
+    if (rc == 0)
+      rc = pl__check_range(err, f, job->n_services, 1, PL_MAX_VISIT);
     for (int s = 0; rc == 0 && s < job->n_services; s++)
       rc = pl__check_code(err, f, job->services[s], PL_CODE_MAX);
     snprintf(f, sizeof f, "jobs[%d].store", j);
@@ -450,7 +461,10 @@ static int check_batch(const pl_fleet_batch *in, pl_error *err) {
                     j);
     snprintf(f, sizeof f, "jobs[%d].vehicle.plate", j);
     if (rc == 0)
-      rc = pl__check_text(err, f, job->vehicle.plate, PL_PLATE_MAX, 0);
+      rc = pl__check_plate(err, f, job->vehicle.plate, 0);
+    snprintf(f, sizeof f, "jobs[%d].vehicle.vin", j);
+    if (rc == 0)
+      rc = pl__check_vin(err, f, job->vehicle.vin, PL_VIN_MAX, 1);
   }
   return rc;
 }
@@ -471,10 +485,11 @@ int pl_fleet_schedule(pl_engine *e, const pl_fleet_batch *in, const pl_write *w,
     pl_fleet_result *r = &res[j];
     memset(r, 0, sizeof *r);
     int64_t lo, hi;
-    window(e, job->earliest > 0 ? job->earliest : in->earliest, in->latest, &lo,
-           &hi);
+    int open = window(e, job->earliest > 0 ? job->earliest : in->earliest,
+                      in->latest, &lo, &hi);
     pl_error je = {0};
-    int n = job->store[0] != '\0'
+    int n = !open ? 0
+            : job->store[0] != '\0'
                 ? recommend(e, c->info.code, &job->store, 1, job->services,
                             job->n_services, lo, hi, &r->option, 1, &je)
                 : recommend(e, c->info.code, in->stores, in->n_stores,

@@ -13,9 +13,9 @@
 /* ---- create -------------------------------------------------------------- */
 
 static int check_vehicle(const pl_vehicle *v, pl_error *err) {
-  int rc = pl__check_text(err, "vehicle.plate", v->plate, PL_PLATE_MAX, 1);
+  int rc = pl__check_plate(err, "vehicle.plate", v->plate, 1);
   if (rc == 0)
-    rc = pl__check_opt_code(err, "vehicle.vin", v->vin, PL_VIN_MAX);
+    rc = pl__check_vin(err, "vehicle.vin", v->vin, PL_VIN_MAX, 1);
   if (rc == 0)
     rc = pl__check_text(err, "vehicle.model", v->model, PL_NAME_MAX, 1);
   if (rc == 0)

@@ -379,7 +379,7 @@ int pl_wo_warranty_check(pl_engine *e, const pl_warranty_query *q,
   if (rc == 0)
     rc = pl__check_code(err, "store", q->store, PL_CODE_MAX);
   if (rc == 0)
-    rc = pl__check_opt_code(err, "vin", vin, PL_VIN_MAX);
+    rc = pl__check_vin(err, "vin", vin, PL_VIN_MAX, 1);
   if (rc == 0)
     rc = pl__check_range(err, "mileage_km", q->mileage_km, 0, 10000000);
   if (rc == 0)

@@ -548,6 +548,8 @@ int pl_wo_list(pl_engine *e, const pl_wo_filter *f, pl_work_order *out, int cap,
   if (rc == 0 && f->state != 0)
     rc =
         pl__check_range(err, "state", f->state, PL_WO_PENDING, PL_WO_CANCELLED);
+  if (rc == 0)
+    rc = pl__check_plate(err, "plate", f->plate, 1);
   if (rc != 0)
     return rc;
   int n = 0;
