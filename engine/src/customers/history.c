@@ -142,7 +142,7 @@ int pl_vehicle_history(pl_engine *e, const char *chain, const char *vin,
   pl__cust_chain *cc = NULL;
   if (more != NULL)
     *more = 0;
-  int rc = pl__cust_find(e, chain, &c, &cc, err);
+  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc == 0 && (vin == NULL || strlen(vin) != PL_VIN_LEN))
     rc = PL__FAIL(err, PL_EINVAL, "vin: must be %d characters", PL_VIN_LEN);
   if (rc != 0)

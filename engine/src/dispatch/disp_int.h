@@ -22,14 +22,10 @@
 #include "pitlane/vehicles.h"
 
 enum {
-  PL__K_DISP_LO = 0x50,
   PL__K_DISP_CONFIG = 0x50, /* - -> travel model */
   PL__K_FIELD_RES = 0x51,   /* code -> field resource */
   PL__K_DISPATCH = 0x52,    /* id (8 BE) -> dispatch */
-  PL__K_DISP_HI = 0x57,
-  PL__K_VEH_LO = 0x58,
-  PL__K_VEHICLE = 0x58, /* vin -> vehicle */
-  PL__K_VEH_HI = 0x5F,
+  PL__K_VEHICLE = 0x58,     /* vin -> vehicle */
 };
 
 enum {
@@ -44,14 +40,8 @@ enum {
   PL__OP_VEH_SERVICE = 146,
 };
 
-void pl__disp_free(pl__chain *c);
-void pl__veh_free(pl__chain *c);
-int pl__disp_load(pl_engine *e, unsigned kind, const char *chain,
-                  const unsigned char *rest, size_t rl,
-                  const unsigned char *val, size_t vl, pl_error *err);
-int pl__veh_load(pl_engine *e, unsigned kind, const char *chain,
-                 const unsigned char *rest, size_t rl, const unsigned char *val,
-                 size_t vl, pl_error *err);
+/* The per-chain states of dispatch and vehicles (getters, lookups, loaders,
+ * frees) are declared by the registry (core/modules.h). */
 /* The demo chain's trucks, drivers and vehicles (demo/dispatch.c). */
 int pl__dispatch_demo_load(pl_engine *e, pl_error *err);
 /* demo/customers.c: the demo chain's customers, vehicle owners and

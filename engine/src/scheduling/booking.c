@@ -172,7 +172,7 @@ static int ctx_finish(book_ctx *x, int rc, const pl_write *w, pl_error *err) {
   rc = pl__write_finish(rc, x->queued, w, &x->sync, err);
   if (x->notice != NULL) { /* only set when the caller waited */
     if (rc == 0)
-      pl__wo_publish_booking(x->c->wo, x->notice);
+      pl__wo_publish_booking(pl__wo_peek(x->c), x->notice);
     free(x->notice);
     x->notice = NULL;
   }
@@ -196,7 +196,7 @@ static int ctx_chain(pl_engine *e, book_ctx *x, const char *chain,
 
 static int ctx_store(book_ctx *x, pl__store *s, pl_error *err) {
   x->s = s;
-  x->ss = pl__sched_of(x->c, s);
+  x->ss = pl__sched_store_of(x->c, s);
   if (x->ss == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   pthread_mutex_lock(&x->ss->mu);
@@ -205,7 +205,7 @@ static int ctx_store(book_ctx *x, pl__store *s, pl_error *err) {
 
 /* Finds booking `id` under book_mu (the table only grows). */
 static pl__booking *booking_find(pl__chain *c, int64_t id) {
-  pl__sched_chain *sc = c->sched;
+  pl__sched_chain *sc = pl__sched_peek(c);
   pl__booking *b = NULL;
   pthread_mutex_lock(&sc->book_mu);
   if (id >= 1 && id <= sc->bookings.n)
@@ -249,7 +249,7 @@ static int queue_booking(pl_engine *e, book_ctx *x, const pl__booking *b,
   booking_notice *n = NULL;
   pl_write wrapped;
   if (pl__wo_stores_watched(x->c) && (n = calloc(1, sizeof *n)) != NULL) {
-    n->wc = x->c->wo;
+    n->wc = pl__wo_peek(x->c);
     pl_wo_event *ev = &n->ev;
     ev->kind = PL_WOE_BOOKING;
     memcpy(ev->chain, x->c->info.code, PL_CODE_MAX);
@@ -491,7 +491,7 @@ int pl_booking_hold(pl_engine *e, const pl_booking_info *in, int64_t ttl_ms,
   if (rc != 0)
     return ctx_finish(&x, rc, w, err);
   pl__sched_sweep(e, s, x.ss);
-  pl__sched_chain *sc = x.c->sched;
+  pl__sched_chain *sc = pl__sched_peek(x.c);
   int has_idem = idem != NULL && idem[0] != '\0';
   if (has_idem) {
     pthread_mutex_lock(&sc->book_mu);
@@ -801,13 +801,13 @@ int pl_booking_list(pl_engine *e, const pl_booking_filter *f,
   /* Bookings are matched under their store's mutex, one store at a time
    * (the table is scanned: indexes by customer and plate are a later
    * optimisation, see docs/performance.md). */
-  pl__sched_chain *sc = x.c->sched;
+  pl__sched_chain *sc = pl__sched_peek(x.c);
   int n = 0;
   for (int si = 0; si < x.c->stores.n; si++) {
     pl__store *s = x.c->stores.items[si];
     if (f->store && f->store[0] && strcmp(s->info.code, f->store) != 0)
       continue;
-    pl__sched_store *ss = pl__sched_of(x.c, s);
+    pl__sched_store *ss = pl__sched_store_of(x.c, s);
     if (ss == NULL) {
       ctx_unlock(&x);
       return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
@@ -892,7 +892,7 @@ int pl__booking_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
   if (rl != 8)
     return PL_ECORRUPT;
   int64_t id = (int64_t)pl__be64_get(rest);
-  pl__sched_chain *sc = c->sched;
+  pl__sched_chain *sc = pl__sched_peek(c);
   if (id != sc->bookings.n + 1)
     return PL_ECORRUPT; /* ids are dense and read in key order */
   pl__booking *b = calloc(1, sizeof *b);
@@ -922,7 +922,7 @@ int pl__booking_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
       b->tech[i][k] = (int16_t)ti;
     }
   }
-  pl__sched_store *ss = rc == 0 ? pl__sched_of(c, s) : NULL;
+  pl__sched_store *ss = rc == 0 ? pl__sched_store_of(c, s) : NULL;
   if (rc == 0 && ss == NULL)
     rc = PL_ENOMEM;
   if (rc == 0) {

@@ -101,7 +101,7 @@ void pl__wo_publish_booking(pl__wo_chain *wc, const pl_wo_event *ev) {
 }
 
 int pl__wo_stores_watched(pl__chain *c) {
-  pl__wo_chain *wc = __atomic_load_n(&c->wo, __ATOMIC_ACQUIRE);
+  pl__wo_chain *wc = pl__wo_peek(c);
   return wc != NULL && atomic_load(&wc->store_watchers) > 0;
 }
 
@@ -124,7 +124,7 @@ int pl_wo_watch_order(pl_engine *e, const char *chain, int64_t id,
                       pl_wo_watch **out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
   if (rc != 0)
     return rc;
   pl__wo *o = order_at(wc, id);
@@ -163,7 +163,7 @@ int pl_wo_watch_store(pl_engine *e, const char *chain, const char *store,
                       pl_wo_watch **out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
   if (rc == 0)
     rc = pl__check_code(err, "store", store, PL_CODE_MAX);
   if (rc != 0)
@@ -239,7 +239,7 @@ int pl_wo_events(pl_engine *e, const char *chain, int64_t id,
                  uint64_t after_seq, pl_wo_event *out, int cap, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
   if (rc != 0)
     return rc;
   pl__wo *o = order_at(wc, id);
