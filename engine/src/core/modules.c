@@ -2,6 +2,7 @@
  * (core/modules.h): the one lazy getter, the chain lookup with its state, and
  * the creation and freeing of every module's state with its chain. */
 #include "core/internal.h"
+#include "core/modules_check.h"
 
 /* Each module's constructor and destructor behind one signature: a thunk per
  * module with state (a call through a cast function pointer would be

@@ -4,7 +4,8 @@
  * one is generated from its line (as PL_ERRNO_MAP does for the errors):
  *   - its id PL_MOD_<ID> and the ranges PL__K_<ID>_LO/_HI (key kinds,
  *     core/keys.h) and PL__OP_<ID>_LO/_HI (ledger op codes);
- *   - compile-time checks that no two modules' kind or op ranges overlap;
+ *   - compile-time checks that no two modules' kind or op ranges overlap
+ *     (core/modules_check.h, included once, by core/modules.c);
  *   - the prototypes of its row loader and of its per-chain state's
  *     constructor and destructor;
  *   - the loaders[] table (core/engine.c), the per-chain state slots of
@@ -82,20 +83,7 @@ enum {
 #undef PL__MOD_RANGE
 };
 
-/* ---- the ranges do not overlap ------------------------------------------
- * Each range is turned into a bit mask over 0..255, in eight 32-bit chunks
- * held in 64-bit words. Summed over the modules, a chunk equals the OR of
- * the masks exactly when no bit is set twice (a + b = (a | b) + (a & b));
- * the sum of 32-bit values cannot overflow 64 bits. Empty ranges (lo 0)
- * contribute nothing. */
-#define PL__RLO(lo, w) ((lo) > 32 * (w) ? (lo) : 32 * (w))
-#define PL__RHI(hi, w) ((hi) < 32 * (w) + 31 ? (hi) : 32 * (w) + 31)
-#define PL__RMASK(lo, hi, w)                                                   \
-  ((lo) == 0 || PL__RLO(lo, w) > PL__RHI(hi, w)                                \
-       ? (uint64_t)0                                                           \
-       : ((((uint64_t)1 << (PL__RHI(hi, w) - PL__RLO(lo, w) + 1)) - 1)         \
-          << (PL__RLO(lo, w) - 32 * (w))))
-
+/* Each module's ranges are well formed (overlaps: core/modules_check.h). */
 #define PL__MOD_CHECK_ONE(ID, name, p, klo, khi, olo, ohi, ...)                \
   _Static_assert((klo) <= (khi) && (khi) < PL__K_LEDGER_KIND,                  \
                  "module " name ": bad key kind range");                       \
@@ -104,45 +92,6 @@ enum {
 #define PL__K_LEDGER_KIND 0xF0 /* core/keys.h PL__K_LEDGER: no module's */
 PL_MODULES(PL__MOD_CHECK_ONE)
 #undef PL__MOD_CHECK_ONE
-
-#define PL__MOD_KSUM(ID, name, p, klo, khi, olo, ohi, ...)                     \
-  +PL__RMASK(klo, khi, PL__W)
-#define PL__MOD_KOR(ID, name, p, klo, khi, olo, ohi, ...)                      \
-  | PL__RMASK(klo, khi, PL__W)
-#define PL__MOD_OSUM(ID, name, p, klo, khi, olo, ohi, ...)                     \
-  +PL__RMASK(olo, ohi, PL__W)
-#define PL__MOD_OOR(ID, name, p, klo, khi, olo, ohi, ...)                      \
-  | PL__RMASK(olo, ohi, PL__W)
-#define PL__MOD_DISJOINT(w)                                                    \
-  _Static_assert((0 PL_MODULES(PL__MOD_KSUM)) == (0 PL_MODULES(PL__MOD_KOR)),  \
-                 "two modules' key kind ranges overlap (kinds 32*" #w "..)");  \
-  _Static_assert((0 PL_MODULES(PL__MOD_OSUM)) == (0 PL_MODULES(PL__MOD_OOR)),  \
-                 "two modules' ledger op ranges overlap (ops 32*" #w "..)");
-/* PL__W is read when the asserts expand: one definition per chunk. */
-#define PL__W 0
-PL__MOD_DISJOINT(0)
-#undef PL__W
-#define PL__W 1
-PL__MOD_DISJOINT(1)
-#undef PL__W
-#define PL__W 2
-PL__MOD_DISJOINT(2)
-#undef PL__W
-#define PL__W 3
-PL__MOD_DISJOINT(3)
-#undef PL__W
-#define PL__W 4
-PL__MOD_DISJOINT(4)
-#undef PL__W
-#define PL__W 5
-PL__MOD_DISJOINT(5)
-#undef PL__W
-#define PL__W 6
-PL__MOD_DISJOINT(6)
-#undef PL__W
-#define PL__W 7
-PL__MOD_DISJOINT(7)
-#undef PL__W
 
 /* ---- what each module defines --------------------------------------------
  */

@@ -3,12 +3,12 @@
  * customers/history.c (the per-vehicle history index), customers/followups.c
  * and customers/complaints.c.
  *
- * Per chain, one pl__cust_chain hangs off pl__chain.cust (created on first
- * use), guarded by one rwlock: write to change, read to look up. It is a
- * leaf below every other module's lock (the change feed, core/observe.h, calls
- * in here under theirs), above only the KPI module's and the commit
- * queue's. So nothing in this module calls another module while holding
- * it: the engine's other records (stores, vehicles, orders) are checked
+ * Per chain, one pl__cust_chain hangs off the chain (state slot PL_MOD_CUST,
+ * created on first use), guarded by one rwlock: write to change, read to look
+ * up. It is a leaf below every other module's lock (the change feed,
+ * core/observe.h, calls in here under theirs), above only the KPI module's and
+ * the commit queue's. So nothing in this module calls another module while
+ * holding it: the engine's other records (stores, vehicles, orders) are checked
  * before it is taken.
  *
  * Keys (kinds 0x60-0x6F, ledger ops 160-175; core/keys.h):

@@ -1,18 +1,16 @@
 /* dispatch/disp_int.h — field dispatch's and the vehicle registry's private
  * state (dispatch/dispatch.c, dispatch/vehicles.c).
  *
- * Per chain, one pl__disp_chain hangs off pl__chain.disp (created on first
- * use) and one pl__veh_chain off pl__chain.veh. Locks, outermost first:
- *   the chain's rwlock (read: resolving a store), dropped before
- *   dc->mu   the chain's dispatch lock: resources, their grid, dispatches,
- *            the travel model; every change of a resource's state or of a
- *            dispatch happens under it
- *   dc->hub_mu  the last durable view of each dispatch and the watchers (a
- *            leaf; also taken by the commit thread when it publishes)
- *   the commit queue's mutex
- * A pick-up's booking is held through the scheduling module with dc->mu
- * released. The vehicle registry has its own lock (vc->mu), taken after
- * the chain's rwlock has been dropped, and around scheduling calls never.
+ * Per chain, one pl__disp_chain hangs off the chain (PL_MOD_DISP, created on
+ * first use) and one pl__veh_chain (PL_MOD_VEH). Locks, outermost first: the
+ * chain's rwlock (read: resolving a store), dropped before dc->mu   the chain's
+ * dispatch lock: resources, their grid, dispatches, the travel model; every
+ * change of a resource's state or of a dispatch happens under it dc->hub_mu the
+ * last durable view of each dispatch and the watchers (a leaf; also taken by
+ * the commit thread when it publishes) the commit queue's mutex A pick-up's
+ * booking is held through the scheduling module with dc->mu released. The
+ * vehicle registry has its own lock (vc->mu), taken after the chain's rwlock
+ * has been dropped, and around scheduling calls never.
  */
 #ifndef PL_DISP_INT_H
 #define PL_DISP_INT_H

@@ -3,7 +3,7 @@
  * log and watchers), workorders/claims.c, workorders/warranty.c (the VIN index,
  * coverage) and workorders/supplier_claims.c.
  *
- * Per chain, one pl__wo_chain hangs off pl__chain.wo (created on first
+ * Per chain, one pl__wo_chain hangs off the chain (PL_MOD_WO, created on first
  * use). Locks, outermost first:
  *   wc->lock (rwlock: every order of the chain; write to change one;
  *             also the VIN index and the supplier claims)
