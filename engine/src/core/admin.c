@@ -27,13 +27,8 @@
 #include "core/internal.h"
 #include "core/keys.h"
 #include "core/observe.h"
-#include "customers/cust_int.h"
-#include "dispatch/disp_int.h"
 #include "kpi/kpi_int.h"
 #include "pitlane/admin.h"
-#include "scheduling/sched_int.h"
-#include "transfers/xfer_int.h"
-#include "workorders/wo_int.h"
 
 #define ROW_VERSION 1
 
@@ -349,14 +344,7 @@ static int check_part(pl_error *err, const pl_part_info *p) {
 /* ---- chains ----------------------------------------------------------- */
 
 static void chain_free(pl__chain *c) {
-  pl__sched_chain_free(c->sched);
-  pl__stock_free(c);
-  pl__xfer_free(c->xfer);
-  pl__wo_free(c);
-  pl__disp_free(c);
-  pl__veh_free(c);
-  pl__cust_free(c);
-  pl__kpi_free(c);
+  pl__modules_chain_free(c);
   for (int i = 0; i < c->stores.n; i++) {
     pl__store *s = c->stores.items[i];
     pl__sched_store_free(atomic_load(&s->sched));
@@ -380,8 +368,8 @@ static pl__chain *chain_new(const char *code) {
   if (c == NULL)
     return NULL;
   memcpy(c->info.code, code, strlen(code) + 1);
-  c->sched = pl__sched_chain_new();
-  if (c->sched == NULL) {
+  if (pl__modules_chain_init(c) != 0) {
+    pl__modules_chain_free(c);
     free(c);
     return NULL;
   }

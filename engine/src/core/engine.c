@@ -1,5 +1,5 @@
 /* core/engine.c — the engine object: open (rebuild memory from RocksDB), close,
- * clock, and the small containers the model uses.
+ * clock, chain lookups and the row loaders (from core/modules.h).
  *
  * Recovery reads every entity row once, in key order (core/keys.h puts parents
  * first), and for each chain seeks to its last ledger entry to continue the
@@ -13,46 +13,7 @@
 #include "core/internal.h"
 #include "core/keys.h"
 #include "core/observe.h"
-#include "customers/cust_int.h"
-#include "dispatch/disp_int.h"
 #include "kpi/kpi_int.h"
-#include "scheduling/sched_int.h"
-#include "transfers/xfer_int.h"
-#include "workorders/wo_int.h"
-
-int pl__vec_reserve(pl__vec *v, int extra) {
-  if (v->n + extra <= v->cap)
-    return 0;
-  int ncap = v->cap ? v->cap : 8;
-  while (ncap < v->n + extra)
-    ncap *= 2;
-  void **ni = realloc(v->items, (size_t)ncap * sizeof *ni);
-  if (ni == NULL)
-    return PL_ENOMEM;
-  v->items = ni;
-  v->cap = ncap;
-  return 0;
-}
-
-void pl__vec_push(pl__vec *v, void *item) {
-  v->items[v->n++] = item;
-}
-
-int pl__vec_remove(pl__vec *v, const void *item) {
-  for (int i = 0; i < v->n; i++)
-    if (v->items[i] == item) {
-      v->items[i] = v->items[--v->n];
-      return 1;
-    }
-  return 0;
-}
-
-void pl__vec_free_all(pl__vec *v) {
-  for (int i = 0; i < v->n; i++)
-    free(v->items[i]);
-  free(v->items);
-  memset(v, 0, sizeof *v);
-}
 
 static int64_t realtime_ms(void *arg) {
   (void)arg;
@@ -121,8 +82,7 @@ static int recover_ledger_seq(pl_engine *e, pl__db_iter *it, pl__chain *c) {
   return 0;
 }
 
-/* Row loaders by key kind range (core/keys.h). Each module owns a range and
- * adds one line here. */
+/* Row loaders by key kind range, from the registry (core/modules.h). */
 typedef int (*row_loader)(pl_engine *e, unsigned kind, const char *chain,
                           const unsigned char *rest, size_t rl,
                           const unsigned char *val, size_t vl, pl_error *err);
@@ -130,16 +90,10 @@ static const struct {
   unsigned lo, hi;
   row_loader load;
 } loaders[] = {
-    /* first match wins: the global API key kind sits in the admin range */
-    {PL__K_APIKEY, PL__K_APIKEY, pl__apikey_load},
-    {PL__K_ADMIN_LO, PL__K_ADMIN_HI, pl__admin_load},
-    {PL__K_SCHED_LO, PL__K_SCHED_HI, pl__sched_load},
-    {PL__K_INVENTORY_LO, PL__K_INVENTORY_HI, pl__stock_load},
-    {PL__K_XFER_LO, PL__K_XFER_HI, pl__xfer_load},
-    {PL__K_WO_LO, PL__K_WO_HI, pl__wo_load},
-    {PL__K_DISP_LO, PL__K_DISP_HI, pl__disp_load},
-    {PL__K_VEH_LO, PL__K_VEH_HI, pl__veh_load},
-    {PL__K_CUST_LO, PL__K_CUST_HI, pl__cust_load},
+#define PL__MOD_LOADER(ID, name, p, klo, khi, olo, ohi, rows, state)           \
+  PL__IF_ROWS_##rows({klo, khi, pl__##p##_load}, )
+    PL_MODULES(PL__MOD_LOADER)
+#undef PL__MOD_LOADER
 };
 
 static int load_row(pl_engine *e, unsigned kind, const char *chain,
@@ -147,6 +101,9 @@ static int load_row(pl_engine *e, unsigned kind, const char *chain,
                     const unsigned char *val, size_t vl, pl_error *err) {
   if (chain[0] == '\0' && kind != PL__K_APIKEY)
     return PL__FAIL(err, PL_ECORRUPT, "recovery: unknown global kind %u", kind);
+  /* the global API key kind sits inside the admin range */
+  if (kind == PL__K_APIKEY)
+    return pl__apikey_load(e, kind, chain, rest, rl, val, vl, err);
   for (size_t i = 0; i < sizeof loaders / sizeof loaders[0]; i++)
     if (kind >= loaders[i].lo && kind <= loaders[i].hi)
       return loaders[i].load(e, kind, chain, rest, rl, val, vl, err);

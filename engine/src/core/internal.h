@@ -17,26 +17,12 @@
 #include <stdio.h>
 
 #include "base/strmap.h"
+#include "base/vec.h"
 #include "core/commit.h"
 #include "core/db.h"
+#include "core/modules.h"
 #include "pitlane/admin.h"
 #include "pitlane/pitlane.h"
-
-/* A growable array of owned pointers. */
-typedef struct pl__vec {
-  void **items;
-  int n, cap;
-} pl__vec;
-
-/* Makes room for `extra` more items; 0 or PL_ENOMEM. */
-int pl__vec_reserve(pl__vec *v, int extra);
-/* Appends; the room must have been reserved. */
-void pl__vec_push(pl__vec *v, void *item);
-/* Takes item out (the last item fills its place: order is not kept);
- * 1 if it was there, else 0. Frees nothing. */
-int pl__vec_remove(pl__vec *v, const void *item);
-/* Frees every item and the array. */
-void pl__vec_free_all(pl__vec *v);
 
 typedef struct pl__store {
   pl_store_info info;
@@ -48,6 +34,9 @@ typedef struct pl__store {
   /* scheduling state, created on first use (scheduling/sched.c) */
   struct pl__sched_store *_Atomic sched;
 } pl__store;
+
+/* Frees a store's scheduling state (scheduling/sched.c; NULL is a no-op). */
+void pl__sched_store_free(struct pl__sched_store *ss);
 
 typedef struct pl__bay {
   pl_bay_info info;
@@ -78,19 +67,11 @@ typedef struct pl__chain {
   pl__strmap wh_ix;
   pl__vec warehouses; /* pl__warehouse* */
   pl__strmap part_ix;
-  pl__vec parts;                 /* pl__part* */
-  uint64_t next_seq;             /* ledger; under the commit queue's mutex */
-  struct pl__sched_chain *sched; /* services, bookings (scheduling/sched.c) */
-  struct pl__stock_chain
-      *stock; /* inventory (inventory/stock_int.h); NULL until used */
-  struct pl__xfer_chain
-      *xfer;               /* lanes (transfers/xfer_int.h); NULL until used */
-  struct pl__wo_chain *wo; /* work orders, claims (workorders/wo_int.h) */
-  struct pl__disp_chain *disp; /* field dispatch (dispatch/disp_int.h) */
-  struct pl__veh_chain *veh;   /* vehicles, reminders (dispatch/disp_int.h) */
-  struct pl__cust_chain
-      *cust;                 /* customers, follow-ups (customers/cust_int.h) */
-  struct pl__kpi_chain *kpi; /* KPI reports (kpi/kpi_int.h) */
+  pl__vec parts;     /* pl__part* */
+  uint64_t next_seq; /* ledger; under the commit queue's mutex */
+  /* Each module's per-chain state (core/modules.h), indexed by PL_MOD_*;
+   * NULL until created. Read through the getters below. */
+  void *state[PL_MOD_COUNT];
 } pl__chain;
 
 /* The API key table (core/apikeys.c): global, few records, one rwlock (a leaf:
@@ -174,12 +155,50 @@ int pl__apikey_load(pl_engine *e, unsigned kind, const char *chain,
                     const unsigned char *rest, size_t rl,
                     const unsigned char *val, size_t vl, pl_error *err);
 
-/* Inventory (inventory/stock.c): row loader for kinds 0x20-0x2F, and the
- * per-chain state's free (called from chain_free). */
-int pl__stock_load(pl_engine *e, unsigned kind, const char *chain,
-                   const unsigned char *rest, size_t rl,
-                   const unsigned char *val, size_t vl, pl_error *err);
-void pl__stock_free(pl__chain *c);
+/* ---- per-chain module state (core/modules.c) -----------------------------
+ */
+
+/* Module id's state for chain c, created on first use (readers may race to
+ * create it: the first compare-and-swap wins, the loser's copy is freed).
+ * NULL on OOM, or if the module has no per-chain state. */
+void *pl__module_state(pl__chain *c, pl__mod id);
+/* The state if it exists, else NULL; never creates. */
+static inline void *pl__module_peek(const pl__chain *c, pl__mod id) {
+  return __atomic_load_n(&c->state[id], __ATOMIC_ACQUIRE);
+}
+/* A caller's chain looked up (pl__chain_lookup) and its state for module id
+ * (pl__module_state): 0 with *c (if c is not NULL) and *state, or PL_EINVAL /
+ * PL_ENOTFOUND naming the chain, or PL_ENOMEM. */
+int pl__module_lookup(pl_engine *e, const char *chain, pl__mod id,
+                      pl__chain **c, void **state, pl_error *err);
+/* Creates the states of the eager modules (chain_new); 0 or PL_ENOMEM. */
+int pl__modules_chain_init(pl__chain *c);
+/* Frees every module's state of c (chain_free), in list order. */
+void pl__modules_chain_free(pl__chain *c);
+
+/* Typed getters per module with state: pl__<p>_of (creates), pl__<p>_peek
+ * (never creates), pl__<p>_lookup (chain code -> chain and state). */
+#define PL__MOD_GETTERS_OF(ID, p)                                              \
+  static inline struct pl__##p##_chain *pl__##p##_of(pl__chain *c) {           \
+    return pl__module_state(c, PL_MOD_##ID);                                   \
+  }                                                                            \
+  static inline struct pl__##p##_chain *pl__##p##_peek(const pl__chain *c) {   \
+    return pl__module_peek(c, PL_MOD_##ID);                                    \
+  }                                                                            \
+  static inline int pl__##p##_lookup(                                          \
+      pl_engine *e, const char *chain, pl__chain **c,                          \
+      struct pl__##p##_chain **x, pl_error *err) {                             \
+    void *s = NULL;                                                            \
+    int rc = pl__module_lookup(e, chain, PL_MOD_##ID, c, &s, err);             \
+    *x = s;                                                                    \
+    return rc;                                                                 \
+  }
+#define PL__MOD_GETTERS(ID, name, p, klo, khi, olo, ohi, rows, state)          \
+  PL__IF_STATE_##state(PL__MOD_GETTERS_OF(ID, p))
+PL_MODULES(PL__MOD_GETTERS)
+#undef PL__MOD_GETTERS
+#undef PL__MOD_GETTERS_OF
+
 /* The demo chain's inventory (demo/inventory.c), from pl_demo_load. */
 int pl__inventory_demo_load(pl_engine *e, pl_error *err);
 

@@ -20,17 +20,10 @@
  *                                   the secret)
  *   0x00 0xF0 seq                   the global ledger (API key changes)
  *
- * Each module owns a range of kinds (and of ledger op codes), listed here;
- * core/engine.c routes rows to the module's loader by range:
- *   0x01-0x0F admin       (ops 1-15)
- *   0x10-0x1F scheduling  (ops 16-47)
- *   0x20-0x2F inventory   (ops 48-79)
- *   0x30-0x3F transfers   (ops 80-95)
- *   0x40-0x4F work orders, claims (ops 96-127; workorders/wo_int.h: 0x40
- * orders, 0x41 events, 0x42 insurers' claims, 0x43 supplier claims; ops 97-111
- * events, 120 claim, 121 supplier claim decided) 0x50-0x57 field dispatch  (ops
- * 128-143; layout in dispatch/disp_int.h) 0x58-0x5F vehicles, reminders (ops
- * 144-159)
+ * Each module owns a range of kinds (and of ledger op codes), declared once
+ * in the registry (core/modules.h: PL__K_<ID>_LO/_HI, PL__OP_<ID>_LO/_HI,
+ * checked there not to overlap); core/engine.c routes rows to the module's
+ * loader by range. Each module's header lists its kinds and ops.
  */
 #ifndef PL_KEYS_H
 #define PL_KEYS_H
@@ -38,6 +31,7 @@
 #include <stdint.h>
 
 #include "base/codec.h"
+#include "core/modules.h"
 
 enum {
   PL__K_CHAIN = 0x01,
@@ -48,11 +42,10 @@ enum {
   PL__K_PART = 0x06,
   PL__K_APIKEY = 0x07, /* global only: empty chain code */
   PL__K_LEDGER = 0xF0,
-  PL__K_ADMIN_LO = 0x01,
-  PL__K_ADMIN_HI = 0x0F,
-  PL__K_INVENTORY_LO = 0x20, /* layout in inventory/stock_int.h */
-  PL__K_INVENTORY_HI = 0x2F,
 };
+
+_Static_assert(PL__K_LEDGER == PL__K_LEDGER_KIND,
+               "core/modules.h keeps module kinds below the ledger's");
 
 /* Ledger operation codes (stable: they are stored). */
 enum {

@@ -87,7 +87,7 @@ int pl_complaint_policy_set(pl_engine *e, const pl_complaint_policy *p,
                             const pl_write *w, pl_error *err) {
   pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_find(e, p->chain, &c, &cc, err);
+  int rc = pl__cust_lookup(e, p->chain, &c, &cc, err);
   if (rc == 0)
     rc = check_store(e, p->chain, p->store, 1, err);
   if (rc == 0)
@@ -126,7 +126,7 @@ int pl_complaint_policy_get(pl_engine *e, const char *chain, const char *store,
   pl__cust_chain *cc = NULL;
   if (store == NULL)
     store = "";
-  int rc = pl__cust_find(e, chain, &c, &cc, err);
+  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc == 0)
     rc = check_store(e, chain, store, 1, err);
   if (rc != 0)
@@ -379,7 +379,7 @@ int pl_complaint_open(pl_engine *e, const pl_complaint *in, const char *actor,
   if (actor == NULL)
     actor = "";
   char advisor[PL_ACTOR_MAX] = "";
-  int rc = pl__cust_find(e, in->chain, &c, &cc, err);
+  int rc = pl__cust_lookup(e, in->chain, &c, &cc, err);
   if (rc == 0)
     rc = check_open(e, in, actor, idem, advisor, err);
   if (rc != 0)
@@ -463,7 +463,7 @@ int pl_complaint_act(pl_engine *e, const char *chain, int64_t id,
   if (rc == 0)
     rc = pl__check_text(err, "note", note, PL_NAME_MAX, 1);
   if (rc == 0)
-    rc = pl__cust_find(e, chain, &c, &cc, err);
+    rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc != 0)
     return rc;
   static const pl_complaint_state from[] = {
@@ -522,7 +522,7 @@ int pl_complaint_get(pl_engine *e, const char *chain, int64_t id,
                      pl_complaint *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_find(e, chain, &c, &cc, err);
+  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc != 0)
     return rc;
   pthread_rwlock_rdlock(&cc->lock);
@@ -554,7 +554,7 @@ int pl_complaint_list(pl_engine *e, const pl_complaint_filter *q,
   if (rc == 0)
     rc = pl__check_vin(err, "vin", q->vin, PL_VEH_VIN_MAX, 1);
   if (rc == 0)
-    rc = pl__cust_find(e, q->chain, &c, &cc, err);
+    rc = pl__cust_lookup(e, q->chain, &c, &cc, err);
   if (rc != 0)
     return rc;
   int64_t now = pl_engine_now_ms(e);
@@ -573,7 +573,7 @@ int pl_complaint_list(pl_engine *e, const pl_complaint_filter *q,
 /* ---- escalation ---------------------------------------------------------- */
 
 static int sweep_chain(pl_engine *e, pl__chain *c, pl__barrier *bar) {
-  pl__cust_chain *cc = __atomic_load_n(&c->cust, __ATOMIC_ACQUIRE);
+  pl__cust_chain *cc = pl__cust_peek(c);
   if (cc == NULL)
     return 0;
   int64_t now = pl_engine_now_ms(e);

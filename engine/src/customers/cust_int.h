@@ -3,12 +3,12 @@
  * customers/history.c (the per-vehicle history index), customers/followups.c
  * and customers/complaints.c.
  *
- * Per chain, one pl__cust_chain hangs off pl__chain.cust (created on first
- * use), guarded by one rwlock: write to change, read to look up. It is a
- * leaf below every other module's lock (the change feed, core/observe.h, calls
- * in here under theirs), above only the KPI module's and the commit
- * queue's. So nothing in this module calls another module while holding
- * it: the engine's other records (stores, vehicles, orders) are checked
+ * Per chain, one pl__cust_chain hangs off the chain (state slot PL_MOD_CUST,
+ * created on first use), guarded by one rwlock: write to change, read to look
+ * up. It is a leaf below every other module's lock (the change feed,
+ * core/observe.h, calls in here under theirs), above only the KPI module's and
+ * the commit queue's. So nothing in this module calls another module while
+ * holding it: the engine's other records (stores, vehicles, orders) are checked
  * before it is taken.
  *
  * Keys (kinds 0x60-0x6F, ledger ops 160-175; core/keys.h):
@@ -24,22 +24,20 @@
 
 #include <pthread.h>
 
+#include "base/u64map.h"
 #include "core/barrier.h"
 #include "core/internal.h"
 #include "core/keys.h"
-#include "inventory/stock_int.h" /* pl__u64map */
 #include "pitlane/customers.h"
 #include "pitlane/scheduling.h"
 #include "pitlane/workorders.h"
 
 enum {
-  PL__K_CUST_LO = 0x60,
   PL__K_CUSTOMER = 0x60,
   PL__K_OWNERS = 0x61,
   PL__K_FOLLOWUP = 0x62,
   PL__K_COMPLAINT = 0x63,
   PL__K_CPOLICY = 0x64,
-  PL__K_CUST_HI = 0x6F,
 };
 
 enum {
@@ -97,15 +95,9 @@ static inline void pl__cust_be64(unsigned char *p, uint64_t v) {
 }
 
 /* customers/customers.c */
-pl__cust_chain *pl__cust_of(pl__chain *c); /* NULL only on OOM */
-void pl__cust_free(pl__chain *c);
-int pl__cust_load(pl_engine *e, unsigned kind, const char *chain,
-                  const unsigned char *rest, size_t rl,
-                  const unsigned char *val, size_t vl, pl_error *err);
-/* A chain checked and its state (created on first use): 0, or
- * PL_EINVAL / PL_ENOTFOUND naming "chain", or PL_ENOMEM. */
-int pl__cust_find(pl_engine *e, const char *chain, pl__chain **c,
-                  pl__cust_chain **cc, pl_error *err);
+/* The chain's state: pl__cust_of (created on first use; NULL only on OOM),
+ * pl__cust_peek, pl__cust_lookup (a chain checked and its state) and the row
+ * loader pl__cust_load are declared by the registry (core/modules.h). */
 /* Queues one row (kind, key rest) with its ledger entry; under the write
  * lock. 0 or PL_ENOMEM / PL_EUNAVAIL. */
 int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind, const void *rest,

@@ -70,10 +70,8 @@ static int skey_set(pl__strmap *m, pl__vec *keys, const char *s, int32_t val) {
 
 /* ---- the chain's state --------------------------------------------------- */
 
-pl__cust_chain *pl__cust_of(pl__chain *c) {
-  pl__cust_chain *cur = __atomic_load_n(&c->cust, __ATOMIC_ACQUIRE);
-  if (cur != NULL)
-    return cur;
+pl__cust_chain *pl__cust_state_new(pl__chain *c) {
+  (void)c;
   pl__cust_chain *x = calloc(1, sizeof *x);
   pl__skeys *k = calloc(1, sizeof *k);
   if (x == NULL || k == NULL) {
@@ -83,18 +81,10 @@ pl__cust_chain *pl__cust_of(pl__chain *c) {
   }
   x->keys = k;
   pthread_rwlock_init(&x->lock, NULL);
-  if (!__atomic_compare_exchange_n(&c->cust, &cur, x, 0, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_ACQUIRE)) {
-    pthread_rwlock_destroy(&x->lock);
-    free(k);
-    free(x);
-    return cur;
-  }
   return x;
 }
 
-void pl__cust_free(pl__chain *c) {
-  pl__cust_chain *cc = c->cust;
+void pl__cust_state_free(pl__cust_chain *cc) {
   if (cc == NULL)
     return;
   for (int i = 0; i < cc->customers.n; i++)
@@ -117,16 +107,6 @@ void pl__cust_free(pl__chain *c) {
   pl__vec_free_all(&cc->policies);
   pthread_rwlock_destroy(&cc->lock);
   free(cc);
-  c->cust = NULL;
-}
-
-int pl__cust_find(pl_engine *e, const char *chain, pl__chain **c,
-                  pl__cust_chain **cc, pl_error *err) {
-  int rc = pl__chain_lookup(e, chain, c, err);
-  if (rc != 0)
-    return rc;
-  *cc = pl__cust_of(*c);
-  return *cc == NULL ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory") : 0;
 }
 
 int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind, const void *rest,
@@ -303,7 +283,7 @@ int pl_customer_put(pl_engine *e, const pl_customer *in, const char *idem,
   if (rc == 0 && idem != NULL)
     rc = pl__check_text(err, "idempotency_key", idem, PL_IDEM_MAX, 1);
   if (rc == 0)
-    rc = pl__cust_find(e, in->chain, &c, &cc, err);
+    rc = pl__cust_lookup(e, in->chain, &c, &cc, err);
   if (rc != 0)
     return rc;
   pl__sync sync;
@@ -399,7 +379,7 @@ int pl_customer_get(pl_engine *e, const char *chain, int64_t id,
                     pl_customer *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_find(e, chain, &c, &cc, err);
+  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc != 0)
     return rc;
   pthread_rwlock_rdlock(&cc->lock);
@@ -421,7 +401,7 @@ int pl_customer_find(pl_engine *e, const char *chain, const char *phone,
   if (rc == 0 && phone[0] == '\0')
     rc = PL__FAIL(err, PL_EINVAL, "customer.phone: required");
   if (rc == 0)
-    rc = pl__cust_find(e, chain, &c, &cc, err);
+    rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc != 0)
     return rc;
   pthread_rwlock_rdlock(&cc->lock);
@@ -440,7 +420,7 @@ int pl_customer_list(pl_engine *e, const char *chain, const char *text,
                      pl_error *err) {
   pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_find(e, chain, &c, &cc, err);
+  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc != 0)
     return rc;
   int n = 0;
@@ -563,7 +543,7 @@ static int link_change(pl_engine *e, const char *chain, const char *vin,
                   : pl__check_range(err, "role", role, PL_ROLE_OWNER,
                                     PL_ROLE_DRIVER);
   if (rc == 0)
-    rc = pl__cust_find(e, chain, &c, &cc, err);
+    rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc == 0 && (vin == NULL || vin[0] == '\0'))
     rc = PL__FAIL(err, PL_EINVAL, "vin: required");
   if (rc == 0)
@@ -630,7 +610,7 @@ int pl_vehicle_owners(pl_engine *e, const char *chain, const char *vin,
                       pl_ownership *out, int cap, pl_error *err) {
   pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_find(e, chain, &c, &cc, err);
+  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc == 0)
     rc = pl__check_vin(err, "vin", vin, PL_VEH_VIN_MAX, 0);
   if (rc != 0)
@@ -651,7 +631,7 @@ int pl_customer_vehicles(pl_engine *e, const char *chain, int64_t customer_id,
                          pl_ownership *out, int cap, pl_error *err) {
   pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_find(e, chain, &c, &cc, err);
+  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc != 0)
     return rc;
   int n = 0;
@@ -677,7 +657,7 @@ int64_t pl_vehicle_owner_on(pl_engine *e, const char *chain, const char *vin,
                             int32_t day) {
   pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  if (vin == NULL || pl__cust_find(e, chain, &c, &cc, NULL) != 0)
+  if (vin == NULL || pl__cust_lookup(e, chain, &c, &cc, NULL) != 0)
     return 0;
   pthread_rwlock_rdlock(&cc->lock);
   const pl__cveh *v = pl__cust_veh(cc, vin, 0);

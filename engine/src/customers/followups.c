@@ -171,7 +171,7 @@ int pl_followup_record(pl_engine *e, const char *chain, int64_t id, int reached,
   if (rc == 0)
     rc = pl__check_text(err, "idempotency_key", idem, PL_IDEM_MAX, 1);
   if (rc == 0)
-    rc = pl__cust_find(e, chain, &c, &cc, err);
+    rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc != 0)
     return rc;
   pl__sync sync;
@@ -236,7 +236,7 @@ int pl_followup_get(pl_engine *e, const char *chain, int64_t id,
                     pl_followup *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_find(e, chain, &c, &cc, err);
+  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc != 0)
     return rc;
   pthread_rwlock_rdlock(&cc->lock);
@@ -268,7 +268,7 @@ int pl_followup_list(pl_engine *e, const pl_followup_filter *q,
   pl__cust_chain *cc = NULL;
   int rc = pl__check_range(err, "state", q->state, 0, PL_FOLLOWUP_UNREACHED);
   if (rc == 0)
-    rc = pl__cust_find(e, q->chain, &c, &cc, err);
+    rc = pl__cust_lookup(e, q->chain, &c, &cc, err);
   if (rc != 0)
     return rc;
   int64_t now = pl_engine_now_ms(e);

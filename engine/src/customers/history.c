@@ -142,7 +142,7 @@ int pl_vehicle_history(pl_engine *e, const char *chain, const char *vin,
   pl__cust_chain *cc = NULL;
   if (more != NULL)
     *more = 0;
-  int rc = pl__cust_find(e, chain, &c, &cc, err);
+  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
   if (rc == 0)
     rc = pl__check_vin(err, "vin", vin, PL_VEH_VIN_MAX, 0);
   if (rc != 0)

@@ -1,18 +1,16 @@
 /* dispatch/disp_int.h — field dispatch's and the vehicle registry's private
  * state (dispatch/dispatch.c, dispatch/vehicles.c).
  *
- * Per chain, one pl__disp_chain hangs off pl__chain.disp (created on first
- * use) and one pl__veh_chain off pl__chain.veh. Locks, outermost first:
- *   the chain's rwlock (read: resolving a store), dropped before
- *   dc->mu   the chain's dispatch lock: resources, their grid, dispatches,
- *            the travel model; every change of a resource's state or of a
- *            dispatch happens under it
- *   dc->hub_mu  the last durable view of each dispatch and the watchers (a
- *            leaf; also taken by the commit thread when it publishes)
- *   the commit queue's mutex
- * A pick-up's booking is held through the scheduling module with dc->mu
- * released. The vehicle registry has its own lock (vc->mu), taken after
- * the chain's rwlock has been dropped, and around scheduling calls never.
+ * Per chain, one pl__disp_chain hangs off the chain (PL_MOD_DISP, created on
+ * first use) and one pl__veh_chain (PL_MOD_VEH). Locks, outermost first: the
+ * chain's rwlock (read: resolving a store), dropped before dc->mu   the chain's
+ * dispatch lock: resources, their grid, dispatches, the travel model; every
+ * change of a resource's state or of a dispatch happens under it dc->hub_mu the
+ * last durable view of each dispatch and the watchers (a leaf; also taken by
+ * the commit thread when it publishes) the commit queue's mutex A pick-up's
+ * booking is held through the scheduling module with dc->mu released. The
+ * vehicle registry has its own lock (vc->mu), taken after the chain's rwlock
+ * has been dropped, and around scheduling calls never.
  */
 #ifndef PL_DISP_INT_H
 #define PL_DISP_INT_H
@@ -22,14 +20,10 @@
 #include "pitlane/vehicles.h"
 
 enum {
-  PL__K_DISP_LO = 0x50,
   PL__K_DISP_CONFIG = 0x50, /* - -> travel model */
   PL__K_FIELD_RES = 0x51,   /* code -> field resource */
   PL__K_DISPATCH = 0x52,    /* id (8 BE) -> dispatch */
-  PL__K_DISP_HI = 0x57,
-  PL__K_VEH_LO = 0x58,
-  PL__K_VEHICLE = 0x58, /* vin -> vehicle */
-  PL__K_VEH_HI = 0x5F,
+  PL__K_VEHICLE = 0x58,     /* vin -> vehicle */
 };
 
 enum {
@@ -44,14 +38,8 @@ enum {
   PL__OP_VEH_SERVICE = 146,
 };
 
-void pl__disp_free(pl__chain *c);
-void pl__veh_free(pl__chain *c);
-int pl__disp_load(pl_engine *e, unsigned kind, const char *chain,
-                  const unsigned char *rest, size_t rl,
-                  const unsigned char *val, size_t vl, pl_error *err);
-int pl__veh_load(pl_engine *e, unsigned kind, const char *chain,
-                 const unsigned char *rest, size_t rl, const unsigned char *val,
-                 size_t vl, pl_error *err);
+/* The per-chain states of dispatch and vehicles (getters, lookups, loaders,
+ * frees) are declared by the registry (core/modules.h). */
 /* The demo chain's trucks, drivers and vehicles (demo/dispatch.c). */
 int pl__dispatch_demo_load(pl_engine *e, pl_error *err);
 /* demo/customers.c: the demo chain's customers, vehicle owners and

@@ -34,11 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/u64map.h"
 #include "base/validate.h"
 #include "core/barrier.h"
 #include "core/keys.h"
 #include "dispatch/disp_int.h"
-#include "inventory/stock_int.h" /* pl__u64map */
 #include "pitlane/scheduling.h"
 
 #define ROW_VERSION 1
@@ -353,10 +353,7 @@ static int32_t nearest(const search *q, const pl__grid *g, double *h_out) {
 /* ---- per-chain state -----------------------------------------------------
  */
 
-static pl__disp_chain *disp_of(pl__chain *c) {
-  pl__disp_chain *cur = __atomic_load_n(&c->disp, __ATOMIC_ACQUIRE);
-  if (cur != NULL)
-    return cur;
+pl__disp_chain *pl__disp_state_new(pl__chain *c) {
   pl__disp_chain *x = calloc(1, sizeof *x);
   if (x == NULL)
     return NULL;
@@ -365,18 +362,10 @@ static pl__disp_chain *disp_of(pl__chain *c) {
   memcpy(x->cfg.chain, c->info.code, PL_CODE_MAX);
   x->cfg.road_factor_milli = DEFAULT_FACTOR_MILLI;
   x->cfg.speed_kmh = DEFAULT_SPEED_KMH;
-  if (!__atomic_compare_exchange_n(&c->disp, &cur, x, 0, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_ACQUIRE)) {
-    pthread_mutex_destroy(&x->mu);
-    pthread_mutex_destroy(&x->hub_mu);
-    free(x);
-    return cur;
-  }
   return x;
 }
 
-void pl__disp_free(pl__chain *c) {
-  pl__disp_chain *dc = c->disp;
+void pl__disp_state_free(pl__disp_chain *dc) {
   if (dc == NULL)
     return;
   grid_free(&dc->grid[0]);
@@ -389,20 +378,6 @@ void pl__disp_free(pl__chain *c) {
   pthread_mutex_destroy(&dc->mu);
   pthread_mutex_destroy(&dc->hub_mu);
   free(dc);
-  c->disp = NULL;
-}
-
-/* The chain and its dispatch state; PL_ENOTFOUND names the chain. */
-static int chain_dc(pl_engine *e, const char *chain, pl__chain **c_out,
-                    pl__disp_chain **out, pl_error *err) {
-  pl__chain *c = NULL;
-  int rc = pl__chain_lookup(e, chain, &c, err);
-  if (rc != 0)
-    return rc;
-  *out = disp_of(c);
-  if (c_out != NULL)
-    *c_out = c;
-  return *out == NULL ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory") : 0;
 }
 
 /* ---- rows ----------------------------------------------------------------
@@ -662,7 +637,7 @@ int pl_dispatch_config_set(pl_engine *e, const pl_dispatch_config *in,
   pl__chain *c = NULL;
   pl__disp_chain *dc = NULL;
   if (rc == 0)
-    rc = chain_dc(e, in->chain, &c, &dc, err);
+    rc = pl__disp_lookup(e, in->chain, &c, &dc, err);
   if (rc != 0)
     return rc;
   pl__barrier *bar = pl__barrier_new(w);
@@ -690,7 +665,7 @@ int pl_dispatch_config_set(pl_engine *e, const pl_dispatch_config *in,
 int pl_dispatch_config_get(pl_engine *e, const char *chain,
                            pl_dispatch_config *out, pl_error *err) {
   pl__disp_chain *dc = NULL;
-  int rc = chain_dc(e, chain, NULL, &dc, err);
+  int rc = pl__disp_lookup(e, chain, NULL, &dc, err);
   if (rc != 0)
     return rc;
   pthread_mutex_lock(&dc->mu);
@@ -714,7 +689,7 @@ int pl_field_resource_upsert(pl_engine *e, const pl_field_resource *in,
   pl__chain *c = NULL;
   pl__disp_chain *dc = NULL;
   if (rc == 0)
-    rc = chain_dc(e, in->chain, &c, &dc, err);
+    rc = pl__disp_lookup(e, in->chain, &c, &dc, err);
   pl_store_info si;
   if (rc == 0 && pl_store_get(e, in->chain, in->home_store, &si, NULL) != 0)
     rc = PL__FAIL(err, PL_ENOTFOUND, "resource.home_store: no store '%s'",
@@ -793,7 +768,7 @@ int pl_field_resource_upsert(pl_engine *e, const pl_field_resource *in,
 int pl_field_resource_get(pl_engine *e, const char *chain, const char *code,
                           pl_field_resource *out, pl_error *err) {
   pl__disp_chain *dc = NULL;
-  int rc = chain_dc(e, chain, NULL, &dc, err);
+  int rc = pl__disp_lookup(e, chain, NULL, &dc, err);
   if (rc == 0)
     rc = pl__check_code(err, "code", code, PL_CODE_MAX);
   if (rc != 0)
@@ -816,7 +791,7 @@ static int cmp_res(const void *a, const void *b) {
 int pl_field_resource_list(pl_engine *e, const char *chain, const char *store,
                            pl_field_resource *out, int cap, pl_error *err) {
   pl__disp_chain *dc = NULL;
-  int rc = chain_dc(e, chain, NULL, &dc, err);
+  int rc = pl__disp_lookup(e, chain, NULL, &dc, err);
   if (rc == 0 && store != NULL)
     rc = pl__check_opt_code(err, "store", store, PL_CODE_MAX);
   if (rc != 0)
@@ -860,7 +835,7 @@ int pl_field_resource_position(pl_engine *e, const char *chain,
                                pl_field_resource *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__disp_chain *dc = NULL;
-  int rc = chain_dc(e, chain, &c, &dc, err);
+  int rc = pl__disp_lookup(e, chain, &c, &dc, err);
   if (rc == 0)
     rc = pl__check_code(err, "code", code, PL_CODE_MAX);
   if (rc == 0)
@@ -1072,7 +1047,7 @@ int pl_dispatch_create(pl_engine *e, const pl_dispatch_request *in,
   pl__chain *c = NULL;
   pl__disp_chain *dc = NULL;
   if (rc == 0)
-    rc = chain_dc(e, in->chain, &c, &dc, err);
+    rc = pl__disp_lookup(e, in->chain, &c, &dc, err);
   pl_store_info si;
   if (rc == 0 && in->store[0] != '\0' &&
       pl_store_get(e, in->chain, in->store, &si, NULL) != 0)
@@ -1230,7 +1205,7 @@ int pl_dispatch_act(pl_engine *e, const char *chain, int64_t id,
                     pl_error *err) {
   pl__chain *c = NULL;
   pl__disp_chain *dc = NULL;
-  int rc = chain_dc(e, chain, &c, &dc, err);
+  int rc = pl__disp_lookup(e, chain, &c, &dc, err);
   if (rc == 0 && id <= 0)
     rc = PL__FAIL(err, PL_EINVAL, "id: required (> 0)");
   if (rc == 0 && (action < PL_DA_ACCEPT || action > PL_DA_RETRY))
@@ -1396,7 +1371,7 @@ int pl_dispatch_act(pl_engine *e, const char *chain, int64_t id,
 int pl_dispatch_get(pl_engine *e, const char *chain, int64_t id,
                     pl_dispatch *out, pl_error *err) {
   pl__disp_chain *dc = NULL;
-  int rc = chain_dc(e, chain, NULL, &dc, err);
+  int rc = pl__disp_lookup(e, chain, NULL, &dc, err);
   if (rc != 0)
     return rc;
   if (id <= 0)
@@ -1414,7 +1389,7 @@ int pl_dispatch_get(pl_engine *e, const char *chain, int64_t id,
 int pl_dispatch_list(pl_engine *e, const char *chain, int64_t after_id,
                      int open_only, pl_dispatch *out, int cap, pl_error *err) {
   pl__disp_chain *dc = NULL;
-  int rc = chain_dc(e, chain, NULL, &dc, err);
+  int rc = pl__disp_lookup(e, chain, NULL, &dc, err);
   if (rc != 0)
     return rc;
   if (after_id < 0)
@@ -1439,7 +1414,7 @@ int pl_dispatch_watch_open(pl_engine *e, const char *chain, int64_t id,
                            pl_dispatch_fn fn, void *arg,
                            pl_dispatch_watch **out, pl_error *err) {
   pl__disp_chain *dc = NULL;
-  int rc = chain_dc(e, chain, NULL, &dc, err);
+  int rc = pl__disp_lookup(e, chain, NULL, &dc, err);
   if (rc != 0)
     return rc;
   if (id <= 0)
@@ -1610,7 +1585,7 @@ int pl__disp_load(pl_engine *e, unsigned kind, const char *chain,
                   const unsigned char *rest, size_t rl,
                   const unsigned char *val, size_t vl, pl_error *err) {
   pl__chain *c = pl__chain_find(e, chain);
-  pl__disp_chain *dc = c != NULL ? disp_of(c) : NULL;
+  pl__disp_chain *dc = c != NULL ? pl__disp_of(c) : NULL;
   if (c == NULL)
     return PL__FAIL(err, PL_ECORRUPT, "recovery: chain '%s' kind %u", chain,
                     kind);

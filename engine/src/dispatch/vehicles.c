@@ -19,12 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/u64map.h"
 #include "base/validate.h"
 #include "core/barrier.h"
 #include "core/keys.h"
 #include "core/observe.h"
 #include "dispatch/disp_int.h"
-#include "inventory/stock_int.h" /* pl__u64map */
 #include "pitlane/scheduling.h"
 
 #define ROW_VERSION 1
@@ -150,25 +150,16 @@ static void compute_due(pl_vehicle_info *v) {
 /* ---- per-chain state -----------------------------------------------------
  */
 
-static pl__veh_chain *veh_of(pl__chain *c) {
-  pl__veh_chain *cur = __atomic_load_n(&c->veh, __ATOMIC_ACQUIRE);
-  if (cur != NULL)
-    return cur;
+pl__veh_chain *pl__veh_state_new(pl__chain *c) {
+  (void)c;
   pl__veh_chain *x = calloc(1, sizeof *x);
   if (x == NULL)
     return NULL;
   pthread_rwlock_init(&x->lock, NULL);
-  if (!__atomic_compare_exchange_n(&c->veh, &cur, x, 0, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_ACQUIRE)) {
-    pthread_rwlock_destroy(&x->lock);
-    free(x);
-    return cur;
-  }
   return x;
 }
 
-void pl__veh_free(pl__chain *c) {
-  pl__veh_chain *vc = c->veh;
+void pl__veh_state_free(pl__veh_chain *vc) {
   if (vc == NULL)
     return;
   for (int i = 0; i < vc->stores.n; i++) {
@@ -187,19 +178,6 @@ void pl__veh_free(pl__chain *c) {
   pl__strmap_free(&vc->vin_ix);
   pthread_rwlock_destroy(&vc->lock);
   free(vc);
-  c->veh = NULL;
-}
-
-static int chain_vc(pl_engine *e, const char *chain, pl__chain **c_out,
-                    pl__veh_chain **out, pl_error *err) {
-  pl__chain *c = NULL;
-  int rc = pl__chain_lookup(e, chain, &c, err);
-  if (rc != 0)
-    return rc;
-  *out = veh_of(c);
-  if (c_out != NULL)
-    *c_out = c;
-  return *out == NULL ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory") : 0;
 }
 
 static uint64_t day_key(int32_t day) {
@@ -449,7 +427,7 @@ int pl_vehicle_register(pl_engine *e, const pl_vehicle_info *in,
   pl__chain *c = NULL;
   pl__veh_chain *vc = NULL;
   if (rc == 0)
-    rc = chain_vc(e, in->chain, &c, &vc, err);
+    rc = pl__veh_lookup(e, in->chain, &c, &vc, err);
   int32_t today = 0;
   char store[PL_CODE_MAX];
   if (rc == 0)
@@ -507,7 +485,7 @@ static int veh_event(pl_engine *e, const char *chain, const char *vin,
                      pl_vehicle_info *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__veh_chain *vc = NULL;
-  int rc = chain_vc(e, chain, &c, &vc, err);
+  int rc = pl__veh_lookup(e, chain, &c, &vc, err);
   if (rc == 0)
     rc = check_vin(err, vin);
   if (rc == 0)
@@ -583,7 +561,7 @@ int pl_vehicle_service(pl_engine *e, const char *chain, const char *vin,
 int pl_vehicle_get(pl_engine *e, const char *chain, const char *vin,
                    pl_vehicle_info *out, pl_error *err) {
   pl__veh_chain *vc = NULL;
-  int rc = chain_vc(e, chain, NULL, &vc, err);
+  int rc = pl__veh_lookup(e, chain, NULL, &vc, err);
   if (rc == 0)
     rc = check_vin(err, vin);
   if (rc != 0)
@@ -661,7 +639,7 @@ static void hold_one(pl_engine *e, const pl_reminder_query *q,
 int pl_due_reminders(pl_engine *e, const pl_reminder_query *q, pl_reminder *out,
                      int cap, const pl_write *w, pl_error *err) {
   pl__veh_chain *vc = NULL;
-  int rc = chain_vc(e, q->chain, NULL, &vc, err);
+  int rc = pl__veh_lookup(e, q->chain, NULL, &vc, err);
   if (rc == 0)
     rc = pl__check_code(err, "store", q->store, PL_CODE_MAX);
   if (rc == 0)
@@ -728,7 +706,7 @@ int pl__veh_load(pl_engine *e, unsigned kind, const char *chain,
                  const unsigned char *rest, size_t rl, const unsigned char *val,
                  size_t vl, pl_error *err) {
   pl__chain *c = pl__chain_find(e, chain);
-  pl__veh_chain *vc = c != NULL ? veh_of(c) : NULL;
+  pl__veh_chain *vc = c != NULL ? pl__veh_of(c) : NULL;
   if (c == NULL || kind != PL__K_VEHICLE)
     return PL__FAIL(err, PL_ECORRUPT, "recovery: chain '%s' kind %u", chain,
                     kind);

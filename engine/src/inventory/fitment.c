@@ -110,7 +110,7 @@ int pl_fitment_get(pl_engine *e, const char *chain, const char *part_no,
     return rc;
   memset(out, 0, sizeof *out);
   memcpy(out->part_no, part_no, strlen(part_no) + 1);
-  pl__stock_chain *sc = __atomic_load_n(&c->stock, __ATOMIC_ACQUIRE);
+  pl__stock_chain *sc = pl__stock_peek(c);
   if (sc == NULL)
     return 0;
   pthread_rwlock_rdlock(&sc->sup_lock);
@@ -134,7 +134,7 @@ int pl_fitment_find(pl_engine *e, const char *chain, const char *model,
   pl__chain *c = pl__chain_find(e, chain);
   if (c == NULL)
     return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
-  pl__stock_chain *sc = __atomic_load_n(&c->stock, __ATOMIC_ACQUIRE);
+  pl__stock_chain *sc = pl__stock_peek(c);
   if (sc == NULL)
     return 0;
   int n = 0;

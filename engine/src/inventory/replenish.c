@@ -122,7 +122,7 @@ int pl_stock_alerts(pl_engine *e, const char *chain, const char *warehouse,
   int rc = find_chain(e, chain, warehouse, &c, &wh, err);
   if (rc != 0)
     return rc;
-  pl__stock_chain *sc = __atomic_load_n(&c->stock, __ATOMIC_ACQUIRE);
+  pl__stock_chain *sc = pl__stock_peek(c);
   if (sc == NULL)
     return 0;
   pthread_rwlock_rdlock(&sc->map_lock);
@@ -193,7 +193,7 @@ int pl_stock_suggest_purchase(pl_engine *e, const char *chain,
   int rc = find_chain(e, chain, warehouse, &c, &wh, err);
   if (rc != 0)
     return rc;
-  pl__stock_chain *sc = __atomic_load_n(&c->stock, __ATOMIC_ACQUIRE);
+  pl__stock_chain *sc = pl__stock_peek(c);
   if (sc == NULL)
     return 0;
   int n = 0;

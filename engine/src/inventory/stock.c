@@ -48,80 +48,15 @@
 #define COST_MAX 1000000000LL /* fen per unit (10 M yuan) */
 #define STORED_MAX (INT64_MAX / 4)
 
-/* ---- u64 map ------------------------------------------------------------ */
-
-static uint32_t mix64(uint64_t k) {
-  k ^= k >> 33;
-  k *= 0xff51afd7ed558ccdULL;
-  k ^= k >> 33;
-  return (uint32_t)k;
-}
-
-void *pl__u64map_get(const pl__u64map *m, uint64_t key) {
-  if (m->cap == 0)
-    return NULL;
-  uint32_t mask = m->cap - 1;
-  for (uint32_t i = mix64(key) & mask;; i = (i + 1) & mask) {
-    if (m->keys[i] == key)
-      return m->vals[i];
-    if (m->keys[i] == 0)
-      return NULL;
-  }
-}
-
-static void u64_place(uint64_t *keys, void **vals, uint32_t cap, uint64_t k,
-                      void *v) {
-  uint32_t mask = cap - 1;
-  uint32_t i = mix64(k) & mask;
-  while (keys[i] != 0 && keys[i] != k)
-    i = (i + 1) & mask;
-  keys[i] = k;
-  vals[i] = v;
-}
-
-int pl__u64map_put(pl__u64map *m, uint64_t key, void *val) {
-  assert(key != 0);
-  if ((uint64_t)(m->n + 1) * 4 > (uint64_t)m->cap * 3) {
-    uint32_t ncap = m->cap ? m->cap * 2 : 16;
-    uint64_t *nk = calloc(ncap, sizeof *nk);
-    void **nv = calloc(ncap, sizeof *nv);
-    if (nk == NULL || nv == NULL) {
-      free(nk);
-      free(nv);
-      return PL_ENOMEM;
-    }
-    for (uint32_t i = 0; i < m->cap; i++)
-      if (m->keys[i] != 0)
-        u64_place(nk, nv, ncap, m->keys[i], m->vals[i]);
-    free(m->keys);
-    free(m->vals);
-    m->keys = nk;
-    m->vals = nv;
-    m->cap = ncap;
-  }
-  if (pl__u64map_get(m, key) == NULL)
-    m->n++;
-  u64_place(m->keys, m->vals, m->cap, key, val);
-  return 0;
-}
-
-void pl__u64map_free(pl__u64map *m) {
-  free(m->keys);
-  free(m->vals);
-  memset(m, 0, sizeof *m);
-}
-
 static uint64_t cell_key(int32_t wh, int32_t part) {
   return ((uint64_t)(uint32_t)(wh + 1) << 32) | (uint32_t)part;
 }
 
 /* ---- the chain's stock state -------------------------------------------- */
 
-pl__stock_chain *pl__stock_of(pl__chain *c) {
-  pl__stock_chain *sc = __atomic_load_n(&c->stock, __ATOMIC_ACQUIRE);
-  if (sc != NULL)
-    return sc;
-  sc = calloc(1, sizeof *sc);
+pl__stock_chain *pl__stock_state_new(pl__chain *c) {
+  (void)c;
+  pl__stock_chain *sc = calloc(1, sizeof *sc);
   if (sc == NULL)
     return NULL;
   pthread_rwlock_init(&sc->map_lock, NULL);
@@ -130,21 +65,10 @@ pl__stock_chain *pl__stock_of(pl__chain *c) {
   pthread_mutex_init(&sc->st_lock, NULL);
   sc->next_lot = 1;
   sc->next_take = 1;
-  pl__stock_chain *expected = NULL;
-  if (!__atomic_compare_exchange_n(&c->stock, &expected, sc, 0,
-                                   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-    pthread_rwlock_destroy(&sc->map_lock);
-    pthread_mutex_destroy(&sc->idem_lock);
-    pthread_rwlock_destroy(&sc->sup_lock);
-    pthread_mutex_destroy(&sc->st_lock);
-    free(sc);
-    return expected;
-  }
   return sc;
 }
 
-void pl__stock_free(pl__chain *c) {
-  pl__stock_chain *sc = c->stock;
+void pl__stock_state_free(pl__stock_chain *sc) {
   if (sc == NULL)
     return;
   for (int i = 0; i < sc->cells.n; i++) {
@@ -170,7 +94,6 @@ void pl__stock_free(pl__chain *c) {
   pthread_rwlock_destroy(&sc->sup_lock);
   pthread_mutex_destroy(&sc->st_lock);
   free(sc);
-  c->stock = NULL;
 }
 
 int pl__stock_resolve(pl_engine *e, const char *chain, const char *warehouse,
@@ -922,7 +845,7 @@ int pl_stock_get(pl_engine *e, const char *chain, const char *warehouse,
   memcpy(out->chain, chain, strlen(chain) + 1);
   memcpy(out->warehouse, warehouse, strlen(warehouse) + 1);
   memcpy(out->part_no, part_no, strlen(part_no) + 1);
-  pl__stock_chain *sc = __atomic_load_n(&c->stock, __ATOMIC_ACQUIRE);
+  pl__stock_chain *sc = pl__stock_peek(c);
   pl__cell *cell = sc != NULL ? pl__stock_cell(sc, wh, part, 0) : NULL;
   if (cell == NULL)
     return 0;
@@ -947,7 +870,7 @@ int pl_stock_lots(pl_engine *e, const char *chain, const char *warehouse,
                              err);
   if (rc != 0)
     return rc;
-  pl__stock_chain *sc = __atomic_load_n(&c->stock, __ATOMIC_ACQUIRE);
+  pl__stock_chain *sc = pl__stock_peek(c);
   pl__cell *cell = sc != NULL ? pl__stock_cell(sc, wh, part, 0) : NULL;
   if (cell == NULL)
     return 0;
@@ -979,7 +902,7 @@ int pl_stock_get_chain(pl_engine *e, const char *chain, const char *part_no,
     return rc;
   pl_stock_row sum = {.warehouse = ""};
   int n = 0;
-  pl__stock_chain *sc = __atomic_load_n(&c->stock, __ATOMIC_ACQUIRE);
+  pl__stock_chain *sc = pl__stock_peek(c);
   if (sc != NULL) {
     pthread_rwlock_rdlock(&c->lock); /* warehouse codes */
     pthread_rwlock_rdlock(&sc->map_lock);
@@ -1325,7 +1248,7 @@ int pl_stock_verify_ledger(pl_engine *e, const char *chain, pl_error *err) {
     return rc;
   verify_ctx x = {.c = c, .err = err};
   rc = pl__ledger_walk(e, chain, 0, verify_one, &x, err);
-  pl__stock_chain *sc = __atomic_load_n(&c->stock, __ATOMIC_ACQUIRE);
+  pl__stock_chain *sc = pl__stock_peek(c);
   if (rc == 0 && sc != NULL) {
     int64_t mem_lots = 0, replay_lots = 0;
     pthread_rwlock_rdlock(&sc->map_lock);
@@ -1369,7 +1292,7 @@ int pl_stock_memory(pl_engine *e, const char *chain, pl_stock_mem *out,
   memset(out, 0, sizeof *out);
   out->sizeof_cell = (int64_t)sizeof(pl__cell);
   out->sizeof_lot = (int64_t)sizeof(pl__lot);
-  pl__stock_chain *sc = __atomic_load_n(&c->stock, __ATOMIC_ACQUIRE);
+  pl__stock_chain *sc = pl__stock_peek(c);
   if (sc == NULL)
     return 0;
   pthread_rwlock_rdlock(&sc->map_lock);

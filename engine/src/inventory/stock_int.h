@@ -2,10 +2,10 @@
  * stock.c (cells, lots, reservations, movements), inventory/supplier.c and
  * inventory/stocktake.c.
  *
- * Per chain, one pl__stock_chain hangs off pl__chain.stock (created on
- * first use, freed by pl__stock_free from chain_free). Warehouses and parts
- * are the chain's dense indexes (core/admin.c's strmaps); a stock cell is one
- * warehouse x part and owns its lots and reservations.
+ * Per chain, one pl__stock_chain hangs off pl__chain.state[PL_MOD_STOCK]
+ * (created on first use, freed by pl__stock_state_free from chain_free).
+ * Warehouses and parts are the chain's dense indexes (core/admin.c's strmaps);
+ * a stock cell is one warehouse x part and owns its lots and reservations.
  *
  * Locks (docs/architecture.md "Lock order"), outermost first:
  *   chain->lock (read, only to resolve codes; dropped before the next)
@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "base/u64map.h"
 #include "core/internal.h"
 #include "pitlane/inventory.h"
 
@@ -71,18 +72,6 @@ typedef struct pl__cell {
   pl__lot *lots;
   pl__res *res;
 } pl__cell;
-
-/* uint64 -> pointer, open addressing; key 0 is never stored. */
-typedef struct pl__u64map {
-  uint64_t *keys;
-  void **vals;
-  uint32_t cap, n;
-} pl__u64map;
-
-void *pl__u64map_get(const pl__u64map *m, uint64_t key);
-/* 0 or PL_ENOMEM (map unchanged). */
-int pl__u64map_put(pl__u64map *m, uint64_t key, void *val);
-void pl__u64map_free(pl__u64map *m);
 
 typedef struct pl__idem {
   char key[PL_IDEM_MAX];
@@ -155,9 +144,8 @@ int pl__stock_move_extra(pl_engine *e, pl_move_kind kind, const pl_move_req *in,
  * 0 or PL_ENOMEM / PL_ENOTFOUND. */
 int pl__stock_in_transit(pl__chain *c, int32_t wh, int32_t part, int64_t delta);
 
-/* The chain's stock state, created on first use; NULL only on OOM. */
-pl__stock_chain *pl__stock_of(pl__chain *c);
-void pl__stock_free(pl__chain *c);
+/* The chain's stock state: pl__stock_of (created on first use; NULL only on
+ * OOM) and pl__stock_peek come from the registry (core/modules.h). */
 
 /* Finds the chain, and the warehouse and part (codes checked, errors name
  * "warehouse" / "part_no" with `prefix`), copying the part's purchase

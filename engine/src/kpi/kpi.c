@@ -37,8 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/localtime.h"
+#include "base/u64map.h"
 #include "core/observe.h"
-#include "inventory/stock_int.h"
 #include "kpi/kpi_int.h"
 #include "pitlane/kpi.h"
 #include "scheduling/sched_int.h"
@@ -203,11 +204,6 @@ static int32_t month_first_day(int32_t mon) {
   return days_from_civil(y, mon - y * 12 + 1, 1);
 }
 
-static int32_t local_day_ms(int64_t ms, int32_t offset) {
-  int64_t min = ms >= 0 ? ms / 60000 : -((-ms + 59999) / 60000);
-  return pl_local_day(min, offset);
-}
-
 /* ---- series ---------------------------------------------------------------
  */
 
@@ -313,23 +309,13 @@ static kser *scope_svc(kscope *sc, int32_t svc) {
 /* ---- chain state ----------------------------------------------------------
  */
 
-static pl__kpi_chain *kpi_of(pl__chain *c) {
-  pl__kpi_chain *kc = __atomic_load_n(&c->kpi, __ATOMIC_ACQUIRE);
-  if (kc != NULL)
-    return kc;
-  kc = calloc(1, sizeof *kc);
+pl__kpi_chain *pl__kpi_state_new(pl__chain *c) {
+  (void)c;
+  pl__kpi_chain *kc = calloc(1, sizeof *kc);
   if (kc == NULL)
     return NULL;
   pthread_rwlock_init(&kc->lock, NULL);
   pthread_mutex_init(&kc->replay_mu, NULL);
-  pl__kpi_chain *expected = NULL;
-  if (!__atomic_compare_exchange_n(&c->kpi, &expected, kc, 0, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_ACQUIRE)) {
-    pthread_rwlock_destroy(&kc->lock);
-    pthread_mutex_destroy(&kc->replay_mu);
-    free(kc);
-    return expected;
-  }
   return kc;
 }
 
@@ -344,7 +330,7 @@ static void free_digests(pl__u64map *m, int orders) {
 }
 
 void pl__kpi_stock_pending(pl__chain *c, uint64_t upto) {
-  pl__kpi_chain *kc = kpi_of(c);
+  pl__kpi_chain *kc = pl__kpi_of(c);
   if (kc == NULL)
     return;
   pthread_mutex_lock(&kc->replay_mu);
@@ -368,8 +354,7 @@ static int stock_ready(pl_engine *e, pl__chain *c, pl__kpi_chain *kc,
   return rc;
 }
 
-void pl__kpi_free(pl__chain *c) {
-  pl__kpi_chain *kc = c->kpi;
+void pl__kpi_state_free(pl__kpi_chain *kc) {
   if (kc == NULL)
     return;
   scope_free(&kc->chain);
@@ -398,7 +383,6 @@ void pl__kpi_free(pl__chain *c) {
   pthread_rwlock_destroy(&kc->lock);
   pthread_mutex_destroy(&kc->replay_mu);
   free(kc);
-  c->kpi = NULL;
 }
 
 /* Under the write lock: a scope of a string-keyed map, created if missing
@@ -483,7 +467,7 @@ static void count_svc(pl__kpi_chain *kc, int32_t store, kscope *const *extra,
  */
 
 void pl__kpi_store(pl__chain *c, const pl_store_info *s) {
-  pl__kpi_chain *kc = kpi_of(c);
+  pl__kpi_chain *kc = pl__kpi_of(c);
   if (kc == NULL)
     return;
   pthread_rwlock_wrlock(&kc->lock);
@@ -512,7 +496,7 @@ void pl__kpi_store(pl__chain *c, const pl_store_info *s) {
 }
 
 void pl__kpi_warehouse(pl__chain *c, int32_t ix, const pl_warehouse_info *w) {
-  pl__kpi_chain *kc = kpi_of(c);
+  pl__kpi_chain *kc = pl__kpi_of(c);
   if (kc == NULL || ix < 0)
     return;
   pthread_rwlock_wrlock(&kc->lock);
@@ -564,7 +548,7 @@ static void order_apply(pl__kpi_chain *kc, const dg_order *d, int64_t sign);
 static void order_set_start(const pl__kpi_chain *kc, dg_order *d);
 
 void pl__kpi_booking(pl__chain *c, const pl_booking_info *b) {
-  pl__kpi_chain *kc = kpi_of(c);
+  pl__kpi_chain *kc = pl__kpi_of(c);
   if (kc == NULL)
     return;
   pthread_rwlock_wrlock(&kc->lock);
@@ -584,7 +568,7 @@ void pl__kpi_booking(pl__chain *c, const pl_booking_info *b) {
   d->store = st;
   if (st >= 0) {
     int32_t off = kc->stores[st]->offset;
-    d->created_day = local_day_ms(b->created_ms, off);
+    d->created_day = pl__local_day_ms(b->created_ms, off);
     d->resp_ms = b->confirmed_ms > 0 ? b->confirmed_ms - b->created_ms : -1;
     d->occupying = booking_counts_bay(b->state);
     d->n_seg = b->n_segments;
@@ -659,7 +643,7 @@ static void order_set_start(const pl__kpi_chain *kc, dg_order *d) {
 }
 
 void pl__kpi_wo(pl__chain *c, const pl_work_order *w) {
-  pl__kpi_chain *kc = kpi_of(c);
+  pl__kpi_chain *kc = pl__kpi_of(c);
   if (kc == NULL)
     return;
   pthread_rwlock_wrlock(&kc->lock);
@@ -688,12 +672,12 @@ void pl__kpi_wo(pl__chain *c, const pl_work_order *w) {
       if (t != NULL)
         d->tech[d->n_tech++] = t;
     }
-    d->created_day = local_day_ms(w->created_ms, off);
+    d->created_day = pl__local_day_ms(w->created_ms, off);
     d->delivered = w->state == PL_WO_DELIVERED;
     d->closed = d->delivered || w->state == PL_WO_CANCELLED;
     d->booking_id = w->booking_id;
     d->started_ms = w->started_ms;
-    d->start_day = local_day_ms(w->started_ms, off);
+    d->start_day = pl__local_day_ms(w->started_ms, off);
     order_set_start(kc, d);
     if (w->booking_id > 0) {
       dg_booking *b = pl__u64map_get(&kc->bookings, (uint64_t)w->booking_id);
@@ -705,7 +689,7 @@ void pl__kpi_wo(pl__chain *c, const pl_work_order *w) {
     const pl_qc_record *qc = w->n_qc > 0 ? &w->qc[w->n_qc - 1] : NULL;
     if ((w->state == PL_WO_COMPLETED || w->state == PL_WO_DELIVERED) &&
         qc != NULL && qc->passed) {
-      d->qc_day = local_day_ms(qc->at_ms, off);
+      d->qc_day = pl__local_day_ms(qc->at_ms, off);
       d->repair_min =
           w->started_ms > 0 ? (qc->at_ms - w->started_ms) / 60000 : 0;
       d->labour_min = 0;
@@ -728,7 +712,7 @@ void pl__kpi_wo(pl__chain *c, const pl_work_order *w) {
       }
       d->svc = svc;
     }
-    d->delivered_day = local_day_ms(w->delivered_ms, off);
+    d->delivered_day = pl__local_day_ms(w->delivered_ms, off);
     d->first_time_fix = d->delivered && w->n_qc == 1 && w->qc[0].passed;
   }
   order_apply(kc, d, +1);
@@ -750,7 +734,7 @@ static void followup_apply(pl__kpi_chain *kc, const dg_followup *d,
 }
 
 void pl__kpi_followup(pl__chain *c, const pl_followup *f) {
-  pl__kpi_chain *kc = kpi_of(c);
+  pl__kpi_chain *kc = pl__kpi_of(c);
   if (kc == NULL)
     return;
   pthread_rwlock_wrlock(&kc->lock);
@@ -773,11 +757,11 @@ void pl__kpi_followup(pl__chain *c, const pl_followup *f) {
     d->adv = f->advisor[0] != '\0'
                  ? named_scope(&kc->adv_ix, &kc->advisors, f->advisor)
                  : NULL;
-    d->due_day = local_day_ms(f->delivered_ms + PL_FOLLOWUP_DUE_MS, off);
+    d->due_day = pl__local_day_ms(f->delivered_ms + PL_FOLLOWUP_DUE_MS, off);
     d->done = f->state == PL_FOLLOWUP_DONE;
     d->sat_n = d->done && f->satisfaction > 0;
     d->sat_ok = d->sat_n && f->satisfaction >= 4;
-    d->done_day = local_day_ms(f->done_ms, off);
+    d->done_day = pl__local_day_ms(f->done_ms, off);
   }
   followup_apply(kc, d, +1);
   pthread_rwlock_unlock(&kc->lock);
@@ -795,7 +779,7 @@ static void complaint_apply(pl__kpi_chain *kc, const dg_complaint *d,
 }
 
 void pl__kpi_complaint(pl__chain *c, const pl_complaint *x) {
-  pl__kpi_chain *kc = kpi_of(c);
+  pl__kpi_chain *kc = pl__kpi_of(c);
   if (kc == NULL)
     return;
   pthread_rwlock_wrlock(&kc->lock);
@@ -818,9 +802,9 @@ void pl__kpi_complaint(pl__chain *c, const pl_complaint *x) {
     d->adv = x->advisor[0] != '\0'
                  ? named_scope(&kc->adv_ix, &kc->advisors, x->advisor)
                  : NULL;
-    d->created_day = local_day_ms(x->created_ms, off);
+    d->created_day = pl__local_day_ms(x->created_ms, off);
     d->resolved = x->resolved_ms > 0;
-    d->resolved_day = local_day_ms(x->resolved_ms, off);
+    d->resolved_day = pl__local_day_ms(x->resolved_ms, off);
     d->on_time = d->resolved && x->resolved_ms <= x->resolution_due_ms;
   }
   complaint_apply(kc, d, +1);
@@ -835,14 +819,14 @@ void pl__kpi_complaint(pl__chain *c, const pl_complaint *x) {
 static int32_t wh_day(const pl__kpi_chain *kc, int32_t wh, int64_t at_ms,
                       int32_t *day) {
   int32_t st = wh >= 0 && wh < kc->n_wh ? kc->wh_store[wh] : -1;
-  *day = local_day_ms(at_ms, st >= 0 ? kc->stores[st]->offset : 0);
+  *day = pl__local_day_ms(at_ms, st >= 0 ? kc->stores[st]->offset : 0);
   return st;
 }
 
 void pl__kpi_movement(pl__chain *c, const pl_movement *m) {
   if (m->qty == 0) /* reserve, release */
     return;
-  pl__kpi_chain *kc = kpi_of(c);
+  pl__kpi_chain *kc = pl__kpi_of(c);
   if (kc == NULL)
     return;
   int64_t value = 0;
@@ -864,7 +848,7 @@ void pl__kpi_movement(pl__chain *c, const pl_movement *m) {
 }
 
 void pl__kpi_stocktake(pl__chain *c, int32_t wh, int32_t n, int64_t at_ms) {
-  pl__kpi_chain *kc = kpi_of(c);
+  pl__kpi_chain *kc = pl__kpi_of(c);
   if (kc == NULL)
     return;
   pthread_rwlock_wrlock(&kc->lock);
@@ -876,7 +860,7 @@ void pl__kpi_stocktake(pl__chain *c, int32_t wh, int32_t n, int64_t at_ms) {
 
 void pl__kpi_stocktake_code(pl__chain *c, const char *wh, int32_t n,
                             int64_t at_ms) {
-  pl__kpi_chain *kc = kpi_of(c);
+  pl__kpi_chain *kc = pl__kpi_of(c);
   if (kc == NULL)
     return;
   pthread_rwlock_rdlock(&kc->lock);
@@ -1189,7 +1173,7 @@ int pl_kpi_report_get(pl_engine *e, const pl_kpi_query *q, pl_kpi_report *out,
     rc = pl__chain_lookup(e, q->chain, &c, err);
   if (rc != 0)
     return rc;
-  pl__kpi_chain *kc = kpi_of(c);
+  pl__kpi_chain *kc = pl__kpi_of(c);
   if (kc == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   rc = stock_ready(e, c, kc, err);

@@ -29,6 +29,5 @@ void pl__kpi_stocktake_code(pl__chain *c, const char *wh, int32_t n,
  * with ledger seq < upto, are still to be counted; the first report
  * counts them (pl__observe_replay_ledger). */
 void pl__kpi_stock_pending(pl__chain *c, uint64_t upto);
-void pl__kpi_free(pl__chain *c);
 
 #endif

@@ -177,7 +177,7 @@ static int ctx_chain(pl_engine *e, book_ctx *x, const char *chain,
 
 static int ctx_store(book_ctx *x, pl__store *s, pl_error *err) {
   x->s = s;
-  x->ss = pl__sched_of(x->c, s);
+  x->ss = pl__sched_store_of(x->c, s);
   if (x->ss == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   pthread_mutex_lock(&x->ss->mu);
@@ -186,7 +186,7 @@ static int ctx_store(book_ctx *x, pl__store *s, pl_error *err) {
 
 /* Finds booking `id` under book_mu (the table only grows). */
 static pl__booking *booking_find(pl__chain *c, int64_t id) {
-  pl__sched_chain *sc = c->sched;
+  pl__sched_chain *sc = pl__sched_peek(c);
   pl__booking *b = NULL;
   pthread_mutex_lock(&sc->book_mu);
   if (id >= 1 && id <= sc->bookings.n)
@@ -457,7 +457,7 @@ int pl_booking_hold(pl_engine *e, const pl_booking_info *in, int64_t ttl_ms,
   if (rc != 0)
     return ctx_finish(&x, rc, w, err);
   pl__sched_sweep(e, s, x.ss);
-  pl__sched_chain *sc = x.c->sched;
+  pl__sched_chain *sc = pl__sched_peek(x.c);
   int has_idem = idem != NULL && idem[0] != '\0';
   if (has_idem) {
     pthread_mutex_lock(&sc->book_mu);
@@ -769,13 +769,13 @@ int pl_booking_list(pl_engine *e, const pl_booking_filter *f,
   /* Bookings are matched under their store's mutex, one store at a time
    * (the table is scanned: indexes by customer and plate are a later
    * optimisation, see docs/performance.md). */
-  pl__sched_chain *sc = x.c->sched;
+  pl__sched_chain *sc = pl__sched_peek(x.c);
   int n = 0;
   for (int si = 0; si < x.c->stores.n; si++) {
     pl__store *s = x.c->stores.items[si];
     if (f->store && f->store[0] && strcmp(s->info.code, f->store) != 0)
       continue;
-    pl__sched_store *ss = pl__sched_of(x.c, s);
+    pl__sched_store *ss = pl__sched_store_of(x.c, s);
     if (ss == NULL) {
       ctx_unlock(&x);
       return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
@@ -866,7 +866,7 @@ int pl__booking_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
   if (rl != 8)
     return PL_ECORRUPT;
   int64_t id = (int64_t)pl__be64_get(rest);
-  pl__sched_chain *sc = c->sched;
+  pl__sched_chain *sc = pl__sched_peek(c);
   if (id != sc->bookings.n + 1)
     return PL_ECORRUPT; /* ids are dense and read in key order */
   pl__booking *b = calloc(1, sizeof *b);
@@ -896,7 +896,7 @@ int pl__booking_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
       b->tech[i][k] = (int16_t)ti;
     }
   }
-  pl__sched_store *ss = rc == 0 ? pl__sched_of(c, s) : NULL;
+  pl__sched_store *ss = rc == 0 ? pl__sched_store_of(c, s) : NULL;
   if (rc == 0 && ss == NULL)
     rc = PL_ENOMEM;
   if (rc == 0) {

@@ -266,7 +266,7 @@ static int lock_chain(pl_engine *e, lctx *x, const char *chain,
  * holds, so their cars are free before anything is checked. */
 static int lock_store(pl_engine *e, lctx *x, pl__store *s, pl_error *err) {
   x->s = s;
-  pl__sched_store *ss = pl__sched_of(x->c, s);
+  pl__sched_store *ss = pl__sched_store_of(x->c, s);
   if (ss == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   pthread_mutex_lock(&ss->mu);
@@ -549,7 +549,7 @@ static int lock_booking(pl_engine *e, lctx *x, const char *chain, int64_t id,
   int rc = lock_chain(e, x, chain, "chain", err);
   if (rc != 0)
     return rc;
-  pl__sched_chain *sc = x->c->sched;
+  pl__sched_chain *sc = pl__sched_peek(x->c);
   pl__booking *b = NULL;
   pthread_mutex_lock(&sc->book_mu);
   if (id >= 1 && id <= sc->bookings.n)
@@ -794,7 +794,7 @@ int pl__loaner_load(pl_engine *e, pl__chain *c, unsigned kind,
   if (si < 0)
     return PL_ECORRUPT;
   pl__store *s = c->stores.items[si];
-  pl__sched_store *ss = pl__sched_of(c, s);
+  pl__sched_store *ss = pl__sched_store_of(c, s);
   if (ss == NULL)
     return PL_ENOMEM;
   int32_t li = pl__strmap_get(&ss->loaner_ix, code);

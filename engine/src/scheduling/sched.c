@@ -21,28 +21,12 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-int32_t pl__floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0)))
-    q--;
-  return (int32_t)q;
-}
-
-int32_t pl_local_day(int64_t utc_min, int32_t utc_offset_min) {
-  return pl__floor_div(utc_min + utc_offset_min, 1440);
-}
-
 void pl__sched_now(const pl_engine *e, int32_t offset, int64_t *first_min,
                    int32_t *today) {
   int64_t now_ms = pl_engine_now_ms(e);
   int64_t floor_min = now_ms / 60000 - (now_ms % 60000 < 0);
   *first_min = floor_min + (now_ms % 60000 != 0);
   *today = pl_local_day(floor_min, offset);
-}
-
-static int weekday(int32_t day) { /* 1970-01-01 was a Thursday */
-  int w = (int)((day + 3) % 7);
-  return w < 0 ? w + 7 : w;
 }
 
 /* Local cells of day `day` covered by a UTC range, as [*from, *to). */
@@ -71,14 +55,15 @@ static void default_hours(pl_store_hours *h) {
 
 /* ---- state -------------------------------------------------------------- */
 
-pl__sched_chain *pl__sched_chain_new(void) {
+pl__sched_chain *pl__sched_state_new(pl__chain *c) {
+  (void)c;
   pl__sched_chain *sc = calloc(1, sizeof *sc);
   if (sc != NULL)
     pthread_mutex_init(&sc->book_mu, NULL);
   return sc;
 }
 
-void pl__sched_chain_free(pl__sched_chain *sc) {
+void pl__sched_state_free(pl__sched_chain *sc) {
   if (sc == NULL)
     return;
   pl__strmap_free(&sc->svc_ix);
@@ -108,7 +93,7 @@ void pl__sched_store_free(pl__sched_store *ss) {
   free(ss);
 }
 
-pl__sched_store *pl__sched_of(pl__chain *c, pl__store *s) {
+pl__sched_store *pl__sched_store_of(pl__chain *c, pl__store *s) {
   pl__sched_store *ss = atomic_load(&s->sched);
   if (ss != NULL)
     return ss;
@@ -173,7 +158,7 @@ static void local_set(pl__day *d, pl_local_range r) {
 static void open_cells(const pl__sched_store *ss, int32_t day, pl__day *d) {
   memset(d, 0, sizeof *d);
   if (!closed_on(&ss->hours, day))
-    local_set(d, ss->hours.week[weekday(day)]);
+    local_set(d, ss->hours.week[pl__weekday(day)]);
 }
 
 static void bay_base(const pl__sched_store *ss, int bay, int32_t day,
@@ -196,7 +181,7 @@ static void tech_base(const pl__sched_store *ss, int tech, int32_t day,
   if (tech >= ss->n_tech_sched || !ss->tech_has_sched[tech])
     return;
   const pl_technician_schedule *t = &ss->tech_sched[tech];
-  const pl_shift *sh = &t->week[weekday(day)];
+  const pl_shift *sh = &t->week[pl__weekday(day)];
   pl__day work = {{0}};
   local_set(&work, sh->work);
   pl__day_and(d, d, &work);
@@ -558,7 +543,7 @@ static int lock_sched_store(pl_engine *e, const char *chain, const char *store,
     return PL__FAIL(err, PL_ENOTFOUND, "%s: no store '%s'", field, store);
   }
   *s = (*c)->stores.items[i];
-  *ss = pl__sched_of(*c, *s);
+  *ss = pl__sched_store_of(*c, *s);
   if (*ss == NULL) {
     pthread_rwlock_unlock(&(*c)->lock);
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
@@ -719,8 +704,8 @@ int pl_bay_schedule_set(pl_engine *e, const pl_bay_schedule *in,
 /* ---- services ----------------------------------------------------------- */
 
 pl__svc *pl__svc_find(pl__chain *c, const char *code) {
-  int32_t i = pl__strmap_get(&c->sched->svc_ix, code);
-  return i >= 0 ? c->sched->services.items[i] : NULL;
+  int32_t i = pl__strmap_get(&pl__sched_peek(c)->svc_ix, code);
+  return i >= 0 ? pl__sched_peek(c)->services.items[i] : NULL;
 }
 
 static int check_service(pl_error *err, const pl_service_info *in) {
@@ -761,7 +746,7 @@ int pl_service_create(pl_engine *e, const pl_service_info *in, const char *idem,
     return PL__FAIL(err, PL_ENOTFOUND, "service.chain: no chain '%s'",
                     in->chain);
   pthread_rwlock_wrlock(&c->lock);
-  pl__sched_chain *sc = c->sched;
+  pl__sched_chain *sc = pl__sched_peek(c);
   pl__svc *svc = pl__svc_find(c, in->code);
   pl__buf k = {0}, v = {0};
   pl__sync sync;
@@ -822,9 +807,9 @@ int pl_service_list(pl_engine *e, const char *chain, pl_service_info *out,
   if (c == NULL)
     return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
   pthread_rwlock_rdlock(&c->lock);
-  int n = c->sched->services.n;
+  int n = pl__sched_peek(c)->services.n;
   for (int i = 0; i < n && i < cap; i++)
-    out[i] = ((const pl__svc *)c->sched->services.items[i])->info;
+    out[i] = ((const pl__svc *)pl__sched_peek(c)->services.items[i])->info;
   pthread_rwlock_unlock(&c->lock);
   if (out != NULL)
     qsort(out, (size_t)(n < cap ? n : cap), sizeof *out, cmp_service);
@@ -861,7 +846,7 @@ static int load_config(pl__chain *c, unsigned kind, const unsigned char *rest,
   if (si < 0)
     return PL_ECORRUPT;
   pl__store *s = c->stores.items[si];
-  pl__sched_store *ss = pl__sched_of(c, s);
+  pl__sched_store *ss = pl__sched_store_of(c, s);
   if (ss == NULL || sched_arrays_fit(s, ss) != 0)
     return PL_ENOMEM;
   if (kind == PL__K_HOURS)
@@ -908,15 +893,15 @@ static int load_service(pl__chain *c, const unsigned char *rest, size_t rl,
                ? PL_ECORRUPT
                : 0;
   if (rc == 0)
-    rc = pl__vec_reserve(&c->sched->services, 1);
+    rc = pl__vec_reserve(&pl__sched_peek(c)->services, 1);
   if (rc == 0)
-    rc =
-        pl__strmap_put(&c->sched->svc_ix, svc->info.code, c->sched->services.n);
+    rc = pl__strmap_put(&pl__sched_peek(c)->svc_ix, svc->info.code,
+                        pl__sched_peek(c)->services.n);
   if (rc != 0) {
     free(svc);
     return rc;
   }
-  pl__vec_push(&c->sched->services, svc);
+  pl__vec_push(&pl__sched_peek(c)->services, svc);
   return 0;
 }
 
@@ -995,7 +980,7 @@ static void mark_range(pl_utc_range r, int32_t off, int32_t from, int32_t to,
 int pl__sched_available(pl__chain *c, pl__store *s, int32_t from, int32_t to,
                         const int32_t *bucket, int nb, int64_t *bay_b,
                         int64_t *tech_b, int64_t *per_tech) {
-  pl__sched_store *ss = pl__sched_of(c, s);
+  pl__sched_store *ss = pl__sched_store_of(c, s);
   int32_t nd = to - from + 1;
   uint8_t *mark = calloc((size_t)nd, 1);
   int32_t *list = malloc((size_t)nd * sizeof *list);
@@ -1025,7 +1010,7 @@ int pl__sched_available(pl__chain *c, pl__store *s, int32_t from, int32_t to,
   if (wd_n == NULL)
     rc = PL_ENOMEM;
   for (int32_t d = from; rc == 0 && d <= to; d++)
-    wd_n[(size_t)bucket[d - from] * 7 + (size_t)weekday(d)]++;
+    wd_n[(size_t)bucket[d - from] * 7 + (size_t)pl__weekday(d)]++;
   for (int r = 0; rc == 0 && r < n_res; r++) {
     int is_bay = r < s->bays.n, j = is_bay ? r : r - s->bays.n;
     int norm[7];
@@ -1045,7 +1030,7 @@ int pl__sched_available(pl__chain *c, pl__store *s, int32_t from, int32_t to,
           tb[b] += m;
       }
     } else { /* days: one lookup each */
-      for (int32_t d = from, wd = weekday(from); d <= to; d++) {
+      for (int32_t d = from, wd = pl__weekday(from); d <= to; d++) {
         int b = bucket[d - from];
         if (res_b != NULL)
           res_b[b] += norm[wd];
@@ -1077,7 +1062,7 @@ int pl__sched_available(pl__chain *c, pl__store *s, int32_t from, int32_t to,
       else
         tech_base(ss, j, d, off, &open, &base);
       int64_t delta =
-          (int64_t)pl__day_count(&base) * PL__CELL_MIN - norm[weekday(d)];
+          (int64_t)pl__day_count(&base) * PL__CELL_MIN - norm[pl__weekday(d)];
       if (res_b != NULL)
         res_b[bucket[d - from]] += delta;
       if (tb != NULL)

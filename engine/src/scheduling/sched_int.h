@@ -19,6 +19,7 @@
 #ifndef PL_SCHED_INT_H
 #define PL_SCHED_INT_H
 
+#include "base/localtime.h"
 #include "core/internal.h"
 #include "pitlane/scheduling.h"
 #include "scheduling/calendar.h"
@@ -26,7 +27,6 @@
 #define PL__CACHE_DAYS 64 /* > PL_HORIZON_MAX_DAYS: today + horizon fit */
 
 enum {
-  PL__K_SCHED_LO = 0x10,
   PL__K_HOURS = 0x10,      /* store -> hours */
   PL__K_BAY_SCHED = 0x11,  /* store 00 bay -> out of service */
   PL__K_TECH_SCHED = 0x12, /* store 00 tech -> shifts, leave */
@@ -38,7 +38,6 @@ enum {
   PL__K_LOANER = 0x15,       /* store 00 loaner -> loaner */
   PL__K_LOANER_EVENT = 0x16, /* store 00 loaner 00 seq (8 bytes BE) ->
                                 hand-out or return */
-  PL__K_SCHED_HI = 0x1F,
 };
 
 enum {
@@ -117,11 +116,10 @@ typedef struct pl__sched_chain {
 } pl__sched_chain;
 
 /* scheduling/sched.c */
-pl__sched_chain *pl__sched_chain_new(void);
-void pl__sched_chain_free(pl__sched_chain *sc);
-void pl__sched_store_free(pl__sched_store *ss);
+/* The chain's state: created with the chain (an eager module in
+ * core/modules.h; pl__sched_peek never returns NULL), freed with it. */
 /* The store's scheduling state, created on first use; NULL on OOM. */
-pl__sched_store *pl__sched_of(pl__chain *c, pl__store *s);
+pl__sched_store *pl__sched_store_of(pl__chain *c, pl__store *s);
 /* Under ss->mu: the day, materialised if needed; NULL on OOM. */
 pl__daycal *pl__sched_day(pl__store *s, pl__sched_store *ss, int32_t day);
 /* Under ss->mu: drops occupancy of holds whose expiry has passed. */
@@ -131,11 +129,6 @@ void pl__sched_sweep(pl_engine *e, pl__store *s, pl__sched_store *ss);
 void pl__sched_apply(pl__store *s, pl__sched_store *ss, const pl__booking *b,
                      int occupy);
 pl__svc *pl__svc_find(pl__chain *c, const char *code);
-int pl__sched_load(pl_engine *e, unsigned kind, const char *chain,
-                   const unsigned char *rest, size_t rl,
-                   const unsigned char *val, size_t vl, pl_error *err);
-/* Local minute <-> day and cell helpers. */
-int32_t pl__floor_div(int64_t a, int64_t b);
 /* "Now" for calendars, one rule for RecommendSlots, Hold and Reschedule
  * (issue #19): *first_min is the first UTC minute not in the past,
  * ceil(now_ms / 60000) (a start at minute m is in the past iff

@@ -226,7 +226,7 @@ static int pick(const pl__store *s, const pl__daycal *dc, const visit *v, int c,
 static int store_options(pl_engine *e, pl__chain *c, pl__store *s,
                          const pl_slot_query *q, visit *v, pl_slot_option *out,
                          int k, pl_error *err) {
-  pl__sched_store *ss = pl__sched_of(c, s);
+  pl__sched_store *ss = pl__sched_store_of(c, s);
   if (ss == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   pthread_mutex_lock(&ss->mu);

@@ -14,28 +14,18 @@
 
 #define ROW_VERSION 1
 
-/* Readers may race to create it: the first compare-and-swap wins. */
-pl__xfer_chain *pl__xfer_of(pl__chain *c) {
-  pl__xfer_chain *cur = __atomic_load_n(&c->xfer, __ATOMIC_ACQUIRE);
-  if (cur != NULL)
-    return cur;
+pl__xfer_chain *pl__xfer_state_new(pl__chain *c) {
+  (void)c;
   pl__xfer_chain *x = calloc(1, sizeof *x);
   if (x == NULL)
     return NULL;
   pthread_mutex_init(&x->build_mu, NULL);
   pthread_mutex_init(&x->order_mu, NULL);
   x->stale = 1;
-  if (!__atomic_compare_exchange_n(&c->xfer, &cur, x, 0, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_ACQUIRE)) {
-    pthread_mutex_destroy(&x->build_mu);
-    pthread_mutex_destroy(&x->order_mu);
-    free(x);
-    return cur;
-  }
   return x;
 }
 
-void pl__xfer_free(pl__xfer_chain *x) {
+void pl__xfer_state_free(pl__xfer_chain *x) {
   if (x == NULL)
     return;
   pl__vec_free_all(&x->lanes);
@@ -253,7 +243,7 @@ int pl_lane_delete(pl_engine *e, const char *chain, const char *from,
   pthread_rwlock_wrlock(&c->lock);
   char key[2 * PL_CODE_MAX];
   lane_key(key, from, to);
-  pl__xfer_chain *x = c->xfer;
+  pl__xfer_chain *x = pl__xfer_peek(c);
   int32_t i = x != NULL ? pl__strmap_get(&x->lane_ix, key) : -1;
   pl__lane *l = i >= 0 ? x->lanes.items[i] : NULL;
   pl__buf k = {0};
@@ -307,7 +297,7 @@ int pl_lane_list(pl_engine *e, const char *chain, pl_lane_info *out, int cap,
     return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
   pthread_rwlock_rdlock(&c->lock);
   int n = 0;
-  const pl__xfer_chain *x = c->xfer;
+  const pl__xfer_chain *x = pl__xfer_peek(c);
   for (int i = 0; x != NULL && i < x->lanes.n; i++) {
     const pl__lane *l = x->lanes.items[i];
     if (!l->live)

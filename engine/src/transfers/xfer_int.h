@@ -16,10 +16,8 @@
 #include "pitlane/transfers.h"
 
 enum {
-  PL__K_XFER_LO = 0x30,
   PL__K_LANE = 0x30,     /* from 00 to -> lane */
   PL__K_TRANSFER = 0x31, /* id (8 bytes BE) -> transfer order */
-  PL__K_XFER_HI = 0x3F,
 };
 
 enum {
@@ -77,8 +75,7 @@ typedef struct pl__arc {
   int64_t fixed, unit, capacity;
 } pl__arc;
 
-pl__xfer_chain *pl__xfer_of(pl__chain *c); /* created on first use */
-void pl__xfer_free(pl__xfer_chain *x);
+/* pl__xfer_of (created on first use), pl__xfer_peek: core/modules.h. */
 /* Under the chain's read lock: makes sure the graph is built; 0 or
  * PL_ENOMEM. */
 int pl__xfer_graph(pl__chain *c, pl__xfer_chain *x);
@@ -89,9 +86,6 @@ int pl__xfer_route(pl__chain *c, pl__xfer_chain *x, int from, int to,
 int pl__transfer_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
                       size_t rl, const unsigned char *val, size_t vl);
 void pl__transfer_free_all(pl__xfer_chain *x);
-int pl__xfer_load(pl_engine *e, unsigned kind, const char *chain,
-                  const unsigned char *rest, size_t rl,
-                  const unsigned char *val, size_t vl, pl_error *err);
 
 /* Cost of moving q units over a lane. */
 static inline int64_t pl__lane_cost(const pl_lane_info *l, int64_t q) {

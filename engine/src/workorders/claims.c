@@ -317,7 +317,7 @@ static int submit_new(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
 static int begin(pl_engine *e, const char *chain, const pl_write *w,
                  pl__chain **c, pl__wo_chain **wc, pl__barrier **bar,
                  pl_error *err) {
-  int rc = pl__wo_find_chain(e, chain, c, wc, err);
+  int rc = pl__wo_lookup(e, chain, c, wc, err);
   if (rc != 0)
     return rc;
   *bar = pl__barrier_new(w);
@@ -361,7 +361,7 @@ int pl_claim_get(pl_engine *e, const char *chain, const char *insurer,
                  const char *claim_no, pl_claim *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
   if (rc == 0)
     rc = pl__check_code(err, "insurer", insurer, PL_CODE_MAX);
   if (rc == 0)
@@ -391,7 +391,7 @@ int pl_claim_list(pl_engine *e, const char *chain, const char *insurer,
                   const char *after, pl_claim *out, int cap, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
   if (rc == 0)
     rc = pl__check_opt_code(err, "insurer", insurer, PL_CODE_MAX);
   if (rc == 0)

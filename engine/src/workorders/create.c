@@ -272,7 +272,7 @@ static int prepare(pl_engine *e, pl__chain *c, const pl_wo_new *in,
 int pl__wo_validate(pl_engine *e, const pl_wo_new *in, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, in->chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, in->chain, &c, &wc, err);
   pl_work_order *scratch = rc == 0 ? malloc(sizeof *scratch) : NULL;
   if (rc == 0 && scratch == NULL)
     rc = PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
@@ -286,7 +286,7 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
                  const pl_write *w, pl_work_order *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, in->chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, in->chain, &c, &wc, err);
   if (rc != 0)
     return rc;
   pl_work_order *next;

@@ -99,7 +99,7 @@ struct pl__booking_notice {
 
 pl__booking_notice *
 pl__wo_booking_notice(pl__chain *c, const pl_booking_info *b, int64_t at_ms) {
-  pl__wo_chain *wc = __atomic_load_n(&c->wo, __ATOMIC_ACQUIRE);
+  pl__wo_chain *wc = pl__wo_peek(c);
   if (wc == NULL || atomic_load(&wc->store_watchers) == 0)
     return NULL; /* nobody watches a store of this chain */
   pl__booking_notice *n = calloc(1, sizeof *n);
@@ -165,7 +165,7 @@ int pl_wo_watch_order(pl_engine *e, const char *chain, int64_t id,
                       pl_wo_watch **out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
   if (rc != 0)
     return rc;
   pl__wo *o = order_at(wc, id);
@@ -204,7 +204,7 @@ int pl_wo_watch_store(pl_engine *e, const char *chain, const char *store,
                       pl_wo_watch **out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
   if (rc == 0)
     rc = pl__check_code(err, "store", store, PL_CODE_MAX);
   if (rc != 0)
@@ -280,7 +280,7 @@ int pl_wo_events(pl_engine *e, const char *chain, int64_t id,
                  uint64_t after_seq, pl_wo_event *out, int cap, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
   if (rc != 0)
     return rc;
   pl__wo *o = order_at(wc, id);

@@ -19,7 +19,7 @@ static int with_order(pl_engine *e, const char *chain, int64_t id,
                       const pl_write *w, pl_work_order *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
   if (rc == 0)
     rc = pl__check_text(err, "actor", actor ? actor : "", PL_ACTOR_MAX,
                         !need_actor);

@@ -17,6 +17,7 @@
 #include "base/validate.h"
 #include "core/barrier.h"
 #include "core/keys.h"
+#include "inventory/stock_int.h" /* pl__move_extra */
 #include "pitlane/warranty.h"
 #include "workorders/wo_int.h"
 
@@ -106,8 +107,7 @@ int pl__wo_begin(const pl_write *w, pl_work_order **next, pl__barrier **bar,
 int pl__wo_queue_repeat(pl_engine *e, pl__barrier *bar);
 
 /* workorders/workorder.c: lookups and items */
-int pl__wo_find_chain(pl_engine *e, const char *chain, pl__chain **c,
-                      pl__wo_chain **wc, pl_error *err);
+/* (the chain and its state: pl__wo_lookup, core/modules.h) */
 /* Under wc->lock. */
 pl__wo *pl__wo_find(pl__wo_chain *wc, int64_t id);
 /* Validates an item input (errors name `field`) into an OPEN item. */

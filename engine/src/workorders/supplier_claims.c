@@ -145,7 +145,7 @@ int pl_sclaim_list(pl_engine *e, const pl_sclaim_filter *f,
                    pl_supplier_claim *out, int cap, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, f->chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, f->chain, &c, &wc, err);
   if (rc == 0 && f->supplier != NULL)
     rc = pl__check_opt_code(err, "supplier", f->supplier, PL_CODE_MAX);
   if (rc == 0 && f->state != 0)
@@ -175,7 +175,7 @@ int pl_sclaim_get(pl_engine *e, const char *chain, int64_t id,
                   pl_supplier_claim *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
   if (rc != 0)
     return rc;
   pthread_rwlock_rdlock(&wc->lock);
@@ -200,7 +200,7 @@ int pl_sclaim_decide(pl_engine *e, const char *chain, int64_t id,
                      const pl_write *w, pl_supplier_claim *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
   if (rc == 0 && to != PL_SCLAIM_ACCEPTED && to != PL_SCLAIM_REJECTED)
     rc = PL__FAIL(err, PL_EINVAL, "state: %d is not ACCEPTED or REJECTED",
                   (int)to);

@@ -32,6 +32,8 @@
 
 #include "workorders/step.h"
 
+#include "base/localtime.h"
+
 #include "pitlane/vehicles.h"
 
 /* ---- the VIN index -------------------------------------------------------
@@ -126,8 +128,7 @@ int32_t pl__wo_local_day(pl_engine *e, const char *chain, const char *store,
   pl_store_info si;
   int32_t off =
       pl_store_get(e, chain, store, &si, NULL) == 0 ? si.utc_offset_min : 0;
-  int64_t min = ms >= 0 ? ms / 60000 : -((-ms + 59999) / 60000);
-  return pl_local_day(min, off);
+  return pl__local_day_ms(ms, off);
 }
 
 /* An earlier item's own warranty: stored at delivery; for orders
@@ -374,7 +375,7 @@ int pl_wo_warranty_check(pl_engine *e, const pl_warranty_query *q,
                          pl_wo_item *out, pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, q->chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, q->chain, &c, &wc, err);
   const char *vin = q->vin != NULL ? q->vin : "";
   if (rc == 0)
     rc = pl__check_code(err, "store", q->store, PL_CODE_MAX);

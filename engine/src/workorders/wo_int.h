@@ -3,7 +3,7 @@
  * log and watchers), workorders/claims.c, workorders/warranty.c (the VIN index,
  * coverage) and workorders/supplier_claims.c.
  *
- * Per chain, one pl__wo_chain hangs off pl__chain.wo (created on first
+ * Per chain, one pl__wo_chain hangs off the chain (PL_MOD_WO, created on first
  * use). Locks, outermost first:
  *   wc->lock (rwlock: every order of the chain; write to change one;
  *             also the VIN index and the supplier claims)
@@ -21,18 +21,16 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "base/u64map.h"
 #include "core/internal.h"
 #include "core/observe.h"
-#include "inventory/stock_int.h"
 #include "pitlane/workorders.h"
 
 enum {
-  PL__K_WO_LO = 0x40,
   PL__K_WO = 0x40,       /* id (8 BE) -> work order row */
   PL__K_WO_EVENT = 0x41, /* id (8 BE) seq (8 BE) -> event row */
   PL__K_CLAIM = 0x42,    /* insurer 00 claim_no -> claim row */
   PL__K_SCLAIM = 0x43,   /* id (8 BE) -> supplier claim row */
-  PL__K_WO_HI = 0x4F,
 };
 
 enum {
@@ -78,14 +76,9 @@ typedef struct pl__wo_chain {
   pl__vec sclaims; /* pl_supplier_claim*, owned */
 } pl__wo_chain;
 
-/* The chain's state, created on first use; NULL only on OOM. */
-pl__wo_chain *pl__wo_of(pl__chain *c);
-void pl__wo_free(pl__chain *c);
-
-/* Row loader for kinds 0x40-0x4F. */
-int pl__wo_load(pl_engine *e, unsigned kind, const char *chain,
-                const unsigned char *rest, size_t rl, const unsigned char *val,
-                size_t vl, pl_error *err);
+/* The chain's state (pl__wo_of: created on first use, NULL only on OOM),
+ * pl__wo_peek, pl__wo_lookup and the row loader pl__wo_load: core/modules.h.
+ */
 
 /* workorders/events.c */
 void pl__wo_event_encode(pl__buf *v, const pl_wo_event *ev);

@@ -15,10 +15,7 @@
 
 /* ---- per-chain state ---------------------------------------------------- */
 
-pl__wo_chain *pl__wo_of(pl__chain *c) {
-  pl__wo_chain *cur = __atomic_load_n(&c->wo, __ATOMIC_ACQUIRE);
-  if (cur != NULL)
-    return cur;
+pl__wo_chain *pl__wo_state_new(pl__chain *c) {
   pl__wo_chain *x = calloc(1, sizeof *x);
   if (x == NULL)
     return NULL;
@@ -27,19 +24,10 @@ pl__wo_chain *pl__wo_of(pl__chain *c) {
   pthread_mutex_init(&x->hub_mu, NULL);
   atomic_init(&x->store_watchers, 0);
   pthread_mutex_init(&x->claim_mu, NULL);
-  if (!__atomic_compare_exchange_n(&c->wo, &cur, x, 0, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_ACQUIRE)) {
-    pthread_rwlock_destroy(&x->lock);
-    pthread_mutex_destroy(&x->hub_mu);
-    pthread_mutex_destroy(&x->claim_mu);
-    free(x);
-    return cur;
-  }
   return x;
 }
 
-void pl__wo_free(pl__chain *c) {
-  pl__wo_chain *x = c->wo;
+void pl__wo_state_free(pl__wo_chain *x) {
   if (x == NULL)
     return;
   for (int i = 0; i < x->orders.n; i++) {
@@ -61,7 +49,6 @@ void pl__wo_free(pl__chain *c) {
   pthread_mutex_destroy(&x->hub_mu);
   pthread_mutex_destroy(&x->claim_mu);
   free(x);
-  c->wo = NULL;
 }
 
 /* ---- technician load (for automatic assignment) -------------------------
@@ -330,15 +317,6 @@ int pl__wo_begin(const pl_write *w, pl_work_order **next, pl__barrier **bar,
   return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
 }
 
-int pl__wo_find_chain(pl_engine *e, const char *chain, pl__chain **c,
-                      pl__wo_chain **wc, pl_error *err) {
-  int rc = pl__chain_lookup(e, chain, c, err);
-  if (rc != 0)
-    return rc;
-  *wc = pl__wo_of(*c);
-  return *wc == NULL ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory") : 0;
-}
-
 pl__wo *pl__wo_find(pl__wo_chain *wc, int64_t id) {
   return id >= 1 && id <= wc->orders.n ? wc->orders.items[id - 1] : NULL;
 }
@@ -392,7 +370,8 @@ int pl__wo_make_item(pl_engine *e, pl__chain *c, const char *store,
     if (rc != 0)
       return rc;
     pthread_rwlock_rdlock(&c->lock);
-    pl__svc *svc = c->sched != NULL ? pl__svc_find(c, in->service) : NULL;
+    pl__svc *svc =
+        pl__sched_peek(c) != NULL ? pl__svc_find(c, in->service) : NULL;
     int32_t dur = svc != NULL ? svc->info.duration_min : 0;
     pthread_rwlock_unlock(&c->lock);
     if (svc == NULL)
@@ -525,7 +504,7 @@ int pl_wo_get(pl_engine *e, const char *chain, int64_t id, pl_work_order *out,
               pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
   if (rc != 0)
     return rc;
   pthread_rwlock_rdlock(&wc->lock);
@@ -542,7 +521,7 @@ int pl_wo_list(pl_engine *e, const pl_wo_filter *f, pl_work_order *out, int cap,
                pl_error *err) {
   pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_find_chain(e, f->chain, &c, &wc, err);
+  int rc = pl__wo_lookup(e, f->chain, &c, &wc, err);
   if (rc == 0 && f->store != NULL)
     rc = pl__check_opt_code(err, "store", f->store, PL_CODE_MAX);
   if (rc == 0 && f->state != 0)
