@@ -19,6 +19,12 @@ const TABLE = [
   ['admin', 'ListChains', { }, S.OK],
   ['admin', 'CreateStore', { store: { chain: 'demo', code: 'SH01', name: 'dup' } }, S.ALREADY_EXISTS, /store\.code/],
   ['admin', 'GetStore', { chain: 'demo', code: 'NOPE' }, S.NOT_FOUND, /store/],
+  // issue 19: a NUL inside a code used to be accepted and the code cut at it
+  ['admin', 'CreateStore', { store: { chain: 'demo', code: 'SH9\0x', name: 'n' } }, S.INVALID_ARGUMENT, /store\.code: NUL/],
+  ['admin', 'CreateChain', { chain: { code: 'c9\0x', name: 'n' } }, S.INVALID_ARGUMENT, /chain\.code: NUL/],
+  ['admin', 'CreatePart', { part: { chain: 'demo', part_no: 'P9\0x', name: 'p' } }, S.INVALID_ARGUMENT, /part\.part_no: NUL/],
+  ['admin', 'CreateApiKey', { key: { tenant_kind: 'TENANT_KIND_CHAIN', tenant: 'demo\0x', roles: ['ROLE_ADMIN'] } }, S.INVALID_ARGUMENT, /key\.tenant: NUL/],
+  ['admin', 'CreatePart', { part: { chain: 'demo', part_no: 'P9', name: 'p\u0007' } }, S.INVALID_ARGUMENT, /part\.name: control/],
   ['admin', 'ListStores', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
   ['admin', 'CreateWarehouse', { warehouse: { chain: 'demo', code: 'W9', store: 'NOPE', name: 'w' } }, S.NOT_FOUND, /warehouse\.store/],
   ['admin', 'ListWarehouses', { chain: 'nochain' }, S.NOT_FOUND, /chain/],
@@ -197,6 +203,10 @@ const TABLE = [
   ['customers', 'FindCustomer', { chain: 'demo', phone: '' }, S.INVALID_ARGUMENT, /customer\.phone/],
   ['customers', 'FindCustomer', { chain: 'demo', phone: '13900000000' }, S.NOT_FOUND, /customer\.phone/],
   ['customers', 'ListCustomers', { chain: 'demo', limit: 5000 }, S.INVALID_ARGUMENT, /limit/],
+  // issue 19: a cursor at the end of int64 used to wrap and kill the server
+  ['customers', 'ListCustomers', { chain: 'demo', after_id: '9223372036854775807' }, S.INVALID_ARGUMENT, /after_id/],
+  ['customers', 'ListComplaints', { chain: 'demo', after_id: '9223372036854775807' }, S.INVALID_ARGUMENT, /after_id/],
+  ['customers', 'ListCustomers', { chain: 'demo', after_id: '9007199254740992' }, S.OK],
   ['customers', 'LinkVehicle', { chain: 'demo', vin: 'LSVDEM00000000001', customer_id: 999 }, S.NOT_FOUND, /customer_id/],
   ['customers', 'LinkVehicle', { chain: 'demo', vin: 'LSVDEM00000000001', customer_id: 1, from_date: 'soon' }, S.INVALID_ARGUMENT, /from_date/],
   ['customers', 'LinkVehicle', { chain: 'demo', vin: 'LSVDEM00000000099', customer_id: 1 }, S.NOT_FOUND, /vin/],
