@@ -214,6 +214,8 @@ const TABLE = [
   ['customers', 'ListVehicleOwners', { chain: 'demo', vin: 'short' }, S.INVALID_ARGUMENT, /vin/],
   ['customers', 'ListCustomerVehicles', { chain: 'demo', customer_id: 999 }, S.NOT_FOUND, /customer_id/],
   ['customers', 'GetServiceHistory', { chain: 'demo', vin: 'LSVDEM00000000001', page_token: 'x' }, S.INVALID_ARGUMENT, /page_token/],
+  ['customers', 'GetServiceHistory', { chain: 'demo', vin: 'LSVDEM00000000001', page_token: '99999999999999999999.1.1' }, S.INVALID_ARGUMENT, /page_token/],
+  ['customers', 'GetServiceHistory', { chain: 'demo', vin: 'LSVDEM00000000001', page_token: '1.1.1x' }, S.INVALID_ARGUMENT, /page_token/],
   ['customers', 'GetServiceHistory', { chain: 'nochain', vin: 'LSVDEM00000000001' }, S.NOT_FOUND, /chain/],
   ['customers', 'GetFollowUp', { chain: 'demo', id: 999 }, S.NOT_FOUND, /id/],
   ['customers', 'ListFollowUps', { chain: 'demo', state: 9 }, S.INVALID_ARGUMENT, /state/],
