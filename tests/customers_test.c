@@ -594,6 +594,38 @@ static void complaint_clocks_escalate_once_and_survive_restart(void **st) {
   assert_int_equal(got.response_min, PL_COMPLAINT_RESPONSE_MIN);
 }
 
+/* Cursors at the ends of int64 (issue 19): after_id = INT64_MAX used to wrap
+ * `after_id + 1` and read before the array. Every cursor value gives a page
+ * or nothing, never a read outside the list. */
+static void list_cursors_at_the_int64_ends_are_safe(void **st) {
+  fx *f = *st;
+  pl_error err = {0};
+  pl_customer list[4];
+  pl_complaint cl[4];
+  const int64_t ends[] = {INT64_MAX, INT64_MAX - 1, INT64_MIN, -1, 0};
+  pl_complaint in = {.channel = PL_COMPLAINT_BY_APP,
+                     .category = PL_COMPLAINT_WAITING,
+                     .severity = 1};
+  strcpy(in.chain, CH);
+  strcpy(in.store, "SH01");
+  strcpy(in.text, "slow");
+  assert_int_equal(pl_complaint_open(f->e, &in, "adv1", NULL, NULL, NULL, &err),
+                   0);
+  for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+    int n = pl_customer_list(f->e, CH, NULL, ends[i], list, 4, &err);
+    assert_true(n >= 0);
+    if (ends[i] > 0)
+      assert_int_equal(n, 0);
+    pl_complaint_filter q = {.chain = CH, .after_id = ends[i]};
+    n = pl_complaint_list(f->e, &q, cl, 4, &err);
+    assert_true(n >= 0);
+    if (ends[i] > 0)
+      assert_int_equal(n, 0);
+    else
+      assert_int_equal(n, 1);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
@@ -609,6 +641,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           complaint_clocks_escalate_once_and_survive_restart, setup,
           test_fx_teardown),
+      cmocka_unit_test_setup_teardown(list_cursors_at_the_int64_ends_are_safe,
+                                      setup, test_fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

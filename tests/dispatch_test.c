@@ -624,8 +624,38 @@ static void first_service_at_three_months_or_5000_km(void **state) {
   assert_int_equal(pl_due_reminders(f->e, &q, r, 4, NULL, &err), 0);
 }
 
+/* Found by fuzz_rpc (issue 19): with resources at opposite corners of the
+ * world the grid's box is 18,000 x 36,000 cells, and a request nobody can
+ * take scanned every ring of it (about 1e9 cell visits, minutes). It must
+ * answer at once that nobody is free. */
+static void a_search_over_a_world_sized_grid_is_bounded(void **state) {
+  fx *f = *state;
+  add_res(f->e, "FAR1", PL_FR_RESCUE_TRUCK, -89990000, -179990000, NULL);
+  add_res(f->e, "FAR2", PL_FR_RESCUE_TRUCK, 89990000, 179990000, NULL);
+  pl_error err = {0};
+  pl_dispatch d;
+  pl_dispatch_request q = rescue_at(-89000000, -179000000);
+  assert_int_equal(pl_dispatch_create(f->e, &q, NULL, NULL, &d, &err), 0);
+  assert_string_equal(d.resource, "FAR1");
+  q = rescue_at(89000000, 179000000);
+  assert_int_equal(pl_dispatch_create(f->e, &q, NULL, NULL, &d, &err), 0);
+  assert_string_equal(d.resource, "FAR2");
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  q = rescue_at(4096, 0); /* both busy: nobody eligible */
+  assert_int_equal(pl_dispatch_create(f->e, &q, NULL, NULL, &d, &err),
+                   PL_EPRECOND);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  assert_non_null(strstr(err.msg, "free"));
+  double s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  if (s > 2.0)
+    fail_msg("an unassignable dispatch took %.1f s", s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(
+          a_search_over_a_world_sized_grid_is_bounded, setup, teardown),
       cmocka_unit_test_setup_teardown(nearest_matches_brute_force, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(racing_threads_never_share_a_resource,

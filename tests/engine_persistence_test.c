@@ -2,11 +2,14 @@
  * field for field, and writes made from many threads at once through the
  * asynchronous (group commit) path are all durable when their callbacks
  * say so. */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
 #include "pitlane/demo.h"
 #include "testutil.h"
+
+#include <sys/stat.h>
 
 typedef struct snapshot {
   pl_chain_info chain;
@@ -209,12 +212,68 @@ static void a_missing_path_is_invalid(void **st) {
   assert_non_null(strstr(err.msg, "config.path"));
 }
 
+/* Asserts dir is 0700 and every regular file in it 0600; returns how many
+ * files it saw. */
+static int check_private(const char *dir) {
+  struct stat st;
+  assert_int_equal(stat(dir, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0700);
+  DIR *d = opendir(dir);
+  assert_non_null(d);
+  int n = 0;
+  const struct dirent *ent;
+  while ((ent = readdir(d)) != NULL) {
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, ent->d_name);
+    assert_int_equal(lstat(p, &st), 0);
+    if (!S_ISREG(st.st_mode))
+      continue;
+    if ((st.st_mode & 0777) != 0600)
+      fail_msg("%s: mode %o", p, (unsigned)(st.st_mode & 0777));
+    n++;
+  }
+  closedir(d);
+  return n;
+}
+
+/* Issue 19: under the usual umask 022 the data directory was 0755 and its
+ * files 0644 (customers' names and phones readable by every local user).
+ * Created or already there (0755, with a 0644 file in it), it is 0700 and
+ * its files 0600 once the engine has opened it. */
+static void the_data_directory_is_private_whatever_the_umask(void **st) {
+  (void)st;
+  mode_t old = umask(022);
+  char *top = test_tempdir();
+  char dir[600];
+  snprintf(dir, sizeof dir, "%s/db", top); /* the engine creates it */
+  test_clock clk = {.now_ms = 1795568400000LL};
+  pl_engine *e = test_open(dir, &clk);
+  pl_error err = {0};
+  assert_int_equal(pl_demo_load(e, &err), 0);
+  pl_engine_close(e);
+  assert_true(check_private(dir) > 0);
+  /* an existing directory made loose by someone else is tightened */
+  assert_int_equal(chmod(dir, 0755), 0);
+  char f[700];
+  snprintf(f, sizeof f, "%s/stray", dir);
+  FILE *fp = fopen(f, "w");
+  assert_non_null(fp);
+  fclose(fp);
+  assert_int_equal(chmod(f, 0644), 0);
+  e = test_open(dir, &clk);
+  pl_engine_close(e);
+  assert_true(check_private(dir) > 0);
+  umask(old);
+  test_rmrf(top);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(everything_acknowledged_is_there_after_reopen),
       cmocka_unit_test(concurrent_group_commits_are_all_durable),
       cmocka_unit_test(a_refused_write_never_calls_back),
       cmocka_unit_test(a_missing_path_is_invalid),
+      cmocka_unit_test(the_data_directory_is_private_whatever_the_umask),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "demo_keys.h"
@@ -121,6 +122,9 @@ int main(int argc, char **argv) {
   options o;
   if (parse(argc, argv, &o) != 0)
     return 2;
+  /* the data directory holds customers' names and phones: every file this
+   * process (and RocksDB in it) creates is private (docs/security.md) */
+  umask(077);
 
   sigset_t sigs;
   sigemptyset(&sigs);

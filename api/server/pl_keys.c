@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pitlane/apikeys.h"
 #include "pitlane/pitlane.h"
@@ -91,6 +92,7 @@ static void print_key(const pl_apikey_info *k) {
 }
 
 int main(int argc, char **argv) {
+  umask(077); /* a data directory's files are private (docs/security.md) */
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
     return argc < 2 ? bad_usage("a command is required")
                     : (fputs(usage, stdout), 0);

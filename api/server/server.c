@@ -23,8 +23,15 @@
  * Authentication (auth.h): every call but Health must carry a bearer key,
  * verified (and rate-limited) before the request is decoded; after
  * decoding, the method's policy (resolved once per method at start) is
- * checked against the key's roles and the request's chains. */
+ * checked against the key's roles and the request's chains.
+ *
+ * Bounds (bounds.h): every decoded request is checked once against the
+ * descriptor-driven bounds table (integers, strings, repeated counts)
+ * before authorization and its handler; out of bounds is INVALID_ARGUMENT
+ * naming the field. */
 #include "server.h"
+
+#include "server/bounds.h"
 
 #include "stream_int.h"
 
@@ -342,6 +349,12 @@ static void rpc_dispatch(pl_rpc *r, const pl_method *m, const uint8_t *body,
   if (req == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
                 "request: malformed %s message", m->request->name);
+    rpc_release(r);
+    return;
+  }
+  if (pl_bounds_check(req, body, len, r->detail, sizeof r->detail) != 0) {
+    r->code = GRPC_STATUS_INVALID_ARGUMENT;
+    protobuf_c_message_free_unpacked(req, NULL);
     rpc_release(r);
     return;
   }

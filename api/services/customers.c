@@ -1,6 +1,9 @@
 /* customers.c — pitlane.v1.Customers: customers, vehicle links,
  * service history, follow-ups and complaints. protobuf <-> engine only;
  * dates are "YYYY-MM-DD" local days (customers.h). */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,22 +308,44 @@ static void hist_out(hist_msg *hm, pl_history_entry *h) {
   m->parts = hm->partp;
 }
 
+/* One decimal field of a page token ending at `stop`: digits with an
+ * optional '-', within [lo, hi] (sscanf's %lld is undefined past the range
+ * of long long, so the digits are read with strtoll and errno). */
+static int token_field(const char **p, char stop, long long lo, long long hi,
+                       long long *out) {
+  char *end = NULL;
+  if (!(**p == '-' || (**p >= '0' && **p <= '9')))
+    return -1;
+  errno = 0;
+  long long v = strtoll(*p, &end, 10);
+  if (errno != 0 || end == *p || *end != stop || v < lo || v > hi)
+    return -1;
+  *out = v;
+  *p = stop == '\0' ? end : end + 1;
+  return 0;
+}
+
+/* "at_ms.kind.id", as service_history makes it, into *cur; -1 if not. */
+static int parse_token(const char *s, pl_history_cursor *cur) {
+  long long at, kind, id;
+  if (token_field(&s, '.', LLONG_MIN, LLONG_MAX, &at) != 0 ||
+      token_field(&s, '.', INT32_MIN, INT32_MAX, &kind) != 0 ||
+      token_field(&s, '\0', LLONG_MIN, LLONG_MAX, &id) != 0)
+    return -1;
+  *cur = (pl_history_cursor){at, (int32_t)kind, id};
+  return 0;
+}
+
 static void service_history(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ServiceHistoryRequest *q = (const void *)msg;
   int cap = pl_list_page(r, q->limit, HIST_DEFAULT, HIST_MAX);
   if (cap < 0)
     return;
   pl_history_cursor cur = {0};
-  if (q->page_token[0] != '\0') {
-    long long at, id;
-    int kind;
-    char tail;
-    if (sscanf(q->page_token, "%lld.%d.%lld%c", &at, &kind, &id, &tail) != 3) {
-      pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
-                  "page_token: not one this service gave");
-      return;
-    }
-    cur = (pl_history_cursor){at, kind, id};
+  if (q->page_token[0] != '\0' && parse_token(q->page_token, &cur) != 0) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT,
+                "page_token: not one this service gave");
+    return;
   }
   pl_list_buf b;
   if (pl_list_alloc(r, &b, cap, sizeof(pl_history_entry), sizeof(hist_msg)) !=

@@ -3,13 +3,26 @@
  * Durability: every pl__db_write is one rocksdb_write of one WriteBatch with
  * sync = 1, so the WAL is fsynced before it returns; a batch is atomic in
  * the WAL, so after kill -9 either all of a group is there or none of it.
- * The commit thread only acknowledges after this returns 0. */
+ * The commit thread only acknowledges after this returns 0.
+ *
+ * Privacy: the directory holds customers' names and phones. It is created
+ * 0700 (and an existing one is set to 0700) before RocksDB opens it, and
+ * the files in it are set to 0600 after the open, whatever the process
+ * umask; files RocksDB makes later get 0644 & ~umask, behind the 0700
+ * directory (pitlaned and pl-keys also run with umask 077). */
 #include "core/db.h"
 
+#include "core/internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <rocksdb/c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { OP_PUT = 1, OP_DEL = 2, OP_DEL_RANGE = 3 };
 
@@ -66,8 +79,44 @@ void pl__batch_free(pl__batch *b) {
   b->count = 0;
 }
 
+/* The data directory at path: created 0700 if missing, else set to 0700. */
+static int private_dir(const char *path, pl_error *err) {
+  if (mkdir(path, 0700) != 0 && errno != EEXIST)
+    return PL__FAIL(err, PL_EIO, "data directory %s: %s", path,
+                    strerror(errno));
+  if (chmod(path, 0700) != 0)
+    return PL__FAIL(err, PL_EIO, "data directory %s: chmod: %s", path,
+                    strerror(errno));
+  return 0;
+}
+
+/* Every regular file directly in path set to 0600 (RocksDB keeps no
+ * subdirectories). */
+static int private_files(const char *path, pl_error *err) {
+  DIR *d = opendir(path);
+  if (d == NULL)
+    return PL__FAIL(err, PL_EIO, "data directory %s: %s", path,
+                    strerror(errno));
+  int rc = 0;
+  const struct dirent *ent;
+  while (rc == 0 && (ent = readdir(d)) != NULL) {
+    struct stat st;
+    if (fstatat(dirfd(d), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode) || (st.st_mode & 0777) == 0600)
+      continue;
+    if (fchmodat(dirfd(d), ent->d_name, 0600, 0) != 0)
+      rc = PL__FAIL(err, PL_EIO, "%s/%s: chmod: %s", path, ent->d_name,
+                    strerror(errno));
+  }
+  closedir(d);
+  return rc;
+}
+
 int pl__db_open(const char *path, int no_sync, pl__db **out, pl_error *err) {
   *out = NULL;
+  int prc = private_dir(path, err);
+  if (prc != 0)
+    return prc;
   pl__db *d = calloc(1, sizeof *d);
   if (d == NULL)
     return PL_ENOMEM;
@@ -84,6 +133,11 @@ int pl__db_open(const char *path, int no_sync, pl__db **out, pl_error *err) {
     int rc = db_fail(err, "rocksdb open", rerr);
     pl__db_close(d);
     return rc;
+  }
+  prc = private_files(path, err);
+  if (prc != 0) {
+    pl__db_close(d);
+    return prc;
   }
   *out = d;
   return 0;

@@ -560,8 +560,13 @@ int pl_complaint_list(pl_engine *e, const pl_complaint_filter *q,
   int64_t now = pl_engine_now_ms(e);
   int n = 0;
   pthread_rwlock_rdlock(&cc->lock);
-  for (int64_t id = q->after_id < 0 ? 1 : q->after_id + 1;
-       id <= cc->complaints.n && n < cap; id++) {
+  /* ids are 1..n, item id - 1: start past after_id without computing
+   * after_id + 1, which wraps at INT64_MAX */
+  int64_t first = q->after_id < 0 ? 1
+                  : q->after_id < cc->complaints.n
+                      ? q->after_id + 1
+                      : (int64_t)cc->complaints.n + 1;
+  for (int64_t id = first; id <= cc->complaints.n && n < cap; id++) {
     const pl__cmp *m = cc->complaints.items[id - 1];
     if (cmp_matches(&m->x, q, now))
       out[n++] = m->x;

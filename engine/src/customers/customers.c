@@ -425,8 +425,12 @@ int pl_customer_list(pl_engine *e, const char *chain, const char *text,
     return rc;
   int n = 0;
   pthread_rwlock_rdlock(&cc->lock);
-  for (int64_t id = after_id < 0 ? 1 : after_id + 1;
-       id <= cc->customers.n && n < cap; id++) {
+  /* ids are 1..n, item id - 1: start past after_id without computing
+   * after_id + 1, which wraps at INT64_MAX */
+  int64_t first = after_id < 0                 ? 1
+                  : after_id < cc->customers.n ? after_id + 1
+                                               : (int64_t)cc->customers.n + 1;
+  for (int64_t id = first; id <= cc->customers.n && n < cap; id++) {
     const pl__cust *x = cc->customers.items[id - 1];
     if (text == NULL || text[0] == '\0' || strstr(x->c.name, text) != NULL ||
         strstr(x->c.phone, text) != NULL)

@@ -272,13 +272,10 @@ static int eligible(const search *q, const pl__fr *r, double h) {
          calendar_free(r, q->at_ms - travel * 1000, q->at_ms + q->dur_ms);
 }
 
-static void visit_cell(const search *q, const pl__grid *g, int32_t i, int32_t j,
-                       int32_t *best, double *best_h) {
-  if (i < g->min_i || i > g->max_i || j < g->min_j || j > g->max_j)
-    return;
-  const pl__gcell *c = pl__u64map_get(&g->cells, cell_key(i, j));
-  if (c == NULL)
-    return;
+/* Keeps in (*best, *best_h) the least (haversine term, code) of the
+ * eligible resources of cell c and those kept so far. */
+static void visit_list(const search *q, const pl__gcell *c, int32_t *best,
+                       double *best_h) {
   for (int32_t k = 0; k < c->n; k++) {
     const pl__fr *r = q->dc->res.items[c->ix[k]];
     double h = hav_term(q->lat, q->lng, q->cos_lat, r->lat, r->lng, r->cos_lat);
@@ -293,6 +290,15 @@ static void visit_cell(const search *q, const pl__grid *g, int32_t i, int32_t j,
     *best = c->ix[k];
     *best_h = h;
   }
+}
+
+static void visit_cell(const search *q, const pl__grid *g, int32_t i, int32_t j,
+                       int32_t *best, double *best_h) {
+  if (i < g->min_i || i > g->max_i || j < g->min_j || j > g->max_j)
+    return;
+  const pl__gcell *c = pl__u64map_get(&g->cells, cell_key(i, j));
+  if (c != NULL)
+    visit_list(q, c, best, best_h);
 }
 
 /* The smallest haversine term of any point outside the square of rings
@@ -313,7 +319,23 @@ static double ring_bound(const search *q, int32_t i0, int32_t j0, int32_t r) {
   return lat_b < lng_b ? lat_b : lng_b;
 }
 
-/* The nearest eligible resource of the grid: its index, or -1. */
+/* Every occupied cell of the grid, in map order: the same answer as the
+ * rings (visit_list keeps the least (term, code) of the eligible, whatever
+ * the order), in time linear in the map. */
+static void visit_all(const search *q, const pl__grid *g, int32_t *best,
+                      double *best_h) {
+  for (uint32_t s = 0; s < g->cells.cap; s++) {
+    if (g->cells.keys[s] == 0)
+      continue;
+    visit_list(q, g->cells.vals[s], best, best_h);
+  }
+}
+
+/* The nearest eligible resource of the grid: its index, or -1. The rings
+ * stop early once nothing outside can be nearer, but when nobody eligible
+ * is near they run out to the box's edge, at a cost of up to max_r times
+ * the box's width plus height: over a sparse, wide box (resources at the
+ * ends of the world) the whole map is scanned instead. */
 static int32_t nearest(const search *q, const pl__grid *g, double *h_out) {
   int32_t best = -1;
   double best_h = INFINITY;
@@ -325,6 +347,13 @@ static int32_t nearest(const search *q, const pl__grid *g, double *h_out) {
   int32_t ext[4] = {i0 - g->min_i, g->max_i - i0, j0 - g->min_j, g->max_j - j0};
   for (int k = 0; k < 4; k++)
     max_r = ext[k] > max_r ? ext[k] : max_r;
+  int64_t ring_cost = ((int64_t)max_r + 1) * 2 *
+                      ((int64_t)g->max_i - g->min_i + g->max_j - g->min_j + 2);
+  if (ring_cost > 64 * ((int64_t)g->cells.cap + 64)) {
+    visit_all(q, g, &best, &best_h);
+    *h_out = best_h;
+    return best;
+  }
   for (int32_t r = 0; r <= max_r; r++) {
     if (r == 0) {
       visit_cell(q, g, i0, j0, &best, &best_h);
