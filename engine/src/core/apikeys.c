@@ -33,6 +33,7 @@
 #include "base/validate.h"
 #include "core/internal.h"
 #include "core/keys.h"
+#include "core/rowwrite.h"
 #include "pitlane/apikeys.h"
 
 #define ROW_VERSION 1
@@ -217,22 +218,7 @@ static int queue_key(pl_engine *e, const pl__apikey *k, unsigned op,
   pl__buf key = {0}, val = {0};
   pl__key_make(&key, "", PL__K_APIKEY, k->info.key_id, NULL);
   key_row(&val, k);
-  pl__batch b = {0};
-  int rc = key.oom || val.oom ? PL_ENOMEM : 0;
-  if (rc == 0)
-    pl__batch_put(&b, key.p, key.n, val.p, val.n);
-  pl__ledger lg = {.chain = "",
-                   .next_seq = &e->apikeys.next_seq,
-                   .op = op,
-                   .at_ms = pl_engine_now_ms(e),
-                   .key = key.p,
-                   .kl = key.n,
-                   .val = val.p,
-                   .vl = val.n};
-  if (rc == 0)
-    rc = b.ops.oom ? PL_ENOMEM
-                   : pl__commit_submit(&e->commit, &b, &lg, w, sync, NULL);
-  pl__batch_free(&b);
+  int rc = pl__write_row(e, NULL, op, pl_engine_now_ms(e), &key, &val, w, sync);
   pl__buf_free(&key);
   pl__buf_free(&val);
   *queued = rc == 0;
@@ -374,8 +360,7 @@ int pl_apikey_revoke(pl_engine *e, const char *key_id, const pl_write *w,
     rc = PL__FAIL(err, PL_ENOTFOUND, "key_id: no key '%s'", key_id);
   } else if (k->info.revoked) {
     /* Nothing to write; acknowledged once the revoke before it is. */
-    pl__batch b = {0};
-    rc = pl__commit_submit(&e->commit, &b, NULL, w, &sync, NULL);
+    rc = pl__write_nothing(e, w, &sync);
     queued = rc == 0;
   } else {
     pl__apikey next = *k;

@@ -9,6 +9,7 @@
 
 #include "base/validate.h"
 #include "core/internal.h"
+#include "core/rowwrite.h"
 
 size_t pl_chain_range(const char *chain, char *lo, char *hi) {
   size_t n = strlen(chain);
@@ -22,7 +23,7 @@ size_t pl_chain_range(const char *chain, char *lo, char *hi) {
  * is durable. */
 static int commit_wait(pl_engine *e, pl__batch *b) {
   pl__sync sync;
-  int rc = pl__commit_submit(&e->commit, b, NULL, NULL, &sync, NULL);
+  int rc = pl__write_batch(e, NULL, b, NULL, NULL, &sync, NULL);
   return pl__write_finish(rc, rc == 0, NULL, &sync, NULL);
 }
 

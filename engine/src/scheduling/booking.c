@@ -15,6 +15,7 @@
 #include "base/validate.h"
 #include "core/keys.h"
 #include "core/observe.h"
+#include "core/rowwrite.h"
 #include "scheduling/sched_int.h"
 #include "workorders/wo_int.h"
 
@@ -234,16 +235,7 @@ static int queue_booking(pl_engine *e, book_ctx *x, const pl__booking *b,
   pl__booking_row(&x->val, b);
   if (x->key.oom || x->val.oom)
     return PL_ENOMEM;
-  pl__batch batch = {0};
-  pl__batch_put(&batch, x->key.p, x->key.n, x->val.p, x->val.n);
-  pl__ledger lg = {.chain = x->c->info.code,
-                   .next_seq = &x->c->next_seq,
-                   .op = op,
-                   .at_ms = pl_engine_now_ms(e),
-                   .key = x->key.p,
-                   .kl = x->key.n,
-                   .val = x->val.p,
-                   .vl = x->val.n};
+  int64_t at_ms = pl_engine_now_ms(e);
   /* someone watches a store of this chain: the change goes to them once
    * durable (nobody watching: no cost on this path) */
   booking_notice *n = NULL;
@@ -254,7 +246,7 @@ static int queue_booking(pl_engine *e, book_ctx *x, const pl__booking *b,
     ev->kind = PL_WOE_BOOKING;
     memcpy(ev->chain, x->c->info.code, PL_CODE_MAX);
     memcpy(ev->store, b->info.store, PL_CODE_MAX);
-    ev->at_ms = lg.at_ms;
+    ev->at_ms = at_ms;
     ev->state = PL_WO_PENDING; /* no order: the field must stay valid */
     ev->booking_id = b->info.id;
     ev->booking_state = b->info.state;
@@ -266,10 +258,7 @@ static int queue_booking(pl_engine *e, book_ctx *x, const pl__booking *b,
       w = &wrapped;
     }
   }
-  int rc = batch.ops.oom
-               ? PL_ENOMEM
-               : pl__commit_submit(&e->commit, &batch, &lg, w, &x->sync, NULL);
-  pl__batch_free(&batch);
+  int rc = pl__write_row(e, x->c, op, at_ms, &x->key, &x->val, w, &x->sync);
   x->queued = rc == 0;
   if (rc == 0) /* installed next by the caller, which cannot fail now */
     pl__observe_booking(x->c, &b->info);
@@ -500,8 +489,7 @@ int pl_booking_hold(pl_engine *e, const pl_booking_info *in, int64_t ttl_ms,
     pthread_mutex_unlock(&sc->book_mu);
     if (prev != NULL) {
       /* a retry: the first answer, acknowledged after the first write */
-      pl__batch empty = {0};
-      rc = pl__commit_submit(&e->commit, &empty, NULL, w, &x.sync, NULL);
+      rc = pl__write_nothing(e, w, &x.sync);
       x.queued = rc == 0;
       if (rc == 0 && out != NULL)
         booking_out(e, prev, out);
@@ -641,8 +629,7 @@ int pl_booking_transition(pl_engine *e, const char *chain, int64_t id,
   }
   if (!ok && cur == to) {
     /* a repeated request: the same answer once the first is durable */
-    pl__batch empty = {0};
-    rc = pl__commit_submit(&e->commit, &empty, NULL, w, &x.sync, NULL);
+    rc = pl__write_nothing(e, w, &x.sync);
     x.queued = rc == 0;
     if (rc == 0 && out != NULL)
       booking_out(e, b, out);
