@@ -61,13 +61,6 @@ static int queue_row(pl_engine *e, pl__chain *c, unsigned ledger_op,
   return rc;
 }
 
-/* An idempotent replay: acknowledged once everything queued so far is. */
-static int queue_replay(pl_engine *e, create_op *op, const pl_write *w) {
-  int rc = pl__write_nothing(e, w, &op->sync);
-  op->queued = rc == 0;
-  return rc;
-}
-
 /* After the locks are dropped: waits for durability when the caller gave
  * no pl_write, and reports the outcome. */
 static int finish(int rc, create_op *op, const pl_write *w, pl_error *err) {
@@ -76,12 +69,16 @@ static int finish(int rc, create_op *op, const pl_write *w, pl_error *err) {
   return rc;
 }
 
-/* Replay or conflict for a create whose record exists. */
+/* Replay or conflict for a create whose record exists. A replay is
+ * acknowledged once everything queued so far is. */
 static int existing(pl_engine *e, create_op *op, const pl_write *w,
                     const char *stored_idem, const char *idem, pl_error *err,
                     const char *what, const char *code) {
-  if (idem != NULL && idem[0] != '\0' && strcmp(stored_idem, idem) == 0)
-    return queue_replay(e, op, w);
+  if (idem != NULL && idem[0] != '\0' && strcmp(stored_idem, idem) == 0) {
+    int rc = pl__write_nothing(e, w, &op->sync);
+    op->queued = rc == 0;
+    return rc;
+  }
   return PL__FAIL(err, PL_EEXIST, "%s: '%s' already exists", what, code);
 }
 

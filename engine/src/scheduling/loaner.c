@@ -292,8 +292,8 @@ static int lock_store_code(pl_engine *e, lctx *x, const char *chain,
   return lock_store(e, x, x->c->stores.items[si], err);
 }
 
-/* Queues the rows (k[i], v[i]) as one batch; the ledger entry records
- * row 0. */
+/* Queues the rows (k[i], v[i]) as one write (pl__write_rows: the ledger
+ * entry records row 0) and notes in x that something is queued. */
 static int queue_rows(pl_engine *e, lctx *x, unsigned op, pl__buf *k,
                       pl__buf *v, int n, const pl_write *w) {
   int rc =
