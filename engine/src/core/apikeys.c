@@ -225,6 +225,24 @@ static int queue_key(pl_engine *e, const pl__apikey *k, unsigned op,
   return rc;
 }
 
+/* Queues a new key's row and, once queued, adds it to the table (which
+ * then owns k); under the write lock. *out (may be NULL) is its record. */
+static int add_key(pl_engine *e, pl__apikey *k, pl__sync *sync,
+                   const pl_write *w, int *queued, pl_apikey_info *out) {
+  int rc = pl__vec_reserve(&e->apikeys.keys, 1);
+  if (rc == 0)
+    rc = pl__strmap_reserve(&e->apikeys.ix, 1);
+  if (rc == 0)
+    rc = queue_key(e, k, PL__OP_APIKEY_CREATE, sync, w, queued);
+  if (rc == 0) {
+    pl__strmap_put(&e->apikeys.ix, k->info.key_id, e->apikeys.keys.n);
+    pl__vec_push(&e->apikeys.keys, k);
+    if (out != NULL)
+      *out = k->info;
+  }
+  return rc;
+}
+
 /* ---- API --------------------------------------------------------------- */
 
 int pl_apikey_create(pl_engine *e, const pl_apikey_info *in, const pl_write *w,
@@ -267,17 +285,7 @@ int pl_apikey_create(pl_engine *e, const pl_apikey_info *in, const pl_write *w,
     OPENSSL_cleanse(s, sizeof s);
     OPENSSL_cleanse(secret, sizeof secret);
     k->info.created_ms = pl_engine_now_ms(e);
-    rc = pl__vec_reserve(&e->apikeys.keys, 1);
-    if (rc == 0)
-      rc = pl__strmap_reserve(&e->apikeys.ix, 1);
-    if (rc == 0)
-      rc = queue_key(e, k, PL__OP_APIKEY_CREATE, &sync, w, &queued);
-  }
-  if (rc == 0) {
-    pl__strmap_put(&e->apikeys.ix, k->info.key_id, e->apikeys.keys.n);
-    pl__vec_push(&e->apikeys.keys, k);
-    if (out != NULL)
-      *out = k->info;
+    rc = add_key(e, k, &sync, w, &queued, out);
   }
   pthread_rwlock_unlock(&e->apikeys.lock);
   if (rc != 0) {
@@ -330,17 +338,7 @@ int pl_apikey_import(pl_engine *e, const pl_apikey_info *in, const char *token,
   if (find(e, id) != NULL)
     rc = PL__FAIL(err, PL_EEXIST, "key_id: %s already exists", id);
   if (rc == 0)
-    rc = pl__vec_reserve(&e->apikeys.keys, 1);
-  if (rc == 0)
-    rc = pl__strmap_reserve(&e->apikeys.ix, 1);
-  if (rc == 0)
-    rc = queue_key(e, k, PL__OP_APIKEY_CREATE, &sync, NULL, &queued);
-  if (rc == 0) {
-    pl__strmap_put(&e->apikeys.ix, k->info.key_id, e->apikeys.keys.n);
-    pl__vec_push(&e->apikeys.keys, k);
-    if (out != NULL)
-      *out = k->info;
-  }
+    rc = add_key(e, k, &sync, NULL, &queued, out);
   pthread_rwlock_unlock(&e->apikeys.lock);
   if (rc != 0)
     free(k);
