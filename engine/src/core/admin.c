@@ -27,6 +27,7 @@
 #include "core/internal.h"
 #include "core/keys.h"
 #include "core/observe.h"
+#include "core/rowwrite.h"
 #include "kpi/kpi_int.h"
 #include "pitlane/admin.h"
 
@@ -49,30 +50,8 @@ static void create_op_free(create_op *op) {
  * Called under the lock that orders writes to this row. */
 static int queue_row(pl_engine *e, pl__chain *c, unsigned ledger_op,
                      create_op *op, const pl_write *w) {
-  if (op->key.oom || op->val.oom)
-    return PL_ENOMEM;
-  pl__batch b = {0};
-  pl__batch_put(&b, op->key.p, op->key.n, op->val.p, op->val.n);
-  pl__ledger lg = {.chain = c->info.code,
-                   .next_seq = &c->next_seq,
-                   .op = ledger_op,
-                   .at_ms = pl_engine_now_ms(e),
-                   .key = op->key.p,
-                   .kl = op->key.n,
-                   .val = op->val.p,
-                   .vl = op->val.n};
-  int rc = b.ops.oom
-               ? PL_ENOMEM
-               : pl__commit_submit(&e->commit, &b, &lg, w, &op->sync, NULL);
-  pl__batch_free(&b);
-  op->queued = rc == 0;
-  return rc;
-}
-
-/* An idempotent replay: acknowledged once everything queued so far is. */
-static int queue_replay(pl_engine *e, create_op *op, const pl_write *w) {
-  pl__batch b = {0};
-  int rc = pl__commit_submit(&e->commit, &b, NULL, w, &op->sync, NULL);
+  int rc = pl__write_row(e, c, ledger_op, pl_engine_now_ms(e), &op->key,
+                         &op->val, w, &op->sync);
   op->queued = rc == 0;
   return rc;
 }
@@ -85,12 +64,16 @@ static int finish(int rc, create_op *op, const pl_write *w, pl_error *err) {
   return rc;
 }
 
-/* Replay or conflict for a create whose record exists. */
+/* Replay or conflict for a create whose record exists. A replay is
+ * acknowledged once everything queued so far is. */
 static int existing(pl_engine *e, create_op *op, const pl_write *w,
                     const char *stored_idem, const char *idem, pl_error *err,
                     const char *what, const char *code) {
-  if (idem != NULL && idem[0] != '\0' && strcmp(stored_idem, idem) == 0)
-    return queue_replay(e, op, w);
+  if (idem != NULL && idem[0] != '\0' && strcmp(stored_idem, idem) == 0) {
+    int rc = pl__write_nothing(e, w, &op->sync);
+    op->queued = rc == 0;
+    return rc;
+  }
   return PL__FAIL(err, PL_EEXIST, "%s: '%s' already exists", what, code);
 }
 

@@ -33,6 +33,7 @@
 #include "base/validate.h"
 #include "core/internal.h"
 #include "core/keys.h"
+#include "core/rowwrite.h"
 #include "pitlane/apikeys.h"
 
 #define ROW_VERSION 1
@@ -217,25 +218,28 @@ static int queue_key(pl_engine *e, const pl__apikey *k, unsigned op,
   pl__buf key = {0}, val = {0};
   pl__key_make(&key, "", PL__K_APIKEY, k->info.key_id, NULL);
   key_row(&val, k);
-  pl__batch b = {0};
-  int rc = key.oom || val.oom ? PL_ENOMEM : 0;
-  if (rc == 0)
-    pl__batch_put(&b, key.p, key.n, val.p, val.n);
-  pl__ledger lg = {.chain = "",
-                   .next_seq = &e->apikeys.next_seq,
-                   .op = op,
-                   .at_ms = pl_engine_now_ms(e),
-                   .key = key.p,
-                   .kl = key.n,
-                   .val = val.p,
-                   .vl = val.n};
-  if (rc == 0)
-    rc = b.ops.oom ? PL_ENOMEM
-                   : pl__commit_submit(&e->commit, &b, &lg, w, sync, NULL);
-  pl__batch_free(&b);
+  int rc = pl__write_row(e, NULL, op, pl_engine_now_ms(e), &key, &val, w, sync);
   pl__buf_free(&key);
   pl__buf_free(&val);
   *queued = rc == 0;
+  return rc;
+}
+
+/* Queues a new key's row and, once queued, adds it to the table (which
+ * then owns k); under the write lock. *out (may be NULL) is its record. */
+static int add_key(pl_engine *e, pl__apikey *k, pl__sync *sync,
+                   const pl_write *w, int *queued, pl_apikey_info *out) {
+  int rc = pl__vec_reserve(&e->apikeys.keys, 1);
+  if (rc == 0)
+    rc = pl__strmap_reserve(&e->apikeys.ix, 1);
+  if (rc == 0)
+    rc = queue_key(e, k, PL__OP_APIKEY_CREATE, sync, w, queued);
+  if (rc == 0) {
+    pl__strmap_put(&e->apikeys.ix, k->info.key_id, e->apikeys.keys.n);
+    pl__vec_push(&e->apikeys.keys, k);
+    if (out != NULL)
+      *out = k->info;
+  }
   return rc;
 }
 
@@ -281,17 +285,7 @@ int pl_apikey_create(pl_engine *e, const pl_apikey_info *in, const pl_write *w,
     OPENSSL_cleanse(s, sizeof s);
     OPENSSL_cleanse(secret, sizeof secret);
     k->info.created_ms = pl_engine_now_ms(e);
-    rc = pl__vec_reserve(&e->apikeys.keys, 1);
-    if (rc == 0)
-      rc = pl__strmap_reserve(&e->apikeys.ix, 1);
-    if (rc == 0)
-      rc = queue_key(e, k, PL__OP_APIKEY_CREATE, &sync, w, &queued);
-  }
-  if (rc == 0) {
-    pl__strmap_put(&e->apikeys.ix, k->info.key_id, e->apikeys.keys.n);
-    pl__vec_push(&e->apikeys.keys, k);
-    if (out != NULL)
-      *out = k->info;
+    rc = add_key(e, k, &sync, w, &queued, out);
   }
   pthread_rwlock_unlock(&e->apikeys.lock);
   if (rc != 0) {
@@ -344,17 +338,7 @@ int pl_apikey_import(pl_engine *e, const pl_apikey_info *in, const char *token,
   if (find(e, id) != NULL)
     rc = PL__FAIL(err, PL_EEXIST, "key_id: %s already exists", id);
   if (rc == 0)
-    rc = pl__vec_reserve(&e->apikeys.keys, 1);
-  if (rc == 0)
-    rc = pl__strmap_reserve(&e->apikeys.ix, 1);
-  if (rc == 0)
-    rc = queue_key(e, k, PL__OP_APIKEY_CREATE, &sync, NULL, &queued);
-  if (rc == 0) {
-    pl__strmap_put(&e->apikeys.ix, k->info.key_id, e->apikeys.keys.n);
-    pl__vec_push(&e->apikeys.keys, k);
-    if (out != NULL)
-      *out = k->info;
-  }
+    rc = add_key(e, k, &sync, NULL, &queued, out);
   pthread_rwlock_unlock(&e->apikeys.lock);
   if (rc != 0)
     free(k);
@@ -374,8 +358,7 @@ int pl_apikey_revoke(pl_engine *e, const char *key_id, const pl_write *w,
     rc = PL__FAIL(err, PL_ENOTFOUND, "key_id: no key '%s'", key_id);
   } else if (k->info.revoked) {
     /* Nothing to write; acknowledged once the revoke before it is. */
-    pl__batch b = {0};
-    rc = pl__commit_submit(&e->commit, &b, NULL, w, &sync, NULL);
+    rc = pl__write_nothing(e, w, &sync);
     queued = rc == 0;
   } else {
     pl__apikey next = *k;

@@ -9,6 +9,7 @@
 
 #include "base/validate.h"
 #include "core/internal.h"
+#include "core/rowwrite.h"
 
 size_t pl_chain_range(const char *chain, char *lo, char *hi) {
   size_t n = strlen(chain);
@@ -18,11 +19,11 @@ size_t pl_chain_range(const char *chain, char *lo, char *hi) {
   return n + 1;
 }
 
-/* Queues batch (may be empty) and waits until it and everything before it
- * is durable. */
+/* Queues batch (may be empty; consumed) and waits until it and everything
+ * before it is durable. */
 static int commit_wait(pl_engine *e, pl__batch *b) {
   pl__sync sync;
-  int rc = pl__commit_submit(&e->commit, b, NULL, NULL, &sync, NULL);
+  int rc = pl__write_batch(e, NULL, b, NULL, NULL, &sync, NULL);
   return pl__write_finish(rc, rc == 0, NULL, &sync, NULL);
 }
 
@@ -37,7 +38,6 @@ int pl_chain_export(pl_engine *e, const char *chain, const char *path,
     return PL__FAIL(err, PL_ENOTFOUND, "chain: '%s' not found", chain);
   pl__batch none = {0};
   rc = commit_wait(e, &none);
-  pl__batch_free(&none);
   if (rc != 0)
     return PL__FAIL(err, rc, "chain: flushing the commit queue: %s",
                     pl_strerror(rc));
@@ -59,9 +59,7 @@ static int delete_range(pl_engine *e, const char *chain) {
   size_t n = pl_chain_range(chain, lo, hi);
   pl__batch b = {0};
   pl__batch_del_range(&b, lo, n, hi, n);
-  int rc = b.ops.oom ? PL_ENOMEM : commit_wait(e, &b);
-  pl__batch_free(&b);
-  return rc;
+  return commit_wait(e, &b);
 }
 
 int pl_chain_import(pl_engine *e, const char *chain, const char *path,

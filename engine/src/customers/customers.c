@@ -15,6 +15,7 @@
 
 #include "base/validate.h"
 #include "core/observe.h"
+#include "core/rowwrite.h"
 #include "customers/cust_int.h"
 
 #define ROW_VERSION 1
@@ -115,20 +116,7 @@ int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind, const void *rest,
   pl__buf k = {0};
   pl__key_prefix(&k, c->info.code, kind);
   pl__buf_bytes(&k, rest, rl);
-  pl__batch b = {0};
-  pl__batch_put(&b, k.p, k.n, val->p, val->n);
-  pl__ledger lg = {.chain = c->info.code,
-                   .next_seq = &c->next_seq,
-                   .op = op,
-                   .at_ms = pl_engine_now_ms(e),
-                   .key = k.p,
-                   .kl = k.n,
-                   .val = val->p,
-                   .vl = val->n};
-  int rc = k.oom || val->oom || b.ops.oom
-               ? PL_ENOMEM
-               : pl__commit_submit(&e->commit, &b, &lg, w, sync, NULL);
-  pl__batch_free(&b);
+  int rc = pl__write_row(e, c, op, pl_engine_now_ms(e), &k, val, w, sync);
   pl__buf_free(&k);
   return rc;
 }
@@ -298,8 +286,7 @@ int pl_customer_put(pl_engine *e, const pl_customer *in, const char *idem,
   } else if (idem != NULL && idem[0] != '\0') {
     int32_t i = pl__strmap_get(&cc->cust_idem, idem);
     if (i >= 0) { /* a retry: the first answer, once durable */
-      pl__batch empty = {0};
-      rc = pl__commit_submit(&e->commit, &empty, NULL, w, &sync, NULL);
+      rc = pl__write_nothing(e, w, &sync);
       queued = rc == 0;
       if (rc == 0)
         put_out(out, cc->customers.items[i]);
@@ -589,8 +576,7 @@ static int link_change(pl_engine *e, const char *chain, const char *vin,
       memcpy(v->links, next.links, sizeof v->links);
     }
   } else if (rc == 0) { /* a repeat: answered once the first is durable */
-    pl__batch empty = {0};
-    rc = pl__commit_submit(&e->commit, &empty, NULL, w, &sync, NULL);
+    rc = pl__write_nothing(e, w, &sync);
   }
   queued = rc == 0;
   pthread_rwlock_unlock(&cc->lock);

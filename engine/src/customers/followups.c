@@ -14,6 +14,7 @@
 
 #include "base/validate.h"
 #include "core/observe.h"
+#include "core/rowwrite.h"
 #include "customers/cust_int.h"
 
 #define ROW_VERSION 1
@@ -183,8 +184,8 @@ int pl_followup_record(pl_engine *e, const char *chain, int64_t id, int reached,
                   "id: no follow-up %lld (the order is not delivered)",
                   (long long)id);
   if (rc == 0 && idem[0] != '\0' && strcmp(idem, x->idem) == 0) {
-    pl__batch empty = {0}; /* a retry: the same answer once durable */
-    rc = pl__commit_submit(&e->commit, &empty, NULL, w, &sync, NULL);
+    rc = pl__write_nothing(e, w,
+                           &sync); /* a retry: the same answer once durable */
     queued = rc == 0;
     if (rc == 0 && out != NULL)
       fup_out(cc, x, out);

@@ -38,6 +38,7 @@
 #include "base/validate.h"
 #include "core/barrier.h"
 #include "core/keys.h"
+#include "core/rowwrite.h"
 #include "dispatch/disp_int.h"
 #include "pitlane/scheduling.h"
 
@@ -550,14 +551,12 @@ static pub_item *pub_new(pl__disp_chain *dc, int cap) {
 static int submit(pl_engine *e, pl__chain *c, pl__barrier *bar, pl__batch *b,
                   unsigned op, const pl__buf *key, const pl__buf *val,
                   pub_item *p) {
-  pl__ledger lg = {.chain = c->info.code,
-                   .next_seq = &c->next_seq,
-                   .op = op,
-                   .at_ms = pl_engine_now_ms(e),
-                   .key = key->p,
-                   .kl = key->n,
-                   .val = val->p,
-                   .vl = val->n};
+  pl__entry en = {.op = op,
+                  .at_ms = pl_engine_now_ms(e),
+                  .key = key->p,
+                  .kl = key->n,
+                  .val = val->p,
+                  .vl = val->n};
   if (b->ops.oom || key->oom || val->oom) {
     free(p);
     return PL_ENOMEM;
@@ -568,7 +567,7 @@ static int submit(pl_engine *e, pl__chain *c, pl__barrier *bar, pl__batch *b,
     p->next = step;
     w = (pl_write){pub_durable, p};
   }
-  int rc = pl__commit_submit(&e->commit, b, &lg, &w, NULL, NULL);
+  int rc = pl__write_batch(e, c, b, &en, &w, NULL, NULL);
   if (rc != 0) {
     free(p);
     step.durable(step.arg, 0); /* the step is not coming: release it */
@@ -1031,11 +1030,7 @@ static pl__disp *disp_find(pl__disp_chain *dc, int64_t id) {
 /* Queues an empty step (a repeat's reply waits for what it repeats). */
 static int submit_empty(pl_engine *e, pl__barrier *bar) {
   pl__batch b = {0};
-  pl_write step = pl__barrier_step(bar);
-  int rc = pl__commit_submit(&e->commit, &b, NULL, &step, NULL, NULL);
-  if (rc != 0)
-    step.durable(step.arg, 0);
-  return rc;
+  return pl__write_step(e, NULL, bar, &b, NULL);
 }
 
 /* Queues nd's row and the given resources' rows (ra, rb may be NULL) as

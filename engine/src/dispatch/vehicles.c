@@ -24,6 +24,7 @@
 #include "core/barrier.h"
 #include "core/keys.h"
 #include "core/observe.h"
+#include "core/rowwrite.h"
 #include "dispatch/disp_int.h"
 #include "pitlane/scheduling.h"
 
@@ -366,20 +367,7 @@ static int veh_commit(pl_engine *e, pl__chain *c, pl__veh_chain *vc,
   if (rc == 0) {
     pl__key_make(&k, c->info.code, PL__K_VEHICLE, next->vin, NULL);
     veh_row(&v, next);
-    pl__batch b = {0};
-    pl__batch_put(&b, k.p, k.n, v.p, v.n);
-    pl__ledger lg = {.chain = c->info.code,
-                     .next_seq = &c->next_seq,
-                     .op = op,
-                     .at_ms = pl_engine_now_ms(e),
-                     .key = k.p,
-                     .kl = k.n,
-                     .val = v.p,
-                     .vl = v.n};
-    rc = (k.oom || v.oom || b.ops.oom)
-             ? PL_ENOMEM
-             : pl__commit_submit(&e->commit, &b, &lg, w, sync, NULL);
-    pl__batch_free(&b);
+    rc = pl__write_row(e, c, op, pl_engine_now_ms(e), &k, &v, w, sync);
   }
   if (rc == 0) {
     pl__veh *x = old != NULL ? old : fresh;

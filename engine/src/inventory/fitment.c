@@ -15,6 +15,7 @@
 
 #include "base/validate.h"
 #include "core/keys.h"
+#include "core/rowwrite.h"
 #include "inventory/stock_int.h"
 
 #define ROW_VERSION 1
@@ -67,25 +68,14 @@ int pl_fitment_set(pl_engine *e, const char *chain, const pl_fitment *in,
   pl_fitment *nf = malloc(sizeof *nf);
   pl__sync sync;
   pl__buf key = {0}, val = {0};
-  pl__batch b = {0};
   pthread_rwlock_wrlock(&sc->sup_lock);
   rc = nf == NULL ? PL_ENOMEM : fit_room(sc, part);
   if (rc == 0) {
     *nf = *in;
     pl__key_make(&key, c->info.code, PL__K_FITMENT, in->part_no, NULL);
     fitment_row(&val, nf);
-    pl__batch_put(&b, key.p, key.n, val.p, val.n);
-    pl__ledger lg = {.chain = c->info.code,
-                     .next_seq = &c->next_seq,
-                     .op = PL__OP_FITMENT_SET,
-                     .at_ms = pl_engine_now_ms(e),
-                     .key = key.p,
-                     .kl = key.n,
-                     .val = val.p,
-                     .vl = val.n};
-    rc = key.oom || val.oom || b.ops.oom
-             ? PL_ENOMEM
-             : pl__commit_submit(&e->commit, &b, &lg, w, &sync, NULL);
+    rc = pl__write_row(e, c, PL__OP_FITMENT_SET, pl_engine_now_ms(e), &key,
+                       &val, w, &sync);
   }
   if (rc == 0) {
     free(sc->fit[part]);
@@ -94,7 +84,6 @@ int pl_fitment_set(pl_engine *e, const char *chain, const pl_fitment *in,
   }
   pthread_rwlock_unlock(&sc->sup_lock);
   free(nf);
-  pl__batch_free(&b);
   pl__buf_free(&key);
   pl__buf_free(&val);
   return pl__stock_finish(rc, rc == 0, &sync, w, err);

@@ -39,6 +39,7 @@
 #include "base/validate.h"
 #include "core/keys.h"
 #include "core/observe.h"
+#include "core/rowwrite.h"
 
 #define ROW_VERSION 1
 /* Bounds of one request: qty * cost stays below 2^63 (1e18), and counters
@@ -388,43 +389,47 @@ static int plan_out(const pl__cell *cell, const pl_move_req *in, int64_t amount,
   return 0;
 }
 
-int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
-                          pl__cell *cell, pl_move_kind kind,
-                          const pl_move_req *in, int64_t default_cost,
-                          const char *idem, const pl__move_extra *extra,
-                          const pl_write *w, pl__sync *sync, int *queued,
-                          pl_movement *out, pl_error *err) {
-  pl_movement m = {0};
-  *queued = 0;
-  if (idem != NULL && idem[0] != '\0' &&
-      idem_lookup(sc, idem, &m, c->info.code)) {
-    pl__batch b = {0};
-    int rc = pl__commit_submit(&e->commit, &b, NULL, w, sync, NULL);
-    *queued = rc == 0;
-    if (rc == 0 && out != NULL)
-      *out = m;
-    return rc;
-  }
-  m.kind = kind;
-  m.at_ms = pl_engine_now_ms(e);
-  memcpy(m.chain, c->info.code, sizeof m.chain);
-  memcpy(m.warehouse, in->warehouse, sizeof m.warehouse);
-  memcpy(m.part_no, in->part_no, sizeof m.part_no);
-  memcpy(m.work_order, in->work_order, sizeof m.work_order);
-  memcpy(m.actor, in->actor, sizeof m.actor);
-  memcpy(m.reason, in->reason, sizeof m.reason);
-  memcpy(m.supplier, in->supplier, sizeof m.supplier);
-  memcpy(m.bin, in->bin, sizeof m.bin);
+/* One movement in flight: the plan (what it takes and gives), then what
+ * apply changed, so that undo can put it back. */
+typedef struct move_state {
+  pl_movement m;
+  int64_t amount;                /* |qty| */
+  int32_t idx[PL_MOVE_MAX_LOTS]; /* cell lot of m.lots[k]; -1: a new lot */
+  int ri;                        /* the work order's reservation, or -1 */
+  int64_t held;                  /* its quantity before the movement */
+  int new_lot;                   /* index of an inserted lot, or -1 */
+  int64_t old_on_hand, old_reserved;
+  int32_t old_n_res;
+  int64_t old_left[PL_MOVE_MAX_LOTS];
+} move_state;
+
+/* plan: fills p->m (lots picked, deltas) from the locked cell. Every
+ * refusal happens here, before anything changes. */
+static int move_plan(pl_engine *e, const pl__move_args *a, move_state *p,
+                     pl_error *err) {
+  const pl_move_req *in = a->in;
+  const pl__cell *cell = a->cell;
+  pl_move_kind kind = a->kind;
+  pl_movement *m = &p->m;
+  m->kind = kind;
+  m->at_ms = pl_engine_now_ms(e);
+  memcpy(m->chain, a->c->info.code, sizeof m->chain);
+  memcpy(m->warehouse, in->warehouse, sizeof m->warehouse);
+  memcpy(m->part_no, in->part_no, sizeof m->part_no);
+  memcpy(m->work_order, in->work_order, sizeof m->work_order);
+  memcpy(m->actor, in->actor, sizeof m->actor);
+  memcpy(m->reason, in->reason, sizeof m->reason);
+  memcpy(m->supplier, in->supplier, sizeof m->supplier);
+  memcpy(m->bin, in->bin, sizeof m->bin);
 
   int64_t avail = cell->on_hand - cell->reserved;
   int64_t amount = in->qty < 0 ? -in->qty : in->qty;
-  int32_t idx[PL_MOVE_MAX_LOTS] = {0};
-  int ri = in->work_order[0] != '\0' ? find_res(cell, in->work_order) : -1;
-  int64_t held = ri >= 0 ? cell->res[ri].qty : 0;
-  int new_lot = -1; /* index of an inserted lot */
-  int rc = 0;
+  p->amount = amount;
+  p->ri = in->work_order[0] != '\0' ? find_res(cell, in->work_order) : -1;
+  p->held = p->ri >= 0 ? cell->res[p->ri].qty : 0;
+  p->new_lot = -1;
+  int64_t held = p->held;
 
-  /* plan: every refusal happens here, before anything changes */
   if (outgoing(kind, in->qty)) {
     int64_t consumed = kind == PL_MOVE_ISSUE && amount < held ? amount
                        : kind == PL_MOVE_ISSUE                ? held
@@ -439,77 +444,96 @@ int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
       return PL__FAIL(err, PL_EPRECOND, "qty: %lld exceeds available %lld",
                       (long long)amount, (long long)avail);
     }
-    rc = plan_out(cell, in, amount, &m, idx, err);
+    int rc = plan_out(cell, in, amount, m, p->idx, err);
     if (rc != 0)
       return rc;
-    m.qty = -amount;
-    m.reserved_delta = -consumed;
+    m->qty = -amount;
+    m->reserved_delta = -consumed;
   } else if (incoming(kind, in->qty)) {
     int i = kind == PL_MOVE_RETURN_STOCK && in->lot != 0
                 ? find_lot(cell, in->lot)
                 : -1;
     if (i >= 0) {
-      m.lots[0] = (pl_lot_qty){in->lot, amount, cell->lots[i].unit_cost_fen};
-      idx[0] = i;
+      m->lots[0] = (pl_lot_qty){in->lot, amount, cell->lots[i].unit_cost_fen};
+      p->idx[0] = i;
     } else {
       int64_t cost = in->unit_cost_fen;
       if (cost == 0 && kind != PL_MOVE_RECEIPT)
-        cost = default_cost;
-      uint64_t id = __atomic_fetch_add(&sc->next_lot, 1, __ATOMIC_RELAXED);
-      m.lots[0] = (pl_lot_qty){id, amount, cost};
-      idx[0] = -1;
+        cost = a->default_cost;
+      uint64_t id = __atomic_fetch_add(&a->sc->next_lot, 1, __ATOMIC_RELAXED);
+      m->lots[0] = (pl_lot_qty){id, amount, cost};
+      p->idx[0] = -1;
     }
-    m.n_lots = 1;
-    m.qty = amount;
+    m->n_lots = 1;
+    m->qty = amount;
   } else if (kind == PL_MOVE_RESERVE) {
     if (amount > avail)
       return PL__FAIL(err, PL_EPRECOND, "qty: %lld exceeds available %lld",
                       (long long)amount, (long long)avail);
-    m.reserved_delta = amount;
+    m->reserved_delta = amount;
   } else if (kind == PL_MOVE_RELEASE) {
     if (amount > held)
       return PL__FAIL(err, PL_EPRECOND,
                       "qty: %lld exceeds the %lld reserved for work order "
                       "'%s'",
                       (long long)amount, (long long)held, in->work_order);
-    m.reserved_delta = -amount;
+    m->reserved_delta = -amount;
   } else {
     return PL__FAIL(err, PL_EINVAL, "kind: %d not a movement", (int)kind);
   }
+  return 0;
+}
 
-  /* reserve memory */
-  pl__idem *d = NULL;
-  if (m.n_lots == 1 && idx[0] < 0)
+static int idem_wanted(const pl__move_args *a) {
+  return a->idem != NULL && a->idem[0] != '\0';
+}
+
+/* reserve: makes room for what apply adds (a lot, a reservation, the
+ * replay entry *d), so that apply cannot fail. 0 or PL_ENOMEM (nothing
+ * kept). */
+static int move_reserve(const pl__move_args *a, const move_state *p,
+                        pl__idem **d) {
+  pl__cell *cell = a->cell;
+  pl__stock_chain *sc = a->sc;
+  int rc = 0;
+  *d = NULL;
+  if (p->m.n_lots == 1 && p->idx[0] < 0)
     rc = grow((void **)&cell->lots, &cell->cap_lots, cell->n_lots + 1,
               sizeof *cell->lots);
-  if (rc == 0 && m.reserved_delta > 0 && ri < 0)
+  if (rc == 0 && p->m.reserved_delta > 0 && p->ri < 0)
     rc = grow((void **)&cell->res, &cell->cap_res, cell->n_res + 1,
               sizeof *cell->res);
-  if (rc == 0 && idem != NULL && idem[0] != '\0') {
-    d = calloc(1, sizeof *d);
+  if (rc == 0 && idem_wanted(a)) {
+    *d = calloc(1, sizeof **d);
     pthread_mutex_lock(&sc->idem_lock);
-    if (d == NULL || pl__strmap_reserve(&sc->idem_ix, 1) != 0 ||
+    if (*d == NULL || pl__strmap_reserve(&sc->idem_ix, 1) != 0 ||
         pl__vec_reserve(&sc->idems, 1) != 0)
       rc = PL_ENOMEM;
     pthread_mutex_unlock(&sc->idem_lock);
   }
   if (rc != 0) {
-    free(d);
-    return rc;
+    free(*d);
+    *d = NULL;
   }
+  return rc;
+}
 
-  /* apply, remembering how to undo */
-  int64_t old_on_hand = cell->on_hand, old_reserved = cell->reserved;
-  int32_t old_n_res = cell->n_res;
-  int64_t old_left[PL_MOVE_MAX_LOTS] = {0};
-  if (m.n_lots == 1 && idx[0] < 0) {
-    pl__lot l = {.id = m.lots[0].lot,
-                 .received_ms = m.at_ms,
-                 .qty_in = amount,
+/* apply: changes the cell as planned, remembering in p how to undo; fills
+ * the movement's after-quantities. Cannot fail. */
+static void move_apply(const pl__move_args *a, move_state *p) {
+  pl__cell *cell = a->cell;
+  pl_movement *m = &p->m;
+  p->old_on_hand = cell->on_hand;
+  p->old_reserved = cell->reserved;
+  p->old_n_res = cell->n_res;
+  if (m->n_lots == 1 && p->idx[0] < 0) {
+    pl__lot l = {.id = m->lots[0].lot,
+                 .received_ms = m->at_ms,
+                 .qty_in = p->amount,
                  .qty_left = 0, /* set below, with the others */
-                 .unit_cost_fen = m.lots[0].unit_cost_fen};
-    memcpy(l.supplier, in->supplier, sizeof l.supplier);
-    memcpy(l.bin, in->bin, sizeof l.bin);
+                 .unit_cost_fen = m->lots[0].unit_cost_fen};
+    memcpy(l.supplier, a->in->supplier, sizeof l.supplier);
+    memcpy(l.bin, a->in->bin, sizeof l.bin);
     int i = cell->n_lots;
     while (i > 0 && cell->lots[i - 1].received_ms > l.received_ms)
       i--;
@@ -517,136 +541,181 @@ int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
             (size_t)(cell->n_lots - i) * sizeof *cell->lots);
     cell->lots[i] = l;
     cell->n_lots++;
-    new_lot = i;
-    idx[0] = i;
+    p->new_lot = i;
+    p->idx[0] = i;
   }
-  for (int32_t k = 0; k < m.n_lots; k++) {
-    old_left[k] = cell->lots[idx[k]].qty_left;
-    cell->lots[idx[k]].qty_left += m.qty > 0 ? m.lots[k].qty : -m.lots[k].qty;
+  for (int32_t k = 0; k < m->n_lots; k++) {
+    p->old_left[k] = cell->lots[p->idx[k]].qty_left;
+    cell->lots[p->idx[k]].qty_left +=
+        m->qty > 0 ? m->lots[k].qty : -m->lots[k].qty;
   }
-  cell->on_hand += m.qty;
-  cell->reserved += m.reserved_delta;
-  if (m.reserved_delta != 0) {
-    if (ri < 0) {
-      ri = cell->n_res++;
-      memcpy(cell->res[ri].work_order, in->work_order, PL_CODE_MAX);
-      cell->res[ri].qty = 0;
+  cell->on_hand += m->qty;
+  cell->reserved += m->reserved_delta;
+  if (m->reserved_delta != 0) {
+    if (p->ri < 0) {
+      p->ri = cell->n_res++;
+      memcpy(cell->res[p->ri].work_order, a->in->work_order, PL_CODE_MAX);
+      cell->res[p->ri].qty = 0;
     }
-    held = cell->res[ri].qty;
-    cell->res[ri].qty += m.reserved_delta;
+    p->held = cell->res[p->ri].qty;
+    cell->res[p->ri].qty += m->reserved_delta;
   }
-  m.on_hand_after = cell->on_hand;
-  m.reserved_after = cell->reserved;
+  m->on_hand_after = cell->on_hand;
+  m->reserved_after = cell->reserved;
   assert(cell->reserved >= 0 && cell->reserved <= cell->on_hand);
+}
 
-  /* encode from memory and queue */
+/* queue: encodes the cell and its touched lots from memory, with the
+ * caller's extra rows, into one batch whose ledger entry records the
+ * movement (encoded into *mv, which the replay entry keeps) and, with an
+ * idempotency key, its alias row; sets p->m.seq. */
+static int move_queue(pl_engine *e, const pl__move_args *a, move_state *p,
+                      int with_alias, pl__buf *mv) {
+  const pl_move_req *in = a->in;
+  const char *chain = a->c->info.code;
   /* keys on the stack, one reused row buffer: few allocations per
    * movement (this is the hot path) */
   unsigned char key[KEY_MAX], lk[KEY_MAX];
-  size_t kl = raw_cell_key(key, c->info.code, PL__K_STOCK_CELL, in->warehouse,
-                           in->part_no);
-  pl__buf row = {0}, mv = {0}, ik = {0};
+  size_t kl =
+      raw_cell_key(key, chain, PL__K_STOCK_CELL, in->warehouse, in->part_no);
+  pl__buf row = {0}, ik = {0};
   pl__batch b = {0};
   buf_presize(&b.ops, 512); /* one allocation for the usual batch */
   buf_presize(&row, 256);
-  buf_presize(&mv, 256);
-  cell_row(&row, cell);
+  buf_presize(mv, 256);
+  cell_row(&row, a->cell);
   pl__batch_put(&b, key, kl, row.p, row.n);
-  for (int32_t k = 0; k < m.n_lots; k++) {
-    size_t ll = raw_cell_key(lk, c->info.code, PL__K_STOCK_LOT, in->warehouse,
-                             in->part_no);
+  for (int32_t k = 0; k < p->m.n_lots; k++) {
+    const pl__lot *lot = &a->cell->lots[p->idx[k]];
+    size_t ll =
+        raw_cell_key(lk, chain, PL__K_STOCK_LOT, in->warehouse, in->part_no);
     lk[ll++] = 0;
     for (int sh = 56; sh >= 0; sh -= 8)
-      lk[ll++] = (unsigned char)(cell->lots[idx[k]].id >> sh);
+      lk[ll++] = (unsigned char)(lot->id >> sh);
     pl__buf_reset(&row);
-    lot_row(&row, &cell->lots[idx[k]]);
+    lot_row(&row, lot);
     if (row.oom)
       b.ops.oom = 1;
     else
       pl__batch_put(&b, lk, ll, row.p, row.n);
   }
-  movement_encode(&mv, &m);
-  if (extra != NULL && extra->rows(extra->arg, &m, &b) != 0)
+  movement_encode(mv, &p->m);
+  if (a->extra != NULL && a->extra->rows(a->extra->arg, &p->m, &b) != 0)
     b.ops.oom = 1;
-  if (d != NULL)
-    pl__key_make(&ik, c->info.code, PL__K_STOCK_IDEM, idem, NULL);
-  pl__ledger lg = {.chain = c->info.code,
-                   .next_seq = &c->next_seq,
-                   .op = PL__OP_MOVE_BASE + (unsigned)kind,
-                   .at_ms = m.at_ms,
-                   .key = key,
-                   .kl = kl,
-                   .val = mv.p,
-                   .vl = mv.n,
-                   .alias = d != NULL ? ik.p : NULL,
-                   .al = ik.n};
-  if (row.oom || mv.oom || ik.oom || b.ops.oom)
-    rc = PL_ENOMEM;
-  else
-    rc = pl__commit_submit(&e->commit, &b, &lg, w, sync, &m.seq);
+  if (with_alias)
+    pl__key_make(&ik, chain, PL__K_STOCK_IDEM, a->idem, NULL);
+  pl__entry en = {.op = PL__OP_MOVE_BASE + (unsigned)a->kind,
+                  .at_ms = p->m.at_ms,
+                  .key = key,
+                  .kl = kl,
+                  .val = mv->p,
+                  .vl = mv->n,
+                  .alias = with_alias ? ik.p : NULL,
+                  .al = ik.n};
+  int rc = row.oom || mv->oom || ik.oom
+               ? PL_ENOMEM
+               : pl__write_batch(e, a->c, &b, &en, a->w, a->sync, &p->m.seq);
   pl__batch_free(&b);
   pl__buf_free(&row);
   pl__buf_free(&ik);
+  return rc;
+}
 
-  if (rc != 0) { /* undo */
-    for (int32_t k = 0; k < m.n_lots; k++)
-      cell->lots[idx[k]].qty_left = old_left[k];
-    if (new_lot >= 0) {
-      memmove(cell->lots + new_lot, cell->lots + new_lot + 1,
-              (size_t)(cell->n_lots - new_lot - 1) * sizeof *cell->lots);
-      cell->n_lots--;
-    }
-    if (m.reserved_delta != 0)
-      cell->res[ri].qty = held;
-    cell->n_res = old_n_res;
-    cell->on_hand = old_on_hand;
-    cell->reserved = old_reserved;
-    pl__buf_free(&mv);
-    free(d);
-    return rc;
+/* undo: puts the cell back as it was before move_apply. */
+static void move_undo(const pl__move_args *a, const move_state *p) {
+  pl__cell *cell = a->cell;
+  for (int32_t k = 0; k < p->m.n_lots; k++)
+    cell->lots[p->idx[k]].qty_left = p->old_left[k];
+  if (p->new_lot >= 0) {
+    memmove(cell->lots + p->new_lot, cell->lots + p->new_lot + 1,
+            (size_t)(cell->n_lots - p->new_lot - 1) * sizeof *cell->lots);
+    cell->n_lots--;
   }
-  *queued = 1;
-  pl__observe_movement(c, &m); /* the KPI reports (core/observe.h) */
-  /* compact: exhausted lots and released reservations leave memory (only
-   * when this movement emptied one: an O(lots) pass per movement would make
-   * a cell with many lots slow) */
+  if (p->m.reserved_delta != 0)
+    cell->res[p->ri].qty = p->held;
+  cell->n_res = p->old_n_res;
+  cell->on_hand = p->old_on_hand;
+  cell->reserved = p->old_reserved;
+}
+
+/* After a queued movement: exhausted lots and released reservations leave
+ * memory (only when this movement emptied one: an O(lots) pass per
+ * movement would make a cell with many lots slow). */
+static void move_compact(pl__cell *cell, const move_state *p) {
   int emptied = 0;
-  for (int32_t k = 0; k < m.n_lots; k++)
-    emptied |= cell->lots[idx[k]].qty_left == 0;
-  int32_t j = 0;
+  for (int32_t k = 0; k < p->m.n_lots; k++)
+    emptied |= cell->lots[p->idx[k]].qty_left == 0;
   if (emptied) {
+    int32_t j = 0;
     for (int32_t i = 0; i < cell->n_lots; i++)
       if (cell->lots[i].qty_left > 0)
         cell->lots[j++] = cell->lots[i];
     cell->n_lots = j;
   }
-  if (ri >= 0 && cell->res[ri].qty == 0) {
-    cell->res[ri] = cell->res[cell->n_res - 1];
+  if (p->ri >= 0 && cell->res[p->ri].qty == 0) {
+    cell->res[p->ri] = cell->res[cell->n_res - 1];
     cell->n_res--;
   }
-  if (d != NULL) {
-    memcpy(d->key, idem, strlen(idem) + 1);
-    d->seq = m.seq;
-    d->mv = mv;
-    /* Room was reserved above, but a concurrent movement may have used
-     * it: reserve again (a failure here only loses the in-memory replay
-     * entry; the row is written and reloads at the next open). */
-    pthread_mutex_lock(&sc->idem_lock);
-    if (pl__vec_reserve(&sc->idems, 1) == 0 &&
-        pl__strmap_put(&sc->idem_ix, d->key, sc->idems.n) == 0) {
-      pl__vec_push(&sc->idems, d);
-      d = NULL;
-    }
-    pthread_mutex_unlock(&sc->idem_lock);
-    if (d != NULL) {
-      pl__buf_free(&d->mv);
-      free(d);
-    }
-  } else {
-    pl__buf_free(&mv);
+}
+
+/* After a queued movement with an idempotency key: d (room reserved by
+ * move_reserve) remembers the answer for a retry; takes d and mv. */
+static void move_remember(pl__stock_chain *sc, const char *idem, uint64_t seq,
+                          pl__idem *d, pl__buf mv) {
+  memcpy(d->key, idem, strlen(idem) + 1);
+  d->seq = seq;
+  d->mv = mv;
+  /* Room was reserved above, but a concurrent movement may have used
+   * it: reserve again (a failure here only loses the in-memory replay
+   * entry; the row is written and reloads at the next open). */
+  pthread_mutex_lock(&sc->idem_lock);
+  if (pl__vec_reserve(&sc->idems, 1) == 0 &&
+      pl__strmap_put(&sc->idem_ix, d->key, sc->idems.n) == 0) {
+    pl__vec_push(&sc->idems, d);
+    d = NULL;
   }
+  pthread_mutex_unlock(&sc->idem_lock);
+  if (d != NULL) {
+    pl__buf_free(&d->mv);
+    free(d);
+  }
+}
+
+int pl__stock_move_locked(pl_engine *e, const pl__move_args *a, int *queued,
+                          pl_movement *out, pl_error *err) {
+  move_state p = {0};
+  *queued = 0;
+  if (idem_wanted(a) && idem_lookup(a->sc, a->idem, &p.m, a->c->info.code)) {
+    int rc = pl__write_nothing(e, a->w, a->sync); /* a retry */
+    *queued = rc == 0;
+    if (rc == 0 && out != NULL)
+      *out = p.m;
+    return rc;
+  }
+  int rc = move_plan(e, a, &p, err);
+  pl__idem *d = NULL;
+  if (rc == 0)
+    rc = move_reserve(a, &p, &d);
+  if (rc != 0)
+    return rc;
+  move_apply(a, &p);
+  pl__buf mv = {0};
+  rc = move_queue(e, a, &p, d != NULL, &mv);
+  if (rc != 0) {
+    move_undo(a, &p);
+    pl__buf_free(&mv);
+    free(d);
+    return rc;
+  }
+  *queued = 1;
+  pl__observe_movement(a->c, &p.m); /* the KPI reports (core/observe.h) */
+  move_compact(a->cell, &p);
+  if (d != NULL)
+    move_remember(a->sc, a->idem, p.m.seq, d, mv);
+  else
+    pl__buf_free(&mv);
   if (out != NULL)
-    *out = m;
+    *out = p.m;
   return 0;
 }
 
@@ -724,8 +793,17 @@ static int move(pl_engine *e, pl_move_kind kind, const pl_move_req *in,
   pl__sync sync;
   int queued = 0;
   pthread_mutex_lock(&cell->mu);
-  rc = pl__stock_move_locked(e, c, sc, cell, kind, in, cost, idem, extra, w,
-                             &sync, &queued, out, err);
+  pl__move_args a = {.c = c,
+                     .sc = sc,
+                     .cell = cell,
+                     .kind = kind,
+                     .in = in,
+                     .default_cost = cost,
+                     .idem = idem,
+                     .extra = extra,
+                     .w = w,
+                     .sync = &sync};
+  rc = pl__stock_move_locked(e, &a, &queued, out, err);
   pthread_mutex_unlock(&cell->mu);
   return pl__stock_finish(rc, queued, &sync, w, err);
 }
@@ -801,31 +879,19 @@ int pl_stock_set_levels(pl_engine *e, const char *chain, const char *warehouse,
     return pl__stock_finish(PL_ENOMEM, 0, NULL, w, err);
   pl__sync sync;
   pl__buf key = {0}, val = {0};
-  pl__batch b = {0};
   pthread_mutex_lock(&cell->mu);
   int64_t omin = cell->min_qty, omax = cell->max_qty;
   cell->min_qty = min_qty;
   cell->max_qty = max_qty;
   cell_keybuf(&key, c->info.code, warehouse, part_no);
   cell_row(&val, cell);
-  pl__batch_put(&b, key.p, key.n, val.p, val.n);
-  pl__ledger lg = {.chain = c->info.code,
-                   .next_seq = &c->next_seq,
-                   .op = PL__OP_LEVELS,
-                   .at_ms = pl_engine_now_ms(e),
-                   .key = key.p,
-                   .kl = key.n,
-                   .val = val.p,
-                   .vl = val.n};
-  rc = key.oom || val.oom || b.ops.oom
-           ? PL_ENOMEM
-           : pl__commit_submit(&e->commit, &b, &lg, w, &sync, NULL);
+  rc = pl__write_row(e, c, PL__OP_LEVELS, pl_engine_now_ms(e), &key, &val, w,
+                     &sync);
   if (rc != 0) {
     cell->min_qty = omin;
     cell->max_qty = omax;
   }
   pthread_mutex_unlock(&cell->mu);
-  pl__batch_free(&b);
   pl__buf_free(&key);
   pl__buf_free(&val);
   return pl__stock_finish(rc, rc == 0, &sync, w, err);

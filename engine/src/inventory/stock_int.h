@@ -158,14 +158,25 @@ int pl__stock_resolve(pl_engine *e, const char *chain, const char *warehouse,
 pl__cell *pl__stock_cell(pl__stock_chain *sc, int32_t wh, int32_t part,
                          int create);
 
-/* Applies one movement of `kind` to a locked cell and queues it (the
- * commit path: plan -> reserve memory -> queue -> apply). sync: see
- * pl__commit_submit. idem may be NULL. */
-int pl__stock_move_locked(pl_engine *e, pl__chain *c, pl__stock_chain *sc,
-                          pl__cell *cell, pl_move_kind kind,
-                          const pl_move_req *in, int64_t default_cost,
-                          const char *idem, const pl__move_extra *extra,
-                          const pl_write *w, pl__sync *sync, int *queued,
+/* One movement on a cell its caller has locked (pl__stock_move_locked). */
+typedef struct pl__move_args {
+  pl__chain *c;
+  pl__stock_chain *sc;
+  pl__cell *cell; /* locked by the caller (cell->mu) */
+  pl_move_kind kind;
+  const pl_move_req *in; /* checked by the caller */
+  int64_t default_cost;  /* unit cost of a new lot whose request names none */
+  const char *idem;      /* may be NULL */
+  const pl__move_extra *extra; /* may be NULL */
+  const pl_write *w;           /* w and sync: see pl__commit_submit */
+  pl__sync *sync;
+} pl__move_args;
+
+/* Applies one movement to a locked cell and queues it, in the phases of
+ * the commit path: plan (every refusal) -> reserve memory -> apply ->
+ * queue (-> undo if queuing failed). *queued says whether something was
+ * queued (for pl__stock_finish); *out (may be NULL) is the movement. */
+int pl__stock_move_locked(pl_engine *e, const pl__move_args *a, int *queued,
                           pl_movement *out, pl_error *err);
 
 /* Reports the storage outcome after locks are dropped (as admin's finish). */

@@ -24,6 +24,7 @@
 #include "base/validate.h"
 #include "core/keys.h"
 #include "core/observe.h"
+#include "core/rowwrite.h"
 #include "inventory/stock_int.h"
 
 #define ROW_VERSION 1
@@ -55,25 +56,12 @@ static int submit_take(pl_engine *e, pl__chain *c, const pl__stocktake *t,
                        unsigned op, const pl__buf *val, const pl_write *w,
                        pl__sync *sync) {
   pl__buf key = {0};
-  pl__batch b = {0};
   pl__key_prefix(&key, c->info.code, PL__K_STOCKTAKE);
   pl__buf_be64(&key, t->id);
-  pl__batch_put(&b, key.p, key.n, val->p, val->n);
   int64_t at = pl_engine_now_ms(e);
-  pl__ledger lg = {.chain = c->info.code,
-                   .next_seq = &c->next_seq,
-                   .op = op,
-                   .at_ms = at,
-                   .key = key.p,
-                   .kl = key.n,
-                   .val = val->p,
-                   .vl = val->n};
-  int rc = key.oom || val->oom || b.ops.oom
-               ? PL_ENOMEM
-               : pl__commit_submit(&e->commit, &b, &lg, w, sync, NULL);
+  int rc = pl__write_row(e, c, op, at, &key, val, w, sync);
   if (rc == 0 && op == PL__OP_STOCKTAKE_CLOSE) /* the KPI reports */
     pl__observe_stocktake(c, t->wh, t->n, at);
-  pl__batch_free(&b);
   pl__buf_free(&key);
   return rc;
 }
@@ -306,10 +294,15 @@ int pl_stocktake_close(pl_engine *e, const char *chain, uint64_t id,
     if (v.variance != 0) {
       pl_movement m;
       reqs[i].qty = v.variance > 0 ? v.variance : -v.variance;
-      rc = pl__stock_move_locked(
-          e, c, sc, cell,
-          v.variance > 0 ? PL_MOVE_STOCKTAKE_GAIN : PL_MOVE_STOCKTAKE_LOSS,
-          &reqs[i], costs[i], NULL, NULL, NULL, &syncs[i], &queued[i], &m, err);
+      pl__move_args a = {.c = c,
+                         .sc = sc,
+                         .cell = cell,
+                         .kind = v.variance > 0 ? PL_MOVE_STOCKTAKE_GAIN
+                                                : PL_MOVE_STOCKTAKE_LOSS,
+                         .in = &reqs[i],
+                         .default_cost = costs[i],
+                         .sync = &syncs[i]};
+      rc = pl__stock_move_locked(e, &a, &queued[i], &m, err);
       if (rc == 0) {
         v.seq = m.seq;
         for (int32_t k = 0; k < m.n_lots; k++) {

@@ -16,6 +16,7 @@
 
 #include "base/validate.h"
 #include "core/keys.h"
+#include "core/rowwrite.h"
 #include "inventory/stock_int.h"
 
 #define ROW_VERSION 1
@@ -31,27 +32,6 @@ static void quote_row(pl__buf *v, const pl_quote_info *q) {
   pl__buf_uvar(v, ROW_VERSION);
   pl__buf_svar(v, q->price_fen);
   pl__buf_svar(v, q->lead_days);
-}
-
-/* Queues one row with its ledger entry. */
-static int queue_row(pl_engine *e, pl__chain *c, unsigned op, pl__buf *key,
-                     pl__buf *val, const pl_write *w, pl__sync *sync) {
-  if (key->oom || val->oom)
-    return PL_ENOMEM;
-  pl__batch b = {0};
-  pl__batch_put(&b, key->p, key->n, val->p, val->n);
-  pl__ledger lg = {.chain = c->info.code,
-                   .next_seq = &c->next_seq,
-                   .op = op,
-                   .at_ms = pl_engine_now_ms(e),
-                   .key = key->p,
-                   .kl = key->n,
-                   .val = val->p,
-                   .vl = val->n};
-  int rc = b.ops.oom ? PL_ENOMEM
-                     : pl__commit_submit(&e->commit, &b, &lg, w, sync, NULL);
-  pl__batch_free(&b);
-  return rc;
 }
 
 static int lock_chain_stock(pl_engine *e, const char *chain, pl__chain **c,
@@ -90,8 +70,7 @@ int pl_supplier_create(pl_engine *e, const pl_supplier_info *in,
   if (i >= 0) {
     const pl__supplier *s = sc->sups.items[i];
     if (idem != NULL && idem[0] != '\0' && strcmp(s->idem, idem) == 0) {
-      pl__batch b = {0};
-      rc = pl__commit_submit(&e->commit, &b, NULL, w, &sync, NULL);
+      rc = pl__write_nothing(e, w, &sync);
       queued = rc == 0;
       if (rc == 0 && out != NULL)
         *out = s->info;
@@ -111,7 +90,8 @@ int pl_supplier_create(pl_engine *e, const pl_supplier_info *in,
         memcpy(s->idem, idem, strlen(idem) + 1);
       pl__key_make(&key, c->info.code, PL__K_SUPPLIER, in->code, NULL);
       supplier_row(&val, s);
-      rc = queue_row(e, c, PL__OP_SUPPLIER_CREATE, &key, &val, w, &sync);
+      rc = pl__write_row(e, c, PL__OP_SUPPLIER_CREATE, pl_engine_now_ms(e),
+                         &key, &val, w, &sync);
     }
     if (rc == 0) {
       queued = 1;
@@ -185,7 +165,8 @@ int pl_quote_set(pl_engine *e, const pl_quote_info *in, const pl_write *w,
     if (rc == 0) {
       pl__key_make(&key, c->info.code, PL__K_QUOTE, in->supplier, in->part_no);
       quote_row(&val, &nq);
-      rc = queue_row(e, c, PL__OP_QUOTE_SET, &key, &val, w, &sync);
+      rc = pl__write_row(e, c, PL__OP_QUOTE_SET, pl_engine_now_ms(e), &key,
+                         &val, w, &sync);
       if (rc == 0) {
         queued = 1;
         *q = nq;

@@ -15,6 +15,7 @@
 #include "base/validate.h"
 #include "core/keys.h"
 #include "core/observe.h"
+#include "core/rowwrite.h"
 #include "scheduling/sched_int.h"
 
 /* Row versions: 1 as first written; 2 appends confirmed_ms, loaner_need,
@@ -215,28 +216,16 @@ static int queue_booking(pl_engine *e, book_ctx *x, const pl__booking *b,
   pl__booking_row(&x->val, b);
   if (x->key.oom || x->val.oom)
     return PL_ENOMEM;
-  pl__batch batch = {0};
-  pl__batch_put(&batch, x->key.p, x->key.n, x->val.p, x->val.n);
-  pl__ledger lg = {.chain = x->c->info.code,
-                   .next_seq = &x->c->next_seq,
-                   .op = op,
-                   .at_ms = pl_engine_now_ms(e),
-                   .key = x->key.p,
-                   .kl = x->key.n,
-                   .val = x->val.p,
-                   .vl = x->val.n};
+  int64_t at_ms = pl_engine_now_ms(e);
   /* someone follows bookings once durable: the change goes to them then
    * (nobody: one atomic load on this path) */
-  pl__booking_notice *n = pl__observe_booking_notice(x->c, &b->info, lg.at_ms);
+  pl__booking_notice *n = pl__observe_booking_notice(x->c, &b->info, at_ms);
   pl_write wrapped = {0};
   if (n != NULL && w != NULL) {
     wrapped = pl__observe_booking_wrap(n, w);
     w = &wrapped;
   }
-  int rc = batch.ops.oom
-               ? PL_ENOMEM
-               : pl__commit_submit(&e->commit, &batch, &lg, w, &x->sync, NULL);
-  pl__batch_free(&batch);
+  int rc = pl__write_row(e, x->c, op, at_ms, &x->key, &x->val, w, &x->sync);
   x->queued = rc == 0;
   if (rc == 0) /* installed next by the caller, which cannot fail now */
     pl__observe_booking(x->c, &b->info);
@@ -466,8 +455,7 @@ int pl_booking_hold(pl_engine *e, const pl_booking_info *in, int64_t ttl_ms,
     pthread_mutex_unlock(&sc->book_mu);
     if (prev != NULL) {
       /* a retry: the first answer, acknowledged after the first write */
-      pl__batch empty = {0};
-      rc = pl__commit_submit(&e->commit, &empty, NULL, w, &x.sync, NULL);
+      rc = pl__write_nothing(e, w, &x.sync);
       x.queued = rc == 0;
       if (rc == 0 && out != NULL)
         booking_out(e, prev, out);
@@ -607,8 +595,7 @@ int pl_booking_transition(pl_engine *e, const char *chain, int64_t id,
   }
   if (!ok && cur == to) {
     /* a repeated request: the same answer once the first is durable */
-    pl__batch empty = {0};
-    rc = pl__commit_submit(&e->commit, &empty, NULL, w, &x.sync, NULL);
+    rc = pl__write_nothing(e, w, &x.sync);
     x.queued = rc == 0;
     if (rc == 0 && out != NULL)
       booking_out(e, b, out);

@@ -35,6 +35,7 @@
 
 #include "base/validate.h"
 #include "core/keys.h"
+#include "core/rowwrite.h"
 #include "scheduling/sched_int.h"
 
 #define ROW_VERSION 1
@@ -291,36 +292,19 @@ static int lock_store_code(pl_engine *e, lctx *x, const char *chain,
   return lock_store(e, x, x->c->stores.items[si], err);
 }
 
-/* Queues the rows (k[i], v[i]) as one batch; the ledger entry records
- * row 0. */
+/* Queues the rows (k[i], v[i]) as one write (pl__write_rows: the ledger
+ * entry records row 0) and notes in x that something is queued. */
 static int queue_rows(pl_engine *e, lctx *x, unsigned op, pl__buf *k,
                       pl__buf *v, int n, const pl_write *w) {
-  for (int i = 0; i < n; i++)
-    if (k[i].oom || v[i].oom)
-      return PL_ENOMEM;
-  pl__batch b = {0};
-  for (int i = 0; i < n; i++)
-    pl__batch_put(&b, k[i].p, k[i].n, v[i].p, v[i].n);
-  pl__ledger lg = {.chain = x->c->info.code,
-                   .next_seq = &x->c->next_seq,
-                   .op = op,
-                   .at_ms = pl_engine_now_ms(e),
-                   .key = k[0].p,
-                   .kl = k[0].n,
-                   .val = v[0].p,
-                   .vl = v[0].n};
-  int rc = b.ops.oom
-               ? PL_ENOMEM
-               : pl__commit_submit(&e->commit, &b, &lg, w, &x->sync, NULL);
-  pl__batch_free(&b);
+  int rc =
+      pl__write_rows(e, x->c, op, pl_engine_now_ms(e), k, v, n, w, &x->sync);
   x->queued = rc == 0;
   return rc;
 }
 
 /* A repeated request: answered once the first is durable. */
 static int queue_nothing(pl_engine *e, lctx *x, const pl_write *w) {
-  pl__batch empty = {0};
-  int rc = pl__commit_submit(&e->commit, &empty, NULL, w, &x->sync, NULL);
+  int rc = pl__write_nothing(e, w, &x->sync);
   x->queued = rc == 0;
   return rc;
 }

@@ -15,6 +15,7 @@
 
 #include "base/validate.h"
 #include "core/keys.h"
+#include "core/rowwrite.h"
 #include "scheduling/sched_int.h"
 
 #define ROW_VERSION 1
@@ -557,28 +558,6 @@ static void unlock_sched_store(pl__chain *c, pl__sched_store *ss) {
   pthread_rwlock_unlock(&c->lock);
 }
 
-/* Queues one config row (key k, value v) with its ledger entry. */
-static int queue_config(pl_engine *e, pl__chain *c, unsigned op,
-                        const pl__buf *k, const pl__buf *v, const pl_write *w,
-                        pl__sync *sync) {
-  if (k->oom || v->oom)
-    return PL_ENOMEM;
-  pl__batch b = {0};
-  pl__batch_put(&b, k->p, k->n, v->p, v->n);
-  pl__ledger lg = {.chain = c->info.code,
-                   .next_seq = &c->next_seq,
-                   .op = op,
-                   .at_ms = pl_engine_now_ms(e),
-                   .key = k->p,
-                   .kl = k->n,
-                   .val = v->p,
-                   .vl = v->n};
-  int rc = b.ops.oom ? PL_ENOMEM
-                     : pl__commit_submit(&e->commit, &b, &lg, w, sync, NULL);
-  pl__batch_free(&b);
-  return rc;
-}
-
 static int wait_durable(int rc, const pl_write *w, pl__sync *sync,
                         pl_error *err) {
   return pl__write_finish(rc, 1, w, sync, err);
@@ -598,7 +577,8 @@ int pl_store_hours_set(pl_engine *e, const pl_store_hours *in,
   pl__sync sync;
   pl__key_make(&k, c->info.code, PL__K_HOURS, s->info.code, NULL);
   hours_row(&v, in);
-  rc = queue_config(e, c, PL__OP_HOURS_SET, &k, &v, w, &sync);
+  rc = pl__write_row(e, c, PL__OP_HOURS_SET, pl_engine_now_ms(e), &k, &v, w,
+                     &sync);
   if (rc == 0) {
     memcpy(ss->hours.week, in->week, sizeof ss->hours.week);
     ss->hours.n_closures = in->n_closures;
@@ -651,7 +631,8 @@ int pl_technician_schedule_set(pl_engine *e, const pl_technician_schedule *in,
     pl__key_make(&k, c->info.code, PL__K_TECH_SCHED, s->info.code,
                  in->technician);
     tech_sched_row(&v, in);
-    rc = queue_config(e, c, PL__OP_TECH_SCHED_SET, &k, &v, w, &sync);
+    rc = pl__write_row(e, c, PL__OP_TECH_SCHED_SET, pl_engine_now_ms(e), &k, &v,
+                       w, &sync);
   }
   if (rc == 0) {
     ss->tech_sched[t] = *in;
@@ -689,7 +670,8 @@ int pl_bay_schedule_set(pl_engine *e, const pl_bay_schedule *in,
     pl__key_make(&k, c->info.code, PL__K_BAY_SCHED, s->info.code, in->bay);
     pl__buf_uvar(&v, ROW_VERSION);
     utc_ranges_row(&v, in->out_of_service, in->n_out_of_service);
-    rc = queue_config(e, c, PL__OP_BAY_SCHED_SET, &k, &v, w, &sync);
+    rc = pl__write_row(e, c, PL__OP_BAY_SCHED_SET, pl_engine_now_ms(e), &k, &v,
+                       w, &sync);
   }
   if (rc == 0) {
     ss->bay_sched[b] = *in;
@@ -753,8 +735,7 @@ int pl_service_create(pl_engine *e, const pl_service_info *in, const char *idem,
   int queued = 0;
   if (svc != NULL) {
     if (idem != NULL && idem[0] != '\0' && strcmp(svc->idem, idem) == 0) {
-      pl__batch b = {0};
-      rc = pl__commit_submit(&e->commit, &b, NULL, w, &sync, NULL);
+      rc = pl__write_nothing(e, w, &sync);
       queued = rc == 0;
     } else {
       rc = PL__FAIL(err, PL_EEXIST, "service.code: '%s' already exists",
@@ -772,7 +753,8 @@ int pl_service_create(pl_engine *e, const pl_service_info *in, const char *idem,
     pl__key_make(&k, c->info.code, PL__K_SERVICE, in->code, NULL);
     service_row(&v, svc);
     if (rc == 0)
-      rc = queue_config(e, c, PL__OP_SERVICE_CREATE, &k, &v, w, &sync);
+      rc = pl__write_row(e, c, PL__OP_SERVICE_CREATE, pl_engine_now_ms(e), &k,
+                         &v, w, &sync);
     if (rc == 0) {
       queued = 1;
       pl__strmap_put(&sc->svc_ix, svc->info.code, sc->services.n);

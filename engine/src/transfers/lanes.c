@@ -10,6 +10,7 @@
 
 #include "base/validate.h"
 #include "core/keys.h"
+#include "core/rowwrite.h"
 #include "transfers/xfer_int.h"
 
 #define ROW_VERSION 1
@@ -200,20 +201,8 @@ int pl_lane_set(pl_engine *e, const pl_lane_info *in, const pl_write *w,
   if (rc == 0) {
     pl__key_make(&k, c->info.code, PL__K_LANE, in->from, in->to);
     lane_row(&v, in);
-    pl__batch b = {0};
-    pl__batch_put(&b, k.p, k.n, v.p, v.n);
-    pl__ledger lg = {.chain = c->info.code,
-                     .next_seq = &c->next_seq,
-                     .op = PL__OP_LANE_SET,
-                     .at_ms = pl_engine_now_ms(e),
-                     .key = k.p,
-                     .kl = k.n,
-                     .val = v.p,
-                     .vl = v.n};
-    rc = (k.oom || v.oom || b.ops.oom)
-             ? PL_ENOMEM
-             : pl__commit_submit(&e->commit, &b, &lg, w, &sync, NULL);
-    pl__batch_free(&b);
+    rc = pl__write_row(e, c, PL__OP_LANE_SET, pl_engine_now_ms(e), &k, &v, w,
+                       &sync);
   }
   if (rc == 0) {
     lane_apply(x, l);
@@ -252,20 +241,8 @@ int pl_lane_delete(pl_engine *e, const char *chain, const char *from,
     rc = PL__FAIL(err, PL_ENOTFOUND, "lane: no lane %s -> %s", from, to);
   } else {
     pl__key_make(&k, c->info.code, PL__K_LANE, from, to);
-    pl__batch b = {0};
-    pl__batch_del(&b, k.p, k.n);
-    pl__ledger lg = {.chain = c->info.code,
-                     .next_seq = &c->next_seq,
-                     .op = PL__OP_LANE_DELETE,
-                     .at_ms = pl_engine_now_ms(e),
-                     .key = k.p,
-                     .kl = k.n,
-                     .val = "",
-                     .vl = 0};
-    rc = (k.oom || b.ops.oom)
-             ? PL_ENOMEM
-             : pl__commit_submit(&e->commit, &b, &lg, w, &sync, NULL);
-    pl__batch_free(&b);
+    rc = pl__write_row(e, c, PL__OP_LANE_DELETE, pl_engine_now_ms(e), &k, NULL,
+                       w, &sync);
     if (rc == 0) {
       /* deleted lanes keep their slot (indexes in the graph are slots)
        * and leave the index; a later set makes a new slot */

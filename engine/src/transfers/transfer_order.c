@@ -16,6 +16,7 @@
 
 #include "base/validate.h"
 #include "core/keys.h"
+#include "core/rowwrite.h"
 #include "inventory/stock_int.h"
 #include "transfers/xfer_int.h"
 
@@ -100,28 +101,13 @@ static int order_read(pl__rd *r, pl__order *o) {
   return 0;
 }
 
-/* The order's row (key k, value v) as a batch, with a ledger entry of op
- * when lg_op != 0; queued. */
+/* Queues the order's row with a ledger entry of lg_op. */
 static int queue_order(pl_engine *e, pl__chain *c, const pl__order *o,
                        unsigned lg_op, const pl_write *w, pl__sync *sync) {
   pl__buf k = {0}, v = {0};
   order_key(&k, c->info.code, o->info.id);
   order_row(&v, o);
-  pl__batch b = {0};
-  pl__batch_put(&b, k.p, k.n, v.p, v.n);
-  pl__ledger lg = {.chain = c->info.code,
-                   .next_seq = &c->next_seq,
-                   .op = lg_op,
-                   .at_ms = pl_engine_now_ms(e),
-                   .key = k.p,
-                   .kl = k.n,
-                   .val = v.p,
-                   .vl = v.n};
-  int rc = (k.oom || v.oom || b.ops.oom)
-               ? PL_ENOMEM
-               : pl__commit_submit(&e->commit, &b, lg_op ? &lg : NULL, w, sync,
-                                   NULL);
-  pl__batch_free(&b);
+  int rc = pl__write_row(e, c, lg_op, pl_engine_now_ms(e), &k, &v, w, sync);
   pl__buf_free(&k);
   pl__buf_free(&v);
   return rc;
@@ -184,8 +170,7 @@ int pl_transfer_create(pl_engine *e, const pl_transfer_info *in,
   pl__order *o = NULL;
   if (prev >= 0) {
     o = x->orders.items[prev];
-    pl__batch b = {0};
-    rc = pl__commit_submit(&e->commit, &b, NULL, w, &sync, NULL);
+    rc = pl__write_nothing(e, w, &sync);
     queued = rc == 0;
   } else if ((o = calloc(1, sizeof *o)) == NULL) {
     rc = PL_ENOMEM;
@@ -340,8 +325,7 @@ static int transition(pl_engine *e, const char *chain, int64_t id,
   pl__sync sync;
   int queued = 0;
   if (cur == to) { /* a repeat: the same answer once the first is durable */
-    pl__batch b = {0};
-    rc = pl__commit_submit(&e->commit, &b, NULL, w, &sync, NULL);
+    rc = pl__write_nothing(e, w, &sync);
     queued = rc == 0;
   } else if (cur != from) {
     rc = PL__FAIL(err, PL_EPRECOND, "transfer T%lld is %s: cannot become %s",

@@ -15,6 +15,7 @@
 #include "base/validate.h"
 #include "core/barrier.h"
 #include "core/keys.h"
+#include "core/rowwrite.h"
 #include "pitlane/claims.h"
 #include "workorders/step.h"
 
@@ -193,21 +194,13 @@ static int queue_claim_row(pl_engine *e, pl__chain *c, const pl_claim *ci,
   claim_row(&v, ci);
   pl__batch b = {0};
   pl__batch_put(&b, k.p, k.n, v.p, v.n);
-  pl__ledger lg = {.chain = c->info.code,
-                   .next_seq = &c->next_seq,
-                   .op = PL__OP_CLAIM,
-                   .at_ms = ci->created_ms,
-                   .key = k.p,
-                   .kl = k.n,
-                   .val = v.p,
-                   .vl = v.n};
-  int rc = k.oom || v.oom || b.ops.oom ? PL_ENOMEM : 0;
-  if (rc == 0) {
-    pl_write w = pl__barrier_step(bar);
-    rc = pl__commit_submit(&e->commit, &b, &lg, &w, NULL, NULL);
-    if (rc != 0)
-      w.durable(w.arg, 0);
-  }
+  pl__entry en = {.op = PL__OP_CLAIM,
+                  .at_ms = ci->created_ms,
+                  .key = k.p,
+                  .kl = k.n,
+                  .val = v.p,
+                  .vl = v.n};
+  int rc = k.oom || v.oom ? PL_ENOMEM : pl__write_step(e, c, bar, &b, &en);
   pl__batch_free(&b);
   pl__buf_free(&k);
   pl__buf_free(&v);
@@ -342,11 +335,8 @@ int pl_claim_submit(pl_engine *e, const pl_claim_req *in, const pl_write *w,
   if (i >= 0) { /* a repeat: the first answer, once it is durable */
     ci = ((pl__claim *)wc->claims.items[i])->info;
     ci.replayed = 1;
-    pl_write sw = pl__barrier_step(bar);
     pl__batch b = {0};
-    rc = pl__commit_submit(&e->commit, &b, NULL, &sw, NULL, NULL);
-    if (rc != 0)
-      sw.durable(sw.arg, 0);
+    rc = pl__write_step(e, c, bar, &b, NULL);
   } else {
     rc = submit_new(e, c, wc, in, bar, &ci, err);
   }

@@ -8,6 +8,7 @@
 
 #include "workorders/step.h"
 
+#include "core/rowwrite.h"
 #include "scheduling/sched_int.h"
 
 /* ---- create -------------------------------------------------------------- */
@@ -142,12 +143,8 @@ int pl__wo_manual_assign(pl_engine *e, const char *chain, pl_work_order *w,
 /* A repeat of a finished call: the same answer once what the first call
  * wrote is durable (an empty write queued behind it). */
 int pl__wo_queue_repeat(pl_engine *e, pl__barrier *bar) {
-  pl_write w = pl__barrier_step(bar);
   pl__batch b = {0};
-  int rc = pl__commit_submit(&e->commit, &b, NULL, &w, NULL, NULL);
-  if (rc != 0)
-    w.durable(w.arg, 0); /* nothing queued: release the pl__wo_step */
-  return rc;
+  return pl__write_step(e, NULL, bar, &b, NULL);
 }
 
 /* Builds the order from a booking: store check, its services as labour

@@ -30,6 +30,8 @@
 
 #include "workorders/step.h"
 
+#include "core/rowwrite.h"
+
 #define ROW_VERSION 1
 #define NOTE_MAX PL_NAME_MAX
 
@@ -219,8 +221,7 @@ int pl_sclaim_decide(pl_engine *e, const char *chain, int64_t id,
     rc = PL__FAIL(err, PL_ENOTFOUND, "id: no supplier claim %lld",
                   (long long)id);
   } else if (cl->state == to) { /* a repeat: answer once the first is durable */
-    pl__batch b = {0};
-    rc = pl__commit_submit(&e->commit, &b, NULL, w, w ? NULL : &sync, NULL);
+    rc = pl__write_nothing(e, w, w ? NULL : &sync);
     queued = rc == 0;
   } else if (cl->state != PL_SCLAIM_OPEN) {
     rc = PL__FAIL(err, PL_EPRECOND, "id: supplier claim %lld is already %s",
@@ -234,21 +235,8 @@ int pl_sclaim_decide(pl_engine *e, const char *chain, int64_t id,
     pl__buf k = {0}, v = {0};
     pl__sclaim_key(&k, c->info.code, id);
     pl__sclaim_row(&v, &next);
-    pl__batch b = {0};
-    pl__batch_put(&b, k.p, k.n, v.p, v.n);
-    pl__ledger lg = {.chain = c->info.code,
-                     .next_seq = &c->next_seq,
-                     .op = PL__OP_SCLAIM_DECIDE,
-                     .at_ms = next.decided_ms,
-                     .key = k.p,
-                     .kl = k.n,
-                     .val = v.p,
-                     .vl = v.n};
-    rc =
-        k.oom || v.oom || b.ops.oom
-            ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory")
-            : pl__commit_submit(&e->commit, &b, &lg, w, w ? NULL : &sync, NULL);
-    pl__batch_free(&b);
+    rc = pl__write_row(e, c, PL__OP_SCLAIM_DECIDE, next.decided_ms, &k, &v, w,
+                       w ? NULL : &sync);
     pl__buf_free(&k);
     pl__buf_free(&v);
     if (rc == 0) {

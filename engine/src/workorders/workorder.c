@@ -10,6 +10,7 @@
 #include "workorders/step.h"
 
 #include "core/observe.h"
+#include "core/rowwrite.h"
 
 #include "scheduling/sched_int.h"
 
@@ -242,21 +243,19 @@ int pl__wo_step_queue(pl__wo_step *s) {
   pl__buf k = {0}, v = {0};
   pl__wo_key(&k, s->c->info.code, s->next->id);
   pl__wo_event_encode(&v, &s->ev);
-  pl__ledger lg = {.chain = s->c->info.code,
-                   .next_seq = &s->c->next_seq,
-                   .op = PL__OP_WO_BASE + (unsigned)s->ev.kind,
-                   .at_ms = s->ev.at_ms,
-                   .key = k.p,
-                   .kl = k.n,
-                   .val = v.p,
-                   .vl = v.n};
+  pl__entry en = {.op = PL__OP_WO_BASE + (unsigned)s->ev.kind,
+                  .at_ms = s->ev.at_ms,
+                  .key = k.p,
+                  .kl = k.n,
+                  .val = v.p,
+                  .vl = v.n};
   pl_write w;
   if (rc == 0 && (k.oom || v.oom || b.ops.oom))
     rc = PL_ENOMEM;
   if (rc == 0)
     rc = step_write(s, &w);
   if (rc == 0) {
-    rc = pl__commit_submit(&s->e->commit, &b, &lg, &w, NULL, NULL);
+    rc = pl__write_batch(s->e, s->c, &b, &en, &w, NULL, NULL);
     if (rc != 0)
       free(w.arg);
   }
