@@ -33,12 +33,21 @@ void pl__day_clear(pl__day *d, int from, int to) {
   pl__day_andnot(d, d, &m);
 }
 
+/* Walks only the words the range touches (RecommendSlots' pick calls this
+ * per candidate resource and start: no mask of the whole day is built). */
 int pl__day_all(const pl__day *d, int from, int to) {
-  pl__day m;
-  range_mask(&m, from, to);
-  for (int i = 0; i < PL__DAY_WORDS; i++)
-    if ((d->w[i] & m.w[i]) != m.w[i])
+  if (from < 0)
+    from = 0;
+  if (to > PL__CELLS)
+    to = PL__CELLS;
+  for (int c = from; c < to;) {
+    int w = c >> 6, b = c & 63;
+    int n = 64 - b < to - c ? 64 - b : to - c;
+    uint64_t bits = n == 64 ? ~0ULL : ((1ULL << n) - 1) << b;
+    if ((d->w[w] & bits) != bits)
       return 0;
+    c += n;
+  }
   return 1;
 }
 

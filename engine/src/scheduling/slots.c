@@ -163,6 +163,15 @@ static void allowed_starts(const pl_slot_query *q, const pl__day *pattern,
   pl__day_and(a, a, pattern);
 }
 
+/* 1 if resource r of day dc is free for len cells from cell `from`: the
+ * cached run-start map when it is for this length (the common case: one
+ * service, or services of one length), else the free cells themselves. */
+static int free_for(const pl__daycal *dc, int r, int from, int len) {
+  if (dc->runs_len[r] == len)
+    return (int)((dc->runs[r].w[from >> 6] >> (from & 63)) & 1);
+  return pl__day_all(&dc->free[r], from, from + len);
+}
+
 /* Picks resources for a visit starting at cell c of day dc: for each
  * service, the first candidate bay and the `need` least-loaded candidate
  * technicians free (dc->free) over that service's own cells, exactly the
@@ -178,7 +187,7 @@ static int pick(const pl__store *s, const pl__daycal *dc, const visit *v, int c,
     memset(sg, 0, sizeof *sg);
     int bay = -1;
     for (int k = 0; k < vs->n_bays && bay < 0; k++)
-      if (pl__day_all(&dc->free[vs->bays[k]], from, to))
+      if (free_for(dc, vs->bays[k], from, vs->len))
         bay = vs->bays[k];
     if (bay < 0)
       return 0;
@@ -189,7 +198,7 @@ static int pick(const pl__store *s, const pl__daycal *dc, const visit *v, int c,
     int need = vs->svc->info.technicians;
     int chosen[PL_MAX_JOB_TECHS], load[PL_MAX_JOB_TECHS], n = 0;
     for (int k = 0; k < vs->n_techs; k++) {
-      if (!pl__day_all(&dc->free[n_bays + vs->techs[k]], from, to))
+      if (!free_for(dc, n_bays + vs->techs[k], from, vs->len))
         continue;
       int ld = v->load[vs->techs[k]];
       /* keep the `need` least loaded, ties to the earlier technician */
