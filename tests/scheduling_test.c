@@ -503,6 +503,21 @@ static void board_utilisation_is_booked_over_available(void **st) {
   assert_int_equal(pl_board_utilisation_pct(&row), 25);
 }
 
+/* Regression (fuzz report, sched.c): the day calendar of a store with no
+ * bays, technicians nor loaner cars has no arrays at all, and building it
+ * passed their NULL pointers to memset/memcpy (size 0: undefined
+ * behaviour, which the ASan+UBSan build stops on). Its board is empty. */
+static void a_store_without_resources_has_an_empty_board(void **st) {
+  fx *f = *st;
+  pl_store_info s = {.chain = "c1", .code = "S2", .name = "empty"};
+  s.utc_offset_min = OFFSET;
+  assert_int_equal(pl_store_create(f->e, &s, NULL, NULL, NULL, NULL), 0);
+  pl_board_row rows[2];
+  pl_error err = {0};
+  assert_int_equal(pl_day_board(f->e, "c1", "S2", DAY0, rows, 2, &err), 0);
+  assert_int_equal(pl_day_board(f->e, "c1", "S2", DAY0 + 1, rows, 2, &err), 0);
+}
+
 /* ---- regressions: visits of services sharing resources (issue #19) ----- */
 
 /* Holds service svc on bay with technician tech from start; asserts OK. */
@@ -832,6 +847,7 @@ int main(void) {
       T(two_technician_jobs_get_two_distinct_technicians),
       T(shifts_breaks_and_leave_shape_the_calendar),
       T(bad_input_is_refused_and_changes_nothing),
+      T(a_store_without_resources_has_an_empty_board),
       T(a_retried_hold_returns_the_same_booking),
       T(reschedule_is_atomic),
       T(restart_keeps_confirmed_bookings_and_live_holds),

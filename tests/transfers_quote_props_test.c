@@ -5,11 +5,15 @@
  * order of their codes (so loading order and code order differ), random
  * lanes (fixed and per-unit costs, some zero; lead times; some capacities)
  * and a little stock per warehouse, so that most quantities need a split.
+ * One case in four is instead a long line of 8..10 warehouses on cheap
+ * lanes with a few random shortcuts, so that the cheapest route overall
+ * often has more lanes than a route may (PL_ROUTE_MAX_HOPS) while a
+ * dearer one within the bound exists.
  * For every destination and several quantities the quote is compared with
  * a reference written here from the contract (proto/pitlane/v1/
  * transfers.proto, QuoteTransfer):
- *   - every route's (cost, lead) is the minimum over all simple routes,
- *     enumerated by brute force;
+ *   - every route's (cost, lead) is the minimum over all simple routes of
+ *     at most PL_ROUTE_MAX_HOPS lanes, enumerated by brute force;
  *   - single sources: every warehouse but the destination with at least
  *     qty available and a route, ranked by cost, lead, code;
  *   - otherwise one split plan, built greedily: each round every remaining
@@ -34,7 +38,7 @@
 #include "pitlane/inventory.h"
 #include "pitlane/transfers.h"
 
-#define MAXW 7
+#define MAXW 10
 #define MAXPLANS 64
 
 /* splitmix64: the test's own generator, the same on every libc */
@@ -286,10 +290,13 @@ static void check_quote(tally *ty, pl_engine *e, const char *chain,
   ty->split++;
 }
 
-static void set_lane(pl_engine *e, const char *chain, net *g, int a, int b,
-                     uint64_t *rs) {
-  rlane l = {1, rng_in(rs, 0, 3) == 0 ? 0 : rng_in(rs, 0, 800),
-             rng_in(rs, 0, 4) == 0 ? 0 : rng_in(rs, 0, 120),
+/* Sets a random lane a -> b (cheap: a line's lane, a tenth of the usual
+ * charges). */
+static void set_lane_of(pl_engine *e, const char *chain, net *g, int a, int b,
+                        uint64_t *rs, int cheap) {
+  int64_t div = cheap ? 10 : 1;
+  rlane l = {1, rng_in(rs, 0, 3) == 0 ? 0 : rng_in(rs, 0, 800) / div,
+             rng_in(rs, 0, 4) == 0 ? 0 : rng_in(rs, 0, 120) / div,
              rng_in(rs, 0, 2) == 0 ? rng_in(rs, 1, 6) : 0,
              (int32_t)rng_in(rs, 0, 6) * 30};
   g->lane[a][b] = l;
@@ -305,6 +312,11 @@ static void set_lane(pl_engine *e, const char *chain, net *g, int a, int b,
     fail_msg("lane: %s", err.msg);
 }
 
+static void set_lane(pl_engine *e, const char *chain, net *g, int a, int b,
+                     uint64_t *rs) {
+  set_lane_of(e, chain, g, a, b, rs, 0);
+}
+
 static void one_case(tally *ty, pl_engine *e, int64_t now, int k,
                      uint64_t *rs) {
   char chain[16];
@@ -312,7 +324,8 @@ static void one_case(tally *ty, pl_engine *e, int64_t now, int k,
   test_chain_with_store(e, chain, "S1");
   static net g;
   memset(&g, 0, sizeof g);
-  g.n = (int)rng_in(rs, 2, MAXW);
+  int line = rng_in(rs, 0, 3) == 0;
+  g.n = line ? (int)rng_in(rs, 8, MAXW) : (int)rng_in(rs, 2, 7);
   /* codes A.., created in a shuffled order */
   int order[MAXW];
   for (int i = 0; i < g.n; i++) {
@@ -333,10 +346,15 @@ static void one_case(tally *ty, pl_engine *e, int64_t now, int k,
   pl_part_info p = {.part_no = "P1", .name = "filter", .purchase_fen = 1000};
   strcpy(p.chain, chain);
   assert_int_equal(pl_part_create(e, &p, NULL, NULL, NULL, NULL), 0);
-  int density = (int)rng_in(rs, 30, 80);
+  int density = line ? (int)rng_in(rs, 3, 12) : (int)rng_in(rs, 30, 80);
+  if (line) /* both ways along the code order: WA <> WB <> .. */
+    for (int i = 0; i + 1 < g.n; i++) {
+      set_lane_of(e, chain, &g, i, i + 1, rs, 1);
+      set_lane_of(e, chain, &g, i + 1, i, rs, 1);
+    }
   for (int a = 0; a < g.n; a++)
     for (int b = 0; b < g.n; b++)
-      if (a != b && rng_in(rs, 1, 100) <= density)
+      if (a != b && !g.lane[a][b].live && rng_in(rs, 1, 100) <= density)
         set_lane(e, chain, &g, a, b, rs);
   for (int i = 0; i < g.n; i++) {
     g.stock[i] = rng_in(rs, 0, 3) == 0 ? 0 : rng_in(rs, 1, 9);

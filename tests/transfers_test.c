@@ -247,6 +247,130 @@ static void a_split_leg_takes_its_own_cheapest_route(void **st) {
   assert_true(p[0].arrival_ms == f->clk.now_ms + 40 * 60000);
 }
 
+/* A warehouse and a lane of chain c1 by code (for networks beyond wh()). */
+static void wh_create(pl_engine *e, const char *code) {
+  pl_warehouse_info w = {.chain = "c1", .name = "w"};
+  strcpy(w.code, code);
+  assert_int_equal(pl_warehouse_create(e, &w, NULL, NULL, NULL, NULL), 0);
+}
+
+static void lane_by_code(pl_engine *e, const char *from, const char *to,
+                         int64_t fixed, int64_t unit, int lead, int64_t cap) {
+  pl_lane_info l = {.chain = "c1",
+                    .fixed_fen = fixed,
+                    .unit_fen = unit,
+                    .lead_min = lead,
+                    .capacity = cap};
+  strcpy(l.from, from);
+  strcpy(l.to, to);
+  pl_error err = {0};
+  if (pl_lane_set(e, &l, NULL, &err) != 0)
+    fail_msg("lane: %s", err.msg);
+}
+
+static void receive_at(pl_engine *e, const char *code, int64_t qty) {
+  pl_move_req r = {.chain = "c1",
+                   .part_no = "P1",
+                   .qty = qty,
+                   .actor = "test",
+                   .unit_cost_fen = 1000};
+  strcpy(r.warehouse, code);
+  pl_error err = {0};
+  if (pl_stock_receive(e, &r, NULL, NULL, NULL, &err) != 0)
+    fail_msg("receive: %s", err.msg);
+}
+
+/* Regression (fuzz finding quote_path_over_7_hops): the cheapest route
+ * overall, L0 > L1 > .. > L8, has 8 lanes, more than a leg's path holds
+ * (PL_ROUTE_MAX_HOPS). The quote and the order take the cheapest route of
+ * at most that many lanes (L0 > L3 > .. > L8: 6 lanes) instead of writing
+ * past the path or calling L0 unreachable; L1, reachable only over 7
+ * lanes, has no route. */
+static void routes_are_the_cheapest_within_the_hop_bound(void **st) {
+  fx *f = *st;
+  char code[9][8];
+  for (int i = 0; i < 9; i++) {
+    snprintf(code[i], sizeof code[i], "L%d", i);
+    wh_create(f->e, code[i]);
+  }
+  for (int i = 0; i < 8; i++)
+    lane_by_code(f->e, code[i], code[i + 1], 0, 1, 10, 0);
+  lane_by_code(f->e, "L0", "L3", 0, 4, 5, 0); /* 6 lanes: 5 * (4 + 5) */
+  lane_by_code(f->e, "L0", "L4", 0, 6, 5, 0); /* 5 lanes: 5 * (6 + 4) */
+  receive_at(f->e, "L0", 5);
+  receive_at(f->e, "L1", 5);
+  pl_transfer_plan p[4];
+  pl_error err = {0};
+  assert_int_equal(pl_quote_transfer(f->e, "c1", "P1", 5, "L8", 0, p, 4, &err),
+                   1);
+  assert_int_equal(p[0].n_legs, 1);
+  const pl_plan_leg *l = &p[0].legs[0];
+  assert_string_equal(l->source, "L0");
+  assert_int_equal(l->n_hops, PL_ROUTE_MAX_HOPS);
+  const char *want[] = {"L0", "L3", "L4", "L5", "L6", "L7", "L8"};
+  for (int h = 0; h <= l->n_hops; h++)
+    assert_string_equal(l->path[h], want[h]);
+  assert_true(l->cost_fen == 45);
+  assert_int_equal(l->lead_min, 5 + 5 * 10);
+  /* L1 has no route, so nothing covers 10 */
+  assert_int_equal(pl_quote_transfer(f->e, "c1", "P1", 10, "L8", 0, p, 4, &err),
+                   0);
+  pl_transfer_info in = {.chain = "c1",
+                         .part_no = "P1",
+                         .qty = 5,
+                         .from = "L0",
+                         .to = "L8",
+                         .actor = "planner"};
+  pl_transfer_info t;
+  assert_int_equal(pl_transfer_create(f->e, &in, "long", NULL, &t, &err), 0);
+  assert_int_equal(t.n_hops, PL_ROUTE_MAX_HOPS);
+  assert_string_equal(t.path[1], "L3");
+  assert_true(t.cost_fen == 45);
+  strcpy(in.from, "L1");
+  assert_int_equal(pl_transfer_create(f->e, &in, "long1", NULL, &t, &err),
+                   PL_EPRECOND);
+}
+
+/* Regression (fuzz report, quote.c): ships * fixed + unit * q overflowed
+ * int64 for the largest lane charges and quantities (10^9 shipments of
+ * 2^40 fen here), wrapping to a negative cost that ranked first. Costs
+ * now saturate at PL_COST_MAX_FEN: such a route ranks last, and a plan's
+ * sum saturates too. */
+static void costs_saturate_instead_of_overflowing(void **st) {
+  fx *f = *st;
+  const int64_t big = 1000000000;
+  receive(f->e, 1, big);
+  receive(f->e, 2, big);
+  lane(f->e, 1, 0, (int64_t)1 << 40, (int64_t)1 << 32, 10, 1);
+  lane(f->e, 2, 0, 1, 1, 20, 0);
+  pl_transfer_plan p[2];
+  pl_error err = {0};
+  assert_int_equal(
+      pl_quote_transfer(f->e, "c1", "P1", big, "W0", 0, p, 2, &err), 2);
+  assert_string_equal(p[0].legs[0].source, "W2");
+  assert_true(p[0].cost_fen == big + 1);
+  assert_string_equal(p[1].legs[0].source, "W1");
+  assert_true(p[1].legs[0].cost_fen == PL_COST_MAX_FEN);
+  assert_true(p[1].cost_fen == PL_COST_MAX_FEN);
+  /* a split over both: the saturated leg saturates the plan */
+  assert_int_equal(
+      pl_quote_transfer(f->e, "c1", "P1", 2 * big, "W0", 0, p, 2, &err), 1);
+  assert_int_equal(p[0].n_legs, 2);
+  assert_true(p[0].legs[0].cost_fen == big + 1);
+  assert_true(p[0].legs[1].cost_fen == PL_COST_MAX_FEN);
+  assert_true(p[0].cost_fen == PL_COST_MAX_FEN);
+  /* an order on that lane is priced the same way */
+  pl_transfer_info in = {.chain = "c1",
+                         .part_no = "P1",
+                         .qty = big,
+                         .from = "W1",
+                         .to = "W0",
+                         .actor = "planner"};
+  pl_transfer_info t;
+  assert_int_equal(pl_transfer_create(f->e, &in, "sat", NULL, &t, &err), 0);
+  assert_true(t.cost_fen == PL_COST_MAX_FEN);
+}
+
 static void reserved_stock_does_not_count(void **st) {
   fx *f = *st;
   receive(f->e, 1, 5);
@@ -587,6 +711,8 @@ int main(void) {
       T(capacity_means_more_shipments),
       T(a_split_covers_what_no_single_source_can),
       T(a_split_leg_takes_its_own_cheapest_route),
+      T(routes_are_the_cheapest_within_the_hop_bound),
+      T(costs_saturate_instead_of_overflowing),
       T(reserved_stock_does_not_count),
       T(lanes_survive_restart_and_can_be_deleted),
       T(rebalance_matches_a_reference_flow),

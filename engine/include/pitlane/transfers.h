@@ -8,7 +8,12 @@
  *   ceil(q / capacity) * fixed + unit * q     (capacity 0: one shipment),
  * and a route's cost is the sum over its lanes; its lead time is the sum
  * of theirs. Stores reach each other directly or through distribution
- * centres (any number of hops). */
+ * centres: a route has at most PL_ROUTE_MAX_HOPS lanes, and "the cheapest
+ * route" is the cheapest of those (a cheaper route of more lanes is not
+ * used; a warehouse reachable only over more lanes has no route).
+ * Costs never overflow: a lane's, route's, leg's or plan's cost that would
+ * exceed PL_COST_MAX_FEN is reported as PL_COST_MAX_FEN (saturated; such
+ * costs rank equal, then by lead time). */
 #ifndef PITLANE_TRANSFERS_H
 #define PITLANE_TRANSFERS_H
 
@@ -21,6 +26,7 @@ extern "C" {
 
 #define PL_ROUTE_MAX_HOPS 6
 #define PL_PLAN_MAX_SOURCES 8
+#define PL_COST_MAX_FEN ((int64_t)(((uint64_t)1 << 62) - 1))
 
 typedef struct pl_lane_info {
   char chain[PL_CODE_MAX];
@@ -67,7 +73,8 @@ typedef struct pl_transfer_plan {
 /* Ranked plans to bring qty of part_no to warehouse `dest` (whose own
  * stock is never used): first every other single source holding enough
  * available (not reserved) stock, each on its cheapest route at this
- * quantity (exact: Dijkstra on the lanes' cost for qty units), by cost,
+ * quantity (exact: the cheapest of at most PL_ROUTE_MAX_HOPS lanes for
+ * qty units), by cost,
  * then arrival, then source code; then, if no source alone
  * suffices, one split plan (see engine/src/transfers/README.md).
  * Late plans (arrival after need_by_ms; 0: no deadline) are flagged, not

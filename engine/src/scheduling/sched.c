@@ -279,7 +279,10 @@ pl__daycal *pl__sched_day(pl__store *s, pl__sched_store *ss, int32_t day) {
     dc->runs_len = rl;
     dc->cap_res = n_res;
   }
-  memset(dc->runs_len, 0, (size_t)n_res * sizeof *dc->runs_len);
+  /* a store with no bays, technicians nor loaners has no arrays at all
+   * (NULL): memset/memcpy must not be given them, even for 0 bytes */
+  if (n_res > 0)
+    memset(dc->runs_len, 0, (size_t)n_res * sizeof *dc->runs_len);
   int32_t offset = s->info.utc_offset_min;
   pl__day open;
   open_cells(ss, day, &open);
@@ -295,7 +298,8 @@ pl__daycal *pl__sched_day(pl__store *s, pl__sched_store *ss, int32_t day) {
         PL_LOANER_RETIRED)
       pl__day_set(d, 0, PL__CELLS);
   }
-  memcpy(dc->free, dc->base, (size_t)n_res * sizeof *dc->free);
+  if (n_res > 0)
+    memcpy(dc->free, dc->base, (size_t)n_res * sizeof *dc->free);
   dc->n_res = n_res;
   dc->day = day;
   dc->version = ss->version;

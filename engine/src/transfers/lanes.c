@@ -51,8 +51,7 @@ void pl__routes_free(pl__routes *r) {
     return;
   free(r->cost);
   free(r->lead);
-  free(r->next_lane);
-  free(r->hops);
+  free(r->next);
   free(r);
 }
 

@@ -1,17 +1,22 @@
 /* transfers/quote.c — QuoteTransfer: where to take a part from, at what cost,
  * and when it arrives.
  *
- * Single source (exact): moving q units along a route costs the sum over
- * its lanes of ceil(q / capacity) * fixed + unit * q, which for a given q
- * is a fixed non-negative weight per lane. One Dijkstra run backwards from
- * the destination over the lanes weighted for q gives every warehouse's
- * cheapest route to it at once (ties broken by lead time); a warehouse
- * with at least q available is a single-source plan.
+ * Routes: moving q units along a route costs the sum over its lanes of
+ * ceil(q / capacity) * fixed + unit * q (saturated at PL_COST_MAX_FEN,
+ * never overflowing), which for a given q is a fixed non-negative weight
+ * per lane. A route has at most PL_ROUTE_MAX_HOPS lanes (a leg's path has
+ * room for that many), so one hop-bounded Bellman-Ford run backwards from
+ * the destination (PL_ROUTE_MAX_HOPS rounds over the lanes, stopping early
+ * once a round changes nothing) gives every warehouse its cheapest route of
+ * at most that many lanes at once (ties: lead time, then fewer lanes). A
+ * cheaper route with more lanes is not used, and never hides a route within
+ * the bound; a warehouse reachable only over more lanes has no route. A
+ * warehouse with at least q available is a single-source plan.
  *
  * Split (when no warehouse alone has q available): greedy. Each round
  * prices every remaining source for what it can give (min(available,
  * still needed)) along its own cheapest route for that quantity (a
- * Dijkstra run weighted for it), and takes the one with the lowest cost
+ * routing run weighted for it), and takes the one with the lowest cost
  * per unit (ties: lead time, then code); rounds repeat until q is covered
  * or sources run out (at most PL_PLAN_MAX_SOURCES legs; not covered by
  * then: no plan). This is a heuristic
@@ -24,138 +29,89 @@
 #include "pitlane/inventory.h"
 #include "transfers/xfer_int.h"
 
-/* Dijkstra with an indexed binary heap (decrease-key), so the heap holds
- * at most one entry per warehouse: O((V + E) log V) with V small. */
-typedef struct dijkstra {
+enum { HOPS = PL_ROUTE_MAX_HOPS };
+
+/* The routing's working arrays for one quote (n warehouses). */
+typedef struct router {
   int n;
-  int64_t *cost;
-  int32_t *lead;
-  int32_t *next_lane; /* lane leaving node on its route to dest, -1 */
-  int32_t *hops;
-  int32_t *heap; /* node ids */
-  int32_t *pos;  /* node -> heap index, -1 if not in the heap */
-  int heap_n;
+  int64_t *cost, *prev_cost;
+  int32_t *lead, *prev_lead;
+  int32_t *next;  /* [(HOPS + 1) * n]: see pl__routes */
   int64_t run_q;  /* the last run's quantity (0: none yet) */
   int run_dest;   /* and destination */
   pl__routes own; /* views of the arrays above, for routes_for */
-} dijkstra;
+} router;
 
-static int before(const dijkstra *d, int a, int b) {
-  return d->cost[a] < d->cost[b] ||
-         (d->cost[a] == d->cost[b] && d->lead[a] < d->lead[b]);
-}
-
-static void sift_up(dijkstra *d, int i) {
-  int v = d->heap[i];
-  while (i > 0) {
-    int p = (i - 1) / 2;
-    if (!before(d, v, d->heap[p]))
-      break;
-    d->heap[i] = d->heap[p];
-    d->pos[d->heap[i]] = i;
-    i = p;
-  }
-  d->heap[i] = v;
-  d->pos[v] = i;
-}
-
-static int pop_min(dijkstra *d) {
-  int top = d->heap[0];
-  d->pos[top] = -1;
-  int v = d->heap[--d->heap_n];
-  if (d->heap_n == 0)
-    return top;
-  int i = 0;
-  for (;;) {
-    int l = 2 * i + 1, r = l + 1, m = l;
-    if (l >= d->heap_n)
-      break;
-    if (r < d->heap_n && before(d, d->heap[r], d->heap[l]))
-      m = r;
-    if (!before(d, d->heap[m], v))
-      break;
-    d->heap[i] = d->heap[m];
-    d->pos[d->heap[i]] = i;
-    i = m;
-  }
-  d->heap[i] = v;
-  d->pos[v] = i;
-  return top;
-}
-
-static int dijkstra_init(dijkstra *d, int n, int n_arcs) {
-  (void)n_arcs;
+static int router_init(router *d, int n) {
   memset(d, 0, sizeof *d);
   d->n = n;
   size_t m = (size_t)n + 1;
   d->cost = calloc(m, sizeof *d->cost);
+  d->prev_cost = calloc(m, sizeof *d->prev_cost);
   d->lead = calloc(m, sizeof *d->lead);
-  d->next_lane = calloc(m, sizeof *d->next_lane);
-  d->hops = calloc(m, sizeof *d->hops);
-  d->heap = calloc(m, sizeof *d->heap);
-  d->pos = calloc(m, sizeof *d->pos);
-  return d->cost && d->lead && d->next_lane && d->hops && d->heap && d->pos
+  d->prev_lead = calloc(m, sizeof *d->prev_lead);
+  d->next = calloc(m * (HOPS + 1), sizeof *d->next);
+  return d->cost && d->prev_cost && d->lead && d->prev_lead && d->next
              ? 0
              : PL_ENOMEM;
 }
 
-static void dijkstra_free(dijkstra *d) {
+static void router_free(router *d) {
   free(d->cost);
+  free(d->prev_cost);
   free(d->lead);
-  free(d->next_lane);
-  free(d->hops);
-  free(d->heap);
-  free(d->pos);
+  free(d->prev_lead);
+  free(d->next);
 }
 
-/* Cheapest routes to `dest` for q units, over the live lanes (ties: the
- * shorter lead time). */
-static void dijkstra_run(dijkstra *d, const pl__xfer_chain *x, int dest,
-                         int64_t q) {
+/* Cheapest routes of at most HOPS lanes to `dest` for q units, over the
+ * live lanes (ties: the shorter lead time, then fewer lanes). Round h
+ * extends the best routes of at most h - 1 lanes (prev_*) by one lane;
+ * only a strict improvement replaces a warehouse's route, so a route
+ * never repeats a warehouse. */
+static void router_run(router *d, const pl__xfer_chain *x, int dest,
+                       int64_t q) {
+  int n = d->n;
   d->run_q = q;
   d->run_dest = dest;
-  for (int v = 0; v < d->n; v++) {
+  for (int v = 0; v < n; v++) {
     d->cost[v] = INT64_MAX;
     d->lead[v] = INT32_MAX;
-    d->next_lane[v] = -1;
-    d->hops[v] = 0;
-    d->pos[v] = -1;
   }
+  for (size_t i = 0; i < (size_t)n * (HOPS + 1); i++)
+    d->next[i] = -1;
   d->cost[dest] = 0;
   d->lead[dest] = 0;
-  d->heap_n = 1;
-  d->heap[0] = dest;
-  d->pos[dest] = 0;
-  while (d->heap_n > 0) {
-    int v = pop_min(d);
-    int64_t cv = d->cost[v];
-    int32_t lv = d->lead[v];
-    for (int a = x->in_start[v]; a < x->in_start[v + 1]; a++) {
-      const pl__arc *l = &x->in_arc[a];
-      int u = l->from;
-      int64_t ships = l->capacity > 0 ? (q + l->capacity - 1) / l->capacity : 1;
-      int64_t c = cv + ships * l->fixed + l->unit * q;
-      int32_t ld = lv + l->lead;
-      if (c < d->cost[u] || (c == d->cost[u] && ld < d->lead[u])) {
-        int fresh = d->cost[u] == INT64_MAX;
-        d->cost[u] = c;
-        d->lead[u] = ld;
-        d->next_lane[u] = x->in_lane[a];
-        d->hops[u] = d->hops[v] + 1;
-        if (fresh) {
-          d->heap[d->heap_n] = u;
-          d->pos[u] = d->heap_n++;
+  for (int h = 1; h <= HOPS; h++) {
+    memcpy(d->prev_cost, d->cost, (size_t)n * sizeof *d->cost);
+    memcpy(d->prev_lead, d->lead, (size_t)n * sizeof *d->lead);
+    int32_t *next = &d->next[(size_t)h * (size_t)n];
+    int changed = 0;
+    for (int v = 0; v < n; v++) {
+      if (d->prev_cost[v] == INT64_MAX)
+        continue;
+      for (int a = x->in_start[v]; a < x->in_start[v + 1]; a++) {
+        const pl__arc *l = &x->in_arc[a];
+        int u = l->from;
+        int64_t c = pl__cost_add(
+            d->prev_cost[v], pl__cost_of(l->fixed, l->unit, l->capacity, q));
+        int32_t ld = d->prev_lead[v] + l->lead;
+        if (c < d->cost[u] || (c == d->cost[u] && ld < d->lead[u])) {
+          d->cost[u] = c;
+          d->lead[u] = ld;
+          next[u] = x->in_lane[a];
+          changed = 1;
         }
-        if (d->pos[u] >= 0)
-          sift_up(d, d->pos[u]);
       }
     }
+    if (!changed)
+      break;
   }
 }
 
 /* The cached routes to dest for q (q <= PL__ROUTE_CACHE_Q), computing
  * them with d on a miss; NULL on OOM. Under the chain's read lock. */
-static const pl__routes *cached_routes(pl__xfer_chain *x, dijkstra *d, int dest,
+static const pl__routes *cached_routes(pl__xfer_chain *x, router *d, int dest,
                                        int64_t q) {
   pthread_mutex_lock(&x->build_mu);
   if (x->route_cache == NULL)
@@ -169,14 +125,12 @@ static const pl__routes *cached_routes(pl__xfer_chain *x, dijkstra *d, int dest,
       size_t n = (size_t)x->n_nodes;
       r->cost = malloc(n * sizeof *r->cost);
       r->lead = malloc(n * sizeof *r->lead);
-      r->next_lane = malloc(n * sizeof *r->next_lane);
-      r->hops = malloc(n * sizeof *r->hops);
-      if (r->cost && r->lead && r->next_lane && r->hops) {
-        dijkstra_run(d, x, dest, q);
+      r->next = malloc(n * (HOPS + 1) * sizeof *r->next);
+      if (r->cost && r->lead && r->next) {
+        router_run(d, x, dest, q);
         memcpy(r->cost, d->cost, n * sizeof *r->cost);
         memcpy(r->lead, d->lead, n * sizeof *r->lead);
-        memcpy(r->next_lane, d->next_lane, n * sizeof *r->next_lane);
-        memcpy(r->hops, d->hops, n * sizeof *r->hops);
+        memcpy(r->next, d->next, n * (HOPS + 1) * sizeof *r->next);
         *slot = r;
       } else {
         pl__routes_free(r);
@@ -196,40 +150,47 @@ static const char *wh_code(const pl__chain *c, int ix) {
 /* The cheapest routes to dest for q units: the cached ones for small q,
  * otherwise d's own arrays, run again unless d's last run was for the
  * same destination and q (valid until d's next run). Never NULL. */
-static const pl__routes *routes_for(pl__xfer_chain *x, dijkstra *d, int dest,
+static const pl__routes *routes_for(pl__xfer_chain *x, router *d, int dest,
                                     int64_t q) {
   const pl__routes *rt =
       q <= PL__ROUTE_CACHE_Q ? cached_routes(x, d, dest, q) : NULL;
   if (rt != NULL)
     return rt;
   if (d->run_q != q || d->run_dest != dest)
-    dijkstra_run(d, x, dest, q);
+    router_run(d, x, dest, q);
   d->own.cost = d->cost;
   d->own.lead = d->lead;
-  d->own.next_lane = d->next_lane;
-  d->own.hops = d->hops;
+  d->own.next = d->next;
   return &d->own;
 }
 
-/* Fills a leg for `src` from routes weighted for `qty`; 0 if no route
- * (none, or longer than PL_ROUTE_MAX_HOPS lanes). */
+/* Fills a leg for `src` from routes weighted for `qty`; 0 if it has no
+ * route. The path is read back layer by layer (see pl__routes), each lane
+ * using up one layer, so it never has more than PL_ROUTE_MAX_HOPS lanes
+ * and always fits leg->path. */
 static int make_leg(const pl__chain *c, const pl__xfer_chain *x,
                     const pl__routes *d, int src, int64_t qty,
                     pl_plan_leg *leg) {
-  if (d->cost[src] == INT64_MAX || d->hops[src] > PL_ROUTE_MAX_HOPS)
+  if (d->cost[src] == INT64_MAX)
     return 0;
   const char *code = wh_code(c, src);
+  size_t n = (size_t)x->n_nodes;
   memcpy(leg->source, code, strlen(code) + 1);
   leg->qty = qty;
   leg->cost_fen = 0;
   leg->lead_min = 0;
   memcpy(leg->path[0], code, strlen(code) + 1);
-  int v = src, h = 0;
-  while (d->next_lane[v] >= 0) {
-    const pl__lane *l = x->lanes.items[d->next_lane[v]];
-    leg->cost_fen += pl__lane_cost(&l->info, qty);
+  int v = src, h = 0, layer = HOPS;
+  for (;;) {
+    while (layer > 0 && d->next[(size_t)layer * n + (size_t)v] < 0)
+      layer--;
+    if (layer == 0)
+      break; /* v is the destination */
+    const pl__lane *l = x->lanes.items[d->next[(size_t)layer * n + (size_t)v]];
+    leg->cost_fen = pl__cost_add(leg->cost_fen, pl__lane_cost(&l->info, qty));
     leg->lead_min += l->info.lead_min;
     v = l->to_ix;
+    layer--;
     h++;
     memcpy(leg->path[h], l->info.to, strlen(l->info.to) + 1);
   }
@@ -271,7 +232,7 @@ static void finish_plan(pl_transfer_plan *p, int64_t now_ms,
   p->qty = p->cost_fen = 0;
   for (int i = 0; i < p->n_legs; i++) {
     p->qty += p->legs[i].qty;
-    p->cost_fen += p->legs[i].cost_fen;
+    p->cost_fen = pl__cost_add(p->cost_fen, p->legs[i].cost_fen);
     if (p->legs[i].lead_min > slowest)
       slowest = p->legs[i].lead_min;
   }
@@ -326,14 +287,14 @@ int pl_quote_transfer(pl_engine *e, const char *chain, const char *part_no,
   }
   free(rows);
   pl__xfer_chain *x = pl__xfer_of(c);
-  dijkstra d;
+  router d;
   int n = 0;
   rc = x == NULL ? PL_ENOMEM : pl__xfer_graph(c, x);
   memset(&d, 0, sizeof d);
   if (rc == 0)
-    rc = dijkstra_init(&d, x->n_nodes, x->n_live);
+    rc = router_init(&d, x->n_nodes);
   if (rc != 0) {
-    dijkstra_free(&d);
+    router_free(&d);
     pthread_rwlock_unlock(&c->lock);
     free(avail);
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
@@ -346,8 +307,7 @@ int pl_quote_transfer(pl_engine *e, const char *chain, const char *part_no,
   cand best[64];
   int nb = 0, want = cap < 64 ? cap : 64;
   for (int s = 0; s < x->n_nodes; s++) {
-    if (avail[s] < qty || rt->cost[s] == INT64_MAX ||
-        rt->hops[s] > PL_ROUTE_MAX_HOPS)
+    if (avail[s] < qty || rt->cost[s] == INT64_MAX)
       continue;
     any_single = 1;
     n++;
@@ -406,7 +366,7 @@ int pl_quote_transfer(pl_engine *e, const char *chain, const char *part_no,
     }
   }
   pthread_rwlock_unlock(&c->lock);
-  dijkstra_free(&d);
+  router_free(&d);
   free(avail);
   return n;
 }
@@ -414,17 +374,17 @@ int pl_quote_transfer(pl_engine *e, const char *chain, const char *part_no,
 int pl__xfer_route(pl__chain *c, pl__xfer_chain *x, int from, int to,
                    int64_t qty, pl_plan_leg *leg) {
   int rc = pl__xfer_graph(c, x);
-  dijkstra d;
+  router d;
   memset(&d, 0, sizeof d);
   if (rc == 0)
-    rc = dijkstra_init(&d, x->n_nodes, x->n_live);
+    rc = router_init(&d, x->n_nodes);
   if (rc == 0) {
-    dijkstra_run(&d, x, to, qty);
-    pl__routes rt = {d.cost, d.lead, d.next_lane, d.hops};
+    router_run(&d, x, to, qty);
+    pl__routes rt = {d.cost, d.lead, d.next};
     memset(leg, 0, sizeof *leg);
     if (from >= x->n_nodes || !make_leg(c, x, &rt, from, qty, leg))
       rc = PL_EPRECOND;
   }
-  dijkstra_free(&d);
+  router_free(&d);
   return rc;
 }

@@ -145,7 +145,7 @@ static int plan_part(pl__chain *c, pl__xfer_chain *x, const char *part,
         continue;
       const pl__lane *l = x->lanes.items[x->in_lane[a]];
       int64_t priced = pl__lane_cost(&l->info, f);
-      o->res->cost_fen += priced;
+      o->res->cost_fen = pl__cost_add(o->res->cost_fen, priced);
       if (o->res->n_moves < o->cap_moves) {
         pl_rebalance_move *mv = &o->moves[o->res->n_moves];
         memset(mv, 0, sizeof *mv);

@@ -4,8 +4,9 @@
  *
  * Lanes live in `lanes` (owned) indexed by "from\0to" in lane_ix, under
  * the chain's rwlock (write to change, read to route). The routing graph
- * is the lanes in CSR form by destination (for a Dijkstra run backwards
- * from the warehouse that needs the part), over the chain's warehouse
+ * is the lanes in CSR form by destination (for the hop-bounded routing
+ * run backwards from the warehouse that needs the part, transfers/
+ * quote.c), over the chain's warehouse
  * indexes. It is rebuilt whenever a lane changes (under the write lock);
  * after recovery it is marked stale and rebuilt by the first reader under
  * `build_mu`. */
@@ -58,18 +59,23 @@ typedef struct pl__xfer_chain {
 
 #define PL__ROUTE_CACHE_Q 16
 
-/* Dijkstra's answer for one destination and quantity. */
+/* The routing's answer for one destination and quantity: every
+ * warehouse's cheapest route of at most PL_ROUTE_MAX_HOPS lanes (ties: the
+ * shorter lead time, then fewer lanes). The route of v is read from
+ * `next`, which has PL_ROUTE_MAX_HOPS + 1 layers of n_nodes entries:
+ * next[h * n_nodes + v] is the first lane of v's best route of at most h
+ * lanes if that route beats v's best of at most h - 1 lanes, else -1
+ * (look at layer h - 1). Layer 0 is all -1. */
 typedef struct pl__routes {
-  int64_t *cost;      /* per warehouse: cost of its route, INT64_MAX none */
-  int32_t *lead;      /* its lead time */
-  int32_t *next_lane; /* the first lane of its route, -1 at the end */
-  int32_t *hops;
+  int64_t *cost; /* per warehouse: cost of its route, INT64_MAX none */
+  int32_t *lead; /* its lead time */
+  int32_t *next; /* [(PL_ROUTE_MAX_HOPS + 1) * n_nodes], see above */
 } pl__routes;
 
 void pl__routes_free(pl__routes *r);
 void pl__route_cache_clear(pl__xfer_chain *x);
 
-/* A lane as Dijkstra reads it: compact, in CSR order. */
+/* A lane as the routing reads it: compact, in CSR order. */
 typedef struct pl__arc {
   int32_t from, lead;
   int64_t fixed, unit, capacity;
@@ -87,10 +93,25 @@ int pl__transfer_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
                       size_t rl, const unsigned char *val, size_t vl);
 void pl__transfer_free_all(pl__xfer_chain *x);
 
-/* Cost of moving q units over a lane. */
+/* Cost of moving q >= 0 units over a lane with these (non-negative)
+ * charges: ceil(q / capacity) * fixed + unit * q (capacity 0: one
+ * shipment), computed in 128 bits and saturated at PL_COST_MAX_FEN, so it
+ * never overflows whatever the charges and q. */
+static inline int64_t pl__cost_of(int64_t fixed, int64_t unit, int64_t capacity,
+                                  int64_t q) {
+  int64_t shipments = capacity > 0 ? q / capacity + (q % capacity != 0) : 1;
+  __int128 c = (__int128)shipments * fixed + (__int128)unit * q;
+  return c > PL_COST_MAX_FEN ? PL_COST_MAX_FEN : (int64_t)c;
+}
+
+/* Cost of moving q units over a lane (saturated, see pl__cost_of). */
 static inline int64_t pl__lane_cost(const pl_lane_info *l, int64_t q) {
-  int64_t shipments = l->capacity > 0 ? (q + l->capacity - 1) / l->capacity : 1;
-  return shipments * l->fixed_fen + l->unit_fen * q;
+  return pl__cost_of(l->fixed_fen, l->unit_fen, l->capacity, q);
+}
+
+/* a + b for costs in 0..PL_COST_MAX_FEN, saturated at PL_COST_MAX_FEN. */
+static inline int64_t pl__cost_add(int64_t a, int64_t b) {
+  return a > PL_COST_MAX_FEN - b ? PL_COST_MAX_FEN : a + b;
 }
 
 #endif
