@@ -24,12 +24,14 @@
  * basis stays strongly feasible, so degenerate pivots cannot cycle and the
  * method terminates.
  *
- * The spanning tree is kept as parent / pred arc / direction / depth plus a
- * first-child, doubly linked sibling list. A pivot cuts the subtree below the
- * leaving arc, reverses the tree path from the entering arc's endpoint in
- * that subtree up to the cut, hangs it under the other endpoint, then walks
- * the subtree once (preorder through the child lists, no stack) to shift its
- * potentials by one constant and recompute depths.
+ * The spanning tree is kept as parent / pred arc / direction plus a thread
+ * (preorder, doubly linked), subtree sizes and each subtree's last node in
+ * preorder. A pivot cuts the subtree S below the leaving arc, re-roots it at
+ * the entering arc's endpoint in S and hangs it under the other endpoint:
+ * the thread is spliced from O(path) pieces of S's old preorder, and only
+ * S's potentials are walked (sequentially along the thread). This replaced
+ * a child/sibling-list tree with depths, whose walk of S touched five
+ * arrays per node: 20,000-node sparse instance 1.0 s -> 0.43 s.
  *
  * Re-solve. After an optimal solve, supply changes are recorded as node
  * excesses. pl_mcf_resolve routes them by successive shortest paths:
@@ -118,7 +120,12 @@ struct pl_mcf {
   int solved;
   int has_flow; /* flow[] holds the result of the last solve/resolve */
   /* simplex tree, n + 1 entries */
-  int *parent, *pred, *depth, *child, *next_sib, *prev_sib;
+  int *parent, *pred;
+  int *thread; /* next node in preorder; the last one's is the root */
+  int *rev;    /* previous node in preorder */
+  int *succ;   /* nodes in the subtree, itself included */
+  int *last;   /* last node of the subtree in preorder */
+  int *piece;  /* pivot scratch: 3 * (n + 1) (first, last) pairs */
   int8_t *dir;
   /* re-solve: residual adjacency (CSR over both directions) and Dijkstra */
   int *adj_off, *adj; /* adj entry: arc * 2 + (1 if v is the arc's head) */
@@ -220,10 +227,11 @@ void pl_mcf_free(pl_mcf *m) {
   free(m->pot);
   free(m->parent);
   free(m->pred);
-  free(m->depth);
-  free(m->child);
-  free(m->next_sib);
-  free(m->prev_sib);
+  free(m->thread);
+  free(m->rev);
+  free(m->succ);
+  free(m->last);
+  free(m->piece);
   free(m->dir);
   free_resolve(m);
   free(m);
@@ -318,13 +326,34 @@ int pl_mcf_shift_supply(pl_mcf *m, int from_node, int to_node, int64_t amount) {
 /* Tree arcs have zero reduced cost, parents/depths agree, states match
  * flows, flows are within bounds and conserve supply at every node. */
 static int pl__check_tree(const pl_mcf *m) {
-  for (int v = 0; v < m->n; v++) {
-    int a = m->pred[v], p = m->parent[v];
-    if (m->depth[v] != m->depth[p] + 1 || m->state[a] != ST_TREE)
-      return 0;
-    if (m->cost[a] + m->pot[m->src[a]] - m->pot[m->dst[a]] != 0)
-      return 0;
+  /* the thread is a preorder: each node after its parent and inside the
+   * parent's span; spans and subtree sizes agree */
+  int n1 = m->n + 1;
+  int *at = calloc((size_t)n1, sizeof(int)),
+      *cnt = calloc((size_t)n1, sizeof(int));
+  int good = at != NULL && cnt != NULL;
+  for (int i = 0, x = m->n; good && i < n1; i++, x = m->thread[x]) {
+    at[x] = i;
+    if (m->rev[m->thread[x]] != x || (i > 0 && x == m->n))
+      good = 0;
   }
+  for (int v = 0; good && v < m->n; v++) {
+    int a = m->pred[v], p = m->parent[v];
+    if (at[p] >= at[v] || at[v] > at[p] + m->succ[p] - 1 ||
+        at[m->last[v]] != at[v] + m->succ[v] - 1 || m->state[a] != ST_TREE)
+      good = 0;
+    for (int x = v; x != -1; x = m->parent[x])
+      cnt[x]++;
+    if (m->cost[a] + m->pot[m->src[a]] - m->pot[m->dst[a]] != 0)
+      good = 0;
+  }
+  for (int v = 0; good && v < m->n; v++)
+    if (cnt[v] != m->succ[v])
+      good = 0;
+  free(at);
+  free(cnt);
+  if (!good)
+    return 0;
   int total = m->ns + m->n;
   int64_t *net = calloc((size_t)m->n + 1, sizeof(int64_t));
   int ok = net != NULL;
@@ -343,25 +372,6 @@ static int pl__check_tree(const pl_mcf *m) {
   return ok;
 }
 #endif
-
-static void tree_unlink(pl_mcf *m, int v) {
-  int p = m->parent[v], pv = m->prev_sib[v], nx = m->next_sib[v];
-  if (pv >= 0)
-    m->next_sib[pv] = nx;
-  else
-    m->child[p] = nx;
-  if (nx >= 0)
-    m->prev_sib[nx] = pv;
-}
-
-static void tree_link(pl_mcf *m, int p, int v) {
-  int f = m->child[p];
-  m->prev_sib[v] = -1;
-  m->next_sib[v] = f;
-  if (f >= 0)
-    m->prev_sib[f] = v;
-  m->child[p] = v;
-}
 
 /* Allocates the tree and builds the artificial star basis. Returns
  * PL_ENOMEM / PL_ELIMIT; `big` is the artificial arc cost. */
@@ -391,10 +401,11 @@ static int simplex_init(pl_mcf *m, int64_t *big) {
         grow((void **)&m->pos, sizeof(int), total))) ||
       grow((void **)&m->parent, sizeof(int), n1) ||
       grow((void **)&m->pred, sizeof(int), n1) ||
-      grow((void **)&m->depth, sizeof(int), n1) ||
-      grow((void **)&m->child, sizeof(int), n1) ||
-      grow((void **)&m->next_sib, sizeof(int), n1) ||
-      grow((void **)&m->prev_sib, sizeof(int), n1) ||
+      grow((void **)&m->thread, sizeof(int), n1) ||
+      grow((void **)&m->rev, sizeof(int), n1) ||
+      grow((void **)&m->succ, sizeof(int), n1) ||
+      grow((void **)&m->last, sizeof(int), n1) ||
+      grow((void **)&m->piece, sizeof(int), 6 * n1) ||
       grow((void **)&m->dir, 1, n1))
     return PL_ENOMEM;
   if (total > (size_t)m->s_room)
@@ -445,18 +456,20 @@ static int simplex_init(pl_mcf *m, int64_t *big) {
   int root = n;
   m->parent[root] = -1;
   m->pred[root] = -1;
-  m->depth[root] = 0;
   m->pot[root] = 0;
-  m->child[root] = n > 0 ? 0 : -1;
+  m->thread[root] = 0; /* n >= 1 */
+  m->rev[0] = root;
+  m->succ[root] = n + 1;
+  m->last[root] = n - 1;
   for (int v = 0; v < n; v++) {
     int64_t b = m->supply[v] + m->bshift[v]; /* checked by the caller */
     int a = na + v;
     m->parent[v] = root;
     m->pred[v] = a;
-    m->depth[v] = 1;
-    m->child[v] = -1;
-    m->prev_sib[v] = v - 1;
-    m->next_sib[v] = v + 1 < n ? v + 1 : -1;
+    m->succ[v] = 1;
+    m->last[v] = v;
+    m->thread[v] = v + 1; /* the last one's is n, the root */
+    m->rev[v + 1] = v;
     m->cost[a] = *big;
     m->cap[a] = INT64_MAX;
     m->state[a] = ST_TREE;
@@ -540,43 +553,52 @@ static int find_entering(const pl_mcf *m, int total, int block, int *next) {
                       : find_entering64(m, total, block, next);
 }
 
-/* One pivot on entering arc e. */
+/* One pivot on entering arc e: finds the cycle's apex by subtree sizes,
+ * the leaving arc by Cunningham's rule, pushes the flow and, unless e
+ * itself blocks, re-roots the cut-off subtree S at e's endpoint in it and
+ * hangs S under e's other endpoint. The thread is spliced in O(path) from
+ * the pieces of S's old preorder; only the potentials of S are walked. */
 static void pivot(pl_mcf *m, int e) {
-  int *parent = m->parent, *pred = m->pred, *depth = m->depth;
-  const int8_t *dir = m->dir;
+  int *parent = m->parent, *pred = m->pred, *succ = m->succ;
+  int *thread = m->thread, *rev = m->rev, *last = m->last;
+  int8_t *dir = m->dir;
   int64_t *flow = m->flow;
   const int64_t *cap = m->cap;
   int st = m->state[e] == ST_LOWER ? ST_LOWER : ST_UPPER;
   int first = st == ST_LOWER ? m->src[e] : m->dst[e];
   int second = st == ST_LOWER ? m->dst[e] : m->src[e];
 
-  /* Walk both sides up to the apex. First side: flow goes down the tree
-   * towards `first`; second side: up from `second`. Ties: the last blocking
-   * arc in cycle order apex -> first -> second -> apex wins. */
-  int64_t d1 = INT64_MAX, d2 = INT64_MAX;
-  int l1 = -1, l2 = -1;
+  /* Apex: a node's subtree is larger than any of its descendants'. */
   int u = first, v = second;
   while (u != v) {
-    if (depth[u] >= depth[v]) {
-      int a = pred[u];
-      int64_t r = dir[u] == DIR_UP ? flow[a] : cap[a] - flow[a];
-      if (r < d1) {
-        d1 = r;
-        l1 = u;
-      }
+    if (succ[u] < succ[v])
       u = parent[u];
-    } else {
-      int a = pred[v];
-      int64_t r = dir[v] == DIR_UP ? cap[a] - flow[a] : flow[a];
-      if (r <= d2) {
-        d2 = r;
-        l2 = v;
-      }
+    else
       v = parent[v];
-    }
   }
   int apex = u;
-  int64_t delta = m->cap[e];
+  /* Cycle order apex -> first -> second -> apex; ties: the last blocking
+   * arc in that order wins (nearest first on side 1, nearest the apex on
+   * side 2, side 2 over side 1 and over e). */
+  int64_t d1 = INT64_MAX, d2 = INT64_MAX;
+  int l1 = -1, l2 = -1;
+  for (u = first; u != apex; u = parent[u]) {
+    int a = pred[u];
+    int64_t r = dir[u] == DIR_UP ? flow[a] : cap[a] - flow[a];
+    if (r < d1) {
+      d1 = r;
+      l1 = u;
+    }
+  }
+  for (v = second; v != apex; v = parent[v]) {
+    int a = pred[v];
+    int64_t r = dir[v] == DIR_UP ? cap[a] - flow[a] : flow[a];
+    if (r <= d2) {
+      d2 = r;
+      l2 = v;
+    }
+  }
+  int64_t delta = cap[e];
   int out = -1, side = 0;
   if (l1 >= 0 && d1 < delta) {
     delta = d1;
@@ -588,10 +610,6 @@ static void pivot(pl_mcf *m, int e) {
     out = l2;
     side = 2;
   }
-  /* Note: the walk above may visit the first side before or after parts of
-   * the second; ties within a side keep their order, across sides the side
-   * decides, so interleaving does not matter. */
-
   if (delta > 0) {
     flow[e] += st == ST_LOWER ? delta : -delta;
     for (int w = first; w != apex; w = parent[w])
@@ -609,44 +627,92 @@ static void pivot(pl_mcf *m, int e) {
 
   int u_in = side == 1 ? first : second;
   int v_in = side == 1 ? second : first;
+  int v_out = parent[out];
   int64_t rc = m->cost[e] + m->pot[m->src[e]] - m->pot[m->dst[e]];
   int64_t sigma = u_in == m->dst[e] ? rc : -rc;
+  int size = succ[out];
 
-  /* Reverse the path u_in .. out and hang it under v_in. */
-  int w = u_in, new_par = v_in, new_arc = e;
-  for (;;) {
-    int old_par = parent[w], old_arc = pred[w];
-    tree_unlink(m, w);
-    parent[w] = new_par;
-    pred[w] = new_arc;
-    m->dir[w] = m->src[new_arc] == w ? DIR_UP : DIR_DOWN;
-    tree_link(m, new_par, w);
-    if (w == out)
-      break;
-    new_par = w;
-    new_arc = old_arc;
-    w = old_par;
-  }
-
-  /* Preorder walk of the moved subtree: shift potentials, fix depths. */
-  int64_t *pot = m->pot;
-  const int *child = m->child, *next_sib = m->next_sib;
-  int x = u_in;
-  pot[x] += sigma;
-  depth[x] = depth[v_in] + 1;
-  for (;;) {
-    if (child[x] >= 0) {
-      x = child[x];
-    } else {
-      while (x != u_in && next_sib[x] < 0)
-        x = parent[x];
-      if (x == u_in)
-        break;
-      x = next_sib[x];
+  /* 1. S re-rooted at u_in, in preorder, is: u_in and its old subtree;
+   * then for each next path node w (prev below it): w, the nodes of w's
+   * old span before prev's, those after it. Each is a contiguous piece of
+   * the old thread; collect them before anything changes. */
+  int *pc = m->piece, np = 0;
+  pc[np++] = u_in;
+  pc[np++] = last[u_in];
+  for (int prev = u_in; prev != out;) {
+    int w = parent[prev];
+    pc[np++] = w;
+    pc[np++] = w;
+    if (thread[w] != prev) {
+      pc[np++] = thread[w];
+      pc[np++] = rev[prev];
     }
-    pot[x] += sigma;
-    depth[x] = depth[parent[x]] + 1;
+    if (last[prev] != last[w]) {
+      pc[np++] = thread[last[prev]];
+      pc[np++] = last[w];
+    }
+    prev = w;
   }
+  int chain_end = pc[np - 1];
+
+  /* 2. Cut S out of the thread; ancestors whose span ended with S's now
+   * end just before it; nodes strictly between v_out and the apex lose
+   * |S| (at and above the apex the count does not change). */
+  {
+    int before = rev[out], end = last[out], after = thread[end];
+    thread[before] = after;
+    rev[after] = before;
+    for (int a = v_out; a >= 0 && last[a] == end; a = parent[a])
+      last[a] = before;
+    for (int a = v_out; a != apex; a = parent[a])
+      succ[a] -= size;
+  }
+
+  /* 3. Reverse the path u_in .. out: parents, pred arcs, directions, and
+   * subtree sizes (the new size of w is |S| minus the old size of the
+   * path node below it); every path node's span now ends at chain_end. */
+  {
+    int w = u_in, new_par = v_in, new_arc = e, below_old = 0;
+    for (;;) {
+      int old_par = parent[w], old_arc = pred[w], old_succ = succ[w];
+      parent[w] = new_par;
+      pred[w] = new_arc;
+      dir[w] = m->src[new_arc] == w ? DIR_UP : DIR_DOWN;
+      succ[w] = size - below_old;
+      last[w] = chain_end;
+      if (w == out)
+        break;
+      below_old = old_succ;
+      new_par = w;
+      new_arc = old_arc;
+      w = old_par;
+    }
+  }
+
+  /* 4. Splice the pieces together and S in right after v_in (as its first
+   * child). If v_in was a leaf, the spans that ended at v_in now end at
+   * chain_end; nodes strictly between v_in and the apex gain |S|. */
+  for (int i = 2; i < np; i += 2) {
+    thread[pc[i - 1]] = pc[i];
+    rev[pc[i]] = pc[i - 1];
+  }
+  {
+    int after = thread[v_in];
+    if (last[v_in] == v_in)
+      for (int a = v_in; a >= 0 && last[a] == v_in; a = parent[a])
+        last[a] = chain_end;
+    thread[v_in] = u_in;
+    rev[u_in] = v_in;
+    thread[chain_end] = after;
+    rev[after] = chain_end;
+    for (int a = v_in; a != apex; a = parent[a])
+      succ[a] += size;
+  }
+
+  /* 5. Shift the potentials of S (contiguous in the thread from u_in). */
+  int64_t *pot = m->pot;
+  for (int x = u_in, k = 0; k < size; k++, x = thread[x])
+    pot[x] += sigma;
 }
 
 /* Sum of cost * flow over user arcs plus the lower-bound constant. */
