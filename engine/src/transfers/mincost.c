@@ -75,6 +75,7 @@ enum { ST_UPPER = -1, ST_TREE = 0, ST_LOWER = 1 };
 enum { DIR_DOWN = 0, DIR_UP = 1 }; /* pred arc is parent->v / v->parent */
 
 #define PL__MCF_BIG_MAX ((int64_t)1 << 56)
+#define PL__MCF_POT_DRIFT ((int64_t)1 << 60)
 
 /* One Dijkstra search of the re-solve (see augment). */
 typedef struct pl__dij {
@@ -410,24 +411,27 @@ static int simplex_init(pl_mcf *m, int64_t *big) {
     return PL_ENOMEM;
   if (total > (size_t)m->s_room)
     m->s_room = (int)total;
-  /* Interleave: user arcs 0, k, 2k, ... first, then 1, k+1, ... with k the
-   * mean out-degree, so consecutive solver arcs have different tails. */
-  /* User arc a = j * k + c goes to column c, row j: solver index
-   * off(c) + j, where the first r = na % k columns hold q + 1 arcs and the
-   * others q. The copy goes by tiles of TILE rows: the tile's user arcs are
-   * read from cache, and each column gets TILE consecutive writes, instead
-   * of a cache and TLB miss per arc (10000 stores: 239 ms -> 91 ms). */
-  enum { TILE = 64 };
+  /* Interleave: the user arcs, cut into k consecutive runs (k the mean
+   * out-degree, at least 3), are dealt out with stride k: run j fills
+   * solver arcs j, j + k, j + 2k, ... So a pricing block holds one arc
+   * from each of ~block different runs, tails spread over the whole graph
+   * even when arcs come grouped by tail. The earlier transposed layout
+   * (a block holding every k-th user arc, i.e. consecutive tails) cost
+   * 22% more subtree work and 17% more instructions on the sparse family
+   * at 20,000 nodes, within 4% either way on the dense one. Run j starts
+   * at user arc j * q + min(j, r) (q = na / k, r = na % k: the first r
+   * runs are one longer). The copy goes by tiles of rows, each tile
+   * writing ~8192 consecutive solver arcs from k short sequential reads,
+   * instead of a cache and TLB miss per arc on big instances. */
   int k = n > 0 && na / n > 3 ? na / n : 3;
-  int q = na / k, r = na % k;
-  for (int j0 = 0; j0 * (int64_t)k < na; j0 += TILE) {
-    for (int c = 0; c < k; c++) {
-      int base = c * q + (c < r ? c : r);
-      for (int j = j0; j < j0 + TILE; j++) {
-        int64_t a64 = (int64_t)j * k + c;
-        if (a64 >= na)
-          break;
-        int a = (int)a64, i = base + j;
+  int q = na / k, r = na % k, rows = q + (r > 0);
+  int tile = 8192 / k > 0 ? 8192 / k : 1;
+  for (int r0 = 0; r0 < rows; r0 += tile) {
+    for (int j = 0; j < k; j++) {
+      int len = q + (j < r), off = j * q + (j < r ? j : r);
+      int end = r0 + tile < len ? r0 + tile : len;
+      for (int row = r0; row < end; row++) {
+        int a = off + row, i = j + row * k;
         m->pos[a] = i;
         m->src[i] = m->u_src[a];
         m->dst[i] = m->u_dst[a];
@@ -551,6 +555,18 @@ static int find_entering32(const pl_mcf *m, int total, int block, int *next) {
 static int find_entering(const pl_mcf *m, int total, int block, int *next) {
   return m->cost32_ok ? find_entering32(m, total, block, next)
                       : find_entering64(m, total, block, next);
+}
+
+/* Shifts every potential so that the root's is 0 (they are defined up to
+ * a constant). Tree paths from the root cost at most 2 * BIG <= 2^57, so
+ * with |pot[root]| kept under PL__MCF_POT_DRIFT = 2^60 every potential
+ * and reduced cost stays far from int64 overflow. */
+static void normalize_pot(pl_mcf *m) {
+  int64_t r = m->pot[m->n];
+  if (r == 0)
+    return;
+  for (int v = 0; v <= m->n; v++)
+    m->pot[v] -= r;
 }
 
 /* One pivot on entering arc e: finds the cycle's apex by subtree sizes,
@@ -709,10 +725,47 @@ static void pivot(pl_mcf *m, int e) {
       succ[a] += size;
   }
 
-  /* 5. Shift the potentials of S (contiguous in the thread from u_in). */
+  /* 5. Shift the potentials of S (contiguous in the thread from u_in), or,
+   * when S is the bigger part, those of the rest by -sigma: only
+   * differences matter. The walk is a chain of dependent loads and was
+   * 70% of the pivot time on the sparse family; this cuts it by ~30%. */
   int64_t *pot = m->pot;
-  for (int x = u_in, k = 0; k < size; k++, x = thread[x])
-    pot[x] += sigma;
+  int root = m->n;
+  if (size <= root + 1 - size) {
+    for (int x = u_in, k = 0; k < size; k++, x = thread[x])
+      pot[x] += sigma;
+  } else {
+    for (int x = thread[chain_end]; x != u_in; x = thread[x])
+      pot[x] -= sigma;
+    if (pot[root] > PL__MCF_POT_DRIFT || pot[root] < -PL__MCF_POT_DRIFT)
+      normalize_pot(m);
+  }
+}
+
+/* Starting pivots: for each node with a demand, its cheapest incoming arc
+ * enters if it prices in (a cheap guess at the optimal tree that the
+ * block search would otherwise find one block at a time). Skipped when the
+ * scratch array cannot be had: the simplex is correct from any basis. */
+static void initial_pivots(pl_mcf *m) {
+  int n = m->n, na = m->ns;
+  int *best = malloc(sizeof(int) * (size_t)n);
+  if (best == NULL)
+    return;
+  for (int v = 0; v < n; v++)
+    best[v] = -1;
+  for (int a = 0; a < na; a++) {
+    int v = m->dst[a];
+    if (m->src[a] != v && (best[v] < 0 || m->cost[a] < m->cost[best[v]]))
+      best[v] = a;
+  }
+  for (int v = 0; v < n; v++) {
+    int a = best[v];
+    if (a < 0 || m->supply[v] + m->bshift[v] >= 0)
+      continue;
+    if (m->state[a] * (m->cost[a] + m->pot[m->src[a]] - m->pot[m->dst[a]]) < 0)
+      pivot(m, a);
+  }
+  free(best);
 }
 
 /* Sum of cost * flow over user arcs plus the lower-bound constant. */
@@ -765,6 +818,7 @@ int pl_mcf_solve(pl_mcf *m, int64_t *cost) {
   int block = 10; /* about sqrt(total), at least 10 */
   while ((int64_t)block * block < total)
     block++;
+  initial_pivots(m);
   int next = 0, e;
   while ((e = find_entering(m, total, block, &next)) >= 0) {
     pivot(m, e);
@@ -772,6 +826,7 @@ int pl_mcf_solve(pl_mcf *m, int64_t *cost) {
     assert(pl__check_tree(m));
 #endif
   }
+  normalize_pot(m);
   assert(pl__check_tree(m));
   for (int v = 0; v < m->n; v++)
     if (m->flow[m->ns + v] != 0)
