@@ -495,62 +495,44 @@ static int simplex_init(pl_mcf *m, int64_t *big) {
 }
 
 /* Block-search pricing: returns an arc with negative state * rc, or -1 if
- * none exists (the basis is optimal). *next is where the next scan starts. */
-static int find_entering64(const pl_mcf *m, int total, int block, int *next) {
-  const int *src = m->src, *dst = m->dst;
-  const int64_t *cost = m->cost, *pot = m->pot;
-  const int8_t *state = m->state;
-  int64_t best = 0;
-  int best_arc = -1, cnt = block;
-  int start = *next;
-  for (int pass = 0; pass < 2; pass++) {
-    int lo = pass == 0 ? start : 0, hi = pass == 0 ? total : start;
-    for (int a = lo; a < hi; a++) {
-      int64_t c = state[a] * (cost[a] + pot[src[a]] - pot[dst[a]]);
-      if (c < best) {
-        best = c;
-        best_arc = a;
-      }
-      if (--cnt == 0) {
-        if (best_arc >= 0) {
-          *next = a + 1 < total ? a + 1 : 0;
-          return best_arc;
-        }
-        cnt = block;
-      }
-    }
+ * none exists (the basis is optimal). Blocks of `block` arcs are scanned
+ * cyclically from *next; the best arc of the first block holding one
+ * wins. *next is where the next scan starts. The block loop is kept free
+ * of counters (a block ends early at the wrap) so the inner loop is just
+ * the reduced cost and a minimum. COST is the cost array's type. */
+#define PL__MCF_PRICE(name, COST, cost_field)                                  \
+  static int name(const pl_mcf *m, int total, int block, int *next) {          \
+    const int *src = m->src, *dst = m->dst;                                    \
+    const COST *cost = m->cost_field;                                          \
+    const int64_t *pot = m->pot;                                               \
+    const int8_t *state = m->state;                                            \
+    int64_t best = 0;                                                          \
+    int best_arc = -1, a = *next, left = total;                                \
+    while (left > 0) {                                                         \
+      int len = block < left ? block : left;                                   \
+      if (len > total - a)                                                     \
+        len = total - a;                                                       \
+      int end = a + len;                                                       \
+      for (; a < end; a++) {                                                   \
+        int64_t c = state[a] * ((int64_t)cost[a] + pot[src[a]] - pot[dst[a]]); \
+        if (c < best) {                                                        \
+          best = c;                                                            \
+          best_arc = a;                                                        \
+        }                                                                      \
+      }                                                                        \
+      left -= len;                                                             \
+      if (a == total)                                                          \
+        a = 0;                                                                 \
+      if (best_arc >= 0) {                                                     \
+        *next = a;                                                             \
+        return best_arc;                                                       \
+      }                                                                        \
+    }                                                                          \
+    return -1;                                                                 \
   }
-  return best_arc; /* a partial last block, or -1 */
-}
 
-/* find_entering64 over the 32-bit cost copy. */
-static int find_entering32(const pl_mcf *m, int total, int block, int *next) {
-  const int *src = m->src, *dst = m->dst;
-  const int32_t *cost = m->cost32;
-  const int64_t *pot = m->pot;
-  const int8_t *state = m->state;
-  int64_t best = 0;
-  int best_arc = -1, cnt = block;
-  int start = *next;
-  for (int pass = 0; pass < 2; pass++) {
-    int lo = pass == 0 ? start : 0, hi = pass == 0 ? total : start;
-    for (int a = lo; a < hi; a++) {
-      int64_t c = state[a] * ((int64_t)cost[a] + pot[src[a]] - pot[dst[a]]);
-      if (c < best) {
-        best = c;
-        best_arc = a;
-      }
-      if (--cnt == 0) {
-        if (best_arc >= 0) {
-          *next = a + 1 < total ? a + 1 : 0;
-          return best_arc;
-        }
-        cnt = block;
-      }
-    }
-  }
-  return best_arc; /* a partial last block, or -1 */
-}
+PL__MCF_PRICE(find_entering64, int64_t, cost)
+PL__MCF_PRICE(find_entering32, int32_t, cost32)
 
 static int find_entering(const pl_mcf *m, int total, int block, int *next) {
   return m->cost32_ok ? find_entering32(m, total, block, next)
@@ -732,7 +714,7 @@ static void pivot(pl_mcf *m, int e) {
   int64_t *pot = m->pot;
   int root = m->n;
   if (size <= root + 1 - size) {
-    for (int x = u_in, k = 0; k < size; k++, x = thread[x])
+    for (int x = u_in, end = thread[chain_end]; x != end; x = thread[x])
       pot[x] += sigma;
   } else {
     for (int x = thread[chain_end]; x != u_in; x = thread[x])
@@ -815,9 +797,18 @@ int pl_mcf_solve(pl_mcf *m, int64_t *cost) {
    * does not need; see the file comment). Pricing them cost 4x more arcs
    * scanned on the 10000-store instance. */
   int total = m->ns;
-  int block = 10; /* about sqrt(total), at least 10 */
-  while ((int64_t)block * block < total)
-    block++;
+  /* Block: sqrt(total) times n / 20000 clamped to [1/2, 2], at least 10.
+   * A pivot's subtree walk is a chain of dependent loads that leaves the
+   * cache as the tree grows, while a block scan is sequential: small trees
+   * want short blocks (fewer arcs priced: -20% instructions at 500-5,000
+   * nodes), big ones long blocks (fewer, cheaper pivots: 50,000 sparse
+   * nodes 1.15 s -> 0.86 s at 2x). */
+  int root_m = 1;
+  while ((int64_t)root_m * root_m < total)
+    root_m++;
+  int scale = m->n < 10000 ? 10000 : (m->n > 40000 ? 40000 : m->n);
+  int64_t b64 = (int64_t)root_m * scale / 20000;
+  int block = b64 < 10 ? 10 : (int)b64;
   initial_pivots(m);
   int next = 0, e;
   while ((e = find_entering(m, total, block, &next)) >= 0) {
