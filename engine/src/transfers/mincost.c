@@ -739,32 +739,6 @@ static void pivot(pl_mcf *m, int e) {
   }
 }
 
-/* Starting pivots: for each node with a demand, its cheapest incoming arc
- * enters if it prices in (a cheap guess at the optimal tree that the
- * block search would otherwise find one block at a time). Skipped when the
- * scratch array cannot be had: the simplex is correct from any basis. */
-static void initial_pivots(pl_mcf *m) {
-  int n = m->n, na = m->ns;
-  int *best = malloc(sizeof(int) * (size_t)n);
-  if (best == NULL)
-    return;
-  for (int v = 0; v < n; v++)
-    best[v] = -1;
-  for (int a = 0; a < na; a++) {
-    int v = m->dst[a];
-    if (m->src[a] != v && (best[v] < 0 || m->cost[a] < m->cost[best[v]]))
-      best[v] = a;
-  }
-  for (int v = 0; v < n; v++) {
-    int a = best[v];
-    if (a < 0 || m->supply[v] + m->bshift[v] >= 0)
-      continue;
-    if (m->state[a] * (m->cost[a] + m->pot[m->src[a]] - m->pot[m->dst[a]]) < 0)
-      pivot(m, a);
-  }
-  free(best);
-}
-
 /* Sum of cost * flow over user arcs plus the lower-bound constant. */
 static int total_cost(const pl_mcf *m, int64_t *out) {
   int64_t sum = m->cost_offset;
@@ -824,7 +798,6 @@ int pl_mcf_solve(pl_mcf *m, int64_t *cost) {
   int scale = m->n < 10000 ? 10000 : (m->n > 40000 ? 40000 : m->n);
   int64_t b64 = (int64_t)root_m * scale / 20000;
   int block = b64 < 10 ? 10 : (int)b64;
-  initial_pivots(m);
   int next = 0, e;
   while ((e = find_entering(m, total, block, &next)) >= 0) {
     pivot(m, e);
