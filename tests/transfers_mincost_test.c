@@ -2,9 +2,14 @@
  * independent reference on small random networks, infeasible and unbalanced
  * problems, the warm-started re-solve against a from-scratch solve, and on
  * generated chain-transfer instances a checked certificate of optimality
- * (conservation, bounds, non-negative reduced cost on every residual arc).
+ * (conservation, bounds, non-negative reduced cost on every residual arc),
+ * also on the sparse capacitated family (binding capacities, parallel and
+ * free lanes, transshipment-only nodes) with random seeds that are printed
+ * (set PL_MCF_SEED to replay one).
  * The DIMACS reader is fed valid, malformed and mutated text. */
 #include "testutil.h"
+
+#include <time.h>
 
 #include "mcf_gen.h"
 #include "pitlane/mincost.h"
@@ -409,6 +414,85 @@ static void set_supply_after_solve_is_resolved_incrementally(void **state) {
   pl_mcf_free(m);
 }
 
+/* ---- sparse capacitated family ---- */
+
+/* A random seed, or PL_MCF_SEED when set; printed so a failure replays. */
+static uint64_t sparse_seed(const char *what) {
+  const char *env = getenv("PL_MCF_SEED");
+  uint64_t seed = env != NULL ? strtoull(env, NULL, 10)
+                              : (uint64_t)time(NULL) * 1000003u ^
+                                    (uint64_t)clock() ^ (uint64_t)getpid();
+  print_message("%s: seed %llu (PL_MCF_SEED=%llu to replay)\n", what,
+                (unsigned long long)seed, (unsigned long long)seed);
+  return seed;
+}
+
+static const mcf_sparse_opts sparse_shapes[] = {
+    {4, 0.5, 0.1, 0.1, 0.15}, /* the peer series' shape */
+    {2, 0.8, 0.05, 0.0, 0.3}, /* thin, mostly binding, many pass-through */
+    {8, 0.3, 0.3, 0.3, 0.1},  /* dense-ish, many free and parallel lanes */
+};
+
+static void sparse_instances_are_certified(void **state) {
+  (void)state;
+  uint64_t seed = sparse_seed("sparse_instances_are_certified");
+  for (size_t s = 0; s < sizeof sparse_shapes / sizeof sparse_shapes[0]; s++) {
+    for (int k = 0; k < 3; k++) {
+      pl_mcf *m;
+      int n = k == 0 ? 60 : (k == 1 ? 400 : 1500);
+      assert_int_equal(
+          mcf_gen_sparse(n, seed + s * 7 + (uint64_t)k, &sparse_shapes[s], &m),
+          0);
+      int64_t cost;
+      assert_int_equal(pl_mcf_solve(m, &cost), 0);
+      assert_true(check_certificate(m) == cost);
+      /* some capacity binds at the optimum (the shape's point) */
+      int binding = 0;
+      for (int a = 0; a < pl_mcf_arc_count(m); a++) {
+        int64_t cap;
+        pl_mcf_arc(m, a, NULL, NULL, NULL, &cap, NULL);
+        binding += pl_mcf_flow(m, a) == cap;
+      }
+      assert_true(binding > 0);
+      pl_mcf_free(m);
+    }
+  }
+}
+
+static void sparse_resolve_matches_scratch(void **state) {
+  (void)state;
+  uint64_t seed = sparse_seed("sparse_resolve_matches_scratch");
+  const mcf_sparse_opts *o = &sparse_shapes[0];
+  const int n = 600;
+  pl_mcf *m, *fresh;
+  assert_int_equal(mcf_gen_sparse(n, seed, o, &m), 0);
+  int64_t c;
+  assert_int_equal(pl_mcf_solve(m, &c), 0);
+  mcf_rng r = {seed ^ 0x5bd1e995u};
+  int agreed = 0;
+  for (int k = 0; k < 40; k++) {
+    int a = (int)mcf_rng_int(&r, 0, n - 1);
+    int b = (int)mcf_rng_int(&r, 0, n - 1);
+    assert_int_equal(pl_mcf_shift_supply(m, a, b, mcf_rng_int(&r, 1, 3)), 0);
+    int64_t got = 0, want = 0;
+    int rc = pl_mcf_resolve(m, &got);
+    assert_int_equal(mcf_gen_sparse(n, seed, o, &fresh), 0);
+    for (int v = 0; v < n; v++)
+      pl_mcf_set_supply(fresh, v, pl_mcf_supply(m, v));
+    int rc2 = pl_mcf_solve(fresh, &want);
+    assert_int_equal(rc, rc2);
+    if (rc == 0) {
+      assert_true(got == want);
+      assert_true(check_certificate(m) == got);
+      agreed++;
+    }
+    pl_mcf_free(fresh);
+  }
+  print_message("sparse_resolve_matches_scratch: %d of 40 feasible\n", agreed);
+  assert_true(agreed > 0);
+  pl_mcf_free(m);
+}
+
 /* ---- DIMACS ---- */
 
 static int parse(const char *text, pl_mcf **m, char *why) {
@@ -552,6 +636,8 @@ int main(void) {
       cmocka_unit_test(generated_500_stores_is_optimal),
       cmocka_unit_test(resolve_matches_scratch_on_generated_instance),
       cmocka_unit_test(set_supply_after_solve_is_resolved_incrementally),
+      cmocka_unit_test(sparse_instances_are_certified),
+      cmocka_unit_test(sparse_resolve_matches_scratch),
       cmocka_unit_test(dimacs_file_is_read_and_solved),
       cmocka_unit_test(dimacs_errors_name_the_line),
       cmocka_unit_test(dimacs_extreme_numbers_parse_exactly),
