@@ -13,6 +13,7 @@
 
 #include "demo_keys.h"
 #include "methods.h"
+#include "ops.h"
 #include "pitlane/demo.h"
 #include "pitlane/pitlane.h"
 #include "server.h"
@@ -42,6 +43,8 @@ static const char usage[] =
     "                      for moves (docs/scaling.md)\n"
     "  --node-id ID        this node's id in the shard map (with\n"
     "                      --cluster-etcd)\n"
+    "  --backup-dir DIR    where the Admin CreateBackup RPC writes backups\n"
+    "                      (RocksDB BackupEngine; docs/operations.md)\n"
     "  --help              print this and exit\n"
     "\n"
     "Every call but grpc.health.v1.Health needs 'authorization: Bearer\n"
@@ -53,6 +56,7 @@ static const char usage[] =
 
 typedef struct options {
   const char *listen, *data, *tls_cert, *tls_key, *etcd, *node_id;
+  const char *backup_dir;
   int threads, demo, max_inflight;
 } options;
 
@@ -81,6 +85,8 @@ static int parse(int argc, char **argv, options *o) {
       slot = &o->etcd;
     } else if (strcmp(a, "--node-id") == 0) {
       slot = &o->node_id;
+    } else if (strcmp(a, "--backup-dir") == 0) {
+      slot = &o->backup_dir;
     } else if (strcmp(a, "--max-inflight") == 0) {
       if (i + 1 >= argc)
         return fprintf(stderr, "pitlaned: --max-inflight needs a value\n"), -1;
@@ -164,6 +170,7 @@ int main(int argc, char **argv) {
     }
   }
 
+  pl_ops ops = {.backup_dir = o.backup_dir};
   grpc_init();
   int n = 0;
   pl_method *methods = pl_all_methods(&n);
@@ -178,7 +185,8 @@ int main(int argc, char **argv) {
                          .methods = methods,
                          .n_methods = n,
                          .max_inflight = o.max_inflight,
-                         .cluster = cluster};
+                         .cluster = cluster,
+                         .ops = &ops};
   pl_server *server = NULL;
   int port = 0;
   char why[256] = "";

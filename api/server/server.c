@@ -26,6 +26,7 @@
  * checked against the key's roles and the request's chains. */
 #include "server.h"
 
+#include "ops.h"
 #include "stream_int.h"
 
 #include <grpc/byte_buffer_reader.h>
@@ -103,6 +104,7 @@ struct pl_server {
   pl_auth *auth;
   const pl_policy **policy; /* per method; NULL: none (platform admin) */
   pl_cluster *cluster;      /* NULL: a single node */
+  pl_ops *ops;              /* NULL: none (ops.h) */
 };
 
 /* ---- handler API -------------------------------------------------------- */
@@ -119,6 +121,10 @@ int pl_rpc_owns_chain(pl_rpc *r, const char *chain) {
   pl_cluster *c = pl_rpc_cluster(r);
   return c == NULL || pl_shardmap_owner(pl_cluster_map(c), chain, NULL, NULL) ==
                           PL_SHARD_MINE;
+}
+
+pl_ops *pl_rpc_ops(pl_rpc *r) {
+  return r->w != NULL ? r->w->srv->ops : NULL;
 }
 
 const pl_principal *pl_rpc_principal(pl_rpc *r) {
@@ -614,6 +620,7 @@ int pl_server_start(const pl_server_config *cfg, pl_engine *engine,
   s->n_workers = cfg->threads;
   s->max_inflight = cfg->max_inflight > 0 ? cfg->max_inflight : 10000;
   s->cluster = cfg->cluster;
+  s->ops = cfg->ops;
   s->streams = pl__streams_new();
   atomic_init(&s->inflight, 0);
   s->workers = calloc((size_t)cfg->threads, sizeof *s->workers);

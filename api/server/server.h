@@ -27,6 +27,7 @@ typedef struct pl_server_config {
   pl_cluster *cluster; /* NULL: one node owns every chain (no checks);
                           else chain ownership and move freezes per call
                           (cluster.h). Not owned; outlives the server. */
+  struct pl_ops *ops;  /* NULL: none (ops.h). Not owned; outlives it. */
 } pl_server_config;
 
 /* Starts serving. On success *port is the bound port. Returns 0, or -1

@@ -5,6 +5,7 @@
  * the WAL, so after kill -9 either all of a group is there or none of it.
  * The commit thread only acknowledges after this returns 0. */
 #include "core/db.h"
+#include "core/db_backup.h"
 
 #include <rocksdb/c.h>
 #include <stdio.h>
@@ -87,6 +88,11 @@ int pl__db_open(const char *path, int no_sync, pl__db **out, pl_error *err) {
   }
   *out = d;
   return 0;
+}
+
+/* For core/db_backup.c, the other half of the RocksDB boundary. */
+struct rocksdb_t *pl__db_rocks(pl__db *d) {
+  return d->db;
 }
 
 void pl__db_close(pl__db *d) {
