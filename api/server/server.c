@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define REQUESTS_PER_METHOD 2
 #define MAX_MESSAGE_BYTES (4 * 1024 * 1024)
@@ -80,6 +81,7 @@ struct pl_rpc {
   grpc_slice detail_slice;
   pl_stream *stream;  /* a server stream owns the call (stream.c) */
   int cluster_stripe; /* an admitted write's stripe (cluster.h), or -1 */
+  struct timespec t0; /* arrival, for metrics and the log (ops.h) */
 };
 
 struct worker {
@@ -254,6 +256,23 @@ void pl__rpc_free(pl_rpc *r) {
   rpc_free(r);
 }
 
+/* Reports the call's outcome to the ops context (metrics, log). */
+static void rpc_report(pl_rpc *r) {
+  pl_ops *ops = r->w != NULL ? r->w->srv->ops : NULL;
+  if (ops == NULL)
+    return;
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  pl_call_end c = {.method = r->method,
+                   .path = r->method >= 0 ? r->w->srv->methods[r->method].path
+                                          : NULL,
+                   .code = r->code,
+                   .latency_us = (int64_t)(t1.tv_sec - r->t0.tv_sec) * 1000000 +
+                                 (t1.tv_nsec - r->t0.tv_nsec) / 1000,
+                   .principal = r->principal};
+  pl_ops_call_end(ops, &c);
+}
+
 /* Sends the status (and the reply, if OK). Any thread. */
 static void rpc_send(pl_rpc *r) {
   if (r->cluster_stripe >= 0) { /* the write is durable: a freeze may go on */
@@ -265,6 +284,8 @@ static void rpc_send(pl_rpc *r) {
                 "storage: the write could not be made durable (%s); the "
                 "server refuses writes until restarted",
                 pl_strerror(r->durable_rc));
+  if (r->invoke == NULL)
+    rpc_report(r);
   if (r->invoke != NULL) { /* in-process: hand the outcome back */
     pthread_mutex_lock(&r->invoke->mu);
     r->invoke->done = 1;
@@ -418,6 +439,7 @@ grpc_status_code pl_rpc_invoke(pl_engine *e, const pl_method *m,
 
 static void rpc_arrived(pl_rpc *r) {
   pl_server *s = r->w->srv;
+  clock_gettime(CLOCK_MONOTONIC, &r->t0);
   atomic_init(&r->holds, 1);
   r->code = GRPC_STATUS_OK;
   if (r->method < 0) {
@@ -704,4 +726,8 @@ void pl_server_stop(pl_server *s, int grace_ms) {
                                 gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
   }
   server_free(s);
+}
+
+int pl_server_open_streams(pl_server *s) {
+  return pl__streams_count(s->streams);
 }

@@ -35,6 +35,9 @@ typedef struct pl_server_config {
 int pl_server_start(const pl_server_config *cfg, pl_engine *engine,
                     pl_server **out, int *port, char *why, size_t why_len);
 
+/* Server streams open now (for metrics). */
+int pl_server_open_streams(pl_server *s);
+
 /* Graceful stop: waits up to grace_ms for in-flight calls, then cancels
  * the rest. Frees the server. */
 void pl_server_stop(pl_server *s, int grace_ms);
