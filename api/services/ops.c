@@ -14,13 +14,13 @@
 static void create_backup(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__CreateBackupRequest *q = (const void *)msg;
   pl_ops *ops = pl_rpc_ops(r);
+  if (q->keep < 0 || q->keep > 100000) {
+    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "keep: 0..100000");
+    return;
+  }
   if (ops == NULL || ops->backup_dir == NULL) {
     pl_rpc_fail(r, GRPC_STATUS_FAILED_PRECONDITION,
                 "backups: the server was started without --backup-dir");
-    return;
-  }
-  if (q->keep < 0 || q->keep > 100000) {
-    pl_rpc_fail(r, GRPC_STATUS_INVALID_ARGUMENT, "keep: 0..100000");
     return;
   }
   pl_backup_info b;
@@ -33,8 +33,7 @@ static void create_backup(pl_rpc *r, const ProtobufCMessage *msg) {
   }
   Pitlane__V1__LedgerHead *hs =
       calloc(b.n_chains ? (size_t)b.n_chains : 1, sizeof *hs);
-  Pitlane__V1__LedgerHead **hp =
-      calloc(b.n_chains ? (size_t)b.n_chains : 1, sizeof *hp);
+  void **hp = calloc(b.n_chains ? (size_t)b.n_chains : 1, sizeof(void *));
   if (hs == NULL || hp == NULL) {
     free(hs);
     free(hp);
@@ -57,7 +56,7 @@ static void create_backup(pl_rpc *r, const ProtobufCMessage *msg) {
   m.files = b.n_files;
   m.global_seq = b.global_seq;
   m.n_heads = (size_t)b.n_chains;
-  m.heads = hp;
+  m.heads = (Pitlane__V1__LedgerHead **)hp;
   m.backup_dir = (char *)ops->backup_dir;
   pl_rpc_reply(r, &m.base);
   free(hp);

@@ -42,7 +42,7 @@ static const char usage_top[] =
 static const char usage_backup[] =
     "usage: pl-admin backup --data DIR --to BACKUPDIR [--keep N]\n"
     "       pl-admin backup --target HOST:PORT [--key TOKEN] [--keep N]\n"
-    "       pl-admin backup --verify --to BACKUPDIR [--backup-id N]\n"
+    "       pl-admin backup --verify [--deep] --to BACKUPDIR [--backup-id N]\n"
     "       pl-admin backup --list --to BACKUPDIR\n"
     "\n"
     "Backups are RocksDB BackupEngine backups: incremental (table files are\n"
@@ -51,7 +51,10 @@ static const char usage_backup[] =
     "open; --target asks a running pitlaned (Admin/CreateBackup, platform\n"
     "admin key: --key or $PITLANE_KEY) to back up into its --backup-dir.\n"
     "--keep N then deletes all but the N newest. --verify checks every file\n"
-    "of backup N (default: all) is there with its recorded size.\n";
+    "of backup N (default: all) is there with its recorded size; with\n"
+    "--deep it restores backup N (default: the newest) into a scratch\n"
+    "directory ($TMPDIR or /tmp): checksums, every row decoded, every\n"
+    "chain's stock ledger replayed; then deletes the copy.\n";
 
 static const char usage_restore[] =
     "usage: pl-admin restore --from BACKUPDIR --to DIR [--backup-id N]\n"
@@ -76,7 +79,7 @@ static const char usage_stats[] =
 
 typedef struct args {
   const char *data, *to, *from, *target, *key, *chain;
-  int keep, verify, list, help;
+  int keep, verify, deep, list, help;
   long backup_id;
 } args;
 
@@ -96,6 +99,10 @@ static int parse(int argc, char **argv, args *a) {
     }
     if (strcmp(o, "--verify") == 0) {
       a->verify = 1;
+      continue;
+    }
+    if (strcmp(o, "--deep") == 0) {
+      a->deep = 1;
       continue;
     }
     if (strcmp(o, "--list") == 0) {
@@ -216,6 +223,15 @@ static int cmd_backup(const args *a) {
     return backup_online(a);
   if (dir == NULL)
     return bad("backup needs --to BACKUPDIR (or --target)", usage_backup);
+  if (a->verify && a->deep) {
+    int rc = pl_backup_verify_deep(dir, (uint32_t)a->backup_id,
+                                   getenv("TMPDIR"), &err);
+    if (rc != 0)
+      return fail("verify --deep", &err, rc);
+    printf("verified (deep) backup %s in %s\n",
+           a->backup_id ? "given" : "newest", dir);
+    return 0;
+  }
   if (a->verify) {
     int rc = pl_backup_verify(dir, (uint32_t)a->backup_id, &err);
     if (rc != 0)

@@ -1,7 +1,7 @@
 // Restore drill (issue #24): pitlaned writes bookings and stock under a
 // concurrent load while Admin/CreateBackup takes backups mid-stream; each
 // backup checked is restored with `pl-admin restore` into a new directory,
-// `pl-admin backup --verify` and `pl-admin verify-ledger` run on it, and a
+// `pl-admin backup --verify [--deep]` and `pl-admin verify-ledger` run, and a
 // new pitlaned started on it must show:
 //   - every write acknowledged before the backup began (receipts,
 //     holds, confirms, cancels);
@@ -175,6 +175,7 @@ test(`restore drill: backups under ${SECONDS} s of load, restored and checked`, 
   assert.ok(backups.length > 0, 'a backup was taken mid-stream');
   assert.ok(receipts.length > 0 && bookings.size > 0, 'the load acknowledged writes');
   assert.match(admin(['backup', '--verify', '--to', backupDir]), /verified/);
+  assert.match(admin(['backup', '--verify', '--deep', '--to', backupDir]), /verified \(deep\)/);
   const picked = CHECK >= backups.length ? backups : Array.from({ length: CHECK }, () => backups[rnd(backups.length)]);
   for (const b of picked) {
     const to = path.join(tempDir(), 'restored');

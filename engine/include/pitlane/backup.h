@@ -62,6 +62,15 @@ PL_API void pl_backup_list_free(pl_backup_info *list, int n);
  * recorded size. 0, PL_ENOTFOUND (no such backup) or PL_ECORRUPT. */
 PL_API int pl_backup_verify(const char *dir, uint32_t id, pl_error *err);
 
+/* The thorough check of backup id (0: the newest): restores it into a new
+ * directory under scratch (RocksDB checks every file's checksum as it
+ * copies), opens an engine on it (every row decodes) and replays each
+ * chain's stock ledger against its stock; then deletes the directory.
+ * Needs room for one restored copy. 0, PL_ENOTFOUND, PL_ECORRUPT (a
+ * checksum, a row or a ledger; the first in err) or PL_EIO. */
+PL_API int pl_backup_verify_deep(const char *dir, uint32_t id,
+                                 const char *scratch, pl_error *err);
+
 /* Deletes all but the keep (>= 1) newest backups. 0, PL_EINVAL or PL_EIO. */
 PL_API int pl_backup_purge(const char *dir, int keep, pl_error *err);
 

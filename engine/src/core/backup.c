@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include "core/db_backup.h"
 #include "core/internal.h"
+#include "pitlane/inventory.h"
 
 static int64_t wall_ms(void) {
   struct timespec ts;
@@ -281,5 +283,48 @@ int pl_backup_restore(const char *dir, uint32_t id, const char *to,
     fclose(f);
   }
   pl_backup_info_free(&b);
+  return rc;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag,
+                  struct FTW *ftw) {
+  (void)sb, (void)flag, (void)ftw;
+  return remove(p);
+}
+
+/* Opens the engine on a restored copy and replays every chain's ledger. */
+static int check_restored(const char *path, pl_error *err) {
+  pl_config cfg = {.path = path};
+  pl_engine *e = NULL;
+  int rc = pl_engine_open(&cfg, &e, err);
+  if (rc != 0)
+    return rc;
+  int n = pl_chain_list(e, NULL, 0);
+  pl_chain_info *cs = calloc(n > 0 ? (size_t)n : 1, sizeof *cs);
+  if (cs == NULL)
+    rc = PL__FAIL(err, PL_ENOMEM, "verify: out of memory");
+  else if (pl_chain_list(e, cs, n) < n)
+    rc = PL__FAIL(err, PL_EIO, "verify: chains changed while listed");
+  for (int i = 0; rc == 0 && i < n; i++)
+    rc = pl_stock_verify_ledger(e, cs[i].code, err);
+  free(cs);
+  pl_engine_close(e);
+  return rc;
+}
+
+int pl_backup_verify_deep(const char *dir, uint32_t id, const char *scratch,
+                          pl_error *err) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s/pl-verify-XXXXXX",
+           scratch != NULL ? scratch : "/tmp");
+  if (mkdtemp(tmp) == NULL)
+    return PL__FAIL(err, PL_EIO, "verify: mkdtemp %s: %s", tmp,
+                    strerror(errno));
+  int rc = pl_backup_restore(dir, id, tmp, err);
+  if (rc == PL_EIO && err != NULL && strstr(err->msg, "Corruption") != NULL)
+    rc = err->code = PL_ECORRUPT;
+  if (rc == 0)
+    rc = check_restored(tmp, err);
+  nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
   return rc;
 }

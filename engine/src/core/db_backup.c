@@ -109,7 +109,7 @@ int pl__db_backup_verify(const char *dir, uint32_t id, pl_error *err) {
   rocksdb_backup_engine_close(be);
   if (rerr == NULL)
     return 0;
-  int code = strstr(rerr, "not found") != NULL ? PL_ENOTFOUND : PL_ECORRUPT;
+  int code = strncmp(rerr, "NotFound", 8) == 0 ? PL_ENOTFOUND : PL_ECORRUPT;
   return be_fail(err, code, "verify", rerr);
 }
 
@@ -140,7 +140,7 @@ int pl__db_backup_restore(const char *dir, uint32_t id, const char *to,
   rocksdb_restore_options_destroy(ro);
   rocksdb_backup_engine_close(be);
   if (rerr != NULL) {
-    int code = strstr(rerr, "not found") != NULL ? PL_ENOTFOUND : PL_EIO;
+    int code = strncmp(rerr, "NotFound", 8) == 0 ? PL_ENOTFOUND : PL_EIO;
     return be_fail(err, code, "restore", rerr);
   }
   return rc;
