@@ -196,7 +196,10 @@ int main(int argc, char **argv) {
     }
   }
 
-  pl_ops ops = {.backup_dir = o.backup_dir, .engine = engine, .map = map};
+  pl_ops ops = {.backup_dir = o.backup_dir,
+                .engine = engine,
+                .map = map,
+                .backup_mu = PTHREAD_MUTEX_INITIALIZER};
   grpc_init();
   int n = 0;
   pl_method *methods = pl_all_methods(&n);

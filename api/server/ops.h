@@ -7,6 +7,7 @@
 #ifndef PL_API_OPS_H
 #define PL_API_OPS_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -26,6 +27,9 @@ typedef struct pl_ops {
   struct pl_shardmap *map;  /* NULL: a single node */
   _Atomic uint64_t next_id; /* request ids */
   _Atomic int fail_stopped; /* the fail-stop was logged */
+  /* One backup at a time: RocksDB's BackupEngine must not be opened
+   * twice on one directory (PTHREAD_MUTEX_INITIALIZER). */
+  pthread_mutex_t backup_mu;
 } pl_ops;
 
 /* One finished unary call, as the server saw it. */

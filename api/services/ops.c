@@ -10,7 +10,8 @@
 #include "server/methods.h"
 #include "server/ops.h"
 
-/* CreateBackup: into the server's --backup-dir, keeping `keep` if > 0. */
+/* CreateBackup: into the server's --backup-dir, keeping `keep` if > 0;
+ * concurrent calls wait for each other (ops->backup_mu). */
 static void create_backup(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__CreateBackupRequest *q = (const void *)msg;
   pl_ops *ops = pl_rpc_ops(r);
@@ -25,8 +26,10 @@ static void create_backup(pl_rpc *r, const ProtobufCMessage *msg) {
   }
   pl_backup_info b;
   pl_error err = {0};
+  pthread_mutex_lock(&ops->backup_mu);
   int rc =
       pl_backup_create(pl_rpc_engine(r), ops->backup_dir, q->keep, &b, &err);
+  pthread_mutex_unlock(&ops->backup_mu);
   if (rc != 0) {
     pl_rpc_engine_fail(r, rc, &err);
     return;

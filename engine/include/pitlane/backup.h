@@ -47,7 +47,9 @@ PL_API void pl_backup_info_free(pl_backup_info *b);
  * throughout; commits pause (they queue, they are not refused) while the
  * backup engine flushes the memtable and copies the files made since the
  * last backup — the memtable is flushed once before the pause to keep it
- * short. *out (may be NULL) describes the new backup.
+ * short. *out (may be NULL) describes the new backup. One backup at a
+ * time per directory (RocksDB's BackupEngine is not shared): callers
+ * serialize.
  * PL_EUNAVAIL if the engine has failed, PL_EIO (RocksDB's text in err). */
 PL_API int pl_backup_create(pl_engine *e, const char *dir, int keep,
                             pl_backup_info *out, pl_error *err);
