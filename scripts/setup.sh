@@ -14,7 +14,8 @@ PKGS=(cmake gcc g++ make pkg-config
       librocksdb-dev libjemalloc-dev libbenchmark-dev libcmocka-dev
       liblemon-dev libssl-dev openssl
       chromium fonts-wqy-zenhei
-      etcd-server etcd-client haproxy libcurl4-openssl-dev)
+      etcd-server etcd-client haproxy libcurl4-openssl-dev
+      libmicrohttpd-dev prometheus)
 [ -n "${PL_EXTRA_PKGS:-}" ] && read -r -a extra <<<"$PL_EXTRA_PKGS" && PKGS+=("${extra[@]}")
 
 missing=()

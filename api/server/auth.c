@@ -83,6 +83,8 @@ static const pl_policy policies[] = {
     ADM("CreateApiKey", A, PL_SCOPE_HANDLER),
     ADM("RevokeApiKey", A, PL_SCOPE_HANDLER),
     ADM("ListApiKeys", A, PL_SCOPE_HANDLER),
+    /* Admin: operations (api/services/ops.c) */
+    ADM("CreateBackup", A, PL_SCOPE_PLATFORM),
     /* Admin: KPI reports (managers read them with admin or viewer keys:
      * there is no manager role) */
     ADM("GetKpiReport", A | V, PL_SCOPE_CHAIN),

@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include "demo_keys.h"
+#include "log.h"
 #include "methods.h"
+#include "metrics.h"
+#include "ops.h"
 #include "pitlane/demo.h"
 #include "pitlane/pitlane.h"
 #include "server.h"
@@ -43,6 +46,12 @@ static const char usage[] =
     "                      for moves (docs/scaling.md)\n"
     "  --node-id ID        this node's id in the shard map (with\n"
     "                      --cluster-etcd)\n"
+    "  --backup-dir DIR    where the Admin CreateBackup RPC writes backups\n"
+    "                      (RocksDB BackupEngine; docs/operations.md)\n"
+    "  --metrics HOST:PORT serve Prometheus metrics at GET /metrics\n"
+    "  --log-level L       structured log (JSON lines on stderr): error,\n"
+    "                      warn, info (default), debug (every request)\n"
+    "  --log-slow-ms N     log requests slower than N ms at info (500)\n"
     "  --help              print this and exit\n"
     "\n"
     "Every call but grpc.health.v1.Health needs 'authorization: Bearer\n"
@@ -54,6 +63,8 @@ static const char usage[] =
 
 typedef struct options {
   const char *listen, *data, *tls_cert, *tls_key, *etcd, *node_id;
+  const char *backup_dir, *metrics;
+  int log_level, slow_ms;
   int threads, demo, max_inflight;
 } options;
 
@@ -61,6 +72,8 @@ static int parse(int argc, char **argv, options *o) {
   memset(o, 0, sizeof *o);
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   o->threads = cores > 0 ? (int)cores : 1;
+  o->log_level = PL_LOG_INFO;
+  o->slow_ms = 500;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char **slot = NULL;
@@ -82,6 +95,25 @@ static int parse(int argc, char **argv, options *o) {
       slot = &o->etcd;
     } else if (strcmp(a, "--node-id") == 0) {
       slot = &o->node_id;
+    } else if (strcmp(a, "--backup-dir") == 0) {
+      slot = &o->backup_dir;
+    } else if (strcmp(a, "--metrics") == 0) {
+      slot = &o->metrics;
+    } else if (strcmp(a, "--log-level") == 0) {
+      if (i + 1 >= argc || (o->log_level = pl_log_level_parse(argv[++i])) < 0)
+        return fprintf(stderr, "pitlaned: --log-level: error, warn, info or "
+                               "debug\n"),
+               -1;
+      continue;
+    } else if (strcmp(a, "--log-slow-ms") == 0) {
+      if (i + 1 >= argc)
+        return fprintf(stderr, "pitlaned: --log-slow-ms needs a value\n"), -1;
+      char *end;
+      long n = strtol(argv[++i], &end, 10);
+      if (*end != '\0' || n < 0 || n > 3600000)
+        return fprintf(stderr, "pitlaned: --log-slow-ms: 0..3600000\n"), -1;
+      o->slow_ms = (int)n;
+      continue;
     } else if (strcmp(a, "--max-inflight") == 0) {
       if (i + 1 >= argc)
         return fprintf(stderr, "pitlaned: --max-inflight needs a value\n"), -1;
@@ -168,10 +200,18 @@ int main(int argc, char **argv) {
     }
   }
 
+  pl_ops ops = {.backup_dir = o.backup_dir,
+                .engine = engine,
+                .map = map,
+                .backup_mu = PTHREAD_MUTEX_INITIALIZER};
   grpc_init();
   int n = 0;
   pl_method *methods = pl_all_methods(&n);
-  if (methods == NULL) {
+  ops.log = pl_log_new(stderr, (pl_log_level)o.log_level, o.slow_ms);
+  if (o.metrics != NULL)
+    ops.metrics = pl_metrics_new(methods, n);
+  if (methods == NULL || ops.log == NULL ||
+      (o.metrics != NULL && ops.metrics == NULL)) {
     fprintf(stderr, "pitlaned: out of memory\n");
     return 1;
   }
@@ -182,12 +222,31 @@ int main(int argc, char **argv) {
                          .methods = methods,
                          .n_methods = n,
                          .max_inflight = o.max_inflight,
-                         .cluster = cluster};
+                         .cluster = cluster,
+                         .ops = &ops};
   pl_server *server = NULL;
   int port = 0;
   char why[256] = "";
   if (pl_server_start(&sc, engine, &server, &port, why, sizeof why) != 0) {
     fprintf(stderr, "pitlaned: %s\n", why);
+    pl_log_state(ops.log, PL_LOG_ERROR, "start_failed", why);
+    pl_log_free(ops.log);
+    pl_metrics_free(ops.metrics);
+    free(methods);
+    grpc_shutdown();
+    pl_cluster_free(cluster);
+    pl_shardmap_stop(map);
+    pl_engine_close(engine);
+    return 1;
+  }
+  ops.server = server;
+  int mport = 0;
+  if (ops.metrics != NULL && pl_metrics_serve(ops.metrics, o.metrics, &ops,
+                                              &mport, why, sizeof why) != 0) {
+    fprintf(stderr, "pitlaned: %s\n", why);
+    pl_server_stop(server, 0);
+    pl_metrics_free(ops.metrics);
+    pl_log_free(ops.log);
     free(methods);
     grpc_shutdown();
     pl_cluster_free(cluster);
@@ -203,20 +262,35 @@ int main(int argc, char **argv) {
   if (map != NULL)
     printf("pitlaned: cluster node %s, shard map v%lld from %s\n", o.node_id,
            (long long)pl_shardmap_version(map), o.etcd);
+  if (ops.metrics != NULL) {
+    const char *mc = strrchr(o.metrics, ':');
+    printf("pitlaned: metrics on http://%.*s:%d/metrics\n",
+           (int)(mc - o.metrics), o.metrics, mport);
+  }
   fflush(stdout);
+  char msg[512];
+  snprintf(msg, sizeof msg, "listening on port %d, data %s", port, o.data);
+  pl_log_state(ops.log, PL_LOG_INFO, "start", msg);
 
   /* complaint deadlines escalate even when nobody looks */
   pl_sweeper *sweeper = pl_sweeper_start(engine, SWEEP_INTERVAL_MS);
   int sig = 0;
   sigwait(&sigs, &sig);
   fprintf(stderr, "pitlaned: signal %d, shutting down\n", sig);
+  snprintf(msg, sizeof msg, "signal %d: shutting down", sig);
+  pl_log_state(ops.log, PL_LOG_INFO, "stopping", msg);
   pl_sweeper_stop(sweeper);
+  pl_metrics_free(ops.metrics); /* its thread reads the server */
+  ops.metrics = NULL;
   pl_server_stop(server, SHUTDOWN_GRACE_MS);
+  ops.server = NULL;
   pl_cluster_free(cluster);
   pl_shardmap_stop(map);
   free(methods);
   grpc_shutdown();
   pl_engine_close(engine);
+  pl_log_state(ops.log, PL_LOG_INFO, "stop", "stopped cleanly");
+  pl_log_free(ops.log);
   fprintf(stderr, "pitlaned: stopped cleanly\n");
   return 0;
 }

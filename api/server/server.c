@@ -32,7 +32,7 @@
 #include "server.h"
 
 #include "server/bounds.h"
-
+#include "server/ops.h"
 #include "stream_int.h"
 
 #include <grpc/byte_buffer_reader.h>
@@ -44,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define REQUESTS_PER_METHOD 2
 #define MAX_MESSAGE_BYTES (4 * 1024 * 1024)
@@ -86,6 +87,7 @@ struct pl_rpc {
   grpc_slice detail_slice;
   pl_stream *stream;  /* a server stream owns the call (stream.c) */
   int cluster_stripe; /* an admitted write's stripe (cluster.h), or -1 */
+  struct timespec t0; /* arrival, for metrics and the log (ops.h) */
 };
 
 struct worker {
@@ -110,6 +112,7 @@ struct pl_server {
   pl_auth *auth;
   const pl_policy **policy; /* per method; NULL: none (platform admin) */
   pl_cluster *cluster;      /* NULL: a single node */
+  pl_ops *ops;              /* NULL: none (ops.h) */
 };
 
 /* ---- handler API -------------------------------------------------------- */
@@ -126,6 +129,10 @@ int pl_rpc_owns_chain(pl_rpc *r, const char *chain) {
   pl_cluster *c = pl_rpc_cluster(r);
   return c == NULL || pl_shardmap_owner(pl_cluster_map(c), chain, NULL, NULL) ==
                           PL_SHARD_MINE;
+}
+
+pl_ops *pl_rpc_ops(pl_rpc *r) {
+  return r->w != NULL ? r->w->srv->ops : NULL;
 }
 
 const pl_principal *pl_rpc_principal(pl_rpc *r) {
@@ -255,6 +262,23 @@ void pl__rpc_free(pl_rpc *r) {
   rpc_free(r);
 }
 
+/* Reports the call's outcome to the ops context (metrics, log). */
+static void rpc_report(pl_rpc *r) {
+  pl_ops *ops = r->w != NULL ? r->w->srv->ops : NULL;
+  if (ops == NULL)
+    return;
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  pl_call_end c = {.method = r->method,
+                   .path = r->method >= 0 ? r->w->srv->methods[r->method].path
+                                          : NULL,
+                   .code = r->code,
+                   .latency_us = (int64_t)(t1.tv_sec - r->t0.tv_sec) * 1000000 +
+                                 (t1.tv_nsec - r->t0.tv_nsec) / 1000,
+                   .principal = r->principal};
+  pl_ops_call_end(ops, &c);
+}
+
 /* Sends the status (and the reply, if OK). Any thread. */
 static void rpc_send(pl_rpc *r) {
   if (r->cluster_stripe >= 0) { /* the write is durable: a freeze may go on */
@@ -266,6 +290,8 @@ static void rpc_send(pl_rpc *r) {
                 "storage: the write could not be made durable (%s); the "
                 "server refuses writes until restarted",
                 pl_strerror(r->durable_rc));
+  if (r->invoke == NULL)
+    rpc_report(r);
   if (r->invoke != NULL) { /* in-process: hand the outcome back */
     pthread_mutex_lock(&r->invoke->mu);
     r->invoke->done = 1;
@@ -425,6 +451,7 @@ grpc_status_code pl_rpc_invoke(pl_engine *e, const pl_method *m,
 
 static void rpc_arrived(pl_rpc *r) {
   pl_server *s = r->w->srv;
+  clock_gettime(CLOCK_MONOTONIC, &r->t0);
   atomic_init(&r->holds, 1);
   r->code = GRPC_STATUS_OK;
   if (r->method < 0) {
@@ -627,6 +654,7 @@ int pl_server_start(const pl_server_config *cfg, pl_engine *engine,
   s->n_workers = cfg->threads;
   s->max_inflight = cfg->max_inflight > 0 ? cfg->max_inflight : 10000;
   s->cluster = cfg->cluster;
+  s->ops = cfg->ops;
   s->streams = pl__streams_new();
   atomic_init(&s->inflight, 0);
   s->workers = calloc((size_t)cfg->threads, sizeof *s->workers);
@@ -710,4 +738,8 @@ void pl_server_stop(pl_server *s, int grace_ms) {
                                 gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
   }
   server_free(s);
+}
+
+int pl_server_open_streams(pl_server *s) {
+  return pl__streams_count(s->streams);
 }

@@ -27,12 +27,16 @@ typedef struct pl_server_config {
   pl_cluster *cluster; /* NULL: one node owns every chain (no checks);
                           else chain ownership and move freezes per call
                           (cluster.h). Not owned; outlives the server. */
+  struct pl_ops *ops;  /* NULL: none (ops.h). Not owned; outlives it. */
 } pl_server_config;
 
 /* Starts serving. On success *port is the bound port. Returns 0, or -1
  * with a message in why[why_len]. */
 int pl_server_start(const pl_server_config *cfg, pl_engine *engine,
                     pl_server **out, int *port, char *why, size_t why_len);
+
+/* Server streams open now (for metrics). */
+int pl_server_open_streams(pl_server *s);
 
 /* Graceful stop: waits up to grace_ms for in-flight calls, then cancels
  * the rest. Frees the server. */

@@ -303,3 +303,12 @@ void pl__streams_finish_all(pl__streams *reg) {
                      "sequence number seen");
   pthread_mutex_unlock(&reg->mu);
 }
+
+int pl__streams_count(pl__streams *reg) {
+  int n = 0;
+  pthread_mutex_lock(&reg->mu);
+  for (pl_stream *s = reg->head; s != NULL; s = s->next)
+    n++;
+  pthread_mutex_unlock(&reg->mu);
+  return n;
+}

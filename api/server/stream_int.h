@@ -29,6 +29,9 @@ void pl__rpc_free(pl_rpc *r);
 
 /* stream.c, for server.c */
 pl__streams *pl__streams_new(void);
+/* The number of open streams (for metrics). */
+int pl__streams_count(pl__streams *reg);
+
 /* Ends every open stream with UNAVAILABLE (server stopping). */
 void pl__streams_finish_all(pl__streams *reg);
 void pl__streams_free(pl__streams *reg);

@@ -49,6 +49,8 @@ const TABLE = [
   ['admin', 'RevokeApiKey', { key_id: 'nope' }, S.NOT_FOUND, /key_id/],
   ['admin', 'RevokeApiKey', { key_id: 'bad id!' }, S.INVALID_ARGUMENT, /key_id/],
   ['admin', 'ListApiKeys', {}, S.OK],
+  ['admin', 'CreateBackup', { keep: -1 }, S.INVALID_ARGUMENT, /keep/],
+  ['admin', 'CreateBackup', {}, S.FAILED_PRECONDITION, /--backup-dir/],
   ['admin', 'GetKpiReport', { chain: 'demo', from_day: 20, to_day: 10 }, S.INVALID_ARGUMENT, /from_day/],
   ['admin', 'GetKpiReport', { chain: 'demo', from_day: 0, to_day: 366 }, S.INVALID_ARGUMENT, /to_day/],
   ['admin', 'GetKpiReport', { chain: 'demo', from_day: 0, to_day: 6, granularity: 9 }, S.INVALID_ARGUMENT, /granularity/],

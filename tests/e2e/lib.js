@@ -88,6 +88,8 @@ function startServer({ dataDir, demo = true, threads = 2, env, args: extra = [] 
         dataDir: dir,
         proc,
         exited,
+        // everything it printed on stdout so far (e.g. the metrics address)
+        get stdout() { return out; },
         stop(signal = 'SIGTERM') {
           proc.kill(signal);
           return exited;

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/keys.h"
 
@@ -51,8 +52,17 @@ static void write_group(pl__commit *c, pl__commit_item *list) {
     int i = 0;
     for (pl__commit_item *it = list; it != NULL; it = it->next)
       arr[i++] = &it->batch;
+    struct timespec t0, t1;
+    pthread_mutex_lock(&c->write_mu);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = pl__db_write(c->db, arr, n, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    pthread_mutex_unlock(&c->write_mu);
+    int64_t us = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 +
+                 (t1.tv_nsec - t0.tv_nsec) / 1000;
+    pl__commit_stats_group(&c->stats, n, us > 0 ? (uint64_t)us : 0);
   }
+  atomic_fetch_sub_explicit(&c->stats.depth, n, memory_order_relaxed);
   if (rc != 0)
     atomic_store(c->failed, 1);
   if (arr != stack_arr)
@@ -89,9 +99,11 @@ int pl__commit_start(pl__commit *c, pl__db *db, atomic_int *failed) {
   c->db = db;
   c->failed = failed;
   pthread_mutex_init(&c->mu, NULL);
+  pthread_mutex_init(&c->write_mu, NULL);
   pthread_cond_init(&c->cv, NULL);
   if (pthread_create(&c->thread, NULL, commit_main, c) != 0) {
     pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->write_mu);
     pthread_mutex_destroy(&c->mu);
     return PL_ENOMEM;
   }
@@ -108,6 +120,7 @@ void pl__commit_stop(pl__commit *c) {
   pthread_mutex_unlock(&c->mu);
   pthread_join(c->thread, NULL);
   pthread_cond_destroy(&c->cv);
+  pthread_mutex_destroy(&c->write_mu);
   pthread_mutex_destroy(&c->mu);
   c->started = 0;
 }
@@ -183,6 +196,7 @@ int pl__commit_submit(pl__commit *c, pl__batch *batch, const pl__ledger *lg,
   else
     c->head = it;
   c->tail = it;
+  atomic_fetch_add_explicit(&c->stats.depth, 1, memory_order_relaxed);
   pthread_cond_signal(&c->cv);
   pthread_mutex_unlock(&c->mu);
   if (seq_out != NULL)

@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "core/commit_stats.h"
 #include "core/db.h"
 
 typedef struct pl__commit_item pl__commit_item;
@@ -33,6 +34,11 @@ typedef struct pl__commit {
   pl__db *db;
   atomic_int *failed;     /* the engine's flag */
   uint64_t groups, items; /* statistics, commit thread only */
+  /* Held by the commit thread around each group's RocksDB write (not its
+   * callbacks): whoever holds it sees no write in flight (core/backup.c
+   * takes a consistent cut under it). A leaf lock. */
+  pthread_mutex_t write_mu;
+  pl__commit_stats stats; /* for metrics (core/commit_stats.h) */
 } pl__commit;
 
 /* One ledger entry to append to the batch: chain prefix and op. */

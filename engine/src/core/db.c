@@ -11,6 +11,7 @@
  * umask; files RocksDB makes later get 0644 & ~umask, behind the 0700
  * directory (pitlaned and pl-keys also run with umask 077). */
 #include "core/db.h"
+#include "core/db_backup.h"
 
 #include "core/internal.h"
 
@@ -141,6 +142,11 @@ int pl__db_open(const char *path, int no_sync, pl__db **out, pl_error *err) {
   }
   *out = d;
   return 0;
+}
+
+/* For core/db_backup.c, the other half of the RocksDB boundary. */
+struct rocksdb_t *pl__db_rocks(pl__db *d) {
+  return d->db;
 }
 
 void pl__db_close(pl__db *d) {
