@@ -133,12 +133,8 @@ static void list_customers(pl_rpc *r, const ProtobufCMessage *msg) {
       customer_out(&ms[i], &cs[i]);
       b.ptrs[i] = &ms[i];
     }
-    Pitlane__V1__ListCustomersResponse m;
-    pitlane__v1__list_customers_response__init(&m);
-    m.n_customers = (size_t)n;
-    m.customers = (Pitlane__V1__Customer **)b.ptrs;
-    m.next_after_id = n == cap ? cs[n - 1].id : 0;
-    pl_rpc_reply(r, &m.base);
+    pl_list_reply_after(r, &pitlane__v1__list_customers_response__descriptor, n,
+                        &b, n == cap ? cs[n - 1].id : 0);
   }
   pl_list_free(&b);
 }
@@ -466,12 +462,8 @@ static void list_fups(pl_rpc *r, const ProtobufCMessage *msg) {
       fup_out(&ms[i], &fs[i], now);
       b.ptrs[i] = &ms[i];
     }
-    Pitlane__V1__ListFollowUpsResponse m;
-    pitlane__v1__list_follow_ups_response__init(&m);
-    m.n_follow_ups = (size_t)n;
-    m.follow_ups = (Pitlane__V1__FollowUp **)b.ptrs;
-    m.next_after_id = n == cap ? fs[n - 1].id : 0;
-    pl_rpc_reply(r, &m.base);
+    pl_list_reply_after(r, &pitlane__v1__list_follow_ups_response__descriptor,
+                        n, &b, n == cap ? fs[n - 1].id : 0);
   }
   pl_list_free(&b);
 }
@@ -616,12 +608,8 @@ static void list_cmps(pl_rpc *r, const ProtobufCMessage *msg) {
       cmp_out(&ms[i], &xs[i], now);
       b.ptrs[i] = &ms[i].m;
     }
-    Pitlane__V1__ListComplaintsResponse m;
-    pitlane__v1__list_complaints_response__init(&m);
-    m.n_complaints = (size_t)n;
-    m.complaints = (Pitlane__V1__Complaint **)b.ptrs;
-    m.next_after_id = n == cap ? xs[n - 1].id : 0;
-    pl_rpc_reply(r, &m.base);
+    pl_list_reply_after(r, &pitlane__v1__list_complaints_response__descriptor,
+                        n, &b, n == cap ? xs[n - 1].id : 0);
   }
   pl_list_free(&b);
 }

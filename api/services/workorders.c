@@ -319,12 +319,8 @@ static void list_wo(pl_rpc *r, const ProtobufCMessage *msg) {
     wo_out(&wm[i], &ws[i]);
     b.ptrs[i] = &wm[i].m;
   }
-  Pitlane__V1__ListWorkOrdersResponse resp;
-  pitlane__v1__list_work_orders_response__init(&resp);
-  resp.n_work_orders = (size_t)n;
-  resp.work_orders = (Pitlane__V1__WorkOrder **)b.ptrs;
-  resp.next_after_id = n == cap ? ws[n - 1].id : 0;
-  pl_rpc_reply(r, &resp.base);
+  pl_list_reply_after(r, &pitlane__v1__list_work_orders_response__descriptor, n,
+                      &b, n == cap ? ws[n - 1].id : 0);
 out:
   pl_list_free(&b);
 }
@@ -787,12 +783,9 @@ static void list_claims(pl_rpc *r, const ProtobufCMessage *msg) {
     claim_out(&ms[i], &cs[i]);
     b.ptrs[i] = &ms[i];
   }
-  Pitlane__V1__ListSupplierClaimsResponse resp;
-  pitlane__v1__list_supplier_claims_response__init(&resp);
-  resp.n_claims = (size_t)n;
-  resp.claims = (Pitlane__V1__SupplierClaim **)b.ptrs;
-  resp.next_after_id = n == cap ? cs[n - 1].id : 0;
-  pl_rpc_reply(r, &resp.base);
+  pl_list_reply_after(r,
+                      &pitlane__v1__list_supplier_claims_response__descriptor,
+                      n, &b, n == cap ? cs[n - 1].id : 0);
 out:
   pl_list_free(&b);
 }
