@@ -42,9 +42,7 @@ static uint64_t rnd(void) {
 }
 
 static pl_engine *open_fresh(pl_bench_state *st, char *dir, size_t n) {
-  const char *base = getenv("TMPDIR");
-  snprintf(dir, n, "%s/pitlane-dbench-XXXXXX", base ? base : "/tmp");
-  if (mkdtemp(dir) == NULL) {
+  if (bench_tempdir(dir, n, "pitlane-dbench") != 0) {
     pl_bench_error(st, "mkdtemp failed");
     return NULL;
   }
