@@ -28,6 +28,15 @@ static inline int bench_tempdir(char *dir, size_t cap, const char *prefix) {
   return mkdtemp(dir) != NULL ? 0 : -1;
 }
 
+/* The next value of the xorshift64 generator whose state is *s (never
+ * 0): cheap, repeatable random numbers for building benchmark data. */
+static inline uint64_t bench_xorshift(uint64_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return *s;
+}
+
 static inline int64_t mono_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
