@@ -593,8 +593,7 @@ static void list_api_keys(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_list_reply(r, &pitlane__v1__list_api_keys_response__descriptor, k, &lb);
 }
 
-#define ADMIN(name, req, fn)                                                   \
-  { "/pitlane.v1.Admin/" name, &pitlane__v1__##req##__descriptor, fn }
+#define ADMIN(name, req, fn) PL_METHOD("Admin", name, req, fn)
 
 const pl_method pl_admin_methods[] = {
     ADMIN("CreateChain", create_chain_request, create_chain),
@@ -611,8 +610,7 @@ const pl_method pl_admin_methods[] = {
     ADMIN("CreatePart", create_part_request, create_part),
     ADMIN("GetPart", get_part_request, get_part),
 };
-const int pl_admin_n_methods =
-    (int)(sizeof pl_admin_methods / sizeof pl_admin_methods[0]);
+const int pl_admin_n_methods = PL_N_METHODS(pl_admin_methods);
 
 /* A table of its own, last in methods.c, so that the fuzzer's method
  * numbering (and its seed corpus) of the older methods stays as it was. */
@@ -621,8 +619,7 @@ const pl_method pl_apikey_methods[] = {
     ADMIN("RevokeApiKey", revoke_api_key_request, revoke_api_key),
     ADMIN("ListApiKeys", list_api_keys_request, list_api_keys),
 };
-const int pl_apikey_n_methods =
-    (int)(sizeof pl_apikey_methods / sizeof pl_apikey_methods[0]);
+const int pl_apikey_n_methods = PL_N_METHODS(pl_apikey_methods);
 
 /* ==== calendars and the service catalogue ================================ */
 /* The Admin RPCs that configure calendars: store hours, technician and bay
@@ -863,8 +860,7 @@ const pl_method pl_calendar_methods[] = {
     ADMIN("CreateService", create_service_request, create_service),
     ADMIN("ListServices", list_services_request, list_services),
 };
-const int pl_calendar_n_methods =
-    (int)(sizeof pl_calendar_methods / sizeof pl_calendar_methods[0]);
+const int pl_calendar_n_methods = PL_N_METHODS(pl_calendar_methods);
 
 /* ==== KPI reports ======================================================== */
 /* Admin.GetKpiReport: the KPI reports (pitlane/kpi.h) over
@@ -956,5 +952,4 @@ static void get_kpi_report(pl_rpc *r, const ProtobufCMessage *msg) {
 const pl_method pl_kpi_methods[] = {
     ADMIN("GetKpiReport", kpi_report_request, get_kpi_report),
 };
-const int pl_kpi_n_methods =
-    (int)(sizeof pl_kpi_methods / sizeof pl_kpi_methods[0]);
+const int pl_kpi_n_methods = PL_N_METHODS(pl_kpi_methods);

@@ -220,8 +220,7 @@ static void drop_chain(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
-#define CL(name, req, fn)                                                      \
-  { "/pitlane.v1.Cluster/" name, &pitlane__v1__##req##__descriptor, fn }
+#define CL(name, req, fn) PL_METHOD("Cluster", name, req, fn)
 
 const pl_method pl_cluster_methods[] = {
     CL("Status", cluster_status_request, status),
@@ -231,5 +230,4 @@ const pl_method pl_cluster_methods[] = {
     CL("ImportChain", import_chain_request, import_chain),
     CL("DropChain", drop_chain_request, drop_chain),
 };
-const int pl_cluster_n_methods =
-    (int)(sizeof pl_cluster_methods / sizeof pl_cluster_methods[0]);
+const int pl_cluster_n_methods = PL_N_METHODS(pl_cluster_methods);

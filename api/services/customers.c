@@ -668,8 +668,7 @@ static void sweep(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
-#define CUS(name, req, fn)                                                     \
-  { "/pitlane.v1.Customers/" name, &pitlane__v1__##req##__descriptor, fn }
+#define CUS(name, req, fn) PL_METHOD("Customers", name, req, fn)
 
 const pl_method pl_customers_methods[] = {
     CUS("PutCustomer", put_customer_request, put_customer),
@@ -692,5 +691,4 @@ const pl_method pl_customers_methods[] = {
     CUS("GetComplaintPolicy", get_complaint_policy_request, get_policy),
     CUS("SweepComplaints", sweep_complaints_request, sweep),
 };
-const int pl_customers_n_methods =
-    (int)(sizeof pl_customers_methods / sizeof pl_customers_methods[0]);
+const int pl_customers_n_methods = PL_N_METHODS(pl_customers_methods);

@@ -601,8 +601,7 @@ out:
   pl_list_free(&b);
 }
 
-#define DSP(name, req, fn)                                                     \
-  { "/pitlane.v1.Dispatch/" name, &pitlane__v1__##req##__descriptor, fn }
+#define DSP(name, req, fn) PL_METHOD("Dispatch", name, req, fn)
 
 const pl_method pl_dispatch_methods[] = {
     DSP("SetDispatchConfig", dispatch_config, set_config),
@@ -627,5 +626,4 @@ const pl_method pl_dispatch_methods[] = {
     DSP("GetVehicle", get_vehicle_request, get_vehicle),
     DSP("DueReminders", due_reminders_request, due_reminders),
 };
-const int pl_dispatch_n_methods =
-    (int)(sizeof pl_dispatch_methods / sizeof pl_dispatch_methods[0]);
+const int pl_dispatch_n_methods = PL_N_METHODS(pl_dispatch_methods);

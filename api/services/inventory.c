@@ -731,8 +731,7 @@ static void find_parts_by_model(pl_rpc *r, const ProtobufCMessage *msg) {
   free(np);
 }
 
-#define INV(name, req, fn)                                                     \
-  { "/pitlane.v1.Inventory/" name, &pitlane__v1__##req##__descriptor, fn }
+#define INV(name, req, fn) PL_METHOD("Inventory", name, req, fn)
 
 static void verify_ledger(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__VerifyLedgerRequest *q = (const void *)msg;
@@ -775,5 +774,4 @@ const pl_method pl_inventory_methods[] = {
     INV("GetFitment", get_fitment_request, get_fitment),
     INV("FindPartsByModel", find_parts_by_model_request, find_parts_by_model),
 };
-const int pl_inventory_n_methods =
-    (int)(sizeof pl_inventory_methods / sizeof pl_inventory_methods[0]);
+const int pl_inventory_n_methods = PL_N_METHODS(pl_inventory_methods);

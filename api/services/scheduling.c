@@ -465,8 +465,7 @@ static void list_loaner_events(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_list_answer(r, &spec, msg);
 }
 
-#define SCHED(name, req, fn)                                                   \
-  { "/pitlane.v1.Scheduling/" name, &pitlane__v1__##req##__descriptor, fn }
+#define SCHED(name, req, fn) PL_METHOD("Scheduling", name, req, fn)
 
 const pl_method pl_scheduling_methods[] = {
     SCHED("RecommendSlots", recommend_slots_request, recommend_slots),
@@ -486,5 +485,4 @@ const pl_method pl_scheduling_methods[] = {
     SCHED("ReturnLoaner", loaner_move_request, return_loaner),
     SCHED("ListLoanerEvents", list_loaner_events_request, list_loaner_events),
 };
-const int pl_scheduling_n_methods =
-    (int)(sizeof pl_scheduling_methods / sizeof pl_scheduling_methods[0]);
+const int pl_scheduling_n_methods = PL_N_METHODS(pl_scheduling_methods);

@@ -335,8 +335,7 @@ static void list_transfers(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_list_answer(r, &spec, msg);
 }
 
-#define XFER(name, req, fn)                                                    \
-  { "/pitlane.v1.Transfers/" name, &pitlane__v1__##req##__descriptor, fn }
+#define XFER(name, req, fn) PL_METHOD("Transfers", name, req, fn)
 
 const pl_method pl_transfers_methods[] = {
     XFER("SetLane", set_lane_request, set_lane),
@@ -351,5 +350,4 @@ const pl_method pl_transfers_methods[] = {
     XFER("GetTransfer", transfer_ref, get_transfer),
     XFER("ListTransfers", list_transfers_request, list_transfers),
 };
-const int pl_transfers_n_methods =
-    (int)(sizeof pl_transfers_methods / sizeof pl_transfers_methods[0]);
+const int pl_transfers_n_methods = PL_N_METHODS(pl_transfers_methods);

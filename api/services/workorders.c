@@ -640,8 +640,7 @@ static void watch_store(pl_rpc *r, const ProtobufCMessage *msg) {
   open_watch(r, q->chain, 0, q->store, 0, q->since_ms);
 }
 
-#define WO(name, req, fn)                                                      \
-  { "/pitlane.v1.WorkOrders/" name, &pitlane__v1__##req##__descriptor, fn }
+#define WO(name, req, fn) PL_METHOD("WorkOrders", name, req, fn)
 
 const pl_method pl_workorders_methods[] = {
     WO("CreateWorkOrder", create_work_order_request, create_wo),
@@ -662,8 +661,7 @@ const pl_method pl_workorders_methods[] = {
     WO("WatchWorkOrder", watch_work_order_request, watch_order),
     WO("WatchStore", watch_store_request, watch_store),
 };
-const int pl_workorders_n_methods =
-    (int)(sizeof pl_workorders_methods / sizeof pl_workorders_methods[0]);
+const int pl_workorders_n_methods = PL_N_METHODS(pl_workorders_methods);
 
 /* ==== warranty ============================================================ */
 /* The warranty methods of pitlane.v1.WorkOrders:
@@ -819,5 +817,4 @@ const pl_method pl_warranty_methods[] = {
     WO("ListSupplierClaims", list_supplier_claims_request, list_claims),
     WO("DecideSupplierClaim", decide_supplier_claim_request, decide_claim),
 };
-const int pl_warranty_n_methods =
-    (int)(sizeof pl_warranty_methods / sizeof pl_warranty_methods[0]);
+const int pl_warranty_n_methods = PL_N_METHODS(pl_warranty_methods);
