@@ -30,12 +30,9 @@ static char g_token[PL_KEY_TOKEN_MAX];
 static char g_bearer[PL_KEY_TOKEN_MAX + 8];
 
 static int setup(pl_bench_state *st, int32_t rate) {
-  const char *base = getenv("TMPDIR");
-  snprintf(g_dir, sizeof g_dir, "%s/pitlane-bench-XXXXXX",
-           base ? base : "/tmp");
   pl_config cfg = {.no_sync = 1};
   pl_error err = {0};
-  if (mkdtemp(g_dir) == NULL) {
+  if (bench_tempdir(g_dir, sizeof g_dir, "pitlane-bench") != 0) {
     pl_bench_error(st, "mkdtemp failed");
     return -1;
   }

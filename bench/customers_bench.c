@@ -46,10 +46,8 @@ static int make_visit(pl_engine *e, const char *vin, int deliver) {
 static void BM_ServiceHistory(pl_bench_state *st) {
   int visits = VISITS;
   int page = (int)pl_bench_range(st, 0);
-  const char *base = getenv("TMPDIR");
   char dir[512];
-  snprintf(dir, sizeof dir, "%s/pitlane-cbench-XXXXXX", base ? base : "/tmp");
-  if (mkdtemp(dir) == NULL) {
+  if (bench_tempdir(dir, sizeof dir, "pitlane-cbench") != 0) {
     pl_bench_error(st, "mkdtemp failed");
     return;
   }

@@ -35,16 +35,11 @@ static const pl_write g_async = {noop_durable, NULL};
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 static uint64_t rnd(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
+  return bench_xorshift(&rng);
 }
 
 static pl_engine *open_fresh(pl_bench_state *st, char *dir, size_t n) {
-  const char *base = getenv("TMPDIR");
-  snprintf(dir, n, "%s/pitlane-dbench-XXXXXX", base ? base : "/tmp");
-  if (mkdtemp(dir) == NULL) {
+  if (bench_tempdir(dir, n, "pitlane-dbench") != 0) {
     pl_bench_error(st, "mkdtemp failed");
     return NULL;
   }

@@ -22,12 +22,9 @@ static char g_dir[512];
 static atomic_long g_seq;
 
 static int open_fresh(pl_bench_state *st) {
-  const char *base = getenv("TMPDIR");
-  snprintf(g_dir, sizeof g_dir, "%s/pitlane-bench-XXXXXX",
-           base ? base : "/tmp");
   pl_config cfg = {0};
   pl_error err = {0};
-  if (mkdtemp(g_dir) == NULL) {
+  if (bench_tempdir(g_dir, sizeof g_dir, "pitlane-bench") != 0) {
     pl_bench_error(st, "mkdtemp failed");
     return -1;
   }
@@ -43,7 +40,7 @@ static int open_fresh(pl_bench_state *st) {
 static void close_fresh(void) {
   pl_engine_close(g_engine);
   g_engine = NULL;
-  nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  bench_rmrf(g_dir);
 }
 
 static void BM_GetStore(pl_bench_state *st) {

@@ -46,12 +46,9 @@ static const pl_write g_async = {noop_durable, NULL};
 
 /* A fresh engine with chain "b", n_wh warehouses W0.., n_parts parts P0.. */
 static int open_fresh(pl_bench_state *st, int no_sync, int n_wh, int n_parts) {
-  const char *base = getenv("TMPDIR");
-  snprintf(g_dir, sizeof g_dir, "%s/pitlane-ibench-XXXXXX",
-           base ? base : "/tmp");
   pl_config cfg = {0};
   pl_error err = {0};
-  if (mkdtemp(g_dir) == NULL) {
+  if (bench_tempdir(g_dir, sizeof g_dir, "pitlane-ibench") != 0) {
     pl_bench_error(st, "mkdtemp failed");
     return -1;
   }
@@ -81,7 +78,7 @@ static int open_fresh(pl_bench_state *st, int no_sync, int n_wh, int n_parts) {
 static void close_fresh(void) {
   pl_engine_close(g_engine);
   g_engine = NULL;
-  nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  bench_rmrf(g_dir);
 }
 
 static pl_move_req req(int wh, int part, int64_t qty) {
@@ -105,32 +102,33 @@ static int stock_up(pl_bench_state *st, int wh, int part, int64_t qty) {
   return 0;
 }
 
-static void BM_ReserveNoSync(pl_bench_state *st) {
+/* Times movement `move` of one unit of P0 at W0, not waiting for
+ * durability, on a fresh no-sync engine holding a billion units there;
+ * reports `what` if any call failed. */
+static void time_move(pl_bench_state *st,
+                      int (*move)(pl_engine *, const pl_move_req *,
+                                  const char *, const pl_write *, pl_movement *,
+                                  pl_error *),
+                      const char *what) {
   if (open_fresh(st, 1, 1, 1) != 0 || stock_up(st, 0, 0, 1000000000LL))
     return;
   pl_move_req r = req(0, 0, 1);
   pl_movement m;
   int failed = 0;
   while (pl_bench_keep_running(st))
-    failed |= pl_stock_reserve(g_engine, &r, NULL, &g_async, &m, NULL);
+    failed |= move(g_engine, &r, NULL, &g_async, &m, NULL);
   if (failed)
-    pl_bench_error(st, "reserve failed");
+    pl_bench_error(st, what);
   pl_bench_set_items(st, pl_bench_iterations(st));
   close_fresh();
 }
 
+static void BM_ReserveNoSync(pl_bench_state *st) {
+  time_move(st, pl_stock_reserve, "reserve failed");
+}
+
 static void BM_IssueNoSync(pl_bench_state *st) {
-  if (open_fresh(st, 1, 1, 1) != 0 || stock_up(st, 0, 0, 1000000000LL))
-    return;
-  pl_move_req r = req(0, 0, 1);
-  pl_movement m;
-  int failed = 0;
-  while (pl_bench_keep_running(st))
-    failed |= pl_stock_issue(g_engine, &r, NULL, &g_async, &m, NULL);
-  if (failed)
-    pl_bench_error(st, "issue failed");
-  pl_bench_set_items(st, pl_bench_iterations(st));
-  close_fresh();
+  time_move(st, pl_stock_issue, "issue failed");
 }
 
 /* As BM_IssueNoSync, but every 256 issues the timer stops while the commit

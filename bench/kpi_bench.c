@@ -30,6 +30,7 @@
 
 #include <time.h>
 
+#include "bench_util.h"
 #include "pitlane/kpi.h"
 #include "pitlane/testing.h"
 #include "shim.h"
@@ -44,12 +45,6 @@ static pl_engine *g_engine;
 static char g_dir[512];
 static int32_t g_day0;
 static pl_kpi_report *g_rep;
-
-static int rm_one(const char *p, const struct stat *sb, int flag,
-                  struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  return remove(p);
-}
 
 static void noop_durable(void *arg, int rc) {
   (void)arg, (void)rc;
@@ -185,11 +180,8 @@ static int feed_year(pl_engine *e) {
 static int setup(pl_bench_state *st) {
   if (g_engine != NULL)
     return 0;
-  const char *base = getenv("TMPDIR");
-  snprintf(g_dir, sizeof g_dir, "%s/pitlane-kbench-XXXXXX",
-           base ? base : "/tmp");
   pl_error err = {0};
-  if (mkdtemp(g_dir) == NULL) {
+  if (bench_tempdir(g_dir, sizeof g_dir, "pitlane-kbench") != 0) {
     pl_bench_error(st, "mkdtemp failed");
     return -1;
   }
@@ -251,9 +243,7 @@ static void BM_advisor_day(pl_bench_state *st) {
 /* A database with one chain and n movements (receipts and sales of one
  * part, alternately), closed; its directory in dir. */
 static int make_ledger(char *dir, size_t cap, int64_t n, pl_error *err) {
-  const char *base = getenv("TMPDIR");
-  snprintf(dir, cap, "%s/pitlane-kledger-XXXXXX", base ? base : "/tmp");
-  if (mkdtemp(dir) == NULL)
+  if (bench_tempdir(dir, cap, "pitlane-kledger") != 0)
     return PL_EIO;
   pl_config cfg = {.path = dir, .no_sync = 1};
   pl_engine *e = NULL;
@@ -322,7 +312,7 @@ static void BM_ledger(pl_bench_state *st, int replay_only) {
     pl_bench_set_time(st, t1 - t0);
   }
   pl_bench_set_items(st, pl_bench_iterations(st) * n);
-  nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  bench_rmrf(dir);
 }
 
 static void BM_replay(pl_bench_state *st) {
@@ -355,6 +345,6 @@ int main(int argc, char **argv) {
   pl_engine_close(g_engine);
   free(g_rep);
   if (g_dir[0] != '\0')
-    nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    bench_rmrf(g_dir);
   return rc;
 }

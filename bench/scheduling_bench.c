@@ -90,10 +90,7 @@ static size_t allocated_bytes(void) {
  * `loaners` cars, half the fill's bookings ask for one while one is free. */
 static int world_open(world *w, double fill, int loaners, pl_bench_state *st) {
   memset(w, 0, sizeof *w);
-  const char *base = getenv("TMPDIR");
-  snprintf(w->dir, sizeof w->dir, "%s/pitlane-sbench-XXXXXX",
-           base ? base : "/tmp");
-  if (mkdtemp(w->dir) == NULL)
+  if (bench_tempdir(w->dir, sizeof w->dir, "pitlane-sbench") != 0)
     return -1;
   w->day0 = 20454;
   w->clock_ms = at(w->day0, 0, 0) * 60000;
@@ -202,10 +199,7 @@ static int64_t peer_at(int d, int h) {
 
 static int peer_open(world *w, pl_bench_state *st) {
   memset(w, 0, sizeof *w);
-  const char *base = getenv("TMPDIR");
-  snprintf(w->dir, sizeof w->dir, "%s/pitlane-peer-XXXXXX",
-           base ? base : "/tmp");
-  if (mkdtemp(w->dir) == NULL)
+  if (bench_tempdir(w->dir, sizeof w->dir, "pitlane-peer") != 0)
     return -1;
   w->day0 = PEER_DAY0;
   w->clock_ms = peer_at(0, 0) * 60000;
@@ -321,7 +315,7 @@ static pl_slot_query peer_query(int day, int hour) {
 
 static void world_close(world *w) {
   pl_engine_close(w->e);
-  nftw(w->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  bench_rmrf(w->dir);
 }
 
 static void report_percentiles(pl_bench_state *st, int64_t *lat, size_t n) {

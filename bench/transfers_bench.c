@@ -23,10 +23,7 @@
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 static uint64_t rnd(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
+  return bench_xorshift(&rng);
 }
 
 static void code_of(int i, char *out) {
@@ -95,9 +92,7 @@ static int build(pl_engine *e, pl_error *err) {
 
 static void BM_QuoteTransfer(pl_bench_state *st) {
   char dir[256];
-  const char *base = getenv("TMPDIR");
-  snprintf(dir, sizeof dir, "%s/pitlane-xbench-XXXXXX", base ? base : "/tmp");
-  if (mkdtemp(dir) == NULL)
+  if (bench_tempdir(dir, sizeof dir, "pitlane-xbench") != 0)
     return;
   pl_config cfg = {.path = dir, .no_sync = 1};
   pl_engine *e = NULL;
@@ -132,7 +127,7 @@ static void BM_QuoteTransfer(pl_bench_state *st) {
   pl_bench_counter(st, "lanes", pl_lane_list(e, "bench", &l, 0, NULL), 0);
   free(lat);
   pl_engine_close(e);
-  nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  bench_rmrf(dir);
 }
 
 int main(int argc, char **argv) {

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_util.h"
 #include "pitlane/claims.h"
 #include "pitlane/demo.h"
 #include "pitlane/testing.h" /* the VIN index (engine-internal) */
@@ -60,18 +61,9 @@ static void noop_durable(void *arg, int rc) {
 }
 static const pl_write g_async = {noop_durable, NULL};
 
-static int rm_one(const char *p, const struct stat *sb, int flag,
-                  struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  return remove(p);
-}
-
 static int open_demo(pl_bench_state *st, int no_sync) {
-  const char *base = getenv("TMPDIR");
-  snprintf(g_dir, sizeof g_dir, "%s/pitlane-wbench-XXXXXX",
-           base ? base : "/tmp");
   pl_error err = {0};
-  if (mkdtemp(g_dir) == NULL) {
+  if (bench_tempdir(g_dir, sizeof g_dir, "pitlane-wbench") != 0) {
     pl_bench_error(st, "mkdtemp failed");
     return -1;
   }
@@ -96,7 +88,20 @@ static int open_demo(pl_bench_state *st, int no_sync) {
 static void close_demo(void) {
   pl_engine_close(g_engine);
   g_engine = NULL;
-  nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  bench_rmrf(g_dir);
+}
+
+/* Ends a timed loop: reports `what` if any call failed, counts one item
+ * per iteration, closes the engine and frees the request in and the
+ * reply out. */
+static void finish_run(pl_bench_state *st, int failed, const char *what,
+                       void *in, void *out) {
+  if (failed)
+    pl_bench_error(st, what);
+  pl_bench_set_items(st, pl_bench_iterations(st));
+  close_demo();
+  free(in);
+  free(out);
 }
 
 static pl_wo_new *walk_in(void) {
@@ -132,12 +137,7 @@ static void BM_CreateWorkOrderNoSync(pl_bench_state *st) {
       pl_bench_resume(st);
     }
   }
-  if (failed)
-    pl_bench_error(st, "create failed");
-  pl_bench_set_items(st, pl_bench_iterations(st));
-  close_demo();
-  free(in);
-  free(out);
+  finish_run(st, failed, "create failed", in, out);
 }
 
 static void BM_IssueWorkOrderItemNoSync(pl_bench_state *st) {
@@ -160,12 +160,7 @@ static void BM_IssueWorkOrderItemNoSync(pl_bench_state *st) {
     failed |= pl_wo_complete_item(g_engine, PL_DEMO_CHAIN, out->id, 1, "t",
                                   &g_async, out, NULL);
   }
-  if (failed)
-    pl_bench_error(st, "issue failed");
-  pl_bench_set_items(st, pl_bench_iterations(st));
-  close_demo();
-  free(in);
-  free(out);
+  finish_run(st, failed, "issue failed", in, out);
 }
 
 static void BM_SubmitClaimNoSync(pl_bench_state *st) {
@@ -349,12 +344,7 @@ static void BM_WarrantyCreateNoSync(pl_bench_state *st) {
                              "bench", "", &g_async, NULL, NULL);
     pl_bench_resume(st);
   }
-  if (failed)
-    pl_bench_error(st, "create failed");
-  pl_bench_set_items(st, pl_bench_iterations(st));
-  close_demo();
-  free(in);
-  free(out);
+  finish_run(st, failed, "create failed", in, out);
 }
 
 int main(int argc, char **argv) {

@@ -3,27 +3,11 @@
  * a refused create changes nothing. */
 #include "testutil.h"
 
-typedef struct fixture {
-  char *dir;
-  test_clock clk;
-  pl_engine *e;
-} fixture;
+typedef test_fx fixture;
 
 static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  f->dir = test_tempdir();
-  f->clk.now_ms = 1790000000000;
-  f->e = test_open(f->dir, &f->clk);
-  test_chain_with_store(f->e, "c1", "S1");
+  fixture *f = test_fx_with_store(1790000000000, "c1", "S1");
   *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  pl_engine_close(f->e);
-  test_rmrf(f->dir);
-  free(f);
   return 0;
 }
 
@@ -161,16 +145,16 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
           create_returns_the_stored_record_with_the_clock_time, setup,
-          teardown),
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(
-          invalid_fields_are_named_and_change_nothing, setup, teardown),
+          invalid_fields_are_named_and_change_nothing, setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(unknown_parents_are_not_found, setup,
-                                      teardown),
+                                      test_fx_teardown),
       cmocka_unit_test_setup_teardown(
           duplicates_conflict_unless_the_idempotency_key_matches, setup,
-          teardown),
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(technician_skills_are_checked, setup,
-                                      teardown),
+                                      test_fx_teardown),
       cmocka_unit_test(error_names_and_texts_cover_every_code),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,52 +98,51 @@ static grpc_status_code authorize(const pl_principal *p, const char *path,
   return pl_auth_authorize(p, pl_auth_policy(path), path, req, detail, 256);
 }
 
+/* Asserts that principal p calling method path with request req gets
+ * status; the refusal's text is left in the caller's `detail`. */
+#define EXPECT_AUTH(p, path, req, status)                                      \
+  assert_int_equal(authorize(&(p), (path), &(req).base, detail), (status))
+
+/* The same for a method that has no policy at all. */
+#define EXPECT_UNLISTED(p, path, req, status)                                  \
+  assert_int_equal(pl_auth_authorize(&(p), NULL, (path), &(req).base, detail,  \
+                                     sizeof detail),                           \
+                   (status))
+
 static void chains_are_checked_at_the_top_and_one_level_down(void **state) {
   (void)state;
   char detail[256];
   pl_principal demo = principal(PL_TENANT_CHAIN, "demo", PL_ROLE_ADMIN, "demo");
   Pitlane__V1__GetStoreRequest get = PITLANE__V1__GET_STORE_REQUEST__INIT;
   get.chain = "demo";
-  assert_int_equal(
-      authorize(&demo, "/pitlane.v1.Admin/GetStore", &get.base, detail),
-      GRPC_STATUS_OK);
+  EXPECT_AUTH(demo, "/pitlane.v1.Admin/GetStore", get, GRPC_STATUS_OK);
   get.chain = "acme";
-  assert_int_equal(
-      authorize(&demo, "/pitlane.v1.Admin/GetStore", &get.base, detail),
-      GRPC_STATUS_PERMISSION_DENIED);
+  EXPECT_AUTH(demo, "/pitlane.v1.Admin/GetStore", get,
+              GRPC_STATUS_PERMISSION_DENIED);
   assert_string_equal(detail, "chain: this key may not act on chain 'acme'");
 
   Pitlane__V1__Store st = PITLANE__V1__STORE__INIT;
   st.chain = "acme";
   Pitlane__V1__CreateStoreRequest cs = PITLANE__V1__CREATE_STORE_REQUEST__INIT;
   cs.store = &st;
-  assert_int_equal(
-      authorize(&demo, "/pitlane.v1.Admin/CreateStore", &cs.base, detail),
-      GRPC_STATUS_PERMISSION_DENIED);
+  EXPECT_AUTH(demo, "/pitlane.v1.Admin/CreateStore", cs,
+              GRPC_STATUS_PERMISSION_DENIED);
   st.chain = "demo";
-  assert_int_equal(
-      authorize(&demo, "/pitlane.v1.Admin/CreateStore", &cs.base, detail),
-      GRPC_STATUS_OK);
+  EXPECT_AUTH(demo, "/pitlane.v1.Admin/CreateStore", cs, GRPC_STATUS_OK);
   /* the store left out: no chain of this key */
   cs.store = NULL;
-  assert_int_equal(
-      authorize(&demo, "/pitlane.v1.Admin/CreateStore", &cs.base, detail),
-      GRPC_STATUS_PERMISSION_DENIED);
+  EXPECT_AUTH(demo, "/pitlane.v1.Admin/CreateStore", cs,
+              GRPC_STATUS_PERMISSION_DENIED);
   /* ... while a platform key passes on to the handler's own check */
   pl_principal ops = principal(PL_TENANT_PLATFORM, "ops", PL_ROLE_ADMIN, NULL);
-  assert_int_equal(
-      authorize(&ops, "/pitlane.v1.Admin/CreateStore", &cs.base, detail),
-      GRPC_STATUS_OK);
+  EXPECT_AUTH(ops, "/pitlane.v1.Admin/CreateStore", cs, GRPC_STATUS_OK);
   /* GetChain names its chain `code` */
   Pitlane__V1__GetChainRequest gc = PITLANE__V1__GET_CHAIN_REQUEST__INIT;
   gc.code = "acme";
-  assert_int_equal(
-      authorize(&demo, "/pitlane.v1.Admin/GetChain", &gc.base, detail),
-      GRPC_STATUS_PERMISSION_DENIED);
+  EXPECT_AUTH(demo, "/pitlane.v1.Admin/GetChain", gc,
+              GRPC_STATUS_PERMISSION_DENIED);
   gc.code = "demo";
-  assert_int_equal(
-      authorize(&demo, "/pitlane.v1.Admin/GetChain", &gc.base, detail),
-      GRPC_STATUS_OK);
+  EXPECT_AUTH(demo, "/pitlane.v1.Admin/GetChain", gc, GRPC_STATUS_OK);
 }
 
 static void roles_and_platform_only_methods(void **state) {
@@ -155,33 +154,23 @@ static void roles_and_platform_only_methods(void **state) {
   part.chain = "demo";
   Pitlane__V1__CreatePartRequest cp = PITLANE__V1__CREATE_PART_REQUEST__INIT;
   cp.part = &part;
-  assert_int_equal(
-      authorize(&viewer, "/pitlane.v1.Admin/CreatePart", &cp.base, detail),
-      GRPC_STATUS_PERMISSION_DENIED);
+  EXPECT_AUTH(viewer, "/pitlane.v1.Admin/CreatePart", cp,
+              GRPC_STATUS_PERMISSION_DENIED);
   assert_non_null(strstr(detail, "roles viewer"));
   Pitlane__V1__ListChainsRequest lc = PITLANE__V1__LIST_CHAINS_REQUEST__INIT;
   Pitlane__V1__CreateChainRequest cc = PITLANE__V1__CREATE_CHAIN_REQUEST__INIT;
   pl_principal admin =
       principal(PL_TENANT_CHAIN, "demo", PL_ROLE_ADMIN, "demo");
-  assert_int_equal(
-      authorize(&admin, "/pitlane.v1.Admin/CreateChain", &cc.base, detail),
-      GRPC_STATUS_PERMISSION_DENIED);
+  EXPECT_AUTH(admin, "/pitlane.v1.Admin/CreateChain", cc,
+              GRPC_STATUS_PERMISSION_DENIED);
   pl_principal ops = principal(PL_TENANT_PLATFORM, "ops", PL_ROLE_ADMIN, NULL);
-  assert_int_equal(
-      authorize(&ops, "/pitlane.v1.Admin/CreateChain", &cc.base, detail),
-      GRPC_STATUS_OK);
+  EXPECT_AUTH(ops, "/pitlane.v1.Admin/CreateChain", cc, GRPC_STATUS_OK);
   /* a method without a policy: the platform admin only */
-  assert_int_equal(
-      pl_auth_authorize(&ops, NULL, "/x.Y/Z", &lc.base, detail, sizeof detail),
-      GRPC_STATUS_OK);
-  assert_int_equal(pl_auth_authorize(&admin, NULL, "/x.Y/Z", &lc.base, detail,
-                                     sizeof detail),
-                   GRPC_STATUS_PERMISSION_DENIED);
+  EXPECT_UNLISTED(ops, "/x.Y/Z", lc, GRPC_STATUS_OK);
+  EXPECT_UNLISTED(admin, "/x.Y/Z", lc, GRPC_STATUS_PERMISSION_DENIED);
   pl_principal ops_viewer =
       principal(PL_TENANT_PLATFORM, "ops", PL_ROLE_VIEWER, NULL);
-  assert_int_equal(pl_auth_authorize(&ops_viewer, NULL, "/x.Y/Z", &lc.base,
-                                     detail, sizeof detail),
-                   GRPC_STATUS_PERMISSION_DENIED);
+  EXPECT_UNLISTED(ops_viewer, "/x.Y/Z", lc, GRPC_STATUS_PERMISSION_DENIED);
 }
 
 static void an_insurer_acts_on_each_of_its_chains(void **state) {
@@ -195,17 +184,15 @@ static void an_insurer_acts_on_each_of_its_chains(void **state) {
       PITLANE__V1__RECOMMEND_SLOTS_REQUEST__INIT;
   const char *path = "/pitlane.v1.Scheduling/RecommendSlots";
   q.chain = "demo";
-  assert_int_equal(authorize(&ins, path, &q.base, detail), GRPC_STATUS_OK);
+  EXPECT_AUTH(ins, path, q, GRPC_STATUS_OK);
   q.chain = "acme";
-  assert_int_equal(authorize(&ins, path, &q.base, detail), GRPC_STATUS_OK);
+  EXPECT_AUTH(ins, path, q, GRPC_STATUS_OK);
   q.chain = "zeta";
-  assert_int_equal(authorize(&ins, path, &q.base, detail),
-                   GRPC_STATUS_PERMISSION_DENIED);
+  EXPECT_AUTH(ins, path, q, GRPC_STATUS_PERMISSION_DENIED);
   Pitlane__V1__HoldRequest h = PITLANE__V1__HOLD_REQUEST__INIT;
   h.chain = "demo";
-  assert_int_equal(
-      authorize(&ins, "/pitlane.v1.Scheduling/Hold", &h.base, detail),
-      GRPC_STATUS_PERMISSION_DENIED);
+  EXPECT_AUTH(ins, "/pitlane.v1.Scheduling/Hold", h,
+              GRPC_STATUS_PERMISSION_DENIED);
 }
 
 /* ---- docs/security.md's policy table ------------------------------------
@@ -389,20 +376,18 @@ static void a_policy_narrows_the_hold_flag_of_due_reminders(void **state) {
   q.store = "SH01";
   pl_principal viewer =
       principal(PL_TENANT_CHAIN, "demo", PL_ROLE_VIEWER, "demo");
-  assert_int_equal(authorize(&viewer, path, &q.base, detail), GRPC_STATUS_OK);
+  EXPECT_AUTH(viewer, path, q, GRPC_STATUS_OK);
   q.hold = 1;
-  assert_int_equal(authorize(&viewer, path, &q.base, detail),
-                   GRPC_STATUS_PERMISSION_DENIED);
+  EXPECT_AUTH(viewer, path, q, GRPC_STATUS_PERMISSION_DENIED);
   assert_string_equal(detail,
                       "hold: holding slots needs the admin or advisor role");
   pl_principal advisor =
       principal(PL_TENANT_CHAIN, "demo", PL_ROLE_ADVISOR, "demo");
-  assert_int_equal(authorize(&advisor, path, &q.base, detail), GRPC_STATUS_OK);
+  EXPECT_AUTH(advisor, path, q, GRPC_STATUS_OK);
   /* the chain check comes first: a viewer of another chain is refused for
    * the chain */
   q.chain = "other";
-  assert_int_equal(authorize(&viewer, path, &q.base, detail),
-                   GRPC_STATUS_PERMISSION_DENIED);
+  EXPECT_AUTH(viewer, path, q, GRPC_STATUS_PERMISSION_DENIED);
   assert_non_null(strstr(detail, "chain"));
 }
 

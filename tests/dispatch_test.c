@@ -19,11 +19,7 @@
 /* 2026-11-25 09:00 in Shanghai (UTC+8) */
 #define T0_MS ((int64_t)1795568400000LL)
 
-typedef struct fx {
-  char *dir;
-  test_clock clk;
-  pl_engine *e;
-} fx;
+typedef test_fx fx;
 
 static void noop_durable(void *arg, int rc) {
   (void)arg;
@@ -51,14 +47,6 @@ static int setup(void **state) {
   f->e = open_fast(f->dir, &f->clk);
   test_chain_with_store(f->e, CH, "S1");
   *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx *f = *state;
-  pl_engine_close(f->e);
-  test_rmrf(f->dir);
-  free(f);
   return 0;
 }
 
@@ -655,21 +643,22 @@ static void a_search_over_a_world_sized_grid_is_bounded(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
-          a_search_over_a_world_sized_grid_is_bounded, setup, teardown),
+          a_search_over_a_world_sized_grid_is_bounded, setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(nearest_matches_brute_force, setup,
-                                      teardown),
+                                      test_fx_teardown),
       cmocka_unit_test_setup_teardown(racing_threads_never_share_a_resource,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(
-          decline_goes_to_the_next_nearest_then_unassigned, setup, teardown),
+          decline_goes_to_the_next_nearest_then_unassigned, setup,
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(scheduled_pickups_are_calendar_entries,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(watches_and_restart_keep_the_dispatch,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(reminders_match_the_reference, setup,
-                                      teardown),
+                                      test_fx_teardown),
       cmocka_unit_test_setup_teardown(first_service_at_three_months_or_5000_km,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

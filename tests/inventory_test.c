@@ -7,11 +7,7 @@
 #include "pitlane/inventory.h"
 #include "testutil.h"
 
-typedef struct fixture {
-  char *dir;
-  test_clock clk;
-  pl_engine *e;
-} fixture;
+typedef test_fx fixture;
 
 static const char *const WH[] = {"W1", "W2", "W3"};
 static const char *const PARTS[] = {"P1", "P2", "P3", "P4"};
@@ -27,11 +23,7 @@ static void add_part(pl_engine *e, const char *no, int64_t cost) {
 }
 
 static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  f->dir = test_tempdir();
-  f->clk.now_ms = 1790000000000;
-  f->e = test_open(f->dir, &f->clk);
-  test_chain_with_store(f->e, "c1", "S1");
+  fixture *f = test_fx_with_store(1790000000000, "c1", "S1");
   for (size_t i = 0; i < 3; i++) {
     pl_warehouse_info w = {0};
     strcpy(w.chain, "c1");
@@ -43,14 +35,6 @@ static int setup(void **state) {
   for (size_t i = 0; i < 4; i++)
     add_part(f->e, PARTS[i], 1000 * (int64_t)(i + 1));
   *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  pl_engine_close(f->e);
-  test_rmrf(f->dir);
-  free(f);
   return 0;
 }
 
@@ -768,44 +752,48 @@ mixed_concurrent_movements_and_stocktakes_keep_the_ledger_exact(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(receive_reserve_issue_keep_the_counts,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(
           issue_cannot_take_units_reserved_for_another_work_order, setup,
-          teardown),
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(
-          bad_input_gets_a_precise_error_and_changes_nothing, setup, teardown),
+          bad_input_gets_a_precise_error_and_changes_nothing, setup,
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(
           an_expensive_part_is_accepted_and_absurd_numbers_are_named, setup,
-          teardown),
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(fifo_issues_match_a_reference_queue,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(a_named_lot_is_issued_from_that_lot,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(
           a_retried_movement_returns_the_first_answer_even_after_restart, setup,
-          teardown),
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(
           random_workload_replays_from_the_ledger_and_survives_restart, setup,
-          teardown),
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(movements_page_by_cursor_and_filter,
-                                      setup, teardown),
+                                      setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(
-          stocktake_corrects_variances_and_closes_once, setup, teardown),
+          stocktake_corrects_variances_and_closes_once, setup,
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(
-          an_empty_stocktake_closes_with_no_movement, setup, teardown),
+          an_empty_stocktake_closes_with_no_movement, setup, test_fx_teardown),
       cmocka_unit_test_setup_teardown(
           stocktake_reports_by_part_no_against_on_hand_at_close, setup,
-          teardown),
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(
           alerts_and_purchase_suggestions_follow_levels_and_quotes, setup,
-          teardown),
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(
-          fitment_is_replaced_found_by_model_and_reloaded, setup, teardown),
+          fitment_is_replaced_found_by_model_and_reloaded, setup,
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(
-          concurrent_reserve_and_issue_never_over_allocate, setup, teardown),
+          concurrent_reserve_and_issue_never_over_allocate, setup,
+          test_fx_teardown),
       cmocka_unit_test_setup_teardown(
           mixed_concurrent_movements_and_stocktakes_keep_the_ledger_exact,
-          setup, teardown),
+          setup, test_fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -913,20 +913,38 @@ static void check_all(wl *w, const char *when) {
 
 /* ---- tests -------------------------------------------------------------- */
 
-static void every_kpi_matches_the_reference_and_survives_restart(void **st) {
-  (void)st;
+/* A world on a fresh directory with random seed `seed`: D0 set to
+ * 2026-01-20, the clock at 06:00 local the day before, the engine opened
+ * (no fsync) with *cfg (kept for reopening) and the chain made. */
+static wl *world_open(unsigned seed, pl_config *cfg) {
   wl *w = calloc(1, sizeof *w);
+  assert_non_null(w);
   w->dir = test_tempdir();
-  w->seed = 20260120;
+  w->seed = seed;
   D0 = pl_local_day((int64_t)1768867200 / 60, 0); /* 2026-01-20 */
   w->clk.now_ms = at_local(0, D0 - 1, 6 * 60);
-  pl_config cfg = {.path = w->dir,
-                   .clock = test_clock_now,
-                   .clock_arg = &w->clk,
-                   .no_sync = 1};
+  *cfg = (pl_config){.path = w->dir,
+                     .clock = test_clock_now,
+                     .clock_arg = &w->clk,
+                     .no_sync = 1};
   pl_error err = {0};
-  ok(pl_engine_open(&cfg, &w->e, &err), &err, "open");
+  ok(pl_engine_open(cfg, &w->e, &err), &err, "open");
   make_chain(w);
+  return w;
+}
+
+/* Closes w's engine and removes its directory. */
+static void world_close(wl *w) {
+  pl_engine_close(w->e);
+  test_rmrf(w->dir);
+  free(w);
+}
+
+static void every_kpi_matches_the_reference_and_survives_restart(void **st) {
+  (void)st;
+  pl_config cfg;
+  pl_error err = {0};
+  wl *w = world_open(20260120, &cfg);
   run_workload(w);
   print_message("workload: %d bookings, %d orders, %d movements\n", w->nb,
                 w->no, w->nm);
@@ -940,9 +958,7 @@ static void every_kpi_matches_the_reference_and_survives_restart(void **st) {
   stock_day(w, 1, day_of(1, now));
   w->clk.now_ms = now > w->clk.now_ms ? now : w->clk.now_ms;
   check_all(w, "reopened");
-  pl_engine_close(w->e);
-  test_rmrf(w->dir);
-  free(w);
+  world_close(w);
 }
 
 static void bad_queries_name_the_field(void **st) {
@@ -1191,17 +1207,9 @@ static void expect_empty(const pl_kpi *k, int capacity, const char *where) {
  * store's technician balance is no data, not "balanced" (issue #25). */
 static void every_kpi_is_defined_over_empty_days(void **st) {
   (void)st;
-  wl *w = calloc(1, sizeof *w);
-  w->dir = test_tempdir();
-  D0 = pl_local_day((int64_t)1768867200 / 60, 0); /* 2026-01-20 */
-  w->clk.now_ms = at_local(0, D0 - 1, 6 * 60);
-  pl_config cfg = {.path = w->dir,
-                   .clock = test_clock_now,
-                   .clock_arg = &w->clk,
-                   .no_sync = 1};
+  pl_config cfg;
   pl_error err = {0};
-  ok(pl_engine_open(&cfg, &w->e, &err), &err, "open");
-  make_chain(w);
+  wl *w = world_open(0, &cfg);
   w->clk.now_ms = at_local(0, D0 + 20, 6 * 60); /* the days went by */
   pl_kpi_report *rep = malloc(sizeof *rep);
   const struct {
@@ -1252,9 +1260,7 @@ static void every_kpi_is_defined_over_empty_days(void **st) {
   assert_true(rep->kpis[PL_KPI_TECH_UTILISATION - 1].denominator > 0);
   assert_int_equal(rep->kpis[PL_KPI_TECH_BALANCE - 1].denominator, 0);
   free(rep);
-  pl_engine_close(w->e);
-  test_rmrf(w->dir);
-  free(w);
+  world_close(w);
 }
 
 int main(void) {

@@ -14,11 +14,7 @@
 /* UTC minute of local day d at hh:mm */
 #define AT(d, hh, mm) ((int64_t)(d)*1440 - OFFSET + (hh)*60 + (mm))
 
-typedef struct fx {
-  char *dir;
-  test_clock clk;
-  pl_engine *e;
-} fx;
+typedef test_fx fx;
 
 static void set_now(fx *f, int64_t utc_min) {
   f->clk.now_ms = utc_min * 60000;
@@ -61,11 +57,8 @@ static void add_tech(pl_engine *e, const char *code, int engine_lvl,
  * 90 min, 2 techs), TYRE (lift, tyres>=2, 30 min), ALIGN (alignment,
  * tyres>=3, 45 min). Now: DAY0 07:00 local. */
 static int setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = test_tempdir();
-  f->e = test_open(f->dir, &f->clk);
+  fx *f = test_fx_with_store(0, "c1", "S1");
   set_now(f, AT(DAY0, 7, 0));
-  test_chain_with_store(f->e, "c1", "S1");
   add_bay(f->e, "L1", PL_BAY_GENERAL_LIFT);
   add_bay(f->e, "L2", PL_BAY_GENERAL_LIFT);
   add_bay(f->e, "A1", PL_BAY_ALIGNMENT);
@@ -77,14 +70,6 @@ static int setup(void **state) {
   add_service(f->e, "TYRE", PL_BAY_GENERAL_LIFT, PL_SKILL_TYRES, 2, 30, 1);
   add_service(f->e, "ALIGN", PL_BAY_ALIGNMENT, PL_SKILL_TYRES, 3, 45, 1);
   *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx *f = *state;
-  pl_engine_close(f->e);
-  test_rmrf(f->dir);
-  free(f);
   return 0;
 }
 
@@ -833,7 +818,7 @@ static void racing_holds_never_double_book(void **st) {
 }
 
 int main(void) {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, test_fx_teardown)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(runs_match_a_direct_scan),
       cmocka_unit_test(board_utilisation_is_booked_over_available),

@@ -20,6 +20,7 @@
 #include "pitlane/admin.h"
 #include "pitlane/demo.h"
 #include "pitlane/pitlane.h"
+#include "pitlane/workorders.h"
 
 typedef struct test_clock {
   int64_t now_ms;
@@ -112,6 +113,29 @@ static inline void test_chain_with_store(pl_engine *e, const char *chain,
   strcpy(s.name, "test store");
   s.utc_offset_min = 480;
   assert_int_equal(pl_store_create(e, &s, NULL, NULL, NULL, NULL), 0);
+}
+
+/* A fixture without demo data whose engine has chain `chain` with one
+ * store `store` (test_chain_with_store); tear down with test_fx_teardown. */
+static inline test_fx *test_fx_with_store(int64_t now_ms, const char *chain,
+                                          const char *store) {
+  test_fx *f = test_fx_new(now_ms, 0);
+  test_chain_with_store(f->e, chain, store);
+  return f;
+}
+
+/* A work-order item: qty of part `part`. */
+static inline pl_wo_item_in test_part_item(const char *part, int64_t qty) {
+  pl_wo_item_in it = {.kind = PL_ITEM_PART, .qty = qty};
+  snprintf(it.part_no, sizeof it.part_no, "%s", part);
+  return it;
+}
+
+/* A work-order item: the labour of service `svc`. */
+static inline pl_wo_item_in test_labour_item(const char *svc) {
+  pl_wo_item_in it = {.kind = PL_ITEM_LABOUR};
+  snprintf(it.service, sizeof it.service, "%s", svc);
+  return it;
 }
 
 #endif

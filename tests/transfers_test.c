@@ -8,11 +8,7 @@
 
 #define NW 6
 
-typedef struct fx {
-  char *dir;
-  test_clock clk;
-  pl_engine *e;
-} fx;
+typedef test_fx fx;
 
 static const char *wh(int i) {
   static const char *const codes[NW] = {"W0", "W1", "W2", "W3", "W4", "DC"};
@@ -20,11 +16,7 @@ static const char *wh(int i) {
 }
 
 static int setup(void **state) {
-  fx *f = calloc(1, sizeof *f);
-  f->dir = test_tempdir();
-  f->clk.now_ms = 1790000000000;
-  f->e = test_open(f->dir, &f->clk);
-  test_chain_with_store(f->e, "c1", "S1");
+  fx *f = test_fx_with_store(1790000000000, "c1", "S1");
   for (int i = 0; i < NW; i++) {
     pl_warehouse_info w = {.chain = "c1", .name = "w"};
     strcpy(w.code, wh(i));
@@ -34,14 +26,6 @@ static int setup(void **state) {
       .chain = "c1", .part_no = "P1", .name = "filter", .purchase_fen = 1000};
   assert_int_equal(pl_part_create(f->e, &p, NULL, NULL, NULL, NULL), 0);
   *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx *f = *state;
-  pl_engine_close(f->e);
-  test_rmrf(f->dir);
-  free(f);
   return 0;
 }
 
@@ -704,7 +688,7 @@ static void orders_refuse_bad_input_and_impossible_steps(void **st) {
 }
 
 int main(void) {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, test_fx_teardown)
   const struct CMUnitTest tests[] = {
       T(quotes_match_brute_force),
       T(late_plans_are_flagged),

@@ -41,18 +41,6 @@ static void set_local(fx *f, int32_t day, int32_t m) {
   f->clk.now_ms = ((int64_t)day * 1440 + m - sh01_offset(f)) * 60000;
 }
 
-static pl_wo_item_in part_item(const char *part, int64_t qty) {
-  pl_wo_item_in it = {.kind = PL_ITEM_PART, .qty = qty};
-  snprintf(it.part_no, sizeof it.part_no, "%s", part);
-  return it;
-}
-
-static pl_wo_item_in labour_item(const char *svc) {
-  pl_wo_item_in it = {.kind = PL_ITEM_LABOUR};
-  snprintf(it.service, sizeof it.service, "%s", svc);
-  return it;
-}
-
 static pl_wo_new walk_in(const char *vin, int64_t km) {
   pl_wo_new in = {0};
   strcpy(in.chain, CH);
@@ -252,12 +240,12 @@ static void pricing_matches_a_reference_on_a_random_workload(void **st) {
       } else if (rnd(2)) {
         ri->kind = PL_ITEM_LABOUR;
         strcpy(ri->key, SERVICES[rnd(3)]);
-        in.items[i] = labour_item(ri->key);
+        in.items[i] = test_labour_item(ri->key);
       } else {
         ri->kind = PL_ITEM_PART;
         strcpy(ri->key, PARTS[rnd(2)]);
         ri->qty = 1 + rnd(3);
-        in.items[i] = part_item(ri->key, ri->qty);
+        in.items[i] = test_part_item(ri->key, ri->qty);
       }
       ri->flagged = rnd(3) == 0;
       in.items[i].warranty_claim = ri->flagged;
@@ -420,8 +408,8 @@ static void a_failed_part_becomes_a_claim_on_its_lot_supplier(void **st) {
   uint64_t l1 = receive(f->e, "CF-300", "SUP-HUADONG", 1, 2000);
   uint64_t l2 = receive(f->e, "CF-300", "SUP-BOSCH", 5, 2200);
   pl_wo_new in = walk_in(VIN_A, 30000);
-  in.items[0] = part_item("CF-300", 2);
-  in.items[1] = labour_item("MAINT");
+  in.items[0] = test_part_item("CF-300", 2);
+  in.items[1] = test_labour_item("MAINT");
   in.n_items = 2;
   pl_work_order first, next;
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &first, &err), 0);
@@ -438,8 +426,8 @@ static void a_failed_part_becomes_a_claim_on_its_lot_supplier(void **st) {
   /* 59 days later, 2,999 km on: the filter fails again */
   set_local(f, today(f) + 59, 600);
   pl_wo_new again = walk_in(VIN_A, 32999);
-  again.items[0] = part_item("CF-300", 2);
-  again.items[1] = labour_item("DIAG");
+  again.items[0] = test_part_item("CF-300", 2);
+  again.items[1] = test_labour_item("DIAG");
   again.n_items = 2;
   assert_int_equal(pl_wo_create(f->e, &again, "back-1", NULL, &next, &err), 0);
   assert_int_equal(next.items[0].warranty, PL_WARRANTY_REPAIR);
@@ -504,7 +492,7 @@ static void a_failed_part_becomes_a_claim_on_its_lot_supplier(void **st) {
   assert_string_equal(cl[0].note, "lot recalled");
   assert_int_equal(pl_wo_get(f->e, CH, next.id, &next, NULL), 0);
   assert_int_equal(next.items[0].warranty, PL_WARRANTY_REPAIR);
-  pl_wo_item_in q = part_item("CF-300", 1);
+  pl_wo_item_in q = test_part_item("CF-300", 1);
   pl_warranty_query wq = {.chain = CH,
                           .store = "SH01",
                           .vin = VIN_A,
@@ -537,7 +525,7 @@ static void a_failed_part_becomes_a_claim_on_its_lot_supplier(void **st) {
 
 static pl_warranty_kind preview(fx *f, const char *vin, int64_t km,
                                 int flagged) {
-  pl_wo_item_in it = labour_item("DIAG");
+  pl_wo_item_in it = test_labour_item("DIAG");
   it.warranty_claim = flagged;
   pl_warranty_query wq = {.chain = CH,
                           .store = "SH01",
@@ -577,7 +565,7 @@ static void factory_terms_end_on_their_last_day_and_km(void **st) {
   /* a create agrees with the preview, and stores it */
   set_local(f, last, 600);
   pl_wo_new in = walk_in(VIN_F, 19999);
-  in.items[0] = labour_item("DIAG");
+  in.items[0] = test_labour_item("DIAG");
   in.items[0].warranty_claim = 1;
   in.n_items = 1;
   pl_work_order w;
@@ -614,7 +602,7 @@ static void a_refused_create_writes_nothing(void **st) {
   fx *f = *st;
   pl_error err = {0};
   pl_wo_new in = walk_in(VIN_A, 1000);
-  in.items[0] = part_item("SP-IR-4", 1);
+  in.items[0] = test_part_item("SP-IR-4", 1);
   in.n_items = 1;
   pl_work_order w;
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &w, &err), 0);
@@ -626,8 +614,8 @@ static void a_refused_create_writes_nothing(void **st) {
 
   /* a covered part followed by an unknown one: refused whole */
   pl_wo_new bad = walk_in(VIN_A, 1500);
-  bad.items[0] = part_item("SP-IR-4", 1);
-  bad.items[1] = part_item("NOPE", 1);
+  bad.items[0] = test_part_item("SP-IR-4", 1);
+  bad.items[1] = test_part_item("NOPE", 1);
   bad.n_items = 2;
   assert_int_equal(pl_wo_create(f->e, &bad, "bad-1", NULL, &w, &err),
                    PL_ENOTFOUND);
@@ -665,26 +653,26 @@ static void an_extra_item_can_be_under_warranty(void **st) {
   fx *f = *st;
   pl_error err = {0};
   pl_wo_new in = walk_in(VIN_A, 1000);
-  in.items[0] = part_item("SP-IR-4", 2);
+  in.items[0] = test_part_item("SP-IR-4", 2);
   in.n_items = 1;
   pl_work_order w;
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &w, &err), 0);
   deliver(f, w.id, 30, 2000);
   f->clk.now_ms += 10 * DAY_MS;
   pl_wo_new in2 = walk_in(VIN_A, 1800);
-  in2.items[0] = labour_item("DIAG");
+  in2.items[0] = test_labour_item("DIAG");
   in2.n_items = 1;
   pl_work_order w2;
   assert_int_equal(pl_wo_create(f->e, &in2, NULL, NULL, &w2, &err), 0);
   assert_int_equal(pl_wo_start(f->e, CH, w2.id, "T01", NULL, NULL, &err), 0);
-  pl_wo_item_in x = part_item("SP-IR-4", 2);
+  pl_wo_item_in x = test_part_item("SP-IR-4", 2);
   assert_int_equal(
       pl_wo_add_extra(f->e, CH, w2.id, &x, "T01", "x1", NULL, &w2, &err), 0);
   assert_int_equal(w2.items[1].warranty, PL_WARRANTY_REPAIR);
   assert_true(w2.items[1].src_wo == w.id);
   assert_int_equal(n_claims(f->e), 1);
   /* 3 units: more than were fitted, so not covered */
-  pl_wo_item_in y = part_item("SP-IR-4", 3);
+  pl_wo_item_in y = test_part_item("SP-IR-4", 3);
   assert_int_equal(
       pl_wo_add_extra(f->e, CH, w2.id, &y, "T01", "x2", NULL, &w2, &err), 0);
   assert_int_equal(w2.items[2].warranty, PL_WARRANTY_NONE);
@@ -697,7 +685,7 @@ static void the_newest_covering_order_is_the_source(void **st) {
   fx *f = *st;
   pl_error err = {0};
   pl_wo_new in = walk_in(VIN_A, 1000);
-  in.items[0] = part_item("SP-IR-4", 1);
+  in.items[0] = test_part_item("SP-IR-4", 1);
   in.n_items = 1;
   pl_work_order older, newer, w;
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &older, &err), 0);
@@ -707,7 +695,7 @@ static void the_newest_covering_order_is_the_source(void **st) {
   f->clk.now_ms += DAY_MS;
   deliver(f, older.id, 90, 5000);
   f->clk.now_ms += DAY_MS;
-  pl_wo_item_in q = part_item("SP-IR-4", 1);
+  pl_wo_item_in q = test_part_item("SP-IR-4", 1);
   pl_warranty_query wq = {.chain = CH,
                           .store = "SH01",
                           .vin = VIN_A,

@@ -31,18 +31,6 @@ static pl_stock_info stock(pl_engine *e, const char *wh, const char *part) {
   return s;
 }
 
-static pl_wo_item_in part_item(const char *part, int64_t qty) {
-  pl_wo_item_in it = {.kind = PL_ITEM_PART, .qty = qty};
-  snprintf(it.part_no, sizeof it.part_no, "%s", part);
-  return it;
-}
-
-static pl_wo_item_in labour_item(const char *svc) {
-  pl_wo_item_in it = {.kind = PL_ITEM_LABOUR};
-  snprintf(it.service, sizeof it.service, "%s", svc);
-  return it;
-}
-
 static pl_wo_new walk_in(const char *plate) {
   pl_wo_new in = {0};
   strcpy(in.chain, CH);
@@ -76,8 +64,8 @@ static void a_repair_runs_from_reception_to_delivery(void **st) {
   pl_stock_info before = stock(f->e, "WH-SH01", "BP-F-220");
   assert_true(before.available >= 1);
   pl_wo_new in = walk_in("沪A12345");
-  in.items[0] = labour_item("MAINT");
-  in.items[1] = part_item("BP-F-220", 1);
+  in.items[0] = test_labour_item("MAINT");
+  in.items[1] = test_part_item("BP-F-220", 1);
   in.n_items = 2;
   pl_work_order wo;
   assert_int_equal(pl_wo_create(f->e, &in, "wo-1", NULL, &wo, &err), 0);
@@ -111,7 +99,7 @@ static void a_repair_runs_from_reception_to_delivery(void **st) {
       0);
 
   /* an extra item: reserved at once, released when rejected */
-  pl_wo_item_in x = part_item("WB-24", 2);
+  pl_wo_item_in x = test_part_item("WB-24", 2);
   pl_stock_info wb0 = stock(f->e, "WH-SH01", "WB-24");
   assert_int_equal(
       pl_wo_add_extra(f->e, CH, wo.id, &x, "T01", "x-1", NULL, &wo, &err), 0);
@@ -200,7 +188,7 @@ static void short_parts_wait_for_stock(void **st) {
   pl_stock_info s0 = stock(f->e, "WH-SH01", "SP-IR-4");
   int64_t want = s0.available + 3;
   pl_wo_new in = walk_in("沪B00001");
-  in.items[0] = part_item("SP-IR-4", want);
+  in.items[0] = test_part_item("SP-IR-4", want);
   in.n_items = 1;
   pl_work_order wo;
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &wo, &err), 0);
@@ -232,17 +220,17 @@ static void bad_input_changes_nothing(void **st) {
   fx *f = *st;
   pl_error err = {0};
   pl_wo_new in = walk_in("沪C1");
-  in.items[0] = part_item("NOPE", 1);
+  in.items[0] = test_part_item("NOPE", 1);
   in.n_items = 1;
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
                    PL_ENOTFOUND);
   assert_non_null(strstr(err.msg, "items[0].part_no"));
-  in.items[0] = part_item("OF-1001", 0);
+  in.items[0] = test_part_item("OF-1001", 0);
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err), PL_EINVAL);
-  in.items[0] = labour_item("NOSVC");
+  in.items[0] = test_labour_item("NOSVC");
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
                    PL_ENOTFOUND);
-  in.items[0] = labour_item("MAINT");
+  in.items[0] = test_labour_item("MAINT");
   strcpy(in.store, "NOSTORE");
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
                    PL_ENOTFOUND);
@@ -380,7 +368,7 @@ static void automatic_assignment_balances_load(void **st) {
   const char *names[3] = {"T01", "T04", "T05"};
   for (int i = 0; i < 12; i++) {
     pl_wo_new in = walk_in("沪E1");
-    in.items[0] = labour_item("MAINT"); /* engine >= 2 */
+    in.items[0] = test_labour_item("MAINT"); /* engine >= 2 */
     in.n_items = 1;
     pl_work_order wo;
     assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, &wo, &err), 0);
@@ -398,7 +386,7 @@ static void automatic_assignment_balances_load(void **st) {
   /* finishing one technician's work makes them the first choice again */
   pl_wo_new in = walk_in("沪E2");
   strcpy(in.store, "SH02");
-  in.items[0] = labour_item("PAINT"); /* body & paint: nobody at SH02 */
+  in.items[0] = test_labour_item("PAINT"); /* body & paint: nobody at SH02 */
   in.n_items = 1;
   assert_int_equal(pl_wo_create(f->e, &in, NULL, NULL, NULL, &err),
                    PL_EPRECOND);
@@ -409,7 +397,7 @@ static void automatic_assignment_balances_load(void **st) {
   int after[3] = {0};
   for (int i = 0; i < 3; i++) {
     pl_wo_new m = walk_in("沪E3");
-    m.items[0] = labour_item("MAINT");
+    m.items[0] = test_labour_item("MAINT");
     m.n_items = 1;
     pl_work_order wo;
     assert_int_equal(pl_wo_create(f->e, &m, NULL, NULL, &wo, &err), 0);
@@ -432,8 +420,8 @@ static void claims_are_one_step_and_idempotent(void **st) {
                      .estimate_fen = 250000};
   strcpy(in.vehicle.plate, "沪F100");
   strcpy(in.damage, "rear bumper");
-  in.items[0] = labour_item("PAINT");
-  in.items[1] = part_item("WB-24", 1);
+  in.items[0] = test_labour_item("PAINT");
+  in.items[1] = test_part_item("WB-24", 1);
   in.n_items = 2;
   pl_claim c1, c2;
   assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c1, &err), 0);
@@ -493,7 +481,7 @@ static void claims_are_one_step_and_idempotent(void **st) {
   int nb = pl_booking_list(f->e, &bf, before, 64, &err);
   strcpy(in.claim_no, "CLM-004");
   in.hold = 1;
-  in.items[1] = part_item("NO-SUCH-PART", 1);
+  in.items[1] = test_part_item("NO-SUCH-PART", 1);
   assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c2, &err), PL_ENOTFOUND);
   assert_non_null(strstr(err.msg, "items[1].part_no"));
   assert_int_equal(pl_booking_list(f->e, &bf, after_b, 64, &err), nb);
@@ -588,7 +576,7 @@ static void claim_and_fleet_windows_are_checked(void **st) {
                      .earliest = 1000,
                      .latest = 500};
   strcpy(in.vehicle.plate, "沪W1");
-  in.items[0] = labour_item("MAINT");
+  in.items[0] = test_labour_item("MAINT");
   in.n_items = 1;
   pl_claim c;
   assert_int_equal(pl_claim_submit(f->e, &in, NULL, &c, &err), PL_EINVAL);

@@ -480,17 +480,17 @@ static int declares_chain(const ProtobufCMessageDescriptor *d, int depth) {
   return 0;
 }
 
-/* Checks every `chain` of m (and of its messages one level down) against
- * p. Returns NULL if all are allowed, else the first refused chain; counts
- * the chains seen in *seen. */
-static const char *refused_chain(const pl_principal *p,
-                                 const ProtobufCMessage *m, int depth,
-                                 int *seen) {
+/* Calls fn(chain, arg) for every `chain` of m, then for those of its set
+ * messages one level down, in field order. Stops at the first call that
+ * returns non-zero and returns that value; 0 when every call did. */
+typedef int (*chain_fn)(const char *chain, void *arg);
+static int each_chain(const ProtobufCMessage *m, int depth, chain_fn fn,
+                      void *arg) {
   const char *c = string_field(m, "chain");
   if (c != NULL) {
-    (*seen)++;
-    if (!pl_principal_may_chain(p, c))
-      return c;
+    int rc = fn(c, arg);
+    if (rc != 0)
+      return rc;
   }
   const ProtobufCMessageDescriptor *d = m->descriptor;
   for (unsigned i = 0; depth == 0 && i < d->n_fields; i++) {
@@ -508,14 +508,39 @@ static const char *refused_chain(const pl_principal *p,
       subs = *(ProtobufCMessage *const *const *)at;
     }
     for (size_t j = 0; j < n; j++) {
-      if (subs[j] == NULL)
-        continue;
-      const char *r = refused_chain(p, subs[j], depth + 1, seen);
-      if (r != NULL)
-        return r;
+      int rc = subs[j] != NULL ? each_chain(subs[j], depth + 1, fn, arg) : 0;
+      if (rc != 0)
+        return rc;
     }
   }
-  return NULL;
+  return 0;
+}
+
+/* refused_chain's walk: the principal, the chains seen, the first refused. */
+typedef struct refusal {
+  const pl_principal *p;
+  int seen;
+  const char *refused;
+} refusal;
+
+static int check_chain(const char *chain, void *arg) {
+  refusal *rf = arg;
+  rf->seen++;
+  if (pl_principal_may_chain(rf->p, chain))
+    return 0;
+  rf->refused = chain;
+  return 1;
+}
+
+/* Checks every `chain` of m (and of its messages one level down) against
+ * p. Returns NULL if all are allowed, else the first refused chain; counts
+ * the chains seen in *seen. */
+static const char *refused_chain(const pl_principal *p,
+                                 const ProtobufCMessage *m, int *seen) {
+  refusal rf = {p, 0, NULL};
+  each_chain(m, 0, check_chain, &rf);
+  *seen = rf.seen;
+  return rf.refused;
 }
 
 grpc_status_code pl_auth_authorize(const pl_principal *p, const pl_policy *pol,
@@ -550,7 +575,7 @@ grpc_status_code pl_auth_authorize(const pl_principal *p, const pl_policy *pol,
   }
   case PL_SCOPE_CHAIN: {
     int seen = 0;
-    refused = refused_chain(p, req, 0, &seen);
+    refused = refused_chain(p, req, &seen);
     if (refused == NULL && seen == 0 && !platform) {
       /* A chain-scoped request whose chain is absent (its message left
        * out) acts on no chain this key has; one whose type names no chain
@@ -586,41 +611,28 @@ platform_only:
   return GRPC_STATUS_PERMISSION_DENIED;
 }
 
-/* Adds every `chain` of m (and of its messages one level down) to out. */
-static void collect_chains(const ProtobufCMessage *m, int depth,
-                           const char **out, int cap, int *n) {
-  const char *c = string_field(m, "chain");
-  if (c != NULL) {
-    if (*n < cap)
-      out[*n] = c;
-    (*n)++;
-  }
-  const ProtobufCMessageDescriptor *d = m->descriptor;
-  for (unsigned i = 0; depth == 0 && i < d->n_fields; i++) {
-    const ProtobufCFieldDescriptor *f = &d->fields[i];
-    if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-      continue;
-    if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-        *(const uint32_t *)((const char *)m + f->quantifier_offset) != f->id)
-      continue;
-    const char *at = (const char *)m + f->offset;
-    size_t k = 1;
-    ProtobufCMessage *const *subs = (ProtobufCMessage *const *)at;
-    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-      k = *(const size_t *)((const char *)m + f->quantifier_offset);
-      subs = *(ProtobufCMessage *const *const *)at;
-    }
-    for (size_t j = 0; j < k; j++)
-      if (subs[j] != NULL)
-        collect_chains(subs[j], depth + 1, out, cap, n);
-  }
+/* collect_chain's output: room for cap chains, and how many were found. */
+typedef struct chain_list {
+  const char **out;
+  int cap, n;
+} chain_list;
+
+/* Adds one chain to the chain_list arg (counting those past its room). */
+static int collect_chain(const char *chain, void *arg) {
+  chain_list *cl = arg;
+  if (cl->n < cl->cap)
+    cl->out[cl->n] = chain;
+  cl->n++;
+  return 0;
 }
 
 int pl_auth_request_chains(const pl_policy *pol, const ProtobufCMessage *req,
                            const char **out, int cap) {
   int n = 0;
   if (pol != NULL && pol->scope == PL_SCOPE_CHAIN) {
-    collect_chains(req, 0, out, cap, &n);
+    chain_list cl = {out, cap, 0};
+    each_chain(req, 0, collect_chain, &cl);
+    n = cl.n;
   } else if (pol != NULL && pol->scope == PL_SCOPE_CODE) {
     const char *c = string_field(req, "code");
     if (c != NULL && cap > 0)

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pitlane/pitlane.h"
+
 #define DEPTH_MAX 8
 #define PATH_MAX_LEN 192
 #define SAFE_MAX ((int64_t)1 << 53) /* exact in a double, far from 2^63 */
@@ -88,38 +90,6 @@ static int fail(char *detail, size_t n, const char *path, const char *what) {
   return -1;
 }
 
-/* Length of the UTF-8 sequence at s (n bytes left), or 0 if invalid. */
-static size_t utf8_seq(const uint8_t *s, size_t n) {
-  unsigned c = s[0];
-  size_t len;
-  unsigned min;
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-    min = 0x80;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    min = 0x800;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (len > n)
-    return 0;
-  unsigned cp = c & (0x7Fu >> len);
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-    cp = (cp << 6) | (s[i] & 0x3Fu);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return len;
-}
-
 /* One string field's wire bytes. */
 static int check_string(const ProtobufCFieldDescriptor *f, const uint8_t *s,
                         size_t len, const char *path, char *detail, size_t n) {
@@ -140,7 +110,7 @@ static int check_string(const ProtobufCFieldDescriptor *f, const uint8_t *s,
       snprintf(what, sizeof what, "control character at byte %zu", i);
       return fail(detail, n, path, what);
     }
-    size_t k = utf8_seq(s + i, len - i);
+    size_t k = pl_utf8_seq(s + i, len - i);
     if (k == 0) {
       snprintf(what, sizeof what, "not valid UTF-8 at byte %zu", i);
       return fail(detail, n, path, what);

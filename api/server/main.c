@@ -68,6 +68,20 @@ typedef struct options {
   int threads, demo, max_inflight;
 } options;
 
+/* Reads the value of the option argv[*i] (moving *i onto it) as an int in
+ * 1..max into *out. 0, or -1 after saying what is wrong on stderr. */
+static int int_option(int argc, char **argv, int *i, long max, int *out) {
+  const char *name = argv[*i];
+  if (*i + 1 >= argc)
+    return fprintf(stderr, "pitlaned: %s needs a value\n", name), -1;
+  char *end;
+  long n = strtol(argv[++*i], &end, 10);
+  if (*end != '\0' || n < 1 || n > max)
+    return fprintf(stderr, "pitlaned: %s: 1..%ld\n", name, max), -1;
+  *out = (int)n;
+  return 0;
+}
+
 static int parse(int argc, char **argv, options *o) {
   memset(o, 0, sizeof *o);
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -115,22 +129,12 @@ static int parse(int argc, char **argv, options *o) {
       o->slow_ms = (int)n;
       continue;
     } else if (strcmp(a, "--max-inflight") == 0) {
-      if (i + 1 >= argc)
-        return fprintf(stderr, "pitlaned: --max-inflight needs a value\n"), -1;
-      char *end;
-      long n = strtol(argv[++i], &end, 10);
-      if (*end != '\0' || n < 1 || n > 1000000)
-        return fprintf(stderr, "pitlaned: --max-inflight: 1..1000000\n"), -1;
-      o->max_inflight = (int)n;
+      if (int_option(argc, argv, &i, 1000000, &o->max_inflight) != 0)
+        return -1;
       continue;
     } else if (strcmp(a, "--threads") == 0) {
-      if (i + 1 >= argc)
-        return fprintf(stderr, "pitlaned: --threads needs a value\n"), -1;
-      char *end;
-      long n = strtol(argv[++i], &end, 10);
-      if (*end != '\0' || n < 1 || n > 256)
-        return fprintf(stderr, "pitlaned: --threads: 1..256\n"), -1;
-      o->threads = (int)n;
+      if (int_option(argc, argv, &i, 256, &o->threads) != 0)
+        return -1;
       continue;
     } else {
       return fprintf(stderr, "pitlaned: unknown option '%s'\n%s", a, usage), -1;

@@ -28,6 +28,15 @@ typedef struct pl_method {
   pl_handler_fn handler;
 } pl_method;
 
+/* One row of a service's method table: the method `name` of service
+ * pitlane.v1.<svc>, its request type pitlane__v1__<req> and handler fn.
+ *   PL_METHOD("Admin", "GetStore", get_store_request, get_store) */
+#define PL_METHOD(svc, name, req, fn)                                          \
+  { "/pitlane.v1." svc "/" name, &pitlane__v1__##req##__descriptor, fn }
+
+/* The number of rows of a method table (for pl_<svc>_n_methods). */
+#define PL_N_METHODS(table) ((int)(sizeof(table) / sizeof((table)[0])))
+
 pl_engine *pl_rpc_engine(pl_rpc *r);
 
 /* The caller: its key's tenant (kind, code), roles and chains (auth.h).

@@ -154,6 +154,21 @@ static int cmp_shard(const void *a, const void *b) {
   return strcmp(((const shard *)a)->chain, ((const shard *)b)->chain);
 }
 
+/* Makes room in the array *arr (*cap elements of size bytes, n in use)
+ * for one more: doubles it when full, starting at first. 0, or -1 on OOM
+ * with the array unchanged. */
+static int grow(void **arr, int *cap, int n, int first, size_t size) {
+  if (n < *cap)
+    return 0;
+  int c = *cap ? *cap * 2 : first;
+  void *a = realloc(*arr, (size_t)c * size);
+  if (a == NULL)
+    return -1;
+  *arr = a;
+  *cap = c;
+  return 0;
+}
+
 /* Builds a snapshot from a /v3/kv/range reply; NULL if malformed. */
 static snapshot *parse_range(const char *json) {
   const char *end = json + strlen(json);
@@ -184,27 +199,19 @@ static snapshot *parse_range(const char *json) {
     if (v == NULL)
       val[0] = '\0';
     if (strncmp(key, NODES, strlen(NODES)) == 0) {
-      if (s->n_nodes == cap_n) {
-        cap_n = cap_n ? cap_n * 2 : 8;
-        node_addr *nn = realloc(s->nodes, (size_t)cap_n * sizeof *nn);
-        if (nn == NULL) {
-          bad = 1;
-          break;
-        }
-        s->nodes = nn;
+      if (grow((void **)&s->nodes, &cap_n, s->n_nodes, 8, sizeof *s->nodes) !=
+          0) {
+        bad = 1;
+        break;
       }
       node_addr *n = &s->nodes[s->n_nodes++];
       snprintf(n->id, sizeof n->id, "%.63s", key + strlen(NODES));
       snprintf(n->addr, sizeof n->addr, "%.127s", val);
     } else if (strncmp(key, CHAINS, strlen(CHAINS)) == 0) {
-      if (s->n_shards == cap_s) {
-        cap_s = cap_s ? cap_s * 2 : 64;
-        shard *ns = realloc(s->shards, (size_t)cap_s * sizeof *ns);
-        if (ns == NULL) {
-          bad = 1;
-          break;
-        }
-        s->shards = ns;
+      if (grow((void **)&s->shards, &cap_s, s->n_shards, 64,
+               sizeof *s->shards) != 0) {
+        bad = 1;
+        break;
       }
       shard *sh = &s->shards[s->n_shards];
       sh->chain = strdup(key + strlen(CHAINS));

@@ -167,12 +167,7 @@ static void list_chains(pl_rpc *r, const ProtobufCMessage *msg) {
     mp[k] = &ms[k];
     k++;
   }
-  Pitlane__V1__ListChainsResponse m;
-  pitlane__v1__list_chains_response__init(&m);
-  m.n_chains = (size_t)k;
-  m.chains = mp;
-  pl_rpc_reply(r, &m.base);
-  pl_list_free(&lb);
+  pl_list_reply(r, &pitlane__v1__list_chains_response__descriptor, k, &lb);
 }
 
 /* ---- stores -------------------------------------------------------------- */
@@ -219,34 +214,22 @@ static void get_store(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
+static int stores_fill(pl_engine *e, const void *q, void *recs, int cap,
+                       pl_error *err) {
+  const Pitlane__V1__ListStoresRequest *rq = q;
+  return pl_store_list(e, rq->chain, recs, cap, err);
+}
+
+static void stores_item(void *m, void *rec) {
+  store_msg(m, rec);
+}
+
 static void list_stores(pl_rpc *r, const ProtobufCMessage *msg) {
-  const Pitlane__V1__ListStoresRequest *q = (const void *)msg;
-  pl_engine *e = pl_rpc_engine(r);
-  pl_error err;
-  int n = pl_store_list(e, q->chain, NULL, 0, &err);
-  if (n < 0) {
-    pl_rpc_engine_fail(r, n, &err);
-    return;
-  }
-  pl_list_buf lb;
-  if (pl_list_alloc(r, &lb, n, sizeof(pl_store_info),
-                    sizeof(Pitlane__V1__Store)) != 0)
-    return;
-  pl_store_info *info = lb.recs;
-  Pitlane__V1__Store *ms = lb.msgs;
-  Pitlane__V1__Store **mp = (Pitlane__V1__Store **)lb.ptrs;
-  int got = pl_store_list(e, q->chain, info, n, &err);
-  n = got < n ? got : n;
-  for (int i = 0; i < n; i++) {
-    store_msg(&ms[i], &info[i]);
-    mp[i] = &ms[i];
-  }
-  Pitlane__V1__ListStoresResponse m;
-  pitlane__v1__list_stores_response__init(&m);
-  m.n_stores = (size_t)n;
-  m.stores = mp;
-  pl_rpc_reply(r, &m.base);
-  pl_list_free(&lb);
+  static const pl_list_spec spec = {
+      stores_fill, stores_item, sizeof(pl_store_info),
+      sizeof(Pitlane__V1__Store),
+      &pitlane__v1__list_stores_response__descriptor};
+  pl_list_answer(r, &spec, msg);
 }
 
 /* ---- warehouses ---------------------------------------------------------- */
@@ -277,34 +260,22 @@ static void create_warehouse(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
+static int warehouses_fill(pl_engine *e, const void *q, void *recs, int cap,
+                           pl_error *err) {
+  const Pitlane__V1__ListWarehousesRequest *rq = q;
+  return pl_warehouse_list(e, rq->chain, recs, cap, err);
+}
+
+static void warehouses_item(void *m, void *rec) {
+  warehouse_msg(m, rec);
+}
+
 static void list_warehouses(pl_rpc *r, const ProtobufCMessage *msg) {
-  const Pitlane__V1__ListWarehousesRequest *q = (const void *)msg;
-  pl_engine *e = pl_rpc_engine(r);
-  pl_error err;
-  int n = pl_warehouse_list(e, q->chain, NULL, 0, &err);
-  if (n < 0) {
-    pl_rpc_engine_fail(r, n, &err);
-    return;
-  }
-  pl_list_buf lb;
-  if (pl_list_alloc(r, &lb, n, sizeof(pl_warehouse_info),
-                    sizeof(Pitlane__V1__Warehouse)) != 0)
-    return;
-  pl_warehouse_info *info = lb.recs;
-  Pitlane__V1__Warehouse *ms = lb.msgs;
-  Pitlane__V1__Warehouse **mp = (Pitlane__V1__Warehouse **)lb.ptrs;
-  int got = pl_warehouse_list(e, q->chain, info, n, &err);
-  n = got < n ? got : n;
-  for (int i = 0; i < n; i++) {
-    warehouse_msg(&ms[i], &info[i]);
-    mp[i] = &ms[i];
-  }
-  Pitlane__V1__ListWarehousesResponse m;
-  pitlane__v1__list_warehouses_response__init(&m);
-  m.n_warehouses = (size_t)n;
-  m.warehouses = mp;
-  pl_rpc_reply(r, &m.base);
-  pl_list_free(&lb);
+  static const pl_list_spec spec = {
+      warehouses_fill, warehouses_item, sizeof(pl_warehouse_info),
+      sizeof(Pitlane__V1__Warehouse),
+      &pitlane__v1__list_warehouses_response__descriptor};
+  pl_list_answer(r, &spec, msg);
 }
 
 /* ---- bays and technicians ------------------------------------------------ */
@@ -619,16 +590,10 @@ static void list_api_keys(pl_rpc *r, const ProtobufCMessage *msg) {
     lb.ptrs[k] = &ms[k].m;
     k++;
   }
-  Pitlane__V1__ListApiKeysResponse m;
-  pitlane__v1__list_api_keys_response__init(&m);
-  m.n_keys = (size_t)k;
-  m.keys = (Pitlane__V1__ApiKey **)lb.ptrs;
-  pl_rpc_reply(r, &m.base);
-  pl_list_free(&lb);
+  pl_list_reply(r, &pitlane__v1__list_api_keys_response__descriptor, k, &lb);
 }
 
-#define ADMIN(name, req, fn)                                                   \
-  { "/pitlane.v1.Admin/" name, &pitlane__v1__##req##__descriptor, fn }
+#define ADMIN(name, req, fn) PL_METHOD("Admin", name, req, fn)
 
 const pl_method pl_admin_methods[] = {
     ADMIN("CreateChain", create_chain_request, create_chain),
@@ -645,8 +610,7 @@ const pl_method pl_admin_methods[] = {
     ADMIN("CreatePart", create_part_request, create_part),
     ADMIN("GetPart", get_part_request, get_part),
 };
-const int pl_admin_n_methods =
-    (int)(sizeof pl_admin_methods / sizeof pl_admin_methods[0]);
+const int pl_admin_n_methods = PL_N_METHODS(pl_admin_methods);
 
 /* A table of its own, last in methods.c, so that the fuzzer's method
  * numbering (and its seed corpus) of the older methods stays as it was. */
@@ -655,8 +619,7 @@ const pl_method pl_apikey_methods[] = {
     ADMIN("RevokeApiKey", revoke_api_key_request, revoke_api_key),
     ADMIN("ListApiKeys", list_api_keys_request, list_api_keys),
 };
-const int pl_apikey_n_methods =
-    (int)(sizeof pl_apikey_methods / sizeof pl_apikey_methods[0]);
+const int pl_apikey_n_methods = PL_N_METHODS(pl_apikey_methods);
 
 /* ==== calendars and the service catalogue ================================ */
 /* The Admin RPCs that configure calendars: store hours, technician and bay
@@ -870,34 +833,22 @@ static void create_service(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
+static int services_fill(pl_engine *e, const void *q, void *recs, int cap,
+                         pl_error *err) {
+  const Pitlane__V1__ListServicesRequest *rq = q;
+  return pl_service_list(e, rq->chain, recs, cap, err);
+}
+
+static void services_item(void *m, void *rec) {
+  service_msg(m, rec);
+}
+
 static void list_services(pl_rpc *r, const ProtobufCMessage *msg) {
-  const Pitlane__V1__ListServicesRequest *q = (const void *)msg;
-  pl_engine *e = pl_rpc_engine(r);
-  pl_error err;
-  int n = pl_service_list(e, q->chain, NULL, 0, &err);
-  if (n < 0) {
-    pl_rpc_engine_fail(r, n, &err);
-    return;
-  }
-  pl_list_buf lb;
-  if (pl_list_alloc(r, &lb, n, sizeof(pl_service_info),
-                    sizeof(Pitlane__V1__Service)) != 0)
-    return;
-  pl_service_info *info = lb.recs;
-  Pitlane__V1__Service *ms = lb.msgs;
-  Pitlane__V1__Service **mp = (Pitlane__V1__Service **)lb.ptrs;
-  int got = pl_service_list(e, q->chain, info, n, &err);
-  n = got < n ? got : n;
-  for (int i = 0; i < n; i++) {
-    service_msg(&ms[i], &info[i]);
-    mp[i] = &ms[i];
-  }
-  Pitlane__V1__ListServicesResponse m;
-  pitlane__v1__list_services_response__init(&m);
-  m.n_services = (size_t)n;
-  m.services = mp;
-  pl_rpc_reply(r, &m.base);
-  pl_list_free(&lb);
+  static const pl_list_spec spec = {
+      services_fill, services_item, sizeof(pl_service_info),
+      sizeof(Pitlane__V1__Service),
+      &pitlane__v1__list_services_response__descriptor};
+  pl_list_answer(r, &spec, msg);
 }
 
 const pl_method pl_calendar_methods[] = {
@@ -909,8 +860,7 @@ const pl_method pl_calendar_methods[] = {
     ADMIN("CreateService", create_service_request, create_service),
     ADMIN("ListServices", list_services_request, list_services),
 };
-const int pl_calendar_n_methods =
-    (int)(sizeof pl_calendar_methods / sizeof pl_calendar_methods[0]);
+const int pl_calendar_n_methods = PL_N_METHODS(pl_calendar_methods);
 
 /* ==== KPI reports ======================================================== */
 /* Admin.GetKpiReport: the KPI reports (pitlane/kpi.h) over
@@ -1002,5 +952,4 @@ static void get_kpi_report(pl_rpc *r, const ProtobufCMessage *msg) {
 const pl_method pl_kpi_methods[] = {
     ADMIN("GetKpiReport", kpi_report_request, get_kpi_report),
 };
-const int pl_kpi_n_methods =
-    (int)(sizeof pl_kpi_methods / sizeof pl_kpi_methods[0]);
+const int pl_kpi_n_methods = PL_N_METHODS(pl_kpi_methods);

@@ -263,8 +263,7 @@ out:
   free(fp);
 }
 
-#define CLAIMS(name, req, fn)                                                  \
-  { "/pitlane.v1.Claims/" name, &pitlane__v1__##req##__descriptor, fn }
+#define CLAIMS(name, req, fn) PL_METHOD("Claims", name, req, fn)
 
 const pl_method pl_claims_methods[] = {
     CLAIMS("SubmitClaim", submit_claim_request, submit_claim),
@@ -272,5 +271,4 @@ const pl_method pl_claims_methods[] = {
     CLAIMS("ListClaims", list_claims_request, list_claims),
     CLAIMS("SubmitFleetBatch", fleet_batch_request, fleet_batch),
 };
-const int pl_claims_n_methods =
-    (int)(sizeof pl_claims_methods / sizeof pl_claims_methods[0]);
+const int pl_claims_n_methods = PL_N_METHODS(pl_claims_methods);

@@ -159,6 +159,22 @@ static void reply_range(pl_rpc *r, const pl_chain_range_info *info,
   pl_rpc_reply(r, &m.base);
 }
 
+/* Runs a chain export or import (fn) of chain at path, timing it, and
+ * answers with the range it moved. */
+static void move_range(pl_rpc *r,
+                       int (*fn)(pl_engine *, const char *, const char *,
+                                 pl_chain_range_info *, pl_error *),
+                       const char *chain, const char *path) {
+  int64_t t0 = mono_us();
+  pl_chain_range_info info;
+  pl_error err = {0};
+  int rc = fn(pl_rpc_engine(r), chain, path, &info, &err);
+  if (rc != 0)
+    pl_rpc_engine_fail(r, rc, &err);
+  else
+    reply_range(r, &info, t0);
+}
+
 static void export_chain(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ExportChainRequest *q = (const void *)msg;
   pl_cluster *c = need_cluster(r);
@@ -169,28 +185,14 @@ static void export_chain(pl_rpc *r, const ProtobufCMessage *msg) {
                 "chain: freeze '%.40s' before exporting it", q->chain);
     return;
   }
-  int64_t t0 = mono_us();
-  pl_chain_range_info info;
-  pl_error err = {0};
-  int rc = pl_chain_export(pl_rpc_engine(r), q->chain, q->path, &info, &err);
-  if (rc != 0)
-    pl_rpc_engine_fail(r, rc, &err);
-  else
-    reply_range(r, &info, t0);
+  move_range(r, pl_chain_export, q->chain, q->path);
 }
 
 static void import_chain(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__ImportChainRequest *q = (const void *)msg;
   if (need_cluster(r) == NULL)
     return;
-  int64_t t0 = mono_us();
-  pl_chain_range_info info;
-  pl_error err = {0};
-  int rc = pl_chain_import(pl_rpc_engine(r), q->chain, q->path, &info, &err);
-  if (rc != 0)
-    pl_rpc_engine_fail(r, rc, &err);
-  else
-    reply_range(r, &info, t0);
+  move_range(r, pl_chain_import, q->chain, q->path);
 }
 
 static void drop_chain(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -218,8 +220,7 @@ static void drop_chain(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
-#define CL(name, req, fn)                                                      \
-  { "/pitlane.v1.Cluster/" name, &pitlane__v1__##req##__descriptor, fn }
+#define CL(name, req, fn) PL_METHOD("Cluster", name, req, fn)
 
 const pl_method pl_cluster_methods[] = {
     CL("Status", cluster_status_request, status),
@@ -229,5 +230,4 @@ const pl_method pl_cluster_methods[] = {
     CL("ImportChain", import_chain_request, import_chain),
     CL("DropChain", drop_chain_request, drop_chain),
 };
-const int pl_cluster_n_methods =
-    (int)(sizeof pl_cluster_methods / sizeof pl_cluster_methods[0]);
+const int pl_cluster_n_methods = PL_N_METHODS(pl_cluster_methods);

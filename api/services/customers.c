@@ -133,12 +133,8 @@ static void list_customers(pl_rpc *r, const ProtobufCMessage *msg) {
       customer_out(&ms[i], &cs[i]);
       b.ptrs[i] = &ms[i];
     }
-    Pitlane__V1__ListCustomersResponse m;
-    pitlane__v1__list_customers_response__init(&m);
-    m.n_customers = (size_t)n;
-    m.customers = (Pitlane__V1__Customer **)b.ptrs;
-    m.next_after_id = n == cap ? cs[n - 1].id : 0;
-    pl_rpc_reply(r, &m.base);
+    pl_list_reply_after(r, &pitlane__v1__list_customers_response__descriptor, n,
+                        &b, n == cap ? cs[n - 1].id : 0);
   }
   pl_list_free(&b);
 }
@@ -466,12 +462,8 @@ static void list_fups(pl_rpc *r, const ProtobufCMessage *msg) {
       fup_out(&ms[i], &fs[i], now);
       b.ptrs[i] = &ms[i];
     }
-    Pitlane__V1__ListFollowUpsResponse m;
-    pitlane__v1__list_follow_ups_response__init(&m);
-    m.n_follow_ups = (size_t)n;
-    m.follow_ups = (Pitlane__V1__FollowUp **)b.ptrs;
-    m.next_after_id = n == cap ? fs[n - 1].id : 0;
-    pl_rpc_reply(r, &m.base);
+    pl_list_reply_after(r, &pitlane__v1__list_follow_ups_response__descriptor,
+                        n, &b, n == cap ? fs[n - 1].id : 0);
   }
   pl_list_free(&b);
 }
@@ -616,12 +608,8 @@ static void list_cmps(pl_rpc *r, const ProtobufCMessage *msg) {
       cmp_out(&ms[i], &xs[i], now);
       b.ptrs[i] = &ms[i].m;
     }
-    Pitlane__V1__ListComplaintsResponse m;
-    pitlane__v1__list_complaints_response__init(&m);
-    m.n_complaints = (size_t)n;
-    m.complaints = (Pitlane__V1__Complaint **)b.ptrs;
-    m.next_after_id = n == cap ? xs[n - 1].id : 0;
-    pl_rpc_reply(r, &m.base);
+    pl_list_reply_after(r, &pitlane__v1__list_complaints_response__descriptor,
+                        n, &b, n == cap ? xs[n - 1].id : 0);
   }
   pl_list_free(&b);
 }
@@ -680,8 +668,7 @@ static void sweep(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
-#define CUS(name, req, fn)                                                     \
-  { "/pitlane.v1.Customers/" name, &pitlane__v1__##req##__descriptor, fn }
+#define CUS(name, req, fn) PL_METHOD("Customers", name, req, fn)
 
 const pl_method pl_customers_methods[] = {
     CUS("PutCustomer", put_customer_request, put_customer),
@@ -704,5 +691,4 @@ const pl_method pl_customers_methods[] = {
     CUS("GetComplaintPolicy", get_complaint_policy_request, get_policy),
     CUS("SweepComplaints", sweep_complaints_request, sweep),
 };
-const int pl_customers_n_methods =
-    (int)(sizeof pl_customers_methods / sizeof pl_customers_methods[0]);
+const int pl_customers_n_methods = PL_N_METHODS(pl_customers_methods);

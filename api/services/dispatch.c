@@ -264,33 +264,21 @@ static void get_res(pl_rpc *r, const ProtobufCMessage *msg) {
     reply_res(r, &out);
 }
 
+static int res_fill(pl_engine *e, const void *q, void *recs, int cap,
+                    pl_error *err) {
+  const Pitlane__V1__ListFieldResourcesRequest *rq = q;
+  return pl_field_resource_list(e, rq->chain, rq->store, recs, cap, err);
+}
+
+static void res_item(void *m, void *rec) {
+  res_out(m, rec);
+}
+
 static void list_res(pl_rpc *r, const ProtobufCMessage *msg) {
-  const Pitlane__V1__ListFieldResourcesRequest *q = (const void *)msg;
-  pl_engine *e = pl_rpc_engine(r);
-  pl_error err = {0};
-  int n = pl_field_resource_list(e, q->chain, q->store, NULL, 0, &err);
-  if (n < 0) {
-    pl_rpc_engine_fail(r, n, &err);
-    return;
-  }
-  pl_list_buf b;
-  if (pl_list_alloc(r, &b, n + 1, sizeof(pl_field_resource), sizeof(res_msg)) !=
-      0)
-    return;
-  pl_field_resource *info = b.recs;
-  res_msg *ms = b.msgs;
-  int got = pl_field_resource_list(e, q->chain, q->store, info, n, &err);
-  n = got < n ? got : n;
-  for (int i = 0; i < n; i++) {
-    res_out(&ms[i], &info[i]);
-    b.ptrs[i] = &ms[i].m;
-  }
-  Pitlane__V1__ListFieldResourcesResponse m;
-  pitlane__v1__list_field_resources_response__init(&m);
-  m.n_resources = (size_t)(n > 0 ? n : 0);
-  m.resources = (Pitlane__V1__FieldResource **)b.ptrs;
-  pl_rpc_reply(r, &m.base);
-  pl_list_free(&b);
+  static const pl_list_spec spec = {
+      res_fill, res_item, sizeof(pl_field_resource), sizeof(res_msg),
+      &pitlane__v1__list_field_resources_response__descriptor};
+  pl_list_answer(r, &spec, msg);
 }
 
 /* ---- dispatches ----------------------------------------------------------
@@ -407,11 +395,7 @@ static void list_dispatches(pl_rpc *r, const ProtobufCMessage *msg) {
       disp_out(&ms[i], &ds[i]);
       b.ptrs[i] = &ms[i].m;
     }
-    Pitlane__V1__ListDispatchesResponse m;
-    pitlane__v1__list_dispatches_response__init(&m);
-    m.n_dispatches = (size_t)n;
-    m.dispatches = (Pitlane__V1__FieldDispatch **)b.ptrs;
-    pl_rpc_reply(r, &m.base);
+    pl_list_reply(r, &pitlane__v1__list_dispatches_response__descriptor, n, &b);
   }
   pl_list_free(&b);
 }
@@ -617,8 +601,7 @@ out:
   pl_list_free(&b);
 }
 
-#define DSP(name, req, fn)                                                     \
-  { "/pitlane.v1.Dispatch/" name, &pitlane__v1__##req##__descriptor, fn }
+#define DSP(name, req, fn) PL_METHOD("Dispatch", name, req, fn)
 
 const pl_method pl_dispatch_methods[] = {
     DSP("SetDispatchConfig", dispatch_config, set_config),
@@ -643,5 +626,4 @@ const pl_method pl_dispatch_methods[] = {
     DSP("GetVehicle", get_vehicle_request, get_vehicle),
     DSP("DueReminders", due_reminders_request, due_reminders),
 };
-const int pl_dispatch_n_methods =
-    (int)(sizeof pl_dispatch_methods / sizeof pl_dispatch_methods[0]);
+const int pl_dispatch_n_methods = PL_N_METHODS(pl_dispatch_methods);

@@ -412,34 +412,22 @@ static void create_supplier(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
+static int suppliers_fill(pl_engine *e, const void *q, void *recs, int cap,
+                          pl_error *err) {
+  const Pitlane__V1__ListSuppliersRequest *rq = q;
+  return pl_supplier_list(e, rq->chain, recs, cap, err);
+}
+
+static void suppliers_item(void *m, void *rec) {
+  supplier_msg(m, rec);
+}
+
 static void list_suppliers(pl_rpc *r, const ProtobufCMessage *msg) {
-  const Pitlane__V1__ListSuppliersRequest *q = (const void *)msg;
-  pl_engine *e = pl_rpc_engine(r);
-  pl_error err;
-  int n = pl_supplier_list(e, q->chain, NULL, 0, &err);
-  if (n < 0) {
-    pl_rpc_engine_fail(r, n, &err);
-    return;
-  }
-  pl_list_buf lb;
-  if (pl_list_alloc(r, &lb, n, sizeof(pl_supplier_info),
-                    sizeof(Pitlane__V1__Supplier)) != 0)
-    return;
-  pl_supplier_info *info = lb.recs;
-  Pitlane__V1__Supplier *ms = lb.msgs;
-  Pitlane__V1__Supplier **mp = (Pitlane__V1__Supplier **)lb.ptrs;
-  int got = pl_supplier_list(e, q->chain, info, n, &err);
-  n = got < n ? got : n;
-  for (int i = 0; i < n; i++) {
-    supplier_msg(&ms[i], &info[i]);
-    mp[i] = &ms[i];
-  }
-  Pitlane__V1__ListSuppliersResponse m;
-  pitlane__v1__list_suppliers_response__init(&m);
-  m.n_suppliers = (size_t)n;
-  m.suppliers = mp;
-  pl_rpc_reply(r, &m.base);
-  pl_list_free(&lb);
+  static const pl_list_spec spec = {
+      suppliers_fill, suppliers_item, sizeof(pl_supplier_info),
+      sizeof(Pitlane__V1__Supplier),
+      &pitlane__v1__list_suppliers_response__descriptor};
+  pl_list_answer(r, &spec, msg);
 }
 
 static void set_quote(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -467,34 +455,22 @@ static void set_quote(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
+static int quotes_fill(pl_engine *e, const void *q, void *recs, int cap,
+                       pl_error *err) {
+  const Pitlane__V1__ListQuotesRequest *rq = q;
+  return pl_quote_list(e, rq->chain, rq->part_no, recs, cap, err);
+}
+
+static void quotes_item(void *m, void *rec) {
+  quote_msg(m, rec);
+}
+
 static void list_quotes(pl_rpc *r, const ProtobufCMessage *msg) {
-  const Pitlane__V1__ListQuotesRequest *q = (const void *)msg;
-  pl_engine *e = pl_rpc_engine(r);
-  pl_error err;
-  int n = pl_quote_list(e, q->chain, q->part_no, NULL, 0, &err);
-  if (n < 0) {
-    pl_rpc_engine_fail(r, n, &err);
-    return;
-  }
-  pl_list_buf lb;
-  if (pl_list_alloc(r, &lb, n, sizeof(pl_quote_info),
-                    sizeof(Pitlane__V1__Quote)) != 0)
-    return;
-  pl_quote_info *info = lb.recs;
-  Pitlane__V1__Quote *ms = lb.msgs;
-  Pitlane__V1__Quote **mp = (Pitlane__V1__Quote **)lb.ptrs;
-  int got = pl_quote_list(e, q->chain, q->part_no, info, n, &err);
-  n = got < n ? got : n;
-  for (int i = 0; i < n; i++) {
-    quote_msg(&ms[i], &info[i]);
-    mp[i] = &ms[i];
-  }
-  Pitlane__V1__ListQuotesResponse m;
-  pitlane__v1__list_quotes_response__init(&m);
-  m.n_quotes = (size_t)n;
-  m.quotes = mp;
-  pl_rpc_reply(r, &m.base);
-  pl_list_free(&lb);
+  static const pl_list_spec spec = {
+      quotes_fill, quotes_item, sizeof(pl_quote_info),
+      sizeof(Pitlane__V1__Quote),
+      &pitlane__v1__list_quotes_response__descriptor};
+  pl_list_answer(r, &spec, msg);
 }
 
 /* ---- stocktake
@@ -605,12 +581,7 @@ static void list_alerts(pl_rpc *r, const ProtobufCMessage *msg) {
     am[i].usage_90d = a[i].usage_90d;
     ap[i] = &am[i];
   }
-  Pitlane__V1__ListAlertsResponse m;
-  pitlane__v1__list_alerts_response__init(&m);
-  m.n_alerts = n > 0 ? (size_t)n : 0;
-  m.alerts = ap;
-  pl_rpc_reply(r, &m.base);
-  pl_list_free(&lb);
+  pl_list_reply(r, &pitlane__v1__list_alerts_response__descriptor, n, &lb);
 }
 
 static void suggest_purchase(pl_rpc *r, const ProtobufCMessage *msg) {
@@ -760,8 +731,7 @@ static void find_parts_by_model(pl_rpc *r, const ProtobufCMessage *msg) {
   free(np);
 }
 
-#define INV(name, req, fn)                                                     \
-  { "/pitlane.v1.Inventory/" name, &pitlane__v1__##req##__descriptor, fn }
+#define INV(name, req, fn) PL_METHOD("Inventory", name, req, fn)
 
 static void verify_ledger(pl_rpc *r, const ProtobufCMessage *msg) {
   const Pitlane__V1__VerifyLedgerRequest *q = (const void *)msg;
@@ -804,5 +774,4 @@ const pl_method pl_inventory_methods[] = {
     INV("GetFitment", get_fitment_request, get_fitment),
     INV("FindPartsByModel", find_parts_by_model_request, find_parts_by_model),
 };
-const int pl_inventory_n_methods =
-    (int)(sizeof pl_inventory_methods / sizeof pl_inventory_methods[0]);
+const int pl_inventory_n_methods = PL_N_METHODS(pl_inventory_methods);

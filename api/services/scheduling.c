@@ -227,27 +227,24 @@ static void get_booking(pl_rpc *r, const ProtobufCMessage *msg) {
 /* Lists the bookings of f into lb (records, their messages and the reply's
  * pointers, filled); *n_out their count. 0, or -1 after failing the call
  * with nothing left to free. */
+static int bookings_fill(pl_engine *e, const void *f, void *recs, int cap,
+                         pl_error *err) {
+  return pl_booking_list(e, f, recs, cap, err);
+}
+
 static int list_bookings(pl_rpc *r, const pl_booking_filter *f, pl_list_buf *lb,
                          int *n_out) {
-  pl_engine *e = pl_rpc_engine(r);
-  pl_error err;
-  int n = pl_booking_list(e, f, NULL, 0, &err);
-  if (n < 0) {
-    pl_rpc_engine_fail(r, n, &err);
-    return -1;
-  }
-  if (pl_list_alloc(r, lb, n, sizeof(pl_booking_info), sizeof(booking_msg)) !=
-      0)
+  int n = pl_list_counted(r, lb, bookings_fill, f, sizeof(pl_booking_info),
+                          sizeof(booking_msg));
+  if (n < 0)
     return -1;
   pl_booking_info *b = lb->recs;
   booking_msg *ms = lb->msgs;
-  int got = pl_booking_list(e, f, b, n, &err);
-  n = got < n ? got : n;
   for (int i = 0; i < n; i++) {
     booking_out(&ms[i], &b[i]);
     lb->ptrs[i] = &ms[i].m;
   }
-  *n_out = n > 0 ? n : 0;
+  *n_out = n;
   return 0;
 }
 
@@ -263,12 +260,7 @@ static void list_bookings_rpc(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_list_buf lb;
   if (list_bookings(r, &f, &lb, &n) != 0)
     return;
-  Pitlane__V1__ListBookingsResponse resp;
-  pitlane__v1__list_bookings_response__init(&resp);
-  resp.n_bookings = (size_t)n;
-  resp.bookings = (Pitlane__V1__Booking **)lb.ptrs;
-  pl_rpc_reply(r, &resp.base);
-  pl_list_free(&lb);
+  pl_list_reply(r, &pitlane__v1__list_bookings_response__descriptor, n, &lb);
 }
 
 /* One board row's message and the free ranges it points into. */
@@ -446,49 +438,34 @@ static void return_loaner(pl_rpc *r, const ProtobufCMessage *msg) {
   reply_loaner(r, rc, &out, &err);
 }
 
-static void list_loaner_events(pl_rpc *r, const ProtobufCMessage *msg) {
-  const Pitlane__V1__ListLoanerEventsRequest *q = (const void *)msg;
-  pl_engine *e = pl_rpc_engine(r);
-  pl_error err;
-  int n = pl_loaner_events(e, q->chain, q->store, q->code, NULL, 0, &err);
-  if (n < 0) {
-    pl_rpc_engine_fail(r, n, &err);
-    return;
-  }
-  pl_list_buf lb;
-  if (pl_list_alloc(r, &lb, n, sizeof(pl_loaner_event),
-                    sizeof(Pitlane__V1__LoanerEvent)) != 0)
-    return;
-  pl_loaner_event *ev = lb.recs;
-  Pitlane__V1__LoanerEvent *m = lb.msgs;
-  Pitlane__V1__LoanerEvent **p = (Pitlane__V1__LoanerEvent **)lb.ptrs;
-  int got = pl_loaner_events(e, q->chain, q->store, q->code, ev, n, &err);
-  if (got < 0) {
-    pl_rpc_engine_fail(r, got, &err);
-  } else {
-    if (got > n)
-      got = n; /* events added in between: the first n */
-    for (int i = 0; i < got; i++) {
-      pitlane__v1__loaner_event__init(&m[i]);
-      m[i].kind = (Pitlane__V1__LoanerEventKind)ev[i].kind;
-      m[i].booking_id = ev[i].booking;
-      m[i].customer = ev[i].customer;
-      m[i].km = ev[i].km;
-      m[i].fuel_pct = ev[i].fuel_pct;
-      m[i].at_ms = ev[i].at_ms;
-      p[i] = &m[i];
-    }
-    Pitlane__V1__ListLoanerEventsResponse resp;
-    pitlane__v1__list_loaner_events_response__init(&resp);
-    resp.n_events = (size_t)got;
-    resp.events = p;
-    pl_rpc_reply(r, &resp.base);
-  }
-  pl_list_free(&lb);
+static int loaner_events_fill(pl_engine *e, const void *q, void *recs, int cap,
+                              pl_error *err) {
+  const Pitlane__V1__ListLoanerEventsRequest *rq = q;
+  return pl_loaner_events(e, rq->chain, rq->store, rq->code, recs, cap, err);
 }
 
-#define SCHED(name, req, fn)                                                   \
-  { "/pitlane.v1.Scheduling/" name, &pitlane__v1__##req##__descriptor, fn }
+static void loaner_event_msg(void *mv, void *rec) {
+  Pitlane__V1__LoanerEvent *m = mv;
+  pl_loaner_event *ev = rec;
+  pitlane__v1__loaner_event__init(m);
+  m->kind = (Pitlane__V1__LoanerEventKind)ev->kind;
+  m->booking_id = ev->booking;
+  m->customer = ev->customer;
+  m->km = ev->km;
+  m->fuel_pct = ev->fuel_pct;
+  m->at_ms = ev->at_ms;
+}
+
+/* Events added between the count and the fill are left out: the first n. */
+static void list_loaner_events(pl_rpc *r, const ProtobufCMessage *msg) {
+  static const pl_list_spec spec = {
+      loaner_events_fill, loaner_event_msg, sizeof(pl_loaner_event),
+      sizeof(Pitlane__V1__LoanerEvent),
+      &pitlane__v1__list_loaner_events_response__descriptor};
+  pl_list_answer(r, &spec, msg);
+}
+
+#define SCHED(name, req, fn) PL_METHOD("Scheduling", name, req, fn)
 
 const pl_method pl_scheduling_methods[] = {
     SCHED("RecommendSlots", recommend_slots_request, recommend_slots),
@@ -508,5 +485,4 @@ const pl_method pl_scheduling_methods[] = {
     SCHED("ReturnLoaner", loaner_move_request, return_loaner),
     SCHED("ListLoanerEvents", list_loaner_events_request, list_loaner_events),
 };
-const int pl_scheduling_n_methods =
-    (int)(sizeof pl_scheduling_methods / sizeof pl_scheduling_methods[0]);
+const int pl_scheduling_n_methods = PL_N_METHODS(pl_scheduling_methods);

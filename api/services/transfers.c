@@ -60,34 +60,21 @@ static void delete_lane(pl_rpc *r, const ProtobufCMessage *msg) {
   pl_rpc_reply(r, &m.base);
 }
 
+static int lanes_fill(pl_engine *e, const void *q, void *recs, int cap,
+                      pl_error *err) {
+  const Pitlane__V1__ListLanesRequest *rq = q;
+  return pl_lane_list(e, rq->chain, recs, cap, err);
+}
+
+static void lanes_item(void *m, void *rec) {
+  lane_msg(m, rec);
+}
+
 static void list_lanes(pl_rpc *r, const ProtobufCMessage *msg) {
-  const Pitlane__V1__ListLanesRequest *q = (const void *)msg;
-  pl_engine *e = pl_rpc_engine(r);
-  pl_error err;
-  int n = pl_lane_list(e, q->chain, NULL, 0, &err);
-  if (n < 0) {
-    pl_rpc_engine_fail(r, n, &err);
-    return;
-  }
-  pl_list_buf lb;
-  if (pl_list_alloc(r, &lb, n, sizeof(pl_lane_info),
-                    sizeof(Pitlane__V1__Lane)) != 0)
-    return;
-  pl_lane_info *info = lb.recs;
-  Pitlane__V1__Lane *ms = lb.msgs;
-  Pitlane__V1__Lane **mp = (Pitlane__V1__Lane **)lb.ptrs;
-  int got = pl_lane_list(e, q->chain, info, n, &err);
-  n = got < n ? got : n;
-  for (int i = 0; i < n; i++) {
-    lane_msg(&ms[i], &info[i]);
-    mp[i] = &ms[i];
-  }
-  Pitlane__V1__ListLanesResponse m;
-  pitlane__v1__list_lanes_response__init(&m);
-  m.n_lanes = (size_t)n;
-  m.lanes = mp;
-  pl_rpc_reply(r, &m.base);
-  pl_list_free(&lb);
+  static const pl_list_spec spec = {
+      lanes_fill, lanes_item, sizeof(pl_lane_info), sizeof(Pitlane__V1__Lane),
+      &pitlane__v1__list_lanes_response__descriptor};
+  pl_list_answer(r, &spec, msg);
 }
 
 /* Message storage for one plan's legs and paths. */
@@ -331,38 +318,24 @@ static void get_transfer(pl_rpc *r, const ProtobufCMessage *msg) {
   reply_transfer(r, &out);
 }
 
-static void list_transfers(pl_rpc *r, const ProtobufCMessage *msg) {
-  const Pitlane__V1__ListTransfersRequest *q = (const void *)msg;
-  pl_engine *e = pl_rpc_engine(r);
-  pl_error err;
-  int n = pl_transfer_list(e, q->chain, NULL, 0, &err);
-  if (n < 0) {
-    pl_rpc_engine_fail(r, n, &err);
-    return;
-  }
-  pl_list_buf lb;
-  if (pl_list_alloc(r, &lb, n, sizeof(pl_transfer_info),
-                    sizeof(transfer_msg)) != 0)
-    return;
-  pl_transfer_info *info = lb.recs;
-  transfer_msg *tm = lb.msgs;
-  Pitlane__V1__Transfer **tp = (Pitlane__V1__Transfer **)lb.ptrs;
-  int got = pl_transfer_list(e, q->chain, info, n, &err);
-  n = got < n ? got : n;
-  for (int i = 0; i < n; i++) {
-    transfer_out(&tm[i], &info[i]);
-    tp[i] = &tm[i].m;
-  }
-  Pitlane__V1__ListTransfersResponse m;
-  pitlane__v1__list_transfers_response__init(&m);
-  m.n_transfers = (size_t)n;
-  m.transfers = tp;
-  pl_rpc_reply(r, &m.base);
-  pl_list_free(&lb);
+static int transfers_fill(pl_engine *e, const void *q, void *recs, int cap,
+                          pl_error *err) {
+  const Pitlane__V1__ListTransfersRequest *rq = q;
+  return pl_transfer_list(e, rq->chain, recs, cap, err);
 }
 
-#define XFER(name, req, fn)                                                    \
-  { "/pitlane.v1.Transfers/" name, &pitlane__v1__##req##__descriptor, fn }
+static void transfers_item(void *m, void *rec) {
+  transfer_out(m, rec);
+}
+
+static void list_transfers(pl_rpc *r, const ProtobufCMessage *msg) {
+  static const pl_list_spec spec = {
+      transfers_fill, transfers_item, sizeof(pl_transfer_info),
+      sizeof(transfer_msg), &pitlane__v1__list_transfers_response__descriptor};
+  pl_list_answer(r, &spec, msg);
+}
+
+#define XFER(name, req, fn) PL_METHOD("Transfers", name, req, fn)
 
 const pl_method pl_transfers_methods[] = {
     XFER("SetLane", set_lane_request, set_lane),
@@ -377,5 +350,4 @@ const pl_method pl_transfers_methods[] = {
     XFER("GetTransfer", transfer_ref, get_transfer),
     XFER("ListTransfers", list_transfers_request, list_transfers),
 };
-const int pl_transfers_n_methods =
-    (int)(sizeof pl_transfers_methods / sizeof pl_transfers_methods[0]);
+const int pl_transfers_n_methods = PL_N_METHODS(pl_transfers_methods);

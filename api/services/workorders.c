@@ -319,12 +319,8 @@ static void list_wo(pl_rpc *r, const ProtobufCMessage *msg) {
     wo_out(&wm[i], &ws[i]);
     b.ptrs[i] = &wm[i].m;
   }
-  Pitlane__V1__ListWorkOrdersResponse resp;
-  pitlane__v1__list_work_orders_response__init(&resp);
-  resp.n_work_orders = (size_t)n;
-  resp.work_orders = (Pitlane__V1__WorkOrder **)b.ptrs;
-  resp.next_after_id = n == cap ? ws[n - 1].id : 0;
-  pl_rpc_reply(r, &resp.base);
+  pl_list_reply_after(r, &pitlane__v1__list_work_orders_response__descriptor, n,
+                      &b, n == cap ? ws[n - 1].id : 0);
 out:
   pl_list_free(&b);
 }
@@ -644,8 +640,7 @@ static void watch_store(pl_rpc *r, const ProtobufCMessage *msg) {
   open_watch(r, q->chain, 0, q->store, 0, q->since_ms);
 }
 
-#define WO(name, req, fn)                                                      \
-  { "/pitlane.v1.WorkOrders/" name, &pitlane__v1__##req##__descriptor, fn }
+#define WO(name, req, fn) PL_METHOD("WorkOrders", name, req, fn)
 
 const pl_method pl_workorders_methods[] = {
     WO("CreateWorkOrder", create_work_order_request, create_wo),
@@ -666,8 +661,7 @@ const pl_method pl_workorders_methods[] = {
     WO("WatchWorkOrder", watch_work_order_request, watch_order),
     WO("WatchStore", watch_store_request, watch_store),
 };
-const int pl_workorders_n_methods =
-    (int)(sizeof pl_workorders_methods / sizeof pl_workorders_methods[0]);
+const int pl_workorders_n_methods = PL_N_METHODS(pl_workorders_methods);
 
 /* ==== warranty ============================================================ */
 /* The warranty methods of pitlane.v1.WorkOrders:
@@ -787,12 +781,9 @@ static void list_claims(pl_rpc *r, const ProtobufCMessage *msg) {
     claim_out(&ms[i], &cs[i]);
     b.ptrs[i] = &ms[i];
   }
-  Pitlane__V1__ListSupplierClaimsResponse resp;
-  pitlane__v1__list_supplier_claims_response__init(&resp);
-  resp.n_claims = (size_t)n;
-  resp.claims = (Pitlane__V1__SupplierClaim **)b.ptrs;
-  resp.next_after_id = n == cap ? cs[n - 1].id : 0;
-  pl_rpc_reply(r, &resp.base);
+  pl_list_reply_after(r,
+                      &pitlane__v1__list_supplier_claims_response__descriptor,
+                      n, &b, n == cap ? cs[n - 1].id : 0);
 out:
   pl_list_free(&b);
 }
@@ -826,5 +817,4 @@ const pl_method pl_warranty_methods[] = {
     WO("ListSupplierClaims", list_supplier_claims_request, list_claims),
     WO("DecideSupplierClaim", decide_supplier_claim_request, decide_claim),
 };
-const int pl_warranty_n_methods =
-    (int)(sizeof pl_warranty_methods / sizeof pl_warranty_methods[0]);
+const int pl_warranty_n_methods = PL_N_METHODS(pl_warranty_methods);

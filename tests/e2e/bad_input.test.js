@@ -5,7 +5,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { grpc, proto, startServer, clients, call, closeAll } = require('./lib');
+const { grpc, proto, call, withServer } = require('./lib');
 
 const S = grpc.status;
 const BIG = 'x'.repeat(5 * 1024 * 1024); // over the 4 MiB message limit
@@ -301,9 +301,7 @@ test('every RPC answers bad input with its precise status and changes nothing', 
       assert.ok(TABLE.some(([s, m]) => s === key && m === method), `no bad-input row for ${key}.${method}`);
     }
   }
-  const srv = await startServer({});
-  const c = clients(srv.addr);
-  try {
+  await withServer({}, async (_srv, c) => {
     const before = await snapshot(c);
     for (const [svc, method, req, code, pattern] of TABLE) {
       let got = S.OK;
@@ -320,10 +318,7 @@ test('every RPC answers bad input with its precise status and changes nothing', 
     }
     const after = await snapshot(c);
     assert.deepEqual(after, before);
-  } finally {
-    closeAll(c);
-    await srv.stop();
-  }
+  });
 });
 
 // One VIN rule (ISO 3779: 17 of 0-9 A-Z without I, O, Q; no check digit)
@@ -365,9 +360,7 @@ const VIN_PLATE = [
 ];
 
 test('one VIN rule and one plate rule for every RPC that takes them; a refusal changes nothing', async () => {
-  const srv = await startServer({});
-  const c = clients(srv.addr);
-  try {
+  await withServer({}, async (_srv, c) => {
     const before = await snapshot(c);
     for (const [svc, method, req, pattern] of VIN_PLATE) {
       let got = S.OK;
@@ -387,8 +380,5 @@ test('one VIN rule and one plate rule for every RPC that takes them; a refusal c
     assert.equal(wo.vehicle.plate, '沪A12345678901');
     const wo2 = await call(c.workorders, 'CreateWorkOrder', { chain: 'demo', store: 'SH01', vehicle: { plate: '沪A2', vin: 'UVWXYZ01234567890' }, advisor: 'a' });
     assert.equal(wo2.vehicle.vin, 'UVWXYZ01234567890');
-  } finally {
-    closeAll(c);
-    await srv.stop();
-  }
+  });
 });

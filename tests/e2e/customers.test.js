@@ -5,7 +5,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { grpc, startServer, clients, call, closeAll, rejectsWith } = require('./lib');
+const { grpc, startServer, clients, call, closeAll, rejectsWith, withServer } = require('./lib');
 
 const S = grpc.status;
 const VIN = 'LSVCVST0000000001';
@@ -123,9 +123,7 @@ test('a customer, their car, a repair, its follow-up and a complaint; history su
 });
 
 test('bad input is refused with the field named and changes nothing', async () => {
-  const srv = await startServer({});
-  const c = clients(srv.addr);
-  try {
+  await withServer({}, async (_srv, c) => {
     const before = (await call(c.customers, 'ListCustomers', { chain: 'demo' })).customers.length;
     await rejectsWith(call(c.customers, 'PutCustomer', { chain: 'demo', customer: { name: 'x', phone: '12ab' } }), S.INVALID_ARGUMENT, /customer\.phone/);
     await rejectsWith(call(c.customers, 'PutCustomer', { chain: 'demo' }), S.INVALID_ARGUMENT, /customer/);
@@ -142,8 +140,5 @@ test('bad input is refused with the field named and changes nothing', async () =
     assert.equal(list.customers.length, before + 1);
     const cmps = await call(c.customers, 'ListComplaints', { chain: 'demo' });
     assert.equal(cmps.complaints.length, 0);
-  } finally {
-    closeAll(c);
-    await srv.stop();
-  }
+  });
 });

@@ -6,7 +6,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { grpc, startServer, clients, call, closeAll, rejectsWith } = require('./lib');
+const { grpc, startServer, clients, call, closeAll, rejectsWith, withServer } = require('./lib');
 
 const S = grpc.status;
 
@@ -50,9 +50,7 @@ async function truck(c, code, lat, lng) {
 }
 
 test('dispatch, accept, and the ETA stream follows positions', async () => {
-  const srv = await startServer({});
-  const c = clients(srv.addr);
-  try {
+  await withServer({}, async (_srv, c) => {
     // demo trucks: R01 near SH01, R02 near SH02; ask next to R01
     const d = await call(c.dispatch, 'Dispatch', { chain: 'demo', kind: 'DISPATCH_KIND_RESCUE', lat_e6: 31191000, lng_e6: 121441000, customer: '张三', phone: '13800000000', plate: '沪A12345' });
     assert.equal(d.resource, 'R01');
@@ -89,10 +87,7 @@ test('dispatch, accept, and the ETA stream follows positions', async () => {
     assert.equal(r01.state, 'FIELD_RESOURCE_STATE_FREE');
     // a completed dispatch cannot be accepted again
     await assert.rejects(call(c.dispatch, 'Accept', { chain: 'demo', id: d.id }), (e) => e.code === S.FAILED_PRECONDITION);
-  } finally {
-    closeAll(c);
-    await srv.stop();
-  }
+  });
 });
 
 test('racing clients never get the same truck; kill -9 keeps an accepted dispatch', async () => {
@@ -144,9 +139,7 @@ test('racing clients never get the same truck; kill -9 keeps an accepted dispatc
 });
 
 test('the demo chain has a reminder due today, and a slot can be held for it', async () => {
-  const srv = await startServer({});
-  const c = clients(srv.addr);
-  try {
+  await withServer({}, async (_srv, c) => {
     const date = localDate();
     const r = await call(c.dispatch, 'DueReminders', { chain: 'demo', store: 'SH01', date });
     assert.ok(r.total >= 1);
@@ -165,10 +158,7 @@ test('the demo chain has a reminder due today, and a slot can be held for it', a
     // a reading moves the due date by mileage
     const v = await call(c.dispatch, 'RecordMileage', { chain: 'demo', vin: 'LSVDEM00000000002', mileage_km: 4900 });
     assert.equal(v.due_reason, 'DUE_REASON_MILEAGE');
-  } finally {
-    closeAll(c);
-    await srv.stop();
-  }
+  });
 });
 
 // Regression (issue 19, defect 6): a fleet key read a private customer's

@@ -7,9 +7,7 @@ const { grpc, startServer, clients, call, closeAll, withServer, rejectsWith } = 
 const S = grpc.status;
 
 test('quotes rank sources by route cost and flag late plans', async () => {
-  const srv = await startServer({});
-  const c = clients(srv.addr);
-  try {
+  await withServer({}, async (_srv, c) => {
     const { lanes } = await call(c.transfers, 'ListLanes', { chain: 'demo' });
     assert.ok(lanes.length >= 4);
     const stock = await call(c.inventory, 'GetStock', { chain: 'demo', part_no: 'OF-1001' });
@@ -33,10 +31,7 @@ test('quotes rank sources by route cost and flag late plans', async () => {
     }
     const soon = await call(c.transfers, 'QuoteTransfer', { chain: 'demo', part_no: 'OF-1001', qty: 5, destination: 'WH-SH02', need_by_ms: Date.now() + 60000 });
     assert.ok(soon.plans.every((p) => p.late));
-  } finally {
-    closeAll(c);
-    await srv.stop();
-  }
+  });
 });
 
 // The contract at QuoteTransferRequest: the destination's own stock is never
@@ -93,9 +88,7 @@ test('lanes are set, replaced, deleted, kept across restart; bad input is refuse
 });
 
 test('PlanRebalance covers shortages at least cost and says why the rest cannot be', async () => {
-  const srv = await startServer({});
-  const c = clients(srv.addr);
-  try {
+  await withServer({}, async (_srv, c) => {
     // make WH-SH02 short of OF-1001: min above what it holds
     const st = await call(c.inventory, 'GetStock', { chain: 'demo', warehouse: 'WH-SH02', part_no: 'OF-1001' });
     const have = st.rows[0].available;
@@ -109,10 +102,7 @@ test('PlanRebalance covers shortages at least cost and says why the rest cannot 
     assert.ok(plan.cost_fen >= plan.unit_cost_fen);
     await rejectsWith(call(c.transfers, 'PlanRebalance', { chain: 'demo', part_no: 'NOPE' }), S.NOT_FOUND, /part_no/);
     await rejectsWith(call(c.transfers, 'PlanRebalance', { chain: 'nochain' }), S.NOT_FOUND, /chain/);
-  } finally {
-    closeAll(c);
-    await srv.stop();
-  }
+  });
 });
 
 test('a transfer order ships, is in transit, lands, and survives SIGKILL in between', async () => {

@@ -3,7 +3,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { grpc, startServer, clients, call, closeAll, rejectsWith } = require('./lib');
+const { grpc, startServer, clients, call, closeAll, rejectsWith, withServer } = require('./lib');
 
 const S = grpc.status;
 
@@ -163,9 +163,7 @@ test('a repair streams every step live; a reconnect misses nothing; kill -9 keep
 });
 
 test('claims: one call makes the order and the hold; repeats and racing duplicates return the first', async () => {
-  const srv = await startServer({});
-  const c = clients(srv.addr);
-  try {
+  await withServer({}, async (_srv, c) => {
     const claim = {
       chain: 'demo', store: 'SH01', insurer: 'PICC', claim_no: 'PICC-2026-0001', policy_no: 'P-77',
       vehicle: { plate: '沪B12345', model: 'Camry' }, damage: 'front bumper, left headlight',
@@ -192,16 +190,11 @@ test('claims: one call makes the order and the hold; repeats and racing duplicat
     const got = await call(c.claims, 'GetClaim', { chain: 'demo', insurer: 'PICC', claim_no: 'PICC-2026-0001' });
     assert.equal(got.work_order_id, first.work_order_id);
     assert.equal(got.booking.id, first.booking.id);
-  } finally {
-    closeAll(c);
-    await srv.stop();
-  }
+  });
 });
 
 test('a fleet batch schedules every vehicle without double booking a bay or technician', async () => {
-  const srv = await startServer({});
-  const c = clients(srv.addr);
-  try {
+  await withServer({}, async (_srv, c) => {
     const jobs = Array.from({ length: 30 }, (_, i) => ({ vehicle: { plate: `沪F${String(i).padStart(4, '0')}` }, services: [i % 2 ? 'MAINT' : 'TYRE'] }));
     const res = await call(c.claims, 'SubmitFleetBatch', { chain: 'demo', fleet: 'SF-EXPRESS', stores: ['SH01', 'SH02'], jobs, hold: true, idempotency_key: 'fleet-1' });
     assert.equal(res.scheduled + res.failed, jobs.length);
@@ -220,16 +213,11 @@ test('a fleet batch schedules every vehicle without double booking a bay or tech
     }
     const again = await call(c.claims, 'SubmitFleetBatch', { chain: 'demo', fleet: 'SF-EXPRESS', stores: ['SH01', 'SH02'], jobs, hold: true, idempotency_key: 'fleet-1' });
     assert.deepEqual(again.results.map((r) => r.booking && r.booking.id), res.results.map((r) => r.booking && r.booking.id));
-  } finally {
-    closeAll(c);
-    await srv.stop();
-  }
+  });
 });
 
 test('claim and fleet windows are checked as RecommendSlots checks its own; a refusal creates nothing', async () => {
-  const srv = await startServer({});
-  const c = clients(srv.addr);
-  try {
+  await withServer({}, async (_srv, c) => {
     const now = Math.floor(Date.now() / 60000);
     const claim = {
       chain: 'demo', store: 'SH01', insurer: 'PICC', claim_no: 'WIN-1', vehicle: { plate: '沪W100' },
@@ -255,16 +243,11 @@ test('claim and fleet windows are checked as RecommendSlots checks its own; a re
     await rejectsWith(call(c.claims, 'SubmitFleetBatch', { ...batch, jobs: late, earliest_min: day, latest_min: day + 300 }), S.INVALID_ARGUMENT, /jobs\[1\]\.earliest_min/);
     assert.equal(await bookings('沪W200'), 0);
     assert.equal(await bookings('沪W201'), 0);
-  } finally {
-    closeAll(c);
-    await srv.stop();
-  }
+  });
 });
 
 test('bad steps are refused with their reason and change nothing', async () => {
-  const srv = await startServer({});
-  const c = clients(srv.addr);
-  try {
+  await withServer({}, async (_srv, c) => {
     const wo = await call(c.workorders, 'CreateWorkOrder', brakeJob('沪C1'));
     const ref = { chain: 'demo', id: wo.id, actor: 'T01' };
     await rejectsWith(call(c.workorders, 'CompleteItem', { ...ref, item_no: 1 }), S.FAILED_PRECONDITION, /pending/);
@@ -278,10 +261,7 @@ test('bad steps are refused with their reason and change nothing', async () => {
     assert.equal(cancelled.state, 'WORK_ORDER_STATE_CANCELLED');
     assert.equal(cancelled.items[1].reserved, 0);
     await rejectsWith(call(c.workorders, 'StartRepair', ref), S.FAILED_PRECONDITION, /cancelled/);
-  } finally {
-    closeAll(c);
-    await srv.stop();
-  }
+  });
 });
 
 test('an insurer sees only its own claims and their work orders; a fleet acts only for itself', async () => {

@@ -101,6 +101,12 @@ typedef struct pl_write {
   void *arg;
 } pl_write;
 
+/* Length of the well-formed UTF-8 sequence at s (n > 0 bytes left), or 0
+ * if the bytes there are not one (overlong, surrogate, past U+10FFFF or
+ * cut short). The engine's text checks use it; the server checks request
+ * bytes with the same rule. */
+PL_API size_t pl_utf8_seq(const void *s, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -68,6 +68,10 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
   return len;
 }
 
+size_t pl_utf8_seq(const void *s, size_t n) {
+  return utf8_seq(s, n);
+}
+
 int pl__check_text(pl_error *err, const char *field, const char *s, size_t cap,
                    int allow_empty) {
   size_t n = strnlen(s, cap);
