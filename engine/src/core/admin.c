@@ -28,7 +28,6 @@
 #include "core/keys.h"
 #include "core/observe.h"
 #include "core/rowwrite.h"
-#include "kpi/kpi_int.h"
 #include "pitlane/admin.h"
 
 #define ROW_VERSION 1

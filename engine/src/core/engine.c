@@ -13,7 +13,7 @@
 #include "core/internal.h"
 #include "core/keys.h"
 #include "core/observe.h"
-#include "kpi/kpi_int.h"
+#include "kpi/kpi_xs.h"
 
 static int64_t realtime_ms(void *arg) {
   (void)arg;
@@ -169,7 +169,7 @@ int pl__load_range(pl_engine *e, const void *lo, size_t ll, const void *hi,
     size_t rl = kl - (size_t)(rest - k);
     if (kind == PL__K_LEDGER) {
       /* The KPI reports' stock counters come from the ledger's movements,
-       * counted when first asked for (kpi/kpi_int.h); skip this chain's ledger:
+       * counted when first asked for (kpi/kpi_xs.h); skip this chain's ledger:
        * seek past its kind byte. */
       pl__chain *lc = pl__chain_find(e, chain);
       if (lc != NULL)

@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include "base/fail.h"
 #include "base/strmap.h"
 #include "base/vec.h"
 #include "core/commit.h"
@@ -97,23 +98,7 @@ struct pl_engine {
   pl__apikeys apikeys;
 };
 
-/* Fills err (if not NULL) with code and a printf-style message; returns
- * code. Inline so that callers (and the static analyzer) see that it
- * returns exactly `code`. */
-__attribute__((format(printf, 3, 4))) static inline int
-pl__fail(pl_error *err, int code, const char *fmt, ...) {
-  if (err == NULL)
-    return code;
-  err->code = code;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-  va_end(ap);
-  return code;
-}
-/* pl__fail as an expression whose value is visibly `code` (the analyzer
- * does not follow variadic calls). */
-#define PL__FAIL(err, code, ...) (pl__fail((err), (code), __VA_ARGS__), (code))
+/* pl__fail, PL__FAIL: base/fail.h. */
 
 /* The end of every mutation, after its locks are dropped: waits for
  * durability when the caller gave no pl_write (and something was queued),
@@ -198,8 +183,5 @@ void pl__modules_chain_free(pl__chain *c);
 PL_MODULES(PL__MOD_GETTERS)
 #undef PL__MOD_GETTERS
 #undef PL__MOD_GETTERS_OF
-
-/* The demo chain's inventory (demo/inventory.c), from pl_demo_load. */
-int pl__inventory_demo_load(pl_engine *e, pl_error *err);
 
 #endif

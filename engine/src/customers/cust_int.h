@@ -28,6 +28,7 @@
 #include "core/barrier.h"
 #include "core/internal.h"
 #include "core/keys.h"
+#include "customers/cust_xs.h"
 #include "pitlane/customers.h"
 #include "pitlane/scheduling.h"
 #include "pitlane/workorders.h"
@@ -111,10 +112,7 @@ int64_t pl__cust_owner_on(const pl__cveh *v, int32_t day);
 /* Whether customer id may be contacted (unknown: yes); under the lock. */
 int pl__cust_contact_ok(const pl__cust_chain *cc, int64_t id);
 
-/* The change feed (core/observe.h); each takes the write lock. */
-void pl__cust_on_booking(pl__chain *c, const pl_booking_info *b);
-void pl__cust_on_wo(pl__chain *c, const pl_work_order *w);
-void pl__cust_on_vehicle(pl__chain *c, const pl_vehicle_info *v);
+/* The change feed's entry points: customers/cust_xs.h. */
 
 /* customers/history.c: under the write lock. Puts the entry (replacing the
  * one of the same kind and id) into v's history. */

@@ -1,5 +1,5 @@
 /* kpi/kpi.c — the managers' numbers (kpi.h), kept incrementally from the change
- * feed (core/observe.h, kpi/kpi_int.h).
+ * feed (core/observe.h, kpi/kpi_xs.h).
  *
  * Design. Per chain, integer counters (a "cell" of KC_N int64) per local
  * day for each scope: the chain, each store, each advisor, each
@@ -40,9 +40,9 @@
 #include "base/localtime.h"
 #include "base/u64map.h"
 #include "core/observe.h"
-#include "kpi/kpi_int.h"
+#include "kpi/kpi_xs.h"
 #include "pitlane/kpi.h"
-#include "scheduling/sched_int.h"
+#include "scheduling/sched_xs.h"
 
 /* ---- types ----------------------------------------------------------------
  */

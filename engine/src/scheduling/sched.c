@@ -690,6 +690,11 @@ pl__svc *pl__svc_find(pl__chain *c, const char *code) {
   return i >= 0 ? pl__sched_peek(c)->services.items[i] : NULL;
 }
 
+const pl_service_info *pl__sched_service(pl__chain *c, const char *code) {
+  const pl__svc *svc = pl__sched_peek(c) != NULL ? pl__svc_find(c, code) : NULL;
+  return svc != NULL ? &svc->info : NULL;
+}
+
 static int check_service(pl_error *err, const pl_service_info *in) {
   int rc = pl__check_code(err, "service.code", in->code, PL_CODE_MAX);
   if (rc == 0)

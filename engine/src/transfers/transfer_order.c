@@ -17,7 +17,7 @@
 #include "base/validate.h"
 #include "core/keys.h"
 #include "core/rowwrite.h"
-#include "inventory/stock_int.h"
+#include "inventory/stock_xs.h"
 #include "transfers/xfer_int.h"
 
 #define ROW_VERSION 1
