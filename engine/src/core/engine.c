@@ -51,15 +51,18 @@ pl__chain *pl__chain_find(pl_engine *e, const char *code) {
   return c;
 }
 
-int pl__chain_lookup(pl_engine *e, const char *chain, pl__chain **c,
-                     pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
-  if (rc != 0)
-    return rc;
+int pl__chain_known(pl_engine *e, const char *chain, pl__chain **c,
+                    pl_error *err) {
   *c = pl__chain_find(e, chain);
   return *c != NULL
              ? 0
              : PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
+}
+
+int pl__chain_lookup(pl_engine *e, const char *chain, pl__chain **c,
+                     pl_error *err) {
+  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+  return rc != 0 ? rc : pl__chain_known(e, chain, c, err);
 }
 
 /* Sets the chain's next ledger sequence from its last stored entry. */

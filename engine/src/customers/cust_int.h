@@ -107,6 +107,15 @@ int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind, const void *rest,
 /* The vehicle record of a VIN (create: make it if missing); NULL if
  * unknown (or on OOM). Under the write lock to create. */
 pl__cveh *pl__cust_veh(pl__cust_chain *cc, const char *vin, int create);
+/* The prologue of a read: the chain's customers state looked up
+ * (pl__cust_lookup) and its lock taken for reading. 0 with cc->lock held
+ * (the caller unlocks it), or the lookup's error with nothing held. */
+int pl__cust_read(pl_engine *e, const char *chain, pl__cust_chain **cc,
+                  pl_error *err);
+/* pl__cust_read for a read about one vehicle: after the lookup, vin is
+ * checked (PL_EINVAL naming "vin"); *v is its record, NULL if unknown. */
+int pl__cust_read_vin(pl_engine *e, const char *chain, const char *vin,
+                      pl__cust_chain **cc, const pl__cveh **v, pl_error *err);
 /* The owner on `day` (0: none); under the lock. */
 int64_t pl__cust_owner_on(const pl__cveh *v, int32_t day);
 /* Whether customer id may be contacted (unknown: yes); under the lock. */

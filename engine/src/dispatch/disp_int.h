@@ -41,8 +41,4 @@ enum {
 /* The per-chain states of dispatch and vehicles (getters, lookups, loaders,
  * frees) are declared by the registry (core/modules.h). */
 
-/* Days since 1970-01-01 of a civil date and back (proleptic Gregorian). */
-int32_t pl__days_from_civil(int32_t y, int32_t m, int32_t d);
-void pl__civil_from_days(int32_t z, int32_t *y, int32_t *m, int32_t *d);
-
 #endif

@@ -137,6 +137,13 @@ typedef struct pl__stock_chain {
 int pl__stock_resolve(pl_engine *e, const char *chain, const char *warehouse,
                       const char *part_no, pl__chain **c_out, int32_t *wh_out,
                       int32_t *part_out, int64_t *cost_out, pl_error *err);
+/* pl__stock_resolve for a part alone (no warehouse, no price). */
+static inline int pl__stock_part(pl_engine *e, const char *chain,
+                                 const char *part_no, pl__chain **c_out,
+                                 int32_t *part_out, pl_error *err) {
+  return pl__stock_resolve(e, chain, NULL, part_no, c_out, NULL, part_out, NULL,
+                           err);
+}
 /* The cell of wh x part, created (empty) if create; NULL if absent or
  * OOM. Takes and drops map_lock. */
 pl__cell *pl__stock_cell(pl__stock_chain *sc, int32_t wh, int32_t part,

@@ -121,6 +121,11 @@ typedef struct pl__sched_chain {
  * core/modules.h; pl__sched_peek never returns NULL), freed with it. */
 /* The store's scheduling state, created on first use; NULL on OOM. */
 pl__sched_store *pl__sched_store_of(pl__chain *c, pl__store *s);
+/* Recovery: the store a stored row names, with its scheduling state
+ * (created if needed): 0, PL_ECORRUPT if the chain has no such store, or
+ * PL_ENOMEM. */
+int pl__sched_load_store(pl__chain *c, const char *store, pl__store **s,
+                         pl__sched_store **ss);
 /* Under ss->mu: the day, materialised if needed; NULL on OOM. */
 pl__daycal *pl__sched_day(pl__store *s, pl__sched_store *ss, int32_t day);
 /* Under ss->mu: drops occupancy of holds whose expiry has passed. */
