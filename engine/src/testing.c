@@ -11,7 +11,7 @@
 #include "core/internal.h"
 #include "core/keys.h"
 #include "core/observe.h"
-#include "kpi/kpi_int.h"
+#include "kpi/kpi_xs.h"
 #include "scheduling/sched_int.h"
 #include "workorders/wo_int.h"
 

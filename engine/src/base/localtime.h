@@ -17,5 +17,8 @@ int64_t pl__floor_min(int64_t ms);
 int32_t pl__local_day_ms(int64_t ms, int32_t utc_offset_min);
 /* Day of the week of local day `day`: 0 Monday .. 6 Sunday. */
 int pl__weekday(int32_t day);
+/* Days since 1970-01-01 of a civil date and back (proleptic Gregorian). */
+int32_t pl__days_from_civil(int32_t y, int32_t m, int32_t d);
+void pl__civil_from_days(int32_t z, int32_t *y, int32_t *m, int32_t *d);
 
 #endif

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "base/fail.h"
 #include "pitlane/scheduling.h"
 #include "pitlane/vehicles.h"
 

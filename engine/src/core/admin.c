@@ -28,7 +28,6 @@
 #include "core/keys.h"
 #include "core/observe.h"
 #include "core/rowwrite.h"
-#include "kpi/kpi_int.h"
 #include "pitlane/admin.h"
 
 #define ROW_VERSION 1
@@ -89,9 +88,8 @@ static void set_idem(char *dst, const char *idem) {
     memcpy(dst, idem, strlen(idem) + 1); /* checked: < PL_IDEM_MAX */
 }
 
-/* Finds a chain and takes its lock; PL_ENOTFOUND names the field. */
-static int lock_chain(pl_engine *e, const char *code, int write,
-                      const char *field, pl__chain **out, pl_error *err) {
+int pl__chain_lock(pl_engine *e, const char *code, int write, const char *field,
+                   pl__chain **out, pl_error *err) {
   int rc = pl__check_code(err, field, code, PL_CODE_MAX);
   if (rc != 0)
     return rc;
@@ -420,7 +418,7 @@ int pl_chain_create(pl_engine *e, const pl_chain_info *in, const char *idem,
 int pl_chain_get(pl_engine *e, const char *chain, pl_chain_info *out,
                  pl_error *err) {
   pl__chain *c = NULL;
-  int rc = lock_chain(e, chain, 0, "chain", &c, err);
+  int rc = pl__chain_lock(e, chain, 0, "chain", &c, err);
   if (rc != 0)
     return rc;
   *out = c->info;
@@ -475,7 +473,7 @@ int pl_store_create(pl_engine *e, const pl_store_info *in, const char *idem,
     rc = check_idem(err, idem);
   pl__chain *c = NULL;
   if (rc == 0)
-    rc = lock_chain(e, in->chain, 1, "store.chain", &c, err);
+    rc = pl__chain_lock(e, in->chain, 1, "store.chain", &c, err);
   if (rc != 0)
     return rc;
   pl_store_info rec = *in;
@@ -497,7 +495,7 @@ int pl_store_get(pl_engine *e, const char *chain, const char *store,
   int rc = pl__check_code(err, "store", store, PL_CODE_MAX);
   pl__chain *c = NULL;
   if (rc == 0)
-    rc = lock_chain(e, chain, 0, "chain", &c, err);
+    rc = pl__chain_lock(e, chain, 0, "chain", &c, err);
   if (rc != 0)
     return rc;
   const pl__store *s = store_in(c, store);
@@ -510,10 +508,22 @@ int pl_store_get(pl_engine *e, const char *chain, const char *store,
   return rc;
 }
 
+int pl__store_today(pl_engine *e, const char *chain, const char *store,
+                    int32_t *today, char *code) {
+  pl_store_info si;
+  int rc = pl_store_get(e, chain, store, &si, NULL);
+  if (rc != 0)
+    return rc;
+  *today = pl_local_day(pl_engine_now_ms(e) / 60000, si.utc_offset_min);
+  if (code != NULL)
+    memcpy(code, si.code, PL_CODE_MAX);
+  return 0;
+}
+
 int pl_store_list(pl_engine *e, const char *chain, pl_store_info *out, int cap,
                   pl_error *err) {
   pl__chain *c = NULL;
-  int rc = lock_chain(e, chain, 0, "chain", &c, err);
+  int rc = pl__chain_lock(e, chain, 0, "chain", &c, err);
   if (rc != 0)
     return rc;
   int n = c->stores.n;
@@ -539,7 +549,7 @@ int pl_warehouse_create(pl_engine *e, const pl_warehouse_info *in,
     rc = check_idem(err, idem);
   pl__chain *c = NULL;
   if (rc == 0)
-    rc = lock_chain(e, in->chain, 1, "warehouse.chain", &c, err);
+    rc = pl__chain_lock(e, in->chain, 1, "warehouse.chain", &c, err);
   if (rc != 0)
     return rc;
   void *stored = NULL;
@@ -563,7 +573,7 @@ int pl_warehouse_create(pl_engine *e, const pl_warehouse_info *in,
 int pl_warehouse_list(pl_engine *e, const char *chain, pl_warehouse_info *out,
                       int cap, pl_error *err) {
   pl__chain *c = NULL;
-  int rc = lock_chain(e, chain, 0, "chain", &c, err);
+  int rc = pl__chain_lock(e, chain, 0, "chain", &c, err);
   if (rc != 0)
     return rc;
   int n = c->warehouses.n;
@@ -582,7 +592,7 @@ static int lock_store(pl_engine *e, const char *chain, const char *store,
                       pl_error *err) {
   char field[48];
   snprintf(field, sizeof field, "%s.chain", what);
-  int rc = lock_chain(e, chain, 1, field, c_out, err);
+  int rc = pl__chain_lock(e, chain, 1, field, c_out, err);
   if (rc != 0)
     return rc;
   *s_out = store_in(*c_out, store);
@@ -652,7 +662,7 @@ static int rdlock_store(pl_engine *e, const char *chain, const char *store,
                         pl_error *err) {
   int rc = pl__check_code(err, "store", store, PL_CODE_MAX);
   if (rc == 0)
-    rc = lock_chain(e, chain, 0, "chain", c_out, err);
+    rc = pl__chain_lock(e, chain, 0, "chain", c_out, err);
   if (rc != 0)
     return rc;
   *s_out = store_in(*c_out, store);
@@ -705,7 +715,7 @@ int pl_part_create(pl_engine *e, const pl_part_info *in, const char *idem,
     rc = check_idem(err, idem);
   pl__chain *c = NULL;
   if (rc == 0)
-    rc = lock_chain(e, in->chain, 1, "part.chain", &c, err);
+    rc = pl__chain_lock(e, in->chain, 1, "part.chain", &c, err);
   if (rc != 0)
     return rc;
   pl__key_make(&op.key, c->info.code, PL__K_PART, in->part_no, NULL);
@@ -723,7 +733,7 @@ int pl_part_get(pl_engine *e, const char *chain, const char *part_no,
   int rc = pl__check_code(err, "part_no", part_no, PL_CODE_MAX);
   pl__chain *c = NULL;
   if (rc == 0)
-    rc = lock_chain(e, chain, 0, "chain", &c, err);
+    rc = pl__chain_lock(e, chain, 0, "chain", &c, err);
   if (rc != 0)
     return rc;
   int32_t i = pl__strmap_get(&c->part_ix, part_no);
@@ -918,10 +928,7 @@ int pl__admin_load(pl_engine *e, unsigned kind, const char *chain,
   default:
     break;
   }
-  if (rc == PL_ECORRUPT)
-    return PL__FAIL(err, rc, "recovery: chain '%s' kind %u: bad row", chain,
-                    kind);
-  return rc;
+  return pl__load_result(err, rc, chain, kind);
 }
 
 int pl__chain_retire(pl_engine *e, const char *code) {

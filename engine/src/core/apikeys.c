@@ -245,12 +245,9 @@ static int add_key(pl_engine *e, pl__apikey *k, pl__sync *sync,
 
 /* ---- API --------------------------------------------------------------- */
 
-int pl_apikey_create(pl_engine *e, const pl_apikey_info *in, const pl_write *w,
-                     pl_apikey_info *out, char *token, size_t token_cap,
-                     pl_error *err) {
-  if (token == NULL || token_cap < PL_KEY_TOKEN_MAX)
-    return PL__FAIL(err, PL_EINVAL, "token: buffer too small");
-  token[0] = '\0';
+/* A new key record from the caller's info, checked (check_key): 0 and *out
+ * (owned by the caller), or the error with nothing allocated. */
+static int key_new(const pl_apikey_info *in, pl__apikey **out, pl_error *err) {
   pl__apikey *k = calloc(1, sizeof *k);
   if (k == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
@@ -261,6 +258,20 @@ int pl_apikey_create(pl_engine *e, const pl_apikey_info *in, const pl_write *w,
     free(k);
     return rc;
   }
+  *out = k;
+  return 0;
+}
+
+int pl_apikey_create(pl_engine *e, const pl_apikey_info *in, const pl_write *w,
+                     pl_apikey_info *out, char *token, size_t token_cap,
+                     pl_error *err) {
+  if (token == NULL || token_cap < PL_KEY_TOKEN_MAX)
+    return PL__FAIL(err, PL_EINVAL, "token: buffer too small");
+  token[0] = '\0';
+  pl__apikey *k = NULL;
+  int rc = key_new(in, &k, err);
+  if (rc != 0)
+    return rc;
   unsigned char secret[SECRET_BYTES], id[ID_BYTES];
   pl__sync sync;
   int queued = 0;
@@ -319,16 +330,10 @@ int pl_apikey_import(pl_engine *e, const pl_apikey_info *in, const char *token,
       unhex(sec, token + 4 + PL_KEY_ID_LEN, sizeof sec) != 0)
     return PL__FAIL(err, PL_EINVAL, "token: not pl_<12 hex>_<64 hex>");
   OPENSSL_cleanse(sec, sizeof sec);
-  pl__apikey *k = calloc(1, sizeof *k);
-  if (k == NULL)
-    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
-  k->info = *in;
-  k->info.revoked = false;
-  int rc = check_key(&k->info, err);
-  if (rc != 0) {
-    free(k);
+  pl__apikey *k = NULL;
+  int rc = key_new(in, &k, err);
+  if (rc != 0)
     return rc;
-  }
   memcpy(k->info.key_id, id, sizeof id);
   SHA256((const unsigned char *)token, TOKEN_LEN, k->hash);
   k->info.created_ms = pl_engine_now_ms(e);

@@ -27,13 +27,19 @@ static int commit_wait(pl_engine *e, pl__batch *b) {
   return pl__write_finish(rc, rc == 0, NULL, &sync, NULL);
 }
 
+/* The arguments of an export or import: a chain code and a file path. */
+static int check_move(const char *chain, const char *path, pl_error *err) {
+  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+  if (rc == 0 && (path == NULL || path[0] == '\0'))
+    rc = PL__FAIL(err, PL_EINVAL, "path: required");
+  return rc;
+}
+
 int pl_chain_export(pl_engine *e, const char *chain, const char *path,
                     pl_chain_range_info *out, pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+  int rc = check_move(chain, path, err);
   if (rc != 0)
     return rc;
-  if (path == NULL || path[0] == '\0')
-    return PL__FAIL(err, PL_EINVAL, "path: required");
   if (pl__chain_find(e, chain) == NULL)
     return PL__FAIL(err, PL_ENOTFOUND, "chain: '%s' not found", chain);
   pl__batch none = {0};
@@ -64,11 +70,9 @@ static int delete_range(pl_engine *e, const char *chain) {
 
 int pl_chain_import(pl_engine *e, const char *chain, const char *path,
                     pl_chain_range_info *out, pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+  int rc = check_move(chain, path, err);
   if (rc != 0)
     return rc;
-  if (path == NULL || path[0] == '\0')
-    return PL__FAIL(err, PL_EINVAL, "path: required");
   if (pl__chain_find(e, chain) != NULL)
     return PL__FAIL(err, PL_EEXIST, "chain: '%s' is already on this node",
                     chain);

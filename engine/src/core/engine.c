@@ -13,7 +13,7 @@
 #include "core/internal.h"
 #include "core/keys.h"
 #include "core/observe.h"
-#include "kpi/kpi_int.h"
+#include "kpi/kpi_xs.h"
 
 static int64_t realtime_ms(void *arg) {
   (void)arg;
@@ -51,15 +51,18 @@ pl__chain *pl__chain_find(pl_engine *e, const char *code) {
   return c;
 }
 
-int pl__chain_lookup(pl_engine *e, const char *chain, pl__chain **c,
-                     pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
-  if (rc != 0)
-    return rc;
+int pl__chain_known(pl_engine *e, const char *chain, pl__chain **c,
+                    pl_error *err) {
   *c = pl__chain_find(e, chain);
   return *c != NULL
              ? 0
              : PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
+}
+
+int pl__chain_lookup(pl_engine *e, const char *chain, pl__chain **c,
+                     pl_error *err) {
+  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+  return rc != 0 ? rc : pl__chain_known(e, chain, c, err);
 }
 
 /* Sets the chain's next ledger sequence from its last stored entry. */
@@ -169,7 +172,7 @@ int pl__load_range(pl_engine *e, const void *lo, size_t ll, const void *hi,
     size_t rl = kl - (size_t)(rest - k);
     if (kind == PL__K_LEDGER) {
       /* The KPI reports' stock counters come from the ledger's movements,
-       * counted when first asked for (kpi/kpi_int.h); skip this chain's ledger:
+       * counted when first asked for (kpi/kpi_xs.h); skip this chain's ledger:
        * seek past its kind byte. */
       pl__chain *lc = pl__chain_find(e, chain);
       if (lc != NULL)

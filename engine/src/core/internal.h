@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include "base/fail.h"
 #include "base/strmap.h"
 #include "base/vec.h"
 #include "core/commit.h"
@@ -97,23 +98,7 @@ struct pl_engine {
   pl__apikeys apikeys;
 };
 
-/* Fills err (if not NULL) with code and a printf-style message; returns
- * code. Inline so that callers (and the static analyzer) see that it
- * returns exactly `code`. */
-__attribute__((format(printf, 3, 4))) static inline int
-pl__fail(pl_error *err, int code, const char *fmt, ...) {
-  if (err == NULL)
-    return code;
-  err->code = code;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-  va_end(ap);
-  return code;
-}
-/* pl__fail as an expression whose value is visibly `code` (the analyzer
- * does not follow variadic calls). */
-#define PL__FAIL(err, code, ...) (pl__fail((err), (code), __VA_ARGS__), (code))
+/* pl__fail, PL__FAIL: base/fail.h. */
 
 /* The end of every mutation, after its locks are dropped: waits for
  * durability when the caller gave no pl_write (and something was queued),
@@ -133,12 +118,38 @@ int pl__load_range(pl_engine *e, const void *lo, size_t ll, const void *hi,
  * found it earlier may still hold it) and freed at close. PL_ENOTFOUND. */
 int pl__chain_retire(pl_engine *e, const char *code);
 
+/* A caller's chain code checked, the chain found and its lock taken (write
+ * if `write`, else read): 0 with *out locked (the caller unlocks), or
+ * PL_EINVAL / PL_ENOTFOUND naming `field`, nothing held. */
+int pl__chain_lock(pl_engine *e, const char *code, int write, const char *field,
+                   pl__chain **out, pl_error *err);
+/* Today (the local day now) in store `store` of chain, and the store's
+ * code into code[PL_CODE_MAX] if code is not NULL: 0, or pl_store_get's
+ * error (err left to the caller to word). Takes and drops the chain's
+ * lock. */
+int pl__store_today(pl_engine *e, const char *chain, const char *store,
+                    int32_t *today, char *code);
 /* Looks a chain up (takes and drops chains_lock); NULL if unknown. */
 pl__chain *pl__chain_find(pl_engine *e, const char *code);
+/* The chain of a code the caller has checked: 0 and *c, or PL_ENOTFOUND
+ * naming the field "chain". */
+int pl__chain_known(pl_engine *e, const char *chain, pl__chain **c,
+                    pl_error *err);
 /* A caller's chain code checked and looked up: 0 and *c, or PL_EINVAL /
  * PL_ENOTFOUND naming the field "chain". */
 int pl__chain_lookup(pl_engine *e, const char *chain, pl__chain **c,
                      pl_error *err);
+
+/* A row loader's result for err: PL_ECORRUPT worded as a bad row of the
+ * chain's kind (the message of every loader that has no better one), any
+ * other code returned as it is. */
+static inline int pl__load_result(pl_error *err, int rc, const char *chain,
+                                  unsigned kind) {
+  return rc == PL_ECORRUPT
+             ? PL__FAIL(err, rc, "recovery: chain '%s' kind %u: bad row", chain,
+                        kind)
+             : rc;
+}
 
 /* Recovery: loads one stored row into memory; called by pl_engine_open in
  * key order. Returns 0 or PL_ECORRUPT. */
@@ -198,8 +209,5 @@ void pl__modules_chain_free(pl__chain *c);
 PL_MODULES(PL__MOD_GETTERS)
 #undef PL__MOD_GETTERS
 #undef PL__MOD_GETTERS_OF
-
-/* The demo chain's inventory (demo/inventory.c), from pl_demo_load. */
-int pl__inventory_demo_load(pl_engine *e, pl_error *err);
 
 #endif

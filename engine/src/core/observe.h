@@ -61,10 +61,15 @@ void pl__observe_movement(pl__chain *c, const pl_movement *m);
 /* inventory/stocktake.c: a stocktake of warehouse index wh closed with n
  * counted lines at at_ms (its ledger entry's time). */
 void pl__observe_stocktake(pl__chain *c, int32_t wh, int32_t n, int64_t at_ms);
+/* inventory/replay.c: the same, the warehouse named by its code (a
+ * stocktake close read back from the ledger). */
+void pl__observe_stocktake_code(pl__chain *c, const char *wh, int32_t n,
+                                int64_t at_ms);
 /* kpi/kpi.c, before the first report after open (or after a chain arrived):
  * feeds the chain's stored movements and stocktake closes with ledger seq
  * < upto to their observers, in ledger order (those made since were
- * observed live). Returns 0 or the walk's error. */
+ * observed live; inventory/replay.c decodes them). Returns 0 or the walk's
+ * error. */
 int pl__observe_replay_ledger(pl_engine *e, pl__chain *c, uint64_t upto,
                               pl_error *err);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/filter.h"
 #include "base/validate.h"
 #include "core/observe.h"
 #include "core/rowwrite.h"
@@ -520,12 +521,10 @@ int pl_complaint_act(pl_engine *e, const char *chain, int64_t id,
 
 int pl_complaint_get(pl_engine *e, const char *chain, int64_t id,
                      pl_complaint *out, pl_error *err) {
-  pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
+  int rc = pl__cust_read(e, chain, &cc, err);
   if (rc != 0)
     return rc;
-  pthread_rwlock_rdlock(&cc->lock);
   if (id >= 1 && id <= cc->complaints.n)
     *out = ((pl__cmp *)cc->complaints.items[id - 1])->x;
   else
@@ -536,12 +535,9 @@ int pl_complaint_get(pl_engine *e, const char *chain, int64_t id,
 
 static int cmp_matches(const pl_complaint *x, const pl_complaint_filter *q,
                        int64_t now) {
-  if (q->store != NULL && q->store[0] != '\0' &&
-      strcmp(q->store, x->store) != 0)
+  if (!pl__want_str(q->store, x->store) || !pl__want_str(q->vin, x->vin))
     return 0;
   if (q->state != 0 && q->state != x->state)
-    return 0;
-  if (q->vin != NULL && q->vin[0] != '\0' && strcmp(q->vin, x->vin) != 0)
     return 0;
   return !q->overdue || missed(x, now) != 0;
 }

@@ -28,6 +28,7 @@
 #include "core/barrier.h"
 #include "core/internal.h"
 #include "core/keys.h"
+#include "customers/cust_xs.h"
 #include "pitlane/customers.h"
 #include "pitlane/scheduling.h"
 #include "pitlane/workorders.h"
@@ -106,15 +107,21 @@ int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind, const void *rest,
 /* The vehicle record of a VIN (create: make it if missing); NULL if
  * unknown (or on OOM). Under the write lock to create. */
 pl__cveh *pl__cust_veh(pl__cust_chain *cc, const char *vin, int create);
+/* The prologue of a read: the chain's customers state looked up
+ * (pl__cust_lookup) and its lock taken for reading. 0 with cc->lock held
+ * (the caller unlocks it), or the lookup's error with nothing held. */
+int pl__cust_read(pl_engine *e, const char *chain, pl__cust_chain **cc,
+                  pl_error *err);
+/* pl__cust_read for a read about one vehicle: after the lookup, vin is
+ * checked (PL_EINVAL naming "vin"); *v is its record, NULL if unknown. */
+int pl__cust_read_vin(pl_engine *e, const char *chain, const char *vin,
+                      pl__cust_chain **cc, const pl__cveh **v, pl_error *err);
 /* The owner on `day` (0: none); under the lock. */
 int64_t pl__cust_owner_on(const pl__cveh *v, int32_t day);
 /* Whether customer id may be contacted (unknown: yes); under the lock. */
 int pl__cust_contact_ok(const pl__cust_chain *cc, int64_t id);
 
-/* The change feed (core/observe.h); each takes the write lock. */
-void pl__cust_on_booking(pl__chain *c, const pl_booking_info *b);
-void pl__cust_on_wo(pl__chain *c, const pl_work_order *w);
-void pl__cust_on_vehicle(pl__chain *c, const pl_vehicle_info *v);
+/* The change feed's entry points: customers/cust_xs.h. */
 
 /* customers/history.c: under the write lock. Puts the entry (replacing the
  * one of the same kind and id) into v's history. */

@@ -121,6 +121,26 @@ int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind, const void *rest,
   return rc;
 }
 
+int pl__cust_read(pl_engine *e, const char *chain, pl__cust_chain **cc,
+                  pl_error *err) {
+  int rc = pl__cust_lookup(e, chain, NULL, cc, err);
+  if (rc == 0)
+    pthread_rwlock_rdlock(&(*cc)->lock);
+  return rc;
+}
+
+int pl__cust_read_vin(pl_engine *e, const char *chain, const char *vin,
+                      pl__cust_chain **cc, const pl__cveh **v, pl_error *err) {
+  int rc = pl__cust_lookup(e, chain, NULL, cc, err);
+  if (rc == 0)
+    rc = pl__check_vin(err, "vin", vin, PL_VEH_VIN_MAX, 0);
+  if (rc != 0)
+    return rc;
+  pthread_rwlock_rdlock(&(*cc)->lock);
+  *v = pl__cust_veh(*cc, vin, 0);
+  return 0;
+}
+
 pl__cveh *pl__cust_veh(pl__cust_chain *cc, const char *vin, int create) {
   int32_t i = pl__strmap_get(&cc->vin_ix, vin);
   if (i >= 0)
@@ -364,12 +384,10 @@ int pl_customer_put(pl_engine *e, const pl_customer *in, const char *idem,
 
 int pl_customer_get(pl_engine *e, const char *chain, int64_t id,
                     pl_customer *out, pl_error *err) {
-  pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
+  int rc = pl__cust_read(e, chain, &cc, err);
   if (rc != 0)
     return rc;
-  pthread_rwlock_rdlock(&cc->lock);
   const pl__cust *x = cust_at(cc, id);
   if (x == NULL)
     rc = PL__FAIL(err, PL_ENOTFOUND, "customer_id: no customer %lld",
@@ -405,13 +423,11 @@ int pl_customer_find(pl_engine *e, const char *chain, const char *phone,
 int pl_customer_list(pl_engine *e, const char *chain, const char *text,
                      int64_t after_id, pl_customer *out, int cap,
                      pl_error *err) {
-  pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
+  int rc = pl__cust_read(e, chain, &cc, err);
   if (rc != 0)
     return rc;
   int n = 0;
-  pthread_rwlock_rdlock(&cc->lock);
   /* ids are 1..n, item id - 1: start past after_id without computing
    * after_id + 1, which wraps at INT64_MAX */
   int64_t first = after_id < 0                 ? 1
@@ -468,10 +484,8 @@ static int vehicle_today(pl_engine *e, const char *chain, const char *vin,
     return PL__FAIL(err, PL_ENOTFOUND, "vin: no vehicle %s is registered", vin);
   if (rc != 0)
     return PL__FAIL(err, rc, "vin: %s", ve.msg);
-  pl_store_info si;
-  if (pl_store_get(e, chain, vi.store, &si, NULL) != 0)
+  if (pl__store_today(e, chain, vi.store, today, NULL) != 0)
     return PL__FAIL(err, PL_ENOTFOUND, "vin: no home store '%s'", vi.store);
-  *today = pl_local_day(pl_engine_now_ms(e) / 60000, si.utc_offset_min);
   return 0;
 }
 
@@ -598,16 +612,12 @@ int pl_vehicle_unlink(pl_engine *e, const char *chain, const char *vin,
 
 int pl_vehicle_owners(pl_engine *e, const char *chain, const char *vin,
                       pl_ownership *out, int cap, pl_error *err) {
-  pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
-  if (rc == 0)
-    rc = pl__check_vin(err, "vin", vin, PL_VEH_VIN_MAX, 0);
+  const pl__cveh *v = NULL;
+  int rc = pl__cust_read_vin(e, chain, vin, &cc, &v, err);
   if (rc != 0)
     return rc;
   int n = 0;
-  pthread_rwlock_rdlock(&cc->lock);
-  const pl__cveh *v = pl__cust_veh(cc, vin, 0);
   if (v != NULL) {
     n = v->n_links;
     for (int32_t i = 0; i < n && i < cap; i++)
@@ -619,13 +629,11 @@ int pl_vehicle_owners(pl_engine *e, const char *chain, const char *vin,
 
 int pl_customer_vehicles(pl_engine *e, const char *chain, int64_t customer_id,
                          pl_ownership *out, int cap, pl_error *err) {
-  pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
+  int rc = pl__cust_read(e, chain, &cc, err);
   if (rc != 0)
     return rc;
   int n = 0;
-  pthread_rwlock_rdlock(&cc->lock);
   const pl__cust *x = cust_at(cc, customer_id);
   if (x == NULL)
     rc = PL__FAIL(err, PL_ENOTFOUND, "customer_id: no customer %lld",

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/filter.h"
 #include "base/validate.h"
 #include "core/observe.h"
 #include "core/rowwrite.h"
@@ -235,12 +236,10 @@ int pl_followup_record(pl_engine *e, const char *chain, int64_t id, int reached,
 
 int pl_followup_get(pl_engine *e, const char *chain, int64_t id,
                     pl_followup *out, pl_error *err) {
-  pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
-  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
+  int rc = pl__cust_read(e, chain, &cc, err);
   if (rc != 0)
     return rc;
-  pthread_rwlock_rdlock(&cc->lock);
   const pl__fup *x = fup_find(cc, id);
   if (x == NULL)
     rc = PL__FAIL(err, PL_ENOTFOUND, "id: no follow-up %lld", (long long)id);
@@ -252,11 +251,8 @@ int pl_followup_get(pl_engine *e, const char *chain, int64_t id,
 
 static int fup_matches(const pl_followup *f, const pl_followup_filter *q,
                        int64_t now) {
-  if (q->store != NULL && q->store[0] != '\0' &&
-      strcmp(q->store, f->store) != 0)
-    return 0;
-  if (q->advisor != NULL && q->advisor[0] != '\0' &&
-      strcmp(q->advisor, f->advisor) != 0)
+  if (!pl__want_str(q->store, f->store) ||
+      !pl__want_str(q->advisor, f->advisor))
     return 0;
   if (q->state != 0 && q->state != f->state)
     return 0;

@@ -138,18 +138,14 @@ void pl__hist_of_complaint(const pl_complaint *x, pl_history_entry *h) {
 int pl_vehicle_history(pl_engine *e, const char *chain, const char *vin,
                        const pl_history_cursor *after, pl_history_entry *out,
                        int cap, int *more, pl_error *err) {
-  pl__chain *c = NULL;
   pl__cust_chain *cc = NULL;
+  const pl__cveh *v = NULL;
   if (more != NULL)
     *more = 0;
-  int rc = pl__cust_lookup(e, chain, &c, &cc, err);
-  if (rc == 0)
-    rc = pl__check_vin(err, "vin", vin, PL_VEH_VIN_MAX, 0);
+  int rc = pl__cust_read_vin(e, chain, vin, &cc, &v, err);
   if (rc != 0)
     return rc;
   int n = 0;
-  pthread_rwlock_rdlock(&cc->lock);
-  const pl__cveh *v = pl__cust_veh(cc, vin, 0);
   if (v != NULL) {
     int32_t left = v->n_hist; /* entries not yet read: hist[0, left) */
     if (after != NULL && (after->at_ms != 0 || after->id != 0))

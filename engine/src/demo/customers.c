@@ -4,7 +4,7 @@
  * nothing (idempotency keys; cars and links already there are kept). */
 #include <string.h>
 
-#include "dispatch/disp_int.h"
+#include "demo/demo_int.h"
 #include "pitlane/customers.h"
 #include "pitlane/demo.h"
 #include "pitlane/scheduling.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/internal.h"
-#include "dispatch/disp_int.h"
+#include "demo/demo_int.h"
 #include "pitlane/admin.h"
 #include "pitlane/scheduling.h"
 #include "pitlane/transfers.h"

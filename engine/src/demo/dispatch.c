@@ -6,7 +6,7 @@
  * start: resources are upserts, vehicles are registered once. */
 #include <string.h>
 
-#include "dispatch/disp_int.h"
+#include "demo/demo_int.h"
 #include "pitlane/demo.h"
 #include "pitlane/dispatch.h"
 #include "pitlane/vehicles.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "demo/demo_int.h"
 #include "pitlane/demo.h"
 #include "pitlane/inventory.h"
 

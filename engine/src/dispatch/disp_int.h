@@ -40,14 +40,5 @@ enum {
 
 /* The per-chain states of dispatch and vehicles (getters, lookups, loaders,
  * frees) are declared by the registry (core/modules.h). */
-/* The demo chain's trucks, drivers and vehicles (demo/dispatch.c). */
-int pl__dispatch_demo_load(pl_engine *e, pl_error *err);
-/* demo/customers.c: the demo chain's customers, vehicle owners and
- * courtesy cars (after the vehicles). */
-int pl__customers_demo_load(pl_engine *e, pl_error *err);
-
-/* Days since 1970-01-01 of a civil date and back (proleptic Gregorian). */
-int32_t pl__days_from_civil(int32_t y, int32_t m, int32_t d);
-void pl__civil_from_days(int32_t z, int32_t *y, int32_t *m, int32_t *d);
 
 #endif

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/filter.h"
 #include "base/u64map.h"
 #include "base/validate.h"
 #include "core/barrier.h"
@@ -828,8 +829,7 @@ int pl_field_resource_list(pl_engine *e, const char *chain, const char *store,
   pthread_mutex_lock(&dc->mu);
   for (int i = 0; i < dc->res.n; i++) {
     const pl__fr *r = dc->res.items[i];
-    if (store != NULL && store[0] != '\0' &&
-        strcmp(store, r->info.home_store) != 0)
+    if (!pl__want_str(store, r->info.home_store))
       continue;
     if (n < cap)
       out[n] = r->info;
@@ -1253,8 +1253,7 @@ int pl_dispatch_act(pl_engine *e, const char *chain, int64_t id,
     rc = PL__FAIL(err, PL_ENOTFOUND, "id: no dispatch %lld", (long long)id);
   } else {
     nd = x->d;
-    if (resource != NULL && resource[0] != '\0' &&
-        strcmp(resource, nd.resource) != 0)
+    if (!pl__want_str(resource, nd.resource))
       rc = PL__FAIL(err, PL_EPRECOND,
                     "resource: dispatch %lld is assigned to '%s', not '%s'",
                     (long long)id, nd.resource, resource);

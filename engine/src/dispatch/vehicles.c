@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/localtime.h"
 #include "base/u64map.h"
 #include "base/validate.h"
 #include "core/barrier.h"
@@ -61,27 +62,6 @@ typedef struct pl__veh_chain {
 
 /* ---- dates ---------------------------------------------------------------
  */
-
-int32_t pl__days_from_civil(int32_t y, int32_t m, int32_t d) {
-  y -= m <= 2;
-  int32_t era = (y >= 0 ? y : y - 399) / 400;
-  int32_t yoe = y - era * 400;
-  int32_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-void pl__civil_from_days(int32_t z, int32_t *y, int32_t *m, int32_t *d) {
-  z += 719468;
-  int32_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int32_t doe = z - era * 146097;
-  int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int32_t mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yoe + era * 400 + (*m <= 2);
-}
 
 int32_t pl_day_add_months(int32_t day, int32_t months) {
   int32_t y, m, d;
@@ -397,12 +377,8 @@ static int veh_commit(pl_engine *e, pl__chain *c, pl__veh_chain *vc,
 static int store_today(pl_engine *e, const char *chain, const char *store,
                        const char *field, int32_t *today, char *code,
                        pl_error *err) {
-  pl_store_info si;
-  if (pl_store_get(e, chain, store, &si, NULL) != 0)
+  if (pl__store_today(e, chain, store, today, code) != 0)
     return PL__FAIL(err, PL_ENOTFOUND, "%s: no store '%s'", field, store);
-  *today = pl_local_day(pl_engine_now_ms(e) / 60000, si.utc_offset_min);
-  if (code != NULL)
-    memcpy(code, si.code, PL_CODE_MAX);
   return 0;
 }
 

@@ -58,8 +58,7 @@ int pl_fitment_set(pl_engine *e, const char *chain, const pl_fitment *in,
   pl__chain *c = NULL;
   int32_t part = -1;
   if (rc == 0)
-    rc = pl__stock_resolve(e, chain, NULL, in->part_no, &c, NULL, &part, NULL,
-                           err);
+    rc = pl__stock_part(e, chain, in->part_no, &c, &part, err);
   if (rc != 0)
     return rc;
   pl__stock_chain *sc = pl__stock_of(c);
@@ -93,8 +92,7 @@ int pl_fitment_get(pl_engine *e, const char *chain, const char *part_no,
                    pl_fitment *out, pl_error *err) {
   pl__chain *c = NULL;
   int32_t part = -1;
-  int rc =
-      pl__stock_resolve(e, chain, NULL, part_no, &c, NULL, &part, NULL, err);
+  int rc = pl__stock_part(e, chain, part_no, &c, &part, err);
   if (rc != 0)
     return rc;
   memset(out, 0, sizeof *out);
@@ -120,9 +118,10 @@ int pl_fitment_find(pl_engine *e, const char *chain, const char *model,
     rc = pl__check_text(err, "model", model, PL_MODEL_MAX, 0);
   if (rc != 0)
     return rc;
-  pl__chain *c = pl__chain_find(e, chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
+  pl__chain *c = NULL;
+  rc = pl__chain_known(e, chain, &c, err);
+  if (rc != 0)
+    return rc;
   pl__stock_chain *sc = pl__stock_peek(c);
   if (sc == NULL)
     return 0;

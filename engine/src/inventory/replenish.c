@@ -76,16 +76,19 @@ static int usage_one(void *arg, uint64_t seq, unsigned op, int64_t at,
   return 0;
 }
 
+/* The chain, the warehouse filter ("" or NULL: all; else its index in *wh,
+ * -1 for all) and the chain's stock state (*sc NULL: no stock yet). */
 static int find_chain(pl_engine *e, const char *chain, const char *warehouse,
-                      pl__chain **c, int32_t *wh, pl_error *err) {
+                      pl__chain **c, int32_t *wh, pl__stock_chain **sc,
+                      pl_error *err) {
   int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
   if (rc == 0)
     rc = pl__check_opt_code(err, "warehouse", warehouse, PL_CODE_MAX);
   if (rc != 0)
     return rc;
-  *c = pl__chain_find(e, chain);
-  if (*c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
+  rc = pl__chain_known(e, chain, c, err);
+  if (rc != 0)
+    return rc;
   *wh = -1;
   if (warehouse[0] != '\0') {
     pthread_rwlock_rdlock(&(*c)->lock);
@@ -95,6 +98,7 @@ static int find_chain(pl_engine *e, const char *chain, const char *warehouse,
       return PL__FAIL(err, PL_ENOTFOUND, "warehouse: no warehouse '%s'",
                       warehouse);
   }
+  *sc = pl__stock_peek(*c);
   return 0;
 }
 
@@ -119,12 +123,10 @@ int pl_stock_alerts(pl_engine *e, const char *chain, const char *warehouse,
                     pl_alert *out, int cap, pl_error *err) {
   pl__chain *c = NULL;
   int32_t wh = -1;
-  int rc = find_chain(e, chain, warehouse, &c, &wh, err);
-  if (rc != 0)
+  pl__stock_chain *sc = NULL;
+  int rc = find_chain(e, chain, warehouse, &c, &wh, &sc, err);
+  if (rc != 0 || sc == NULL) /* no stock yet: nothing to report */
     return rc;
-  pl__stock_chain *sc = pl__stock_peek(c);
-  if (sc == NULL)
-    return 0;
   pthread_rwlock_rdlock(&sc->map_lock);
   int ncells = sc->cells.n;
   pthread_rwlock_unlock(&sc->map_lock);
@@ -190,12 +192,10 @@ int pl_stock_suggest_purchase(pl_engine *e, const char *chain,
                               pl_purchase_line *out, int cap, pl_error *err) {
   pl__chain *c = NULL;
   int32_t wh = -1;
-  int rc = find_chain(e, chain, warehouse, &c, &wh, err);
-  if (rc != 0)
+  pl__stock_chain *sc = NULL;
+  int rc = find_chain(e, chain, warehouse, &c, &wh, &sc, err);
+  if (rc != 0 || sc == NULL) /* no stock yet: nothing to report */
     return rc;
-  pl__stock_chain *sc = pl__stock_peek(c);
-  if (sc == NULL)
-    return 0;
   int n = 0;
   pthread_rwlock_rdlock(&c->lock);
   pthread_rwlock_rdlock(&sc->map_lock);

@@ -107,9 +107,10 @@ int pl__stock_resolve(pl_engine *e, const char *chain, const char *warehouse,
     rc = pl__check_code(err, "part_no", part_no, PL_CODE_MAX);
   if (rc != 0)
     return rc;
-  pl__chain *c = pl__chain_find(e, chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
+  pl__chain *c = NULL;
+  rc = pl__chain_known(e, chain, &c, err);
+  if (rc != 0)
+    return rc;
   pthread_rwlock_rdlock(&c->lock);
   int32_t wh = warehouse != NULL ? pl__strmap_get(&c->wh_ix, warehouse) : -1;
   int32_t part = pl__strmap_get(&c->part_ix, part_no);
@@ -962,8 +963,7 @@ int pl_stock_get_chain(pl_engine *e, const char *chain, const char *part_no,
                        pl_error *err) {
   pl__chain *c = NULL;
   int32_t part = -1;
-  int rc =
-      pl__stock_resolve(e, chain, NULL, part_no, &c, NULL, &part, NULL, err);
+  int rc = pl__stock_part(e, chain, part_no, &c, &part, err);
   if (rc != 0)
     return rc;
   pl_stock_row sum = {.warehouse = ""};
@@ -1103,9 +1103,8 @@ int pl_movement_list(pl_engine *e, const pl_movement_filter *f,
                      pl_movement *out, int cap, uint64_t *next_cursor,
                      pl_error *err) {
   *next_cursor = 0;
-  int rc = pl__check_code(err, "chain", f->chain, PL_CODE_MAX);
-  if (rc == 0 && pl__chain_find(e, f->chain) == NULL)
-    rc = PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", f->chain);
+  pl__chain *c = NULL;
+  int rc = pl__chain_lookup(e, f->chain, &c, err);
   if (rc == 0 && cap <= 0)
     rc = PL__FAIL(err, PL_EINVAL, "limit: must be > 0");
   if (rc != 0)
@@ -1163,9 +1162,8 @@ static int trace_one(void *arg, uint64_t seq, unsigned op, int64_t at,
 int pl_stock_trace_lot(pl_engine *e, const char *chain, uint64_t lot,
                        pl_movement *out, int cap, pl_lot_trace *sum,
                        pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
-  if (rc == 0 && pl__chain_find(e, chain) == NULL)
-    rc = PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
+  pl__chain *c = NULL;
+  int rc = pl__chain_lookup(e, chain, &c, err);
   if (rc == 0 && lot == 0)
     rc = PL__FAIL(err, PL_EINVAL, "lot: required");
   if (rc != 0)
@@ -1306,10 +1304,8 @@ static int verify_cell(verify_ctx *x, const pl__cell *cell, int64_t *lots) {
 }
 
 int pl_stock_verify_ledger(pl_engine *e, const char *chain, pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
-  pl__chain *c = rc == 0 ? pl__chain_find(e, chain) : NULL;
-  if (rc == 0 && c == NULL)
-    rc = PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
+  pl__chain *c = NULL;
+  int rc = pl__chain_lookup(e, chain, &c, err);
   if (rc != 0)
     return rc;
   verify_ctx x = {.c = c, .err = err};
@@ -1349,10 +1345,8 @@ int pl_stock_verify_ledger(pl_engine *e, const char *chain, pl_error *err) {
 
 int pl_stock_memory(pl_engine *e, const char *chain, pl_stock_mem *out,
                     pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
-  pl__chain *c = rc == 0 ? pl__chain_find(e, chain) : NULL;
-  if (rc == 0 && c == NULL)
-    rc = PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
+  pl__chain *c = NULL;
+  int rc = pl__chain_lookup(e, chain, &c, err);
   if (rc != 0)
     return rc;
   memset(out, 0, sizeof *out);
@@ -1535,10 +1529,7 @@ int pl__stock_load(pl_engine *e, unsigned kind, const char *chain,
       }
     }
   }
-  if (rc == PL_ECORRUPT)
-    return PL__FAIL(err, rc, "recovery: chain '%s' kind %u: bad row", chain,
-                    kind);
   if (rc == PL_ENOMEM)
     return PL__FAIL(err, rc, "recovery: out of memory");
-  return rc;
+  return pl__load_result(err, rc, chain, kind);
 }

@@ -24,6 +24,7 @@
 
 #include "base/u64map.h"
 #include "core/internal.h"
+#include "inventory/stock_xs.h"
 #include "pitlane/inventory.h"
 
 /* Key kinds (core/keys.h range 0x20-0x2F) and ledger ops (48-79). */
@@ -124,25 +125,8 @@ typedef struct pl__stock_chain {
   int32_t n_fit;
 } pl__stock_chain;
 
-/* Rows another module writes in a movement's atomic batch (a transfer
- * order, a work order). `rows` runs under the cell's lock once the
- * movement is planned (its lots picked; m->seq not yet known) and appends
- * to b; it returns 0, or PL_ENOMEM to refuse the movement. */
-typedef struct pl__move_extra {
-  int (*rows)(void *arg, const pl_movement *m, pl__batch *b);
-  void *arg;
-} pl__move_extra;
-
-/* A movement for another module: like the public entry points
- * (validation, idempotency, locking the cell), with extra's rows (extra
- * may be NULL) in the same atomic batch. Blocks until durable when w is
- * NULL. Returns as the public movement functions. */
-int pl__stock_move_extra(pl_engine *e, pl_move_kind kind, const pl_move_req *in,
-                         const char *idem, const pl__move_extra *extra,
-                         const pl_write *w, pl_movement *out, pl_error *err);
-/* Adds delta to the in-transit quantity of a cell (created if needed).
- * 0 or PL_ENOMEM / PL_ENOTFOUND. */
-int pl__stock_in_transit(pl__chain *c, int32_t wh, int32_t part, int64_t delta);
+/* Movements for other modules, in-transit quantities and the ledger's
+ * replay: inventory/stock_xs.h. */
 
 /* The chain's stock state: pl__stock_of (created on first use; NULL only on
  * OOM) and pl__stock_peek come from the registry (core/modules.h). */
@@ -153,6 +137,13 @@ int pl__stock_in_transit(pl__chain *c, int32_t wh, int32_t part, int64_t delta);
 int pl__stock_resolve(pl_engine *e, const char *chain, const char *warehouse,
                       const char *part_no, pl__chain **c_out, int32_t *wh_out,
                       int32_t *part_out, int64_t *cost_out, pl_error *err);
+/* pl__stock_resolve for a part alone (no warehouse, no price). */
+static inline int pl__stock_part(pl_engine *e, const char *chain,
+                                 const char *part_no, pl__chain **c_out,
+                                 int32_t *part_out, pl_error *err) {
+  return pl__stock_resolve(e, chain, NULL, part_no, c_out, NULL, part_out, NULL,
+                           err);
+}
 /* The cell of wh x part, created (empty) if create; NULL if absent or
  * OOM. Takes and drops map_lock. */
 pl__cell *pl__stock_cell(pl__stock_chain *sc, int32_t wh, int32_t part,

@@ -85,18 +85,6 @@ static pl__stocktake *take_find(pl__stock_chain *sc, uint64_t id) {
   return NULL;
 }
 
-static int find_chain(pl_engine *e, const char *chain, pl__chain **c,
-                      pl__stock_chain **sc, pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
-  if (rc != 0)
-    return rc;
-  *c = pl__chain_find(e, chain);
-  if (*c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
-  *sc = pl__stock_of(*c);
-  return *sc == NULL ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory") : 0;
-}
-
 int pl_stocktake_open(pl_engine *e, const char *chain, const char *warehouse,
                       const char *actor, const pl_write *w, uint64_t *id_out,
                       pl_error *err) {
@@ -106,7 +94,7 @@ int pl_stocktake_open(pl_engine *e, const char *chain, const char *warehouse,
   pl__chain *c = NULL;
   pl__stock_chain *sc = NULL;
   if (rc == 0)
-    rc = find_chain(e, chain, &c, &sc, err);
+    rc = pl__stock_lookup(e, chain, &c, &sc, err);
   if (rc != 0)
     return rc;
   pthread_rwlock_rdlock(&c->lock);
@@ -156,7 +144,7 @@ int pl_stocktake_count(pl_engine *e, const char *chain, uint64_t id,
   pl__chain *c = NULL;
   int32_t part = -1;
   if (rc == 0)
-    rc = pl__stock_resolve(e, chain, NULL, part_no, &c, NULL, &part, NULL, err);
+    rc = pl__stock_part(e, chain, part_no, &c, &part, err);
   if (rc != 0)
     return rc;
   pl__stock_chain *sc = pl__stock_of(c);
@@ -219,7 +207,7 @@ int pl_stocktake_close(pl_engine *e, const char *chain, uint64_t id,
   pl__chain *c = NULL;
   pl__stock_chain *sc = NULL;
   if (rc == 0)
-    rc = find_chain(e, chain, &c, &sc, err);
+    rc = pl__stock_lookup(e, chain, &c, &sc, err);
   if (rc != 0)
     return rc;
   pthread_mutex_lock(&sc->st_lock);

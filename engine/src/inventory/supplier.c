@@ -34,18 +34,6 @@ static void quote_row(pl__buf *v, const pl_quote_info *q) {
   pl__buf_svar(v, q->lead_days);
 }
 
-static int lock_chain_stock(pl_engine *e, const char *chain, pl__chain **c,
-                            pl__stock_chain **sc, pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
-  if (rc != 0)
-    return rc;
-  *c = pl__chain_find(e, chain);
-  if (*c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
-  *sc = pl__stock_of(*c);
-  return *sc == NULL ? PL__FAIL(err, PL_ENOMEM, "engine: out of memory") : 0;
-}
-
 int pl_supplier_create(pl_engine *e, const pl_supplier_info *in,
                        const char *idem, const pl_write *w,
                        pl_supplier_info *out, pl_error *err) {
@@ -59,7 +47,7 @@ int pl_supplier_create(pl_engine *e, const pl_supplier_info *in,
   pl__chain *c = NULL;
   pl__stock_chain *sc = NULL;
   if (rc == 0)
-    rc = lock_chain_stock(e, in->chain, &c, &sc, err);
+    rc = pl__stock_lookup(e, in->chain, &c, &sc, err);
   if (rc != 0)
     return rc;
   pl__sync sync;
@@ -129,8 +117,7 @@ int pl_quote_set(pl_engine *e, const pl_quote_info *in, const pl_write *w,
   pl__chain *c = NULL;
   int32_t part = -1;
   if (rc == 0)
-    rc = pl__stock_resolve(e, in->chain, NULL, in->part_no, &c, NULL, &part,
-                           NULL, err);
+    rc = pl__stock_part(e, in->chain, in->part_no, &c, &part, err);
   if (rc != 0) {
     if (err != NULL && rc == PL_EINVAL && strncmp(err->msg, "part_no", 7) == 0)
       return PL__FAIL(err, rc, "quote.%s", err->msg);
@@ -196,7 +183,7 @@ int pl_supplier_list(pl_engine *e, const char *chain, pl_supplier_info *out,
                      int cap, pl_error *err) {
   pl__chain *c = NULL;
   pl__stock_chain *sc = NULL;
-  int rc = lock_chain_stock(e, chain, &c, &sc, err);
+  int rc = pl__stock_lookup(e, chain, &c, &sc, err);
   if (rc != 0)
     return rc;
   pthread_rwlock_rdlock(&sc->sup_lock);
@@ -213,8 +200,7 @@ int pl_quote_list(pl_engine *e, const char *chain, const char *part_no,
                   pl_quote_info *out, int cap, pl_error *err) {
   pl__chain *c = NULL;
   int32_t part = -1;
-  int rc =
-      pl__stock_resolve(e, chain, NULL, part_no, &c, NULL, &part, NULL, err);
+  int rc = pl__stock_part(e, chain, part_no, &c, &part, err);
   if (rc != 0)
     return rc;
   pl__stock_chain *sc = pl__stock_of(c);

@@ -1,5 +1,5 @@
 /* kpi/kpi.c — the managers' numbers (kpi.h), kept incrementally from the change
- * feed (core/observe.h, kpi/kpi_int.h).
+ * feed (core/observe.h, kpi/kpi_xs.h).
  *
  * Design. Per chain, integer counters (a "cell" of KC_N int64) per local
  * day for each scope: the chain, each store, each advisor, each
@@ -40,9 +40,9 @@
 #include "base/localtime.h"
 #include "base/u64map.h"
 #include "core/observe.h"
-#include "kpi/kpi_int.h"
+#include "kpi/kpi_xs.h"
 #include "pitlane/kpi.h"
-#include "scheduling/sched_int.h"
+#include "scheduling/sched_xs.h"
 
 /* ---- types ----------------------------------------------------------------
  */
@@ -176,32 +176,16 @@ typedef struct pl__kpi_chain {
 /* ---- calendar -------------------------------------------------------------
  */
 
-/* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */
-static int32_t days_from_civil(int32_t y, int32_t m, int32_t d) {
-  y -= m <= 2;
-  int32_t era = (y >= 0 ? y : y - 399) / 400;
-  int32_t yoe = y - era * 400;
-  int32_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 /* Month number (year * 12 + month - 1) of a day. */
 static int32_t month_of(int32_t z) {
-  z += 719468;
-  int32_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int32_t doe = z - era * 146097;
-  int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int32_t y = yoe + era * 400;
-  int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int32_t mp = (5 * doy + 2) / 153;
-  int32_t m = mp < 10 ? mp + 3 : mp - 9;
-  return (y + (m <= 2)) * 12 + m - 1;
+  int32_t y, m, d;
+  pl__civil_from_days(z, &y, &m, &d);
+  return y * 12 + m - 1;
 }
 
 static int32_t month_first_day(int32_t mon) {
   int32_t y = mon >= 0 ? mon / 12 : -((-mon + 11) / 12);
-  return days_from_civil(y, mon - y * 12 + 1, 1);
+  return pl__days_from_civil(y, mon - y * 12 + 1, 1);
 }
 
 /* ---- series ---------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/filter.h"
 #include "base/validate.h"
 #include "core/keys.h"
 #include "core/observe.h"
@@ -166,14 +167,7 @@ static int ctx_finish(book_ctx *x, int rc, const pl_write *w, pl_error *err) {
 /* Locks chain (read) and finds the chain; PL_ENOTFOUND names `field`. */
 static int ctx_chain(pl_engine *e, book_ctx *x, const char *chain,
                      const char *field, pl_error *err) {
-  int rc = pl__check_code(err, field, chain, PL_CODE_MAX);
-  if (rc != 0)
-    return rc;
-  x->c = pl__chain_find(e, chain);
-  if (x->c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "%s: no chain '%s'", field, chain);
-  pthread_rwlock_rdlock(&x->c->lock);
-  return 0;
+  return pl__chain_lock(e, chain, 0, field, &x->c, err);
 }
 
 static int ctx_store(book_ctx *x, pl__store *s, pl_error *err) {
@@ -727,13 +721,8 @@ static int matches(const pl__booking *b, const pl_booking_filter *f) {
   if (f->store != NULL && f->store[0] != '\0' &&
       (strcmp(b->info.store, f->store) != 0 || b->local_day != f->local_day))
     return 0;
-  if (f->customer != NULL && f->customer[0] != '\0' &&
-      strcmp(b->info.customer, f->customer) != 0)
-    return 0;
-  if (f->plate != NULL && f->plate[0] != '\0' &&
-      strcmp(b->info.plate, f->plate) != 0)
-    return 0;
-  return 1;
+  return pl__want_str(f->customer, b->info.customer) &&
+         pl__want_str(f->plate, b->info.plate);
 }
 
 int pl_booking_list(pl_engine *e, const pl_booking_filter *f,

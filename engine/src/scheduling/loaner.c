@@ -253,14 +253,7 @@ static int lctx_finish(lctx *x, int rc, const pl_write *w, pl_error *err) {
 
 static int lock_chain(pl_engine *e, lctx *x, const char *chain,
                       const char *field, pl_error *err) {
-  int rc = pl__check_code(err, field, chain, PL_CODE_MAX);
-  if (rc != 0)
-    return rc;
-  x->c = pl__chain_find(e, chain);
-  if (x->c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "%s: no chain '%s'", field, chain);
-  pthread_rwlock_rdlock(&x->c->lock);
-  return 0;
+  return pl__chain_lock(e, chain, 0, field, &x->c, err);
 }
 
 /* With the chain locked: locks store s's scheduling mu and sweeps lapsed
@@ -603,6 +596,43 @@ static int lock_reading(pl_engine *e, lctx *x, const char *chain, int64_t id,
   return rc;
 }
 
+/* A repeated hand-out or return (the same reading again): nothing to
+ * write, but the caller still gets the car and waits for what is queued. */
+static int loaner_again(pl_engine *e, lctx *x, const pl__loaner *l,
+                        const pl_write *w, pl_loaner_info *out, pl_error *err) {
+  int rc = queue_nothing(e, x, w);
+  if (rc == 0 && out != NULL)
+    *out = l->info;
+  return lctx_finish(x, rc, w, err);
+}
+
+/* The end of a hand-out (ev EV_HAND_OUT) or return (EV_RETURN): nl is the
+ * car's new value (made from *l after event_reserve, n_events counted);
+ * queues it with its event and the booking in loaner phase `phase` (op),
+ * and only once queued installs both in memory; a return also frees the
+ * cells the car's reservation held. Finishes x. */
+static int loaner_step(pl_engine *e, lctx *x, unsigned op, int ev,
+                       pl__loaner *l, pl__loaner *nl, pl__booking *b,
+                       pl_loaner_phase phase, int64_t km, int32_t fuel_pct,
+                       int64_t now, const pl_write *w, pl_loaner_info *out,
+                       pl_error *err) {
+  pl__booking nb = *b;
+  nb.info.loaner_phase = phase;
+  nb.info.updated_ms = now;
+  int rc = queue_move(e, x, op, ev, nl, &nb, km, fuel_pct, now, w);
+  if (rc == 0) {
+    if (ev == EV_RETURN) /* the car is back: its cells are free again */
+      pl__sched_apply_loaner(x->s, x->ss, b, 0);
+    event_append(nl, ev, b, km, fuel_pct, now);
+    *l = *nl;
+    b->info.loaner_phase = phase; /* a hand-out's cells stay held */
+    b->info.updated_ms = now;
+    if (out != NULL)
+      *out = l->info;
+  }
+  return lctx_finish(x, rc, w, err);
+}
+
 int pl_loaner_hand_out(pl_engine *e, const char *chain, int64_t id, int64_t km,
                        int32_t fuel_pct, const pl_write *w, pl_loaner_info *out,
                        pl_error *err) {
@@ -615,12 +645,8 @@ int pl_loaner_hand_out(pl_engine *e, const char *chain, int64_t id, int64_t km,
   const pl_booking_info *bi = &b->info;
   if (bi->loaner_phase == PL_LOANER_HANDED_OUT &&
       l->info.state == PL_LOANER_OUT && l->info.out_booking == id &&
-      l->info.out_km == km && l->info.out_fuel_pct == fuel_pct) {
-    rc = queue_nothing(e, &x, w);
-    if (rc == 0 && out != NULL)
-      *out = l->info;
-    return lctx_finish(&x, rc, w, err);
-  }
+      l->info.out_km == km && l->info.out_fuel_pct == fuel_pct)
+    return loaner_again(e, &x, l, w, out, err);
   int64_t now = pl_engine_now_ms(e);
   int held_live =
       bi->state == PL_BOOKING_HELD && bi->expires_ms > now; /* not yet */
@@ -664,20 +690,8 @@ int pl_loaner_hand_out(pl_engine *e, const char *chain, int64_t id, int64_t km,
   nl.info.fuel_pct = fuel_pct;
   nl.info.updated_ms = now;
   nl.n_events++;
-  pl__booking nb = *b;
-  nb.info.loaner_phase = PL_LOANER_HANDED_OUT;
-  nb.info.updated_ms = now;
-  rc = queue_move(e, &x, PL__OP_LOANER_HAND_OUT, EV_HAND_OUT, &nl, &nb, km,
-                  fuel_pct, now, w);
-  if (rc == 0) {
-    event_append(&nl, EV_HAND_OUT, b, km, fuel_pct, now);
-    *l = nl;
-    b->info.loaner_phase = PL_LOANER_HANDED_OUT; /* cells stay held */
-    b->info.updated_ms = now;
-    if (out != NULL)
-      *out = l->info;
-  }
-  return lctx_finish(&x, rc, w, err);
+  return loaner_step(e, &x, PL__OP_LOANER_HAND_OUT, EV_HAND_OUT, l, &nl, b,
+                     PL_LOANER_HANDED_OUT, km, fuel_pct, now, w, out, err);
 }
 
 int pl_loaner_return(pl_engine *e, const char *chain, int64_t id, int64_t km,
@@ -692,12 +706,8 @@ int pl_loaner_return(pl_engine *e, const char *chain, int64_t id, int64_t km,
   const pl_booking_info *bi = &b->info;
   if (bi->loaner_phase == PL_LOANER_RETURNED) {
     if (l->info.out_booking == id && l->info.returned_km == km &&
-        l->info.returned_fuel_pct == fuel_pct) {
-      rc = queue_nothing(e, &x, w);
-      if (rc == 0 && out != NULL)
-        *out = l->info;
-      return lctx_finish(&x, rc, w, err);
-    }
+        l->info.returned_fuel_pct == fuel_pct)
+      return loaner_again(e, &x, l, w, out, err);
     rc = PL__FAIL(err, PL_EPRECOND,
                   "booking.loaner: loaner '%s' was returned already",
                   bi->loaner);
@@ -724,22 +734,8 @@ int pl_loaner_return(pl_engine *e, const char *chain, int64_t id, int64_t km,
   nl.info.returned_ms = now;
   nl.info.updated_ms = now;
   nl.n_events++;
-  pl__booking nb = *b;
-  nb.info.loaner_phase = PL_LOANER_RETURNED;
-  nb.info.updated_ms = now;
-  rc = queue_move(e, &x, PL__OP_LOANER_RETURN, EV_RETURN, &nl, &nb, km,
-                  fuel_pct, now, w);
-  if (rc == 0) {
-    /* the car is back: its reservation's cells are free again */
-    pl__sched_apply_loaner(x.s, x.ss, b, 0);
-    event_append(&nl, EV_RETURN, b, km, fuel_pct, now);
-    *l = nl;
-    b->info.loaner_phase = PL_LOANER_RETURNED;
-    b->info.updated_ms = now;
-    if (out != NULL)
-      *out = l->info;
-  }
-  return lctx_finish(&x, rc, w, err);
+  return loaner_step(e, &x, PL__OP_LOANER_RETURN, EV_RETURN, l, &nl, b,
+                     PL_LOANER_RETURNED, km, fuel_pct, now, w, out, err);
 }
 
 /* ---- recovery ----------------------------------------------------------- */
@@ -774,13 +770,11 @@ int pl__loaner_load(pl_engine *e, pl__chain *c, unsigned kind,
   size_t tl;
   if (split_key(rest, rl, store, code, &tail, &tl) != 0)
     return PL_ECORRUPT;
-  int32_t si = pl__strmap_get(&c->store_ix, store);
-  if (si < 0)
-    return PL_ECORRUPT;
-  pl__store *s = c->stores.items[si];
-  pl__sched_store *ss = pl__sched_store_of(c, s);
-  if (ss == NULL)
-    return PL_ENOMEM;
+  pl__store *s = NULL;
+  pl__sched_store *ss = NULL;
+  int rc = pl__sched_load_store(c, store, &s, &ss);
+  if (rc != 0)
+    return rc;
   int32_t li = pl__strmap_get(&ss->loaner_ix, code);
   pl__rd r;
   pl__rd_init(&r, val, vl);
@@ -810,7 +804,7 @@ int pl__loaner_load(pl_engine *e, pl__chain *c, unsigned kind,
   pl__loaner *l = calloc(1, sizeof *l);
   if (l == NULL)
     return PL_ENOMEM;
-  int rc = loaner_read(&r, l);
+  rc = loaner_read(&r, l);
   memcpy(l->info.chain, c->info.code, PL_CODE_MAX);
   memcpy(l->info.store, store, PL_CODE_MAX);
   memcpy(l->info.code, code, PL_CODE_MAX);

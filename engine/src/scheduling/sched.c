@@ -94,6 +94,16 @@ void pl__sched_store_free(pl__sched_store *ss) {
   free(ss);
 }
 
+int pl__sched_load_store(pl__chain *c, const char *store, pl__store **s,
+                         pl__sched_store **ss) {
+  int32_t si = pl__strmap_get(&c->store_ix, store);
+  if (si < 0)
+    return PL_ECORRUPT;
+  *s = c->stores.items[si];
+  *ss = pl__sched_store_of(c, *s);
+  return *ss == NULL ? PL_ENOMEM : 0;
+}
+
 pl__sched_store *pl__sched_store_of(pl__chain *c, pl__store *s) {
   pl__sched_store *ss = atomic_load(&s->sched);
   if (ss != NULL)
@@ -694,6 +704,11 @@ pl__svc *pl__svc_find(pl__chain *c, const char *code) {
   return i >= 0 ? pl__sched_peek(c)->services.items[i] : NULL;
 }
 
+const pl_service_info *pl__sched_service(pl__chain *c, const char *code) {
+  const pl__svc *svc = pl__sched_peek(c) != NULL ? pl__svc_find(c, code) : NULL;
+  return svc != NULL ? &svc->info : NULL;
+}
+
 static int check_service(pl_error *err, const pl_service_info *in) {
   int rc = pl__check_code(err, "service.code", in->code, PL_CODE_MAX);
   if (rc == 0)
@@ -786,12 +801,10 @@ static int cmp_service(const void *a, const void *b) {
 
 int pl_service_list(pl_engine *e, const char *chain, pl_service_info *out,
                     int cap, pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+  pl__chain *c = NULL;
+  int rc = pl__chain_lookup(e, chain, &c, err);
   if (rc != 0)
     return rc;
-  pl__chain *c = pl__chain_find(e, chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
   pthread_rwlock_rdlock(&c->lock);
   int n = pl__sched_peek(c)->services.n;
   for (int i = 0; i < n && i < cap; i++)
@@ -828,12 +841,12 @@ static int load_config(pl__chain *c, unsigned kind, const unsigned char *rest,
   char store[PL_CODE_MAX] = "", res[PL_CODE_MAX] = "";
   if (split_codes(rest, rl, store, kind == PL__K_HOURS ? NULL : res) != 0)
     return PL_ECORRUPT;
-  int32_t si = pl__strmap_get(&c->store_ix, store);
-  if (si < 0)
-    return PL_ECORRUPT;
-  pl__store *s = c->stores.items[si];
-  pl__sched_store *ss = pl__sched_store_of(c, s);
-  if (ss == NULL || sched_arrays_fit(s, ss) != 0)
+  pl__store *s = NULL;
+  pl__sched_store *ss = NULL;
+  int rc = pl__sched_load_store(c, store, &s, &ss);
+  if (rc != 0)
+    return rc;
+  if (sched_arrays_fit(s, ss) != 0)
     return PL_ENOMEM;
   if (kind == PL__K_HOURS)
     return hours_read(r, &ss->hours);
@@ -919,10 +932,7 @@ int pl__sched_load(pl_engine *e, unsigned kind, const char *chain,
       break;
     }
   }
-  if (rc == PL_ECORRUPT)
-    return PL__FAIL(err, rc, "recovery: chain '%s' kind %u: bad row", chain,
-                    kind);
-  return rc;
+  return pl__load_result(err, rc, chain, kind);
 }
 
 /* ---- available minutes over a range (the KPI reports) ------------------- */

@@ -23,6 +23,7 @@
 #include "core/internal.h"
 #include "pitlane/scheduling.h"
 #include "scheduling/calendar.h"
+#include "scheduling/sched_xs.h"
 
 #define PL__CACHE_DAYS 64 /* > PL_HORIZON_MAX_DAYS: today + horizon fit */
 
@@ -120,6 +121,11 @@ typedef struct pl__sched_chain {
  * core/modules.h; pl__sched_peek never returns NULL), freed with it. */
 /* The store's scheduling state, created on first use; NULL on OOM. */
 pl__sched_store *pl__sched_store_of(pl__chain *c, pl__store *s);
+/* Recovery: the store a stored row names, with its scheduling state
+ * (created if needed): 0, PL_ECORRUPT if the chain has no such store, or
+ * PL_ENOMEM. */
+int pl__sched_load_store(pl__chain *c, const char *store, pl__store **s,
+                         pl__sched_store **ss);
 /* Under ss->mu: the day, materialised if needed; NULL on OOM. */
 pl__daycal *pl__sched_day(pl__store *s, pl__sched_store *ss, int32_t day);
 /* Under ss->mu: drops occupancy of holds whose expiry has passed. */
@@ -136,17 +142,8 @@ pl__svc *pl__svc_find(pl__chain *c, const char *code);
  * the first day of the store's horizon. */
 void pl__sched_now(const pl_engine *e, int32_t offset, int64_t *first_min,
                    int32_t *today);
-/* The store's available minutes on each local day of [from, to], exactly
- * as the day board's available_min (hours, shifts, breaks, leave, out of
- * service, closures), added per bucket (bucket[d - from] in 0..nb-1):
- * bays' sum to bay_b[b], technicians' to tech_b[b], and technician j's to
- * per_tech[j * nb + b] (each may be NULL). Normal days cost a weekday
- * lookup; only closures and days a leave or out-of-service range touches
- * are built. Caller holds the chain's lock (read); takes the store's mu.
- * 0 or PL_ENOMEM. */
-int pl__sched_available(pl__chain *c, pl__store *s, int32_t from, int32_t to,
-                        const int32_t *bucket, int nb, int64_t *bay_b,
-                        int64_t *tech_b, int64_t *per_tech);
+/* Available minutes and the service catalogue for other subsystems:
+ * scheduling/sched_xs.h. */
 /* The day resource of loaner li (after the bays and technicians). */
 static inline int pl__loaner_res(const pl__store *s, int li) {
   return s->bays.n + s->techs.n + li;

@@ -341,9 +341,10 @@ int pl_recommend_slots(pl_engine *e, const pl_slot_query *q,
   int rc = check_query(q, err);
   if (rc != 0)
     return rc;
-  pl__chain *c = pl__chain_find(e, q->chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", q->chain);
+  pl__chain *c = NULL;
+  rc = pl__chain_known(e, q->chain, &c, err);
+  if (rc != 0)
+    return rc;
   int k = q->k < cap ? q->k : cap;
   pl_slot_option *tmp = NULL;
   if (q->n_stores > 1 &&

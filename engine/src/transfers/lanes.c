@@ -225,9 +225,10 @@ int pl_lane_delete(pl_engine *e, const char *chain, const char *from,
     rc = pl__check_code(err, "to", to, PL_CODE_MAX);
   if (rc != 0)
     return rc;
-  pl__chain *c = pl__chain_find(e, chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
+  pl__chain *c = NULL;
+  rc = pl__chain_known(e, chain, &c, err);
+  if (rc != 0)
+    return rc;
   pthread_rwlock_wrlock(&c->lock);
   char key[2 * PL_CODE_MAX];
   lane_key(key, from, to);
@@ -265,12 +266,10 @@ static int cmp_lane(const void *a, const void *b) {
 
 int pl_lane_list(pl_engine *e, const char *chain, pl_lane_info *out, int cap,
                  pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+  pl__chain *c = NULL;
+  int rc = pl__chain_lookup(e, chain, &c, err);
   if (rc != 0)
     return rc;
-  pl__chain *c = pl__chain_find(e, chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
   pthread_rwlock_rdlock(&c->lock);
   int n = 0;
   const pl__xfer_chain *x = pl__xfer_peek(c);

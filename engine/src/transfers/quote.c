@@ -255,9 +255,10 @@ int pl_quote_transfer(pl_engine *e, const char *chain, const char *part_no,
     rc = pl__check_range(err, "need_by_ms", need_by_ms, 0, INT64_MAX / 2);
   if (rc != 0)
     return rc;
-  pl__chain *c = pl__chain_find(e, chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
+  pl__chain *c = NULL;
+  rc = pl__chain_known(e, chain, &c, err);
+  if (rc != 0)
+    return rc;
   /* available stock per warehouse (each row consistent on its own) */
   pthread_rwlock_rdlock(&c->lock);
   int n_wh = c->warehouses.n;

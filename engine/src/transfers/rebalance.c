@@ -210,9 +210,10 @@ int pl_plan_rebalance(pl_engine *e, const char *chain, const char *part_no,
   if (rc != 0)
     return rc;
   memset(res, 0, sizeof *res);
-  pl__chain *c = pl__chain_find(e, chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
+  pl__chain *c = NULL;
+  rc = pl__chain_known(e, chain, &c, err);
+  if (rc != 0)
+    return rc;
   /* snapshot the warehouse codes and the parts to plan */
   pthread_rwlock_rdlock(&c->lock);
   if (!all && pl__strmap_get(&c->part_ix, part_no) < 0) {

@@ -17,7 +17,7 @@
 #include "base/validate.h"
 #include "core/keys.h"
 #include "core/rowwrite.h"
-#include "inventory/stock_int.h"
+#include "inventory/stock_xs.h"
 #include "transfers/xfer_int.h"
 
 #define ROW_VERSION 1
@@ -233,9 +233,10 @@ static int lock_order(pl_engine *e, const char *chain, int64_t id,
     rc = pl__check_text(err, "actor", actor, PL_ACTOR_MAX, 0);
   if (rc != 0)
     return rc;
-  pl__chain *c = pl__chain_find(e, chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
+  pl__chain *c = NULL;
+  rc = pl__chain_known(e, chain, &c, err);
+  if (rc != 0)
+    return rc;
   pl__xfer_chain *x = pl__xfer_of(c);
   if (x == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
@@ -401,15 +402,11 @@ int pl_transfer_get(pl_engine *e, const char *chain, int64_t id,
 
 int pl_transfer_list(pl_engine *e, const char *chain, pl_transfer_info *out,
                      int cap, pl_error *err) {
-  int rc = pl__check_code(err, "chain", chain, PL_CODE_MAX);
+  pl__chain *c = NULL;
+  pl__xfer_chain *x = NULL;
+  int rc = pl__xfer_lookup(e, chain, &c, &x, err);
   if (rc != 0)
     return rc;
-  pl__chain *c = pl__chain_find(e, chain);
-  if (c == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "chain: no chain '%s'", chain);
-  pl__xfer_chain *x = pl__xfer_of(c);
-  if (x == NULL)
-    return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   pthread_mutex_lock(&x->order_mu);
   int n = x->orders.n;
   for (int i = 0; i < n && i < cap; i++)

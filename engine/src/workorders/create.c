@@ -9,7 +9,7 @@
 #include "workorders/step.h"
 
 #include "core/rowwrite.h"
-#include "scheduling/sched_int.h"
+#include "scheduling/sched_xs.h"
 
 /* ---- create -------------------------------------------------------------- */
 
@@ -55,9 +55,9 @@ int pl__wo_auto_assign(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
   for (int32_t i = 0; i < w->n_items; i++) {
     if (w->items[i].kind != PL_ITEM_LABOUR)
       continue;
-    const pl__svc *svc = pl__svc_find(c, w->items[i].service);
-    if (svc != NULL && svc->info.min_level > need[svc->info.skill])
-      need[svc->info.skill] = svc->info.min_level;
+    const pl_service_info *svc = pl__sched_service(c, w->items[i].service);
+    if (svc != NULL && svc->min_level > need[svc->skill])
+      need[svc->skill] = svc->min_level;
   }
   pthread_rwlock_unlock(&c->lock);
   int rc = 0, any = 0;

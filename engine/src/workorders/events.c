@@ -146,11 +146,20 @@ pl_write pl__wo_booking_wrap(pl__booking_notice *n, const pl_write *next) {
   return (pl_write){booking_wrapped, n};
 }
 
-static pl__wo *order_at(pl__wo_chain *wc, int64_t id) {
-  pthread_rwlock_rdlock(&wc->lock);
-  pl__wo *o = id >= 1 && id <= wc->orders.n ? wc->orders.items[id - 1] : NULL;
-  pthread_rwlock_unlock(&wc->lock);
-  return o;
+/* The chain's work-order state and its order `id` (orders are never
+ * freed before close, so o stays valid): 0, the lookup's error, or
+ * PL_ENOTFOUND naming "id". */
+static int find_order(pl_engine *e, const char *chain, int64_t id,
+                      pl__wo_chain **wc, pl__wo **o, pl_error *err) {
+  int rc = pl__wo_lookup(e, chain, NULL, wc, err);
+  if (rc != 0)
+    return rc;
+  pthread_rwlock_rdlock(&(*wc)->lock);
+  *o = id >= 1 && id <= (*wc)->orders.n ? (*wc)->orders.items[id - 1] : NULL;
+  pthread_rwlock_unlock(&(*wc)->lock);
+  if (*o == NULL)
+    return PL__FAIL(err, PL_ENOTFOUND, "id: no work order %lld", (long long)id);
+  return 0;
 }
 
 static int add_watch(pl__wo_chain *wc, struct pl_wo_watch *wt) {
@@ -163,14 +172,11 @@ static int add_watch(pl__wo_chain *wc, struct pl_wo_watch *wt) {
 int pl_wo_watch_order(pl_engine *e, const char *chain, int64_t id,
                       uint64_t after_seq, pl_wo_event_fn fn, void *arg,
                       pl_wo_watch **out, pl_error *err) {
-  pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
+  pl__wo *o = NULL;
+  int rc = find_order(e, chain, id, &wc, &o, err);
   if (rc != 0)
     return rc;
-  pl__wo *o = order_at(wc, id);
-  if (o == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "id: no work order %lld", (long long)id);
   struct pl_wo_watch *wt = calloc(1, sizeof *wt);
   if (wt == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
@@ -278,14 +284,11 @@ void pl_wo_unwatch(pl_engine *e, pl_wo_watch *wt) {
 
 int pl_wo_events(pl_engine *e, const char *chain, int64_t id,
                  uint64_t after_seq, pl_wo_event *out, int cap, pl_error *err) {
-  pl__chain *c = NULL;
   pl__wo_chain *wc = NULL;
-  int rc = pl__wo_lookup(e, chain, &c, &wc, err);
+  pl__wo *o = NULL;
+  int rc = find_order(e, chain, id, &wc, &o, err);
   if (rc != 0)
     return rc;
-  pl__wo *o = order_at(wc, id);
-  if (o == NULL)
-    return PL__FAIL(err, PL_ENOTFOUND, "id: no work order %lld", (long long)id);
   int n = 0;
   pthread_mutex_lock(&wc->hub_mu);
   for (int32_t i = 0; i < o->n_ev && n < cap; i++)

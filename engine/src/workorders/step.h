@@ -17,7 +17,7 @@
 #include "base/validate.h"
 #include "core/barrier.h"
 #include "core/keys.h"
-#include "inventory/stock_int.h" /* pl__move_extra */
+#include "inventory/stock_xs.h" /* pl__move_extra */
 #include "pitlane/warranty.h"
 #include "workorders/wo_int.h"
 

@@ -25,6 +25,7 @@
 #include "core/internal.h"
 #include "core/observe.h"
 #include "pitlane/workorders.h"
+#include "workorders/wo_xs.h"
 
 enum {
   PL__K_WO = 0x40,       /* id (8 BE) -> work order row */
@@ -86,15 +87,7 @@ int pl__wo_event_decode(const unsigned char *p, size_t n, pl_wo_event *ev);
 /* Appends a durable event to its order's log and tells the watchers.
  * Takes hub_mu. 0 or PL_ENOMEM (the event is then only on disk). */
 int pl__wo_publish(pl__wo_chain *wc, pl__wo *o, const pl_wo_event *ev);
-/* The change feed's durable bookings (core/observe.h, same contracts as
- * pl__observe_booking_notice, _wrap, _durable): a booking change for the
- * watchers of its store, live only (nothing logged), published under
- * hub_mu once durable. NULL at the cost of an atomic load when nobody
- * watches a store of the chain (store_watchers). */
-pl__booking_notice *
-pl__wo_booking_notice(pl__chain *c, const pl_booking_info *b, int64_t at_ms);
-pl_write pl__wo_booking_wrap(pl__booking_notice *n, const pl_write *next);
-void pl__wo_booking_durable(pl__booking_notice *n, int rc);
+/* The change feed's durable bookings: workorders/wo_xs.h. */
 /* Recovery: appends a stored event (no watchers yet). */
 int pl__wo_log_append(pl__wo *o, const pl_wo_event *ev);
 void pl__wo_log_free(pl__wo *o);

@@ -12,7 +12,7 @@
 #include "core/observe.h"
 #include "core/rowwrite.h"
 
-#include "scheduling/sched_int.h"
+#include "scheduling/sched_xs.h"
 
 /* ---- per-chain state ---------------------------------------------------- */
 
@@ -369,9 +369,8 @@ int pl__wo_make_item(pl_engine *e, pl__chain *c, const char *store,
     if (rc != 0)
       return rc;
     pthread_rwlock_rdlock(&c->lock);
-    pl__svc *svc =
-        pl__sched_peek(c) != NULL ? pl__svc_find(c, in->service) : NULL;
-    int32_t dur = svc != NULL ? svc->info.duration_min : 0;
+    const pl_service_info *svc = pl__sched_service(c, in->service);
+    int32_t dur = svc != NULL ? svc->duration_min : 0;
     pthread_rwlock_unlock(&c->lock);
     if (svc == NULL)
       return PL__FAIL(err, PL_ENOTFOUND, "%s.service: no service '%s'", field,
