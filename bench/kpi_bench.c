@@ -4,7 +4,7 @@
  * The chain (200 stores, 2 bays and 5 technicians each, default hours and
  * shifts) is created through the public engine calls (no_sync). The year
  * of records is fed to the KPI module through its change-feed entry
- * points (pitlane/testing.h: those of engine/src/kpi/kpi_int.h), the calls the
+ * points (pitlane/testing.h: those of engine/src/kpi/kpi_xs.h), the calls the
  * booking, work-order, customers and stock modules make: making 600,000 orders
  * through pl_wo_create and its five steps would take the set-up longer than the
  * measurement is worth, and the report reads only the counters those
