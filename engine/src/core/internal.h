@@ -69,6 +69,10 @@ typedef struct pl__chain {
   pl__strmap part_ix;
   pl__vec parts;     /* pl__part* */
   uint64_t next_seq; /* ledger; under the commit queue's mutex */
+  /* The test clock's offset (pl_chain_advance_clock; 0 for ordinary
+   * chains): read without a lock, written under the chain's write lock.
+   * info.clock_offset_ms is filled from it on read. */
+  _Atomic int64_t clock_offset_ms;
   /* Each module's per-chain state (core/modules.h), indexed by PL_MOD_*;
    * NULL until created. Read through the getters below. */
   void *state[PL_MOD_COUNT];
@@ -132,6 +136,17 @@ int pl__load_range(pl_engine *e, const void *lo, size_t ll, const void *hi,
  * new chain of that code may be loaded; the record is kept (readers that
  * found it earlier may still hold it) and freed at close. PL_ENOTFOUND. */
 int pl__chain_retire(pl_engine *e, const char *code);
+
+/* The chain's clock (pl_chain_now_ms): the engine's plus the chain's
+ * test-clock offset. Every time a chain's records are judged by is read
+ * here; c NULL (engine-wide records): the engine's clock. */
+static inline int64_t pl__chain_now_ms(const pl_engine *e, const pl__chain *c) {
+  int64_t now = pl_engine_now_ms(e);
+  if (c != NULL)
+    now += atomic_load_explicit(&((pl__chain *)c)->clock_offset_ms,
+                                memory_order_acquire);
+  return now;
+}
 
 /* Looks a chain up (takes and drops chains_lock); NULL if unknown. */
 pl__chain *pl__chain_find(pl_engine *e, const char *code);

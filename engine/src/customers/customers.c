@@ -116,7 +116,7 @@ int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind, const void *rest,
   pl__buf k = {0};
   pl__key_prefix(&k, c->info.code, kind);
   pl__buf_bytes(&k, rest, rl);
-  int rc = pl__write_row(e, c, op, pl_engine_now_ms(e), &k, val, w, sync);
+  int rc = pl__write_row(e, c, op, pl__chain_now_ms(e, c), &k, val, w, sync);
   pl__buf_free(&k);
   return rc;
 }
@@ -303,7 +303,7 @@ int pl_customer_put(pl_engine *e, const pl_customer *in, const char *idem,
   pl__cust next = {0};
   pl__cust *fresh = NULL;
   if (rc == 0) {
-    int64_t now = pl_engine_now_ms(e);
+    int64_t now = pl__chain_now_ms(e, c);
     next.c = *in;
     memcpy(next.c.chain, c->info.code, PL_CODE_MAX);
     if (next.c.preferred == 0)
@@ -471,7 +471,7 @@ static int vehicle_today(pl_engine *e, const char *chain, const char *vin,
   pl_store_info si;
   if (pl_store_get(e, chain, vi.store, &si, NULL) != 0)
     return PL__FAIL(err, PL_ENOTFOUND, "vin: no home store '%s'", vi.store);
-  *today = pl_local_day(pl_engine_now_ms(e) / 60000, si.utc_offset_min);
+  *today = pl_local_day(pl_chain_now_ms(e, chain) / 60000, si.utc_offset_min);
   return 0;
 }
 
