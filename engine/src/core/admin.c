@@ -470,7 +470,7 @@ int64_t pl_chain_now_ms(pl_engine *e, const char *chain) {
   pl__chain *c = NULL;
   if (chain != NULL && pl__check_code(NULL, "chain", chain, PL_CODE_MAX) == 0)
     c = pl__chain_find(e, chain);
-  return pl__chain_now_ms(e, c);
+  return c != NULL ? pl__chain_now_ms(e, c) : pl_engine_now_ms(e);
 }
 
 /* Under the chain's write lock (which orders every write of the chain

@@ -139,13 +139,11 @@ int pl__chain_retire(pl_engine *e, const char *code);
 
 /* The chain's clock (pl_chain_now_ms): the engine's plus the chain's
  * test-clock offset. Every time a chain's records are judged by is read
- * here; c NULL (engine-wide records): the engine's clock. */
+ * here (c not NULL; engine-wide records read pl_engine_now_ms). */
 static inline int64_t pl__chain_now_ms(const pl_engine *e, const pl__chain *c) {
-  int64_t now = pl_engine_now_ms(e);
-  if (c != NULL)
-    now += atomic_load_explicit(&((pl__chain *)c)->clock_offset_ms,
-                                memory_order_acquire);
-  return now;
+  return pl_engine_now_ms(e) +
+         atomic_load_explicit(&((pl__chain *)c)->clock_offset_ms,
+                              memory_order_acquire);
 }
 
 /* Looks a chain up (takes and drops chains_lock); NULL if unknown. */
