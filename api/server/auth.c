@@ -88,6 +88,9 @@ static const pl_policy policies[] = {
     /* Admin: KPI reports (managers read them with admin or viewer keys:
      * there is no manager role) */
     ADM("GetKpiReport", A | V, PL_SCOPE_CHAIN),
+    /* Admin: a sandbox chain's test clock (ordinary chains: refused by the
+     * engine) */
+    ADM("AdvanceTestClock", A, PL_SCOPE_CHAIN),
     /* Scheduling */
     SCH("RecommendSlots", A | AD | T | I | F | V),
     SCH("Hold", A | AD | F),

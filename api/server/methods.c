@@ -27,6 +27,7 @@ static const table tables[] = {
     {pl_kpi_methods, &pl_kpi_n_methods},
     {pl_warranty_methods, &pl_warranty_n_methods},
     {pl_ops_methods, &pl_ops_n_methods},
+    {pl_testclock_methods, &pl_testclock_n_methods},
     /* a new table goes last (then regenerate the fuzz seeds) */
 };
 

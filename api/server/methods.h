@@ -37,6 +37,8 @@ extern const pl_method pl_kpi_methods[]; /* Admin: KPI reports */
 extern const int pl_kpi_n_methods;
 extern const pl_method pl_ops_methods[]; /* Admin: operations (backups) */
 extern const int pl_ops_n_methods;
+extern const pl_method pl_testclock_methods[]; /* Admin: test clocks */
+extern const int pl_testclock_n_methods;
 
 /* All methods of all services; caller frees. NULL on OOM. */
 pl_method *pl_all_methods(int *n_out);

@@ -415,7 +415,7 @@ static void reply_fup(pl_rpc *r, int rc, pl_followup *f, const pl_error *err) {
     return;
   }
   Pitlane__V1__FollowUp m;
-  fup_out(&m, f, pl_engine_now_ms(pl_rpc_engine(r)));
+  fup_out(&m, f, pl_chain_now_ms(pl_rpc_engine(r), f->chain));
   pl_rpc_reply(r, &m.base);
 }
 
@@ -457,7 +457,7 @@ static void list_fups(pl_rpc *r, const ProtobufCMessage *msg) {
   if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
   } else {
-    int64_t now = pl_engine_now_ms(pl_rpc_engine(r));
+    int64_t now = pl_chain_now_ms(pl_rpc_engine(r), q->chain);
     for (int i = 0; i < n; i++) {
       fup_out(&ms[i], &fs[i], now);
       b.ptrs[i] = &ms[i];
@@ -532,7 +532,7 @@ static void reply_cmp(pl_rpc *r, int rc, pl_complaint *x, const pl_error *err) {
     pl_rpc_fail(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "reply: out of memory");
     return;
   }
-  cmp_out(cm, x, pl_engine_now_ms(pl_rpc_engine(r)));
+  cmp_out(cm, x, pl_chain_now_ms(pl_rpc_engine(r), x->chain));
   pl_rpc_reply(r, &cm->m.base);
   free(cm);
 }
@@ -603,7 +603,7 @@ static void list_cmps(pl_rpc *r, const ProtobufCMessage *msg) {
   if (n < 0) {
     pl_rpc_engine_fail(r, n, &err);
   } else {
-    int64_t now = pl_engine_now_ms(pl_rpc_engine(r));
+    int64_t now = pl_chain_now_ms(pl_rpc_engine(r), q->chain);
     for (int i = 0; i < n; i++) {
       cmp_out(&ms[i], &xs[i], now);
       b.ptrs[i] = &ms[i].m;

@@ -53,6 +53,11 @@ typedef struct pl_chain_info {
   int64_t created_ms;
   /* counts, filled by pl_chain_get */
   int32_t stores, warehouses, bays, technicians, parts;
+  /* A sandbox chain (set at create, never changed) has a test clock: the
+   * engine's clock plus clock_offset_ms (>= 0, only ever advanced, by
+   * pl_chain_advance_clock). Ordinary chains: false, 0. */
+  bool sandbox;
+  int64_t clock_offset_ms;
 } pl_chain_info;
 
 typedef struct pl_store_info {
@@ -108,6 +113,9 @@ typedef struct pl_part_info {
  * pitlane.h 6). On PL_OK, *out (may be NULL) holds the record as stored.
  * Returns PL_EINVAL (bad field), PL_ENOTFOUND (chain/store missing),
  * PL_EEXIST, PL_EUNAVAIL, PL_ENOMEM; and, with a NULL pl_write, PL_EIO. */
+/* Most a test clock moves in one call: 366 days. */
+#define PL_CLOCK_ADVANCE_MAX_MS (366LL * 24 * 3600 * 1000)
+
 PL_API int pl_chain_create(pl_engine *e, const pl_chain_info *in,
                            const char *idem_key, const pl_write *w,
                            pl_chain_info *out, pl_error *err);
@@ -134,6 +142,27 @@ PL_API int pl_store_get(pl_engine *e, const char *chain, const char *store,
                         pl_store_info *out, pl_error *err);
 PL_API int pl_part_get(pl_engine *e, const char *chain, const char *part_no,
                        pl_part_info *out, pl_error *err);
+
+/* ---- test clocks (sandbox chains) ---------------------------------------
+ * Every time a chain's records are judged by (deadlines, horizons, hold
+ * TTLs, follow-ups, complaint clocks, warranty days, record and ledger
+ * timestamps, hence KPI buckets) is the chain's clock. */
+
+/* The chain's clock in UTC milliseconds: the engine's clock plus the
+ * chain's test-clock offset. An unknown or invalid chain: the engine's. */
+PL_API int64_t pl_chain_now_ms(pl_engine *e, const char *chain);
+
+/* Moves a sandbox chain's clock forward by advance_ms
+ * (1..PL_CLOCK_ADVANCE_MAX_MS): the new offset is persisted (the chain row,
+ * with a ledger entry), then the chain's complaint escalations are swept
+ * (pl_complaints_sweep) at the new time; a sweep that fails is retried by
+ * the next background sweep, so it does not fail the call. On PL_OK, *out
+ * (may be NULL) is the chain as pl_chain_get reads it. Returns PL_EINVAL,
+ * PL_ENOTFOUND, PL_EPRECOND (not a sandbox chain), PL_EUNAVAIL, PL_ENOMEM;
+ * with a NULL pl_write, PL_EIO. */
+PL_API int pl_chain_advance_clock(pl_engine *e, const char *chain,
+                                  int64_t advance_ms, const pl_write *w,
+                                  pl_chain_info *out, pl_error *err);
 
 /* Listings, sorted by code (bytewise). Each returns the total count (>= 0)
  * or a negative PL_E*, and copies min(cap, total) records into out[] (out

@@ -11,7 +11,7 @@
  * acknowledgement still waits until the original is durable.
  *
  * Row layouts (base/codec.h; a leading version, fields appended only):
- *   chain      1 name created_ms idem
+ *   chain      1 name created_ms idem sandbox clock_offset_ms
  *   store      1 name utc_offset lat lng created_ms idem
  *   warehouse  1 store name idem
  *   bay        1 type idem
@@ -29,6 +29,7 @@
 #include "core/observe.h"
 #include "core/rowwrite.h"
 #include "pitlane/admin.h"
+#include "pitlane/customers.h"
 
 #define ROW_VERSION 1
 
@@ -49,7 +50,7 @@ static void create_op_free(create_op *op) {
  * Called under the lock that orders writes to this row. */
 static int queue_row(pl_engine *e, pl__chain *c, unsigned ledger_op,
                      create_op *op, const pl_write *w) {
-  int rc = pl__write_row(e, c, ledger_op, pl_engine_now_ms(e), &op->key,
+  int rc = pl__write_row(e, c, ledger_op, pl__chain_now_ms(e, c), &op->key,
                          &op->val, w, &op->sync);
   op->queued = rc == 0;
   return rc;
@@ -142,11 +143,15 @@ static void sort_out(void *out, int n, int cap, size_t size,
 
 /* ---- rows ------------------------------------------------------------- */
 
-static void chain_row(pl__buf *v, const pl__chain *c) {
+/* The chain row with test-clock offset `offset` (the stored one, or the
+ * one being written). */
+static void chain_row(pl__buf *v, const pl__chain *c, int64_t offset) {
   pl__buf_uvar(v, ROW_VERSION);
   pl__buf_str(v, c->info.name);
   pl__buf_svar(v, c->info.created_ms);
   pl__buf_str(v, c->idem);
+  pl__buf_uvar(v, c->info.sandbox ? 1 : 0);
+  pl__buf_svar(v, offset);
 }
 
 static void store_row(pl__buf *v, const void *rec) {
@@ -394,13 +399,14 @@ int pl_chain_create(pl_engine *e, const pl_chain_info *in, const char *idem,
     rc = PL_ENOMEM;
   } else {
     memcpy(c->info.name, in->name, strlen(in->name) + 1);
-    c->info.created_ms = pl_engine_now_ms(e);
+    c->info.created_ms = pl__chain_now_ms(e, c);
+    c->info.sandbox = in->sandbox;
     set_idem(c->idem, idem);
     rc = pl__vec_reserve(&e->chains, 1);
     if (rc == 0)
       rc = pl__strmap_reserve(&e->chain_ix, 1);
     pl__key_make(&op.key, c->info.code, PL__K_CHAIN, NULL, NULL);
-    chain_row(&op.val, c);
+    chain_row(&op.val, c, 0);
     if (rc == 0)
       rc = queue_row(e, c, PL__OP_CHAIN_CREATE, &op, w);
     if (rc == 0)
@@ -422,6 +428,7 @@ int pl_chain_get(pl_engine *e, const char *chain, pl_chain_info *out,
   if (rc != 0)
     return rc;
   *out = c->info;
+  out->clock_offset_ms = atomic_load(&c->clock_offset_ms);
   out->stores = c->stores.n;
   out->warehouses = c->warehouses.n;
   out->parts = c->parts.n;
@@ -443,14 +450,71 @@ int pl_chain_list(pl_engine *e, pl_chain_info *out, int cap) {
     const pl__chain *c = e->chains.items[i];
     if (c == NULL) /* left this node */
       continue;
-    if (k < cap)
-      out[k] = c->info; /* code, name, created_ms never change */
+    if (k < cap) {
+      out[k] = c->info; /* code, name, created_ms, sandbox never change */
+      out[k].clock_offset_ms = atomic_load(&c->clock_offset_ms);
+    }
     k++;
   }
   n = k;
   pthread_rwlock_unlock(&e->chains_lock);
   sort_out(out, n, cap, sizeof *out, cmp_chain);
   return n;
+}
+
+/* ---- test clocks --------------------------------------------------------- */
+
+int64_t pl_chain_now_ms(pl_engine *e, const char *chain) {
+  pl__chain *c = NULL;
+  if (chain != NULL && pl__check_code(NULL, "chain", chain, PL_CODE_MAX) == 0)
+    c = pl__chain_find(e, chain);
+  return c != NULL ? pl__chain_now_ms(e, c) : pl_engine_now_ms(e);
+}
+
+/* Under the chain's write lock (which orders every write of the chain
+ * row after its create, and keeps readers under the lock on one time):
+ * checks, queues the row with the new offset, then publishes it. */
+static int advance_locked(pl_engine *e, pl__chain *c, int64_t advance_ms,
+                          create_op *op, const pl_write *w, pl_error *err) {
+  if (!c->info.sandbox)
+    return PL__FAIL(err, PL_EPRECOND,
+                    "chain: '%s' is not a sandbox chain; its clock is the "
+                    "real one",
+                    c->info.code);
+  int64_t offset = atomic_load(&c->clock_offset_ms);
+  if (offset > INT64_MAX / 4 - advance_ms)
+    return PL__FAIL(err, PL_ELIMIT, "advance_ms: the test clock is at its end");
+  offset += advance_ms;
+  pl__key_make(&op->key, c->info.code, PL__K_CHAIN, NULL, NULL);
+  chain_row(&op->val, c, offset);
+  int rc = pl__write_row(e, c, PL__OP_CHAIN_CLOCK, pl_engine_now_ms(e) + offset,
+                         &op->key, &op->val, w, &op->sync);
+  op->queued = rc == 0;
+  if (rc == 0)
+    atomic_store(&c->clock_offset_ms, offset);
+  return rc;
+}
+
+int pl_chain_advance_clock(pl_engine *e, const char *chain, int64_t advance_ms,
+                           const pl_write *w, pl_chain_info *out,
+                           pl_error *err) {
+  create_op op = {0};
+  int rc = pl__check_range(err, "advance_ms", advance_ms, 1,
+                           PL_CLOCK_ADVANCE_MAX_MS);
+  if (rc != 0)
+    return rc;
+  pl__chain *c = NULL;
+  rc = pl__chain_lock(e, chain, 1, "chain", &c, err);
+  if (rc != 0)
+    return rc;
+  rc = advance_locked(e, c, advance_ms, &op, w, err);
+  pthread_rwlock_unlock(&c->lock);
+  if (rc == 0) /* after the clock row in the chain's ledger */
+    (void)pl_complaints_sweep(e, c->info.code, NULL);
+  rc = finish(rc, &op, w, err);
+  if (rc == 0 && out != NULL)
+    rc = pl_chain_get(e, chain, out, err);
+  return rc;
 }
 
 /* ---- stores ----------------------------------------------------------- */
@@ -477,7 +541,7 @@ int pl_store_create(pl_engine *e, const pl_store_info *in, const char *idem,
   if (rc != 0)
     return rc;
   pl_store_info rec = *in;
-  rec.created_ms = pl_engine_now_ms(e);
+  rec.created_ms = pl__chain_now_ms(e, c);
   pl__key_make(&op.key, c->info.code, PL__K_STORE, in->code, NULL);
   void *stored = NULL;
   rc = create_record(e, c, &K_STORE, &c->stores, &c->store_ix, &rec, idem, &op,
@@ -514,7 +578,7 @@ int pl__store_today(pl_engine *e, const char *chain, const char *store,
   int rc = pl_store_get(e, chain, store, &si, NULL);
   if (rc != 0)
     return rc;
-  *today = pl_local_day(pl_engine_now_ms(e) / 60000, si.utc_offset_min);
+  *today = pl_local_day(pl_chain_now_ms(e, chain) / 60000, si.utc_offset_min);
   if (code != NULL)
     memcpy(code, si.code, PL_CODE_MAX);
   return 0;
@@ -778,6 +842,11 @@ static int load_chain(pl_engine *e, const char *code, pl__rd *r) {
   pl__rd_str(r, c->info.name, sizeof c->info.name);
   c->info.created_ms = pl__rd_svar(r);
   pl__rd_str(r, c->idem, sizeof c->idem);
+  c->info.sandbox = pl__rd_uvar(r) != 0; /* older rows: 0, 0 */
+  int64_t offset = pl__rd_svar(r);
+  if (offset < 0 || (offset != 0 && !c->info.sandbox))
+    r->bad = 1;
+  atomic_store(&c->clock_offset_ms, offset);
   /* Under chains_lock: a chain arriving from another node is loaded
    * while the server runs (core/chainmove.c). */
   pthread_rwlock_wrlock(&e->chains_lock);

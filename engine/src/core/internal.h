@@ -70,6 +70,10 @@ typedef struct pl__chain {
   pl__strmap part_ix;
   pl__vec parts;     /* pl__part* */
   uint64_t next_seq; /* ledger; under the commit queue's mutex */
+  /* The test clock's offset (pl_chain_advance_clock; 0 for ordinary
+   * chains): read without a lock, written under the chain's write lock.
+   * info.clock_offset_ms is filled from it on read. */
+  _Atomic int64_t clock_offset_ms;
   /* Each module's per-chain state (core/modules.h), indexed by PL_MOD_*;
    * NULL until created. Read through the getters below. */
   void *state[PL_MOD_COUNT];
@@ -129,6 +133,15 @@ int pl__chain_lock(pl_engine *e, const char *code, int write, const char *field,
  * lock. */
 int pl__store_today(pl_engine *e, const char *chain, const char *store,
                     int32_t *today, char *code);
+/* The chain's clock (pl_chain_now_ms): the engine's plus the chain's
+ * test-clock offset. Every time a chain's records are judged by is read
+ * here (c not NULL; engine-wide records read pl_engine_now_ms). */
+static inline int64_t pl__chain_now_ms(const pl_engine *e, const pl__chain *c) {
+  return pl_engine_now_ms(e) +
+         atomic_load_explicit(&((pl__chain *)c)->clock_offset_ms,
+                              memory_order_acquire);
+}
+
 /* Looks a chain up (takes and drops chains_lock); NULL if unknown. */
 pl__chain *pl__chain_find(pl_engine *e, const char *code);
 /* The chain of a code the caller has checked: 0 and *c, or PL_ENOTFOUND

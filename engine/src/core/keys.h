@@ -57,6 +57,7 @@ enum {
   PL__OP_PART_CREATE = 6,
   PL__OP_APIKEY_CREATE = 7,
   PL__OP_APIKEY_REVOKE = 8,
+  PL__OP_CHAIN_CLOCK = 9, /* a sandbox chain's test clock advanced */
 };
 
 /* <chain> 0x00 <kind> */

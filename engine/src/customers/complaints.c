@@ -403,7 +403,7 @@ int pl_complaint_open(pl_engine *e, const pl_complaint *in, const char *actor,
   if (rc == 0) {
     pl__cmp next = {0};
     pl_complaint *x = &next.x;
-    int64_t now = pl_engine_now_ms(e);
+    int64_t now = pl__chain_now_ms(e, c);
     pl_complaint_policy p;
     policy_for(cc, c->info.code, in->store, &p);
     memcpy(x->chain, c->info.code, PL_CODE_MAX);
@@ -500,7 +500,7 @@ int pl_complaint_act(pl_engine *e, const char *chain, int64_t id,
   if (rc == 0) {
     pl__cmp next = *m;
     pl_complaint *x = &next.x;
-    int64_t now = pl_engine_now_ms(e);
+    int64_t now = pl__chain_now_ms(e, c);
     x->state = to[action];
     if (action == PL_COMPLAINT_ACKNOWLEDGE && x->acknowledged_ms == 0)
       x->acknowledged_ms = now;
@@ -553,7 +553,7 @@ int pl_complaint_list(pl_engine *e, const pl_complaint_filter *q,
     rc = pl__cust_lookup(e, q->chain, &c, &cc, err);
   if (rc != 0)
     return rc;
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, c);
   int n = 0;
   pthread_rwlock_rdlock(&cc->lock);
   /* ids are 1..n, item id - 1: start past after_id without computing
@@ -577,7 +577,7 @@ static int sweep_chain(pl_engine *e, pl__chain *c, pl__barrier *bar) {
   pl__cust_chain *cc = pl__cust_peek(c);
   if (cc == NULL)
     return 0;
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, c);
   /* the sweep runs every few seconds and finds nothing most times: look
    * under the read lock first, so readers are not held up for the scan */
   int any = 0;

@@ -116,7 +116,7 @@ int pl__cust_queue(pl_engine *e, pl__chain *c, unsigned kind, const void *rest,
   pl__buf k = {0};
   pl__key_prefix(&k, c->info.code, kind);
   pl__buf_bytes(&k, rest, rl);
-  int rc = pl__write_row(e, c, op, pl_engine_now_ms(e), &k, val, w, sync);
+  int rc = pl__write_row(e, c, op, pl__chain_now_ms(e, c), &k, val, w, sync);
   pl__buf_free(&k);
   return rc;
 }
@@ -323,7 +323,7 @@ int pl_customer_put(pl_engine *e, const pl_customer *in, const char *idem,
   pl__cust next = {0};
   pl__cust *fresh = NULL;
   if (rc == 0) {
-    int64_t now = pl_engine_now_ms(e);
+    int64_t now = pl__chain_now_ms(e, c);
     next.c = *in;
     memcpy(next.c.chain, c->info.code, PL_CODE_MAX);
     if (next.c.preferred == 0)

@@ -198,7 +198,7 @@ int pl_followup_record(pl_engine *e, const char *chain, int64_t id, int reached,
                   (long long)id);
   pl__fup next;
   if (rc == 0) {
-    int64_t now = pl_engine_now_ms(e);
+    int64_t now = pl__chain_now_ms(e, c);
     next = *x;
     snprintf(next.idem, sizeof next.idem, "%s", idem);
     pl_followup *f = &next.f;
@@ -268,7 +268,7 @@ int pl_followup_list(pl_engine *e, const pl_followup_filter *q,
     rc = pl__cust_lookup(e, q->chain, &c, &cc, err);
   if (rc != 0)
     return rc;
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, c);
   int n = 0;
   pthread_rwlock_rdlock(&cc->lock);
   /* first id > after_id: a binary search over the sorted list */

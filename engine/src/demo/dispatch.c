@@ -64,7 +64,8 @@ int pl__dispatch_demo_load(pl_engine *e, pl_error *err) {
   pl_store_info si = {.utc_offset_min = 480};
   if (rc == 0)
     rc = pl_store_get(e, PL_DEMO_CHAIN, "SH01", &si, err);
-  int32_t today = pl_local_day(pl_engine_now_ms(e) / 60000, si.utc_offset_min);
+  int32_t today = pl_local_day(pl_chain_now_ms(e, PL_DEMO_CHAIN) / 60000,
+                               si.utc_offset_min);
   for (size_t i = 0; rc == 0 && i < N(vehicles); i++) {
     const demo_vehicle *d = &vehicles[i];
     pl_vehicle_info v;

@@ -553,7 +553,7 @@ static int submit(pl_engine *e, pl__chain *c, pl__barrier *bar, pl__batch *b,
                   unsigned op, const pl__buf *key, const pl__buf *val,
                   pub_item *p) {
   pl__entry en = {.op = op,
-                  .at_ms = pl_engine_now_ms(e),
+                  .at_ms = pl__chain_now_ms(e, c),
                   .key = key->p,
                   .kl = key->n,
                   .val = val->p,
@@ -730,7 +730,7 @@ int pl_field_resource_upsert(pl_engine *e, const pl_field_resource *in,
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   pl__buf k = {0}, v = {0};
   pl__batch b = {0};
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, c);
   pthread_mutex_lock(&dc->mu);
   pl__fr *old = res_find(dc, in->code);
   pl__fr *fresh = NULL;
@@ -875,7 +875,7 @@ int pl_field_resource_position(pl_engine *e, const char *chain,
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   pl__buf k = {0}, v = {0}, rk = {0}, rv = {0};
   pl__batch b = {0};
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, c);
   pthread_mutex_lock(&dc->mu);
   pl__fr *r = res_find(dc, code);
   pub_item *p = NULL;
@@ -1081,7 +1081,7 @@ int pl_dispatch_create(pl_engine *e, const pl_dispatch_request *in,
   pl__barrier *bar = pl__barrier_new(w);
   if (bar == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, c);
   pthread_mutex_lock(&dc->mu);
   int32_t seen = idem_key != NULL && idem_key[0] != '\0'
                      ? pl__strmap_get(&dc->idem_ix, idem_key)
@@ -1203,7 +1203,7 @@ static void book_pickup(pl_engine *e, pl__chain *c, pl__disp_chain *dc,
     pl_dispatch nd = x->d;
     nd.booking_id = bo.id;
     nd.version++;
-    nd.updated_ms = pl_engine_now_ms(e);
+    nd.updated_ms = pl__chain_now_ms(e, c);
     if (submit_disp(e, c, dc, bar, PL__OP_DISPATCH_BOOKING, x, &nd, NULL,
                     NULL) == 0)
       x->d = nd;
@@ -1241,7 +1241,7 @@ int pl_dispatch_act(pl_engine *e, const char *chain, int64_t id,
   pl__barrier *bar = pl__barrier_new(w);
   if (bar == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, c);
   pthread_mutex_lock(&dc->mu);
   pl__disp *x = disp_find(dc, id);
   pl_dispatch nd;

@@ -347,7 +347,7 @@ static int veh_commit(pl_engine *e, pl__chain *c, pl__veh_chain *vc,
   if (rc == 0) {
     pl__key_make(&k, c->info.code, PL__K_VEHICLE, next->vin, NULL);
     veh_row(&v, next);
-    rc = pl__write_row(e, c, op, pl_engine_now_ms(e), &k, &v, w, sync);
+    rc = pl__write_row(e, c, op, pl__chain_now_ms(e, c), &k, &v, w, sync);
   }
   if (rc == 0) {
     pl__veh *x = old != NULL ? old : fresh;
@@ -655,7 +655,7 @@ int pl_due_reminders(pl_engine *e, const pl_reminder_query *q, pl_reminder *out,
   pl__barrier *bar = pl__barrier_new(w);
   if (bar == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
-  int64_t now_min = pl_engine_now_ms(e) / 60000;
+  int64_t now_min = pl_chain_now_ms(e, q->chain) / 60000;
   for (int i = 0; i < copied; i++)
     hold_one(e, q, &si, now_min, bar, &out[i]);
   rc = pl__barrier_end(bar, 0);

@@ -73,7 +73,7 @@ int pl_fitment_set(pl_engine *e, const char *chain, const pl_fitment *in,
     *nf = *in;
     pl__key_make(&key, c->info.code, PL__K_FITMENT, in->part_no, NULL);
     fitment_row(&val, nf);
-    rc = pl__write_row(e, c, PL__OP_FITMENT_SET, pl_engine_now_ms(e), &key,
+    rc = pl__write_row(e, c, PL__OP_FITMENT_SET, pl__chain_now_ms(e, c), &key,
                        &val, w, &sync);
   }
   if (rc == 0) {

@@ -134,7 +134,8 @@ int pl_stock_alerts(pl_engine *e, const char *chain, const char *warehouse,
   x.by_ord = calloc((size_t)(ncells ? ncells : 1), sizeof *x.by_ord);
   if (x.by_ord == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
-  uint64_t from = first_seq_since(e, c, pl_engine_now_ms(e) - USAGE_WINDOW_MS);
+  uint64_t from =
+      first_seq_since(e, c, pl__chain_now_ms(e, c) - USAGE_WINDOW_MS);
   rc = pl__ledger_walk(e, chain, from - 1, usage_one, &x, err);
   int n = 0;
   if (rc == 0) {

@@ -413,7 +413,7 @@ static int move_plan(pl_engine *e, const pl__move_args *a, move_state *p,
   pl_move_kind kind = a->kind;
   pl_movement *m = &p->m;
   m->kind = kind;
-  m->at_ms = pl_engine_now_ms(e);
+  m->at_ms = pl__chain_now_ms(e, a->c);
   memcpy(m->chain, a->c->info.code, sizeof m->chain);
   memcpy(m->warehouse, in->warehouse, sizeof m->warehouse);
   memcpy(m->part_no, in->part_no, sizeof m->part_no);
@@ -886,7 +886,7 @@ int pl_stock_set_levels(pl_engine *e, const char *chain, const char *warehouse,
   cell->max_qty = max_qty;
   cell_keybuf(&key, c->info.code, warehouse, part_no);
   cell_row(&val, cell);
-  rc = pl__write_row(e, c, PL__OP_LEVELS, pl_engine_now_ms(e), &key, &val, w,
+  rc = pl__write_row(e, c, PL__OP_LEVELS, pl__chain_now_ms(e, c), &key, &val, w,
                      &sync);
   if (rc != 0) {
     cell->min_qty = omin;

@@ -58,7 +58,7 @@ static int submit_take(pl_engine *e, pl__chain *c, const pl__stocktake *t,
   pl__buf key = {0};
   pl__key_prefix(&key, c->info.code, PL__K_STOCKTAKE);
   pl__buf_be64(&key, t->id);
-  int64_t at = pl_engine_now_ms(e);
+  int64_t at = pl__chain_now_ms(e, c);
   int rc = pl__write_row(e, c, op, at, &key, val, w, sync);
   if (rc == 0 && op == PL__OP_STOCKTAKE_CLOSE) /* the KPI reports */
     pl__observe_stocktake(c, t->wh, t->n, at);

@@ -78,7 +78,7 @@ int pl_supplier_create(pl_engine *e, const pl_supplier_info *in,
         memcpy(s->idem, idem, strlen(idem) + 1);
       pl__key_make(&key, c->info.code, PL__K_SUPPLIER, in->code, NULL);
       supplier_row(&val, s);
-      rc = pl__write_row(e, c, PL__OP_SUPPLIER_CREATE, pl_engine_now_ms(e),
+      rc = pl__write_row(e, c, PL__OP_SUPPLIER_CREATE, pl__chain_now_ms(e, c),
                          &key, &val, w, &sync);
     }
     if (rc == 0) {
@@ -152,7 +152,7 @@ int pl_quote_set(pl_engine *e, const pl_quote_info *in, const pl_write *w,
     if (rc == 0) {
       pl__key_make(&key, c->info.code, PL__K_QUOTE, in->supplier, in->part_no);
       quote_row(&val, &nq);
-      rc = pl__write_row(e, c, PL__OP_QUOTE_SET, pl_engine_now_ms(e), &key,
+      rc = pl__write_row(e, c, PL__OP_QUOTE_SET, pl__chain_now_ms(e, c), &key,
                          &val, w, &sync);
       if (rc == 0) {
         queued = 1;

@@ -196,11 +196,11 @@ static pl__store *store_of(pl__chain *c, const char *code) {
 }
 
 /* The booking as callers see it: EXPIRED for a lapsed hold. */
-static void booking_out(pl_engine *e, const pl__booking *b,
+static void booking_out(pl_engine *e, const pl__chain *c, const pl__booking *b,
                         pl_booking_info *out) {
   *out = b->info;
   if (b->info.state == PL_BOOKING_HELD &&
-      b->info.expires_ms <= pl_engine_now_ms(e))
+      b->info.expires_ms <= pl__chain_now_ms(e, c))
     out->state = PL_BOOKING_EXPIRED;
 }
 
@@ -210,7 +210,7 @@ static int queue_booking(pl_engine *e, book_ctx *x, const pl__booking *b,
   pl__booking_row(&x->val, b);
   if (x->key.oom || x->val.oom)
     return PL_ENOMEM;
-  int64_t at_ms = pl_engine_now_ms(e);
+  int64_t at_ms = pl__chain_now_ms(e, x->c);
   /* someone follows bookings once durable: the change goes to them then
    * (nobody: one atomic load on this path) */
   pl__booking_notice *n = pl__observe_booking_notice(x->c, &b->info, at_ms);
@@ -349,7 +349,7 @@ static int resolve_visit(pl_engine *e, book_ctx *x, const pl_segment *seg,
   b->local_day = day;
   int64_t now_min;
   int32_t today;
-  pl__sched_now(e, off, &now_min, &today);
+  pl__sched_now(e, x->c, off, &now_min, &today);
   if (b->info.start < now_min)
     return PL__FAIL(err, PL_EPRECOND, "booking.segments[0].start: in the past");
   if (day >= today + x->ss->hours.horizon_days)
@@ -439,7 +439,7 @@ int pl_booking_hold(pl_engine *e, const pl_booking_info *in, int64_t ttl_ms,
   rc = ctx_store(&x, s, err);
   if (rc != 0)
     return ctx_finish(&x, rc, w, err);
-  pl__sched_sweep(e, s, x.ss);
+  pl__sched_sweep(e, x.c, s, x.ss);
   pl__sched_chain *sc = pl__sched_peek(x.c);
   int has_idem = idem != NULL && idem[0] != '\0';
   if (has_idem) {
@@ -452,7 +452,7 @@ int pl_booking_hold(pl_engine *e, const pl_booking_info *in, int64_t ttl_ms,
       rc = pl__write_nothing(e, w, &x.sync);
       x.queued = rc == 0;
       if (rc == 0 && out != NULL)
-        booking_out(e, prev, out);
+        booking_out(e, x.c, prev, out);
       return ctx_finish(&x, rc, w, err);
     }
   }
@@ -483,7 +483,7 @@ int pl_booking_hold(pl_engine *e, const pl_booking_info *in, int64_t ttl_ms,
     free(b);
     return ctx_finish(&x, rc, w, err);
   }
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, x.c);
   pl_booking_info *bi = &b->info;
   memcpy(bi->chain, x.c->info.code, PL_CODE_MAX);
   memcpy(bi->store, s->info.code, PL_CODE_MAX);
@@ -520,7 +520,7 @@ int pl_booking_hold(pl_engine *e, const pl_booking_info *in, int64_t ttl_ms,
   }
   occupy(x.ss, s, b);
   if (out != NULL)
-    booking_out(e, b, out);
+    booking_out(e, x.c, b, out);
   return ctx_finish(&x, 0, w, err);
 }
 
@@ -549,7 +549,7 @@ static int ctx_booking(pl_engine *e, book_ctx *x, const char *chain, int64_t id,
                     (long long)id);
   rc = ctx_store(x, s, err);
   if (rc == 0)
-    pl__sched_sweep(e, s, x->ss);
+    pl__sched_sweep(e, x->c, s, x->ss);
   *out_b = b;
   return rc;
 }
@@ -567,7 +567,7 @@ int pl_booking_transition(pl_engine *e, const char *chain, int64_t id,
   rc = ctx_booking(e, &x, chain, id, &b, err);
   if (rc != 0)
     return ctx_finish(&x, rc, w, err);
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, x.c);
   pl_booking_state cur = b->info.state;
   if (cur == PL_BOOKING_HELD && b->info.expires_ms <= now)
     cur = PL_BOOKING_EXPIRED;
@@ -592,7 +592,7 @@ int pl_booking_transition(pl_engine *e, const char *chain, int64_t id,
     rc = pl__write_nothing(e, w, &x.sync);
     x.queued = rc == 0;
     if (rc == 0 && out != NULL)
-      booking_out(e, b, out);
+      booking_out(e, x.c, b, out);
     return ctx_finish(&x, rc, w, err);
   }
   if (!ok) {
@@ -622,7 +622,7 @@ int pl_booking_transition(pl_engine *e, const char *chain, int64_t id,
       b->held_ix = -1;
     }
     if (out != NULL)
-      booking_out(e, b, out);
+      booking_out(e, x.c, b, out);
   }
   return ctx_finish(&x, rc, w, err);
 }
@@ -673,7 +673,7 @@ int pl_booking_reschedule(pl_engine *e, const char *chain, int64_t id,
     }
   }
   if (rc == 0) {
-    next.info.updated_ms = pl_engine_now_ms(e);
+    next.info.updated_ms = pl__chain_now_ms(e, x.c);
     rc = queue_booking(e, &x, &next, PL__OP_BOOKING_RESCHEDULE, w);
     if (rc != 0)
       pl__sched_apply(x.s, x.ss, b, 1); /* keep the old time */
@@ -692,7 +692,7 @@ int pl_booking_reschedule(pl_engine *e, const char *chain, int64_t id,
     b->info.loaner_until = next.info.loaner_until;
     pl__sched_apply(x.s, x.ss, b, 1);
     if (out != NULL)
-      booking_out(e, b, out);
+      booking_out(e, x.c, b, out);
   }
   return ctx_finish(&x, rc, w, err);
 }
@@ -705,7 +705,7 @@ int pl_booking_get(pl_engine *e, const char *chain, int64_t id,
   pl__booking *b = NULL;
   int rc = ctx_booking(e, &x, chain, id, &b, err);
   if (rc == 0)
-    booking_out(e, b, out);
+    booking_out(e, x.c, b, out);
   ctx_unlock(&x);
   return rc;
 }
@@ -764,7 +764,7 @@ int pl_booking_list(pl_engine *e, const pl_booking_filter *f,
       if (strcmp(b->info.store, s->info.code) != 0 || !matches(b, f))
         continue;
       if (n < cap)
-        booking_out(e, b, &out[n]);
+        booking_out(e, x.c, b, &out[n]);
       n++;
     }
     pthread_mutex_unlock(&sc->book_mu);
@@ -793,7 +793,7 @@ int pl_day_board(pl_engine *e, const char *chain, const char *store,
     ctx_unlock(&x);
     return rc;
   }
-  pl__sched_sweep(e, s, x.ss);
+  pl__sched_sweep(e, x.c, s, x.ss);
   pl__daycal *dc = pl__sched_day(s, x.ss, local_day);
   if (dc == NULL) {
     ctx_unlock(&x);
@@ -881,7 +881,7 @@ int pl__booking_load(pl_engine *e, pl__chain *c, const unsigned char *rest,
   }
   if (rc == 0 && b->idem[0] != '\0')
     rc = pl__strmap_put(&sc->idem_ix, b->idem, (int32_t)(id - 1));
-  if (rc == 0 && pl__booking_occupies(b, pl_engine_now_ms(e))) {
+  if (rc == 0 && pl__booking_occupies(b, pl__chain_now_ms(e, c))) {
     rc = pl__vec_reserve(&ss->occupying, 1);
     if (rc == 0)
       rc = pl__vec_reserve(&ss->held, 1);

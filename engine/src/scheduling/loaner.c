@@ -265,7 +265,7 @@ static int lock_store(pl_engine *e, lctx *x, pl__store *s, pl_error *err) {
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   pthread_mutex_lock(&ss->mu);
   x->ss = ss;
-  pl__sched_sweep(e, s, ss);
+  pl__sched_sweep(e, x->c, s, ss);
   return 0;
 }
 
@@ -289,8 +289,8 @@ static int lock_store_code(pl_engine *e, lctx *x, const char *chain,
  * entry records row 0) and notes in x that something is queued. */
 static int queue_rows(pl_engine *e, lctx *x, unsigned op, pl__buf *k,
                       pl__buf *v, int n, const pl_write *w) {
-  int rc =
-      pl__write_rows(e, x->c, op, pl_engine_now_ms(e), k, v, n, w, &x->sync);
+  int rc = pl__write_rows(e, x->c, op, pl__chain_now_ms(e, x->c), k, v, n, w,
+                          &x->sync);
   x->queued = rc == 0;
   return rc;
 }
@@ -359,7 +359,7 @@ int pl_loaner_upsert(pl_engine *e, const pl_loaner_info *in, const pl_write *w,
                    in->plate, ((pl__loaner *)ss->loaners.items[k])->info.code),
           w, err);
   pl__loaner next = {0};
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, x.c);
   if (cur != NULL) {
     next = *cur;
   } else {
@@ -647,7 +647,7 @@ int pl_loaner_hand_out(pl_engine *e, const char *chain, int64_t id, int64_t km,
       l->info.state == PL_LOANER_OUT && l->info.out_booking == id &&
       l->info.out_km == km && l->info.out_fuel_pct == fuel_pct)
     return loaner_again(e, &x, l, w, out, err);
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, x.c);
   int held_live =
       bi->state == PL_BOOKING_HELD && bi->expires_ms > now; /* not yet */
   if (bi->state != PL_BOOKING_CONFIRMED && bi->state != PL_BOOKING_CHECKED_IN)
@@ -722,7 +722,7 @@ int pl_loaner_return(pl_engine *e, const char *chain, int64_t id, int64_t km,
   }
   if (rc != 0)
     return lctx_finish(&x, rc, w, err);
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, x.c);
   if (event_reserve(l) != 0)
     return lctx_finish(&x, PL_ENOMEM, w, err);
   pl__loaner nl = *l; /* after the reserve: nl.ev is l's array */

@@ -22,9 +22,9 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-void pl__sched_now(const pl_engine *e, int32_t offset, int64_t *first_min,
-                   int32_t *today) {
-  int64_t now_ms = pl_engine_now_ms(e);
+void pl__sched_now(const pl_engine *e, const pl__chain *c, int32_t offset,
+                   int64_t *first_min, int32_t *today) {
+  int64_t now_ms = pl__chain_now_ms(e, c);
   int64_t floor_min = now_ms / 60000 - (now_ms % 60000 < 0);
   *first_min = floor_min + (now_ms % 60000 != 0);
   *today = pl_local_day(floor_min, offset);
@@ -352,8 +352,9 @@ static void vec_remove_at(pl__vec *v, int32_t *ix_field_of_moved, int i) {
   v->items[i] = v->items[--v->n];
 }
 
-void pl__sched_sweep(pl_engine *e, pl__store *s, pl__sched_store *ss) {
-  int64_t now = pl_engine_now_ms(e);
+void pl__sched_sweep(pl_engine *e, const pl__chain *c, pl__store *s,
+                     pl__sched_store *ss) {
+  int64_t now = pl__chain_now_ms(e, c);
   for (int i = 0; i < ss->held.n;) {
     pl__booking *b = ss->held.items[i];
     if (b->info.state != PL_BOOKING_HELD || b->info.expires_ms > now) {
@@ -591,7 +592,7 @@ int pl_store_hours_set(pl_engine *e, const pl_store_hours *in,
   pl__sync sync;
   pl__key_make(&k, c->info.code, PL__K_HOURS, s->info.code, NULL);
   hours_row(&v, in);
-  rc = pl__write_row(e, c, PL__OP_HOURS_SET, pl_engine_now_ms(e), &k, &v, w,
+  rc = pl__write_row(e, c, PL__OP_HOURS_SET, pl__chain_now_ms(e, c), &k, &v, w,
                      &sync);
   if (rc == 0) {
     memcpy(ss->hours.week, in->week, sizeof ss->hours.week);
@@ -645,8 +646,8 @@ int pl_technician_schedule_set(pl_engine *e, const pl_technician_schedule *in,
     pl__key_make(&k, c->info.code, PL__K_TECH_SCHED, s->info.code,
                  in->technician);
     tech_sched_row(&v, in);
-    rc = pl__write_row(e, c, PL__OP_TECH_SCHED_SET, pl_engine_now_ms(e), &k, &v,
-                       w, &sync);
+    rc = pl__write_row(e, c, PL__OP_TECH_SCHED_SET, pl__chain_now_ms(e, c), &k,
+                       &v, w, &sync);
   }
   if (rc == 0) {
     ss->tech_sched[t] = *in;
@@ -684,8 +685,8 @@ int pl_bay_schedule_set(pl_engine *e, const pl_bay_schedule *in,
     pl__key_make(&k, c->info.code, PL__K_BAY_SCHED, s->info.code, in->bay);
     pl__buf_uvar(&v, ROW_VERSION);
     utc_ranges_row(&v, in->out_of_service, in->n_out_of_service);
-    rc = pl__write_row(e, c, PL__OP_BAY_SCHED_SET, pl_engine_now_ms(e), &k, &v,
-                       w, &sync);
+    rc = pl__write_row(e, c, PL__OP_BAY_SCHED_SET, pl__chain_now_ms(e, c), &k,
+                       &v, w, &sync);
   }
   if (rc == 0) {
     ss->bay_sched[b] = *in;
@@ -772,8 +773,8 @@ int pl_service_create(pl_engine *e, const pl_service_info *in, const char *idem,
     pl__key_make(&k, c->info.code, PL__K_SERVICE, in->code, NULL);
     service_row(&v, svc);
     if (rc == 0)
-      rc = pl__write_row(e, c, PL__OP_SERVICE_CREATE, pl_engine_now_ms(e), &k,
-                         &v, w, &sync);
+      rc = pl__write_row(e, c, PL__OP_SERVICE_CREATE, pl__chain_now_ms(e, c),
+                         &k, &v, w, &sync);
     if (rc == 0) {
       queued = 1;
       pl__strmap_put(&sc->svc_ix, svc->info.code, sc->services.n);

@@ -129,7 +129,8 @@ int pl__sched_load_store(pl__chain *c, const char *store, pl__store **s,
 /* Under ss->mu: the day, materialised if needed; NULL on OOM. */
 pl__daycal *pl__sched_day(pl__store *s, pl__sched_store *ss, int32_t day);
 /* Under ss->mu: drops occupancy of holds whose expiry has passed. */
-void pl__sched_sweep(pl_engine *e, pl__store *s, pl__sched_store *ss);
+void pl__sched_sweep(pl_engine *e, const pl__chain *c, pl__store *s,
+                     pl__sched_store *ss);
 /* Marks the segments' cells busy (occupy = 1) or gives them back to the
  * base (0) in the cached day, if it is materialised. */
 void pl__sched_apply(pl__store *s, pl__sched_store *ss, const pl__booking *b,
@@ -139,9 +140,9 @@ pl__svc *pl__svc_find(pl__chain *c, const char *code);
  * (issue #19): *first_min is the first UTC minute not in the past,
  * ceil(now_ms / 60000) (a start at minute m is in the past iff
  * m * 60000 < now_ms); *today is the local day (offset) containing now,
- * the first day of the store's horizon. */
-void pl__sched_now(const pl_engine *e, int32_t offset, int64_t *first_min,
-                   int32_t *today);
+ * the first day of the store's horizon. "now" is chain c's clock. */
+void pl__sched_now(const pl_engine *e, const pl__chain *c, int32_t offset,
+                   int64_t *first_min, int32_t *today);
 /* Available minutes and the service catalogue for other subsystems:
  * scheduling/sched_xs.h. */
 /* The day resource of loaner li (after the bays and technicians). */

@@ -239,11 +239,11 @@ static int store_options(pl_engine *e, pl__chain *c, pl__store *s,
   if (ss == NULL)
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   pthread_mutex_lock(&ss->mu);
-  pl__sched_sweep(e, s, ss);
+  pl__sched_sweep(e, c, s, ss);
   int32_t off = s->info.utc_offset_min;
   int64_t now_min;
   int32_t today;
-  pl__sched_now(e, off, &now_min, &today);
+  pl__sched_now(e, c, off, &now_min, &today);
   int64_t from_min = q->earliest > now_min ? q->earliest : now_min;
   int32_t first = pl_local_day(from_min, off);
   int32_t last = pl_local_day(q->latest - 1, off);

@@ -200,7 +200,7 @@ int pl_lane_set(pl_engine *e, const pl_lane_info *in, const pl_write *w,
   if (rc == 0) {
     pl__key_make(&k, c->info.code, PL__K_LANE, in->from, in->to);
     lane_row(&v, in);
-    rc = pl__write_row(e, c, PL__OP_LANE_SET, pl_engine_now_ms(e), &k, &v, w,
+    rc = pl__write_row(e, c, PL__OP_LANE_SET, pl__chain_now_ms(e, c), &k, &v, w,
                        &sync);
   }
   if (rc == 0) {
@@ -241,8 +241,8 @@ int pl_lane_delete(pl_engine *e, const char *chain, const char *from,
     rc = PL__FAIL(err, PL_ENOTFOUND, "lane: no lane %s -> %s", from, to);
   } else {
     pl__key_make(&k, c->info.code, PL__K_LANE, from, to);
-    rc = pl__write_row(e, c, PL__OP_LANE_DELETE, pl_engine_now_ms(e), &k, NULL,
-                       w, &sync);
+    rc = pl__write_row(e, c, PL__OP_LANE_DELETE, pl__chain_now_ms(e, c), &k,
+                       NULL, w, &sync);
     if (rc == 0) {
       /* deleted lanes keep their slot (indexes in the graph are slots)
        * and leave the index; a later set makes a new slot */

@@ -300,7 +300,7 @@ int pl_quote_transfer(pl_engine *e, const char *chain, const char *part_no,
     free(avail);
     return PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   }
-  int64_t now = pl_engine_now_ms(e);
+  int64_t now = pl__chain_now_ms(e, c);
   /* single sources, exact at qty: rank (cost, lead) first, then build
    * only the plans that are returned */
   const pl__routes *rt = routes_for(x, &d, di, qty);

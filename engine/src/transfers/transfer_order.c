@@ -107,7 +107,7 @@ static int queue_order(pl_engine *e, pl__chain *c, const pl__order *o,
   pl__buf k = {0}, v = {0};
   order_key(&k, c->info.code, o->info.id);
   order_row(&v, o);
-  int rc = pl__write_row(e, c, lg_op, pl_engine_now_ms(e), &k, &v, w, sync);
+  int rc = pl__write_row(e, c, lg_op, pl__chain_now_ms(e, c), &k, &v, w, sync);
   pl__buf_free(&k);
   pl__buf_free(&v);
   return rc;
@@ -187,7 +187,7 @@ int pl_transfer_create(pl_engine *e, const pl_transfer_info *in,
     t->lead_min = leg.lead_min;
     t->state = PL_TRANSFER_PLANNED;
     memcpy(t->actor, in->actor, PL_ACTOR_MAX);
-    t->created_ms = pl_engine_now_ms(e);
+    t->created_ms = pl__chain_now_ms(e, c);
     if (has_idem)
       memcpy(o->idem, idem, strlen(idem) + 1);
     o->to_ix = ti;
@@ -334,7 +334,7 @@ static int transition(pl_engine *e, const char *chain, int64_t id,
   } else {
     pl__order next = *o;
     next.info.state = to;
-    int64_t now = pl_engine_now_ms(e);
+    int64_t now = pl__chain_now_ms(e, c);
     if (to == PL_TRANSFER_CANCELLED) {
       rc = queue_order(e, c, &next, PL__OP_TRANSFER, w, &sync);
       queued = rc == 0;

@@ -138,9 +138,9 @@ static int check_claim(const pl_claim_req *in, pl_error *err) {
  * on the 5-minute grid and not before now. Returns 0 when the window has
  * nothing left (a given latest at or before that start): no slot, never a
  * default window instead. */
-static int window(pl_engine *e, int64_t earliest, int64_t latest, int64_t *lo,
-                  int64_t *hi) {
-  int64_t now_min = (pl_engine_now_ms(e) / 60000 + 4) / 5 * 5;
+static int window(pl_engine *e, const pl__chain *c, int64_t earliest,
+                  int64_t latest, int64_t *lo, int64_t *hi) {
+  int64_t now_min = (pl__chain_now_ms(e, c) / 60000 + 4) / 5 * 5;
   *lo = earliest > now_min ? (earliest + 4) / 5 * 5 : now_min;
   *hi = latest > 0 ? latest : *lo + DEFAULT_WINDOW_DAYS * DAY_MIN;
   return *hi > *lo;
@@ -219,7 +219,7 @@ static int submit_new(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
   memcpy(ci->policy_no, in->policy_no, PL_CODE_MAX);
   memcpy(ci->store, in->store, PL_CODE_MAX);
   ci->estimate_fen = in->estimate_fen;
-  ci->created_ms = pl_engine_now_ms(e);
+  ci->created_ms = pl__chain_now_ms(e, c);
   pl_wo_new *wo = calloc(1, sizeof *wo);
   pl_work_order *got = malloc(sizeof *got);
   if (wo == NULL || got == NULL) {
@@ -242,7 +242,7 @@ static int submit_new(pl_engine *e, pl__chain *c, pl__wo_chain *wc,
   int rc = pl__wo_validate(e, wo, err);
   if (rc == 0 && in->service[0] != '\0') {
     int64_t lo, hi;
-    int open = window(e, in->earliest, in->latest, &lo, &hi);
+    int open = window(e, c, in->earliest, in->latest, &lo, &hi);
     const char(*stores)[PL_CODE_MAX] = &in->store;
     const char(*svcs)[PL_CODE_MAX] = &in->service;
     /* a hold can lose its slot to a racing booking between the search
@@ -475,7 +475,7 @@ int pl_fleet_schedule(pl_engine *e, const pl_fleet_batch *in, const pl_write *w,
     pl_fleet_result *r = &res[j];
     memset(r, 0, sizeof *r);
     int64_t lo, hi;
-    int open = window(e, job->earliest > 0 ? job->earliest : in->earliest,
+    int open = window(e, c, job->earliest > 0 ? job->earliest : in->earliest,
                       in->latest, &lo, &hi);
     pl_error je = {0};
     int n = !open ? 0

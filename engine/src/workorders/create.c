@@ -325,7 +325,7 @@ int pl_wo_create(pl_engine *e, const pl_wo_new *in, const char *idem,
   /* warranty: decided on the order's first state; the claims ride in
    * its first write */
   pl__sclaim_set claims = {0};
-  int64_t now_ms = pl_engine_now_ms(e);
+  int64_t now_ms = pl__chain_now_ms(e, c);
   if (rc == 0)
     rc = pl__warranty_decide(e, c, wc, next, 0, now_ms, &claims, err);
   if (rc == 0 && (pl__sclaims_reserve(wc, &claims) != 0 ||

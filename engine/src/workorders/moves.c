@@ -139,7 +139,7 @@ static int do_record_qc(pl__wo_step *s, void *arg, pl_error *err) {
   q->passed = a->passed != 0;
   snprintf(q->inspector, sizeof q->inspector, "%s", a->inspector);
   snprintf(q->notes, sizeof q->notes, "%s", a->notes);
-  q->at_ms = pl_engine_now_ms(s->e);
+  q->at_ms = pl__chain_now_ms(s->e, s->c);
   w->state = a->passed ? PL_WO_COMPLETED : PL_WO_IN_REPAIR;
   pl__wo_step_event(s, a->passed ? PL_WOE_QC_PASSED : PL_WOE_QC_FAILED, 0,
                     a->inspector, a->notes);
@@ -366,7 +366,7 @@ static int do_add_extra(pl__wo_step *s, void *arg, pl_error *err) {
   /* warranty: decided now; its supplier claims ride in this write */
   pl__sclaim_set claims = {0};
   rc = pl__warranty_decide(s->e, s->c, s->wc, w, w->n_items - 1,
-                           pl_engine_now_ms(s->e), &claims, err);
+                           pl__chain_now_ms(s->e, s->c), &claims, err);
   if (rc == 0 && pl__sclaims_reserve(s->wc, &claims) != 0)
     rc = PL__FAIL(err, PL_ENOMEM, "engine: out of memory");
   if (rc != 0) {

@@ -231,7 +231,7 @@ int pl_sclaim_decide(pl_engine *e, const char *chain, int64_t id,
     next.state = to;
     snprintf(next.decided_by, sizeof next.decided_by, "%s", actor);
     snprintf(next.note, sizeof next.note, "%s", note ? note : "");
-    next.decided_ms = pl_engine_now_ms(e);
+    next.decided_ms = pl__chain_now_ms(e, c);
     pl__buf k = {0}, v = {0};
     pl__sclaim_key(&k, c->info.code, id);
     pl__sclaim_row(&v, &next);

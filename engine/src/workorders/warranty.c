@@ -406,7 +406,7 @@ int pl_wo_warranty_check(pl_engine *e, const pl_warranty_query *q,
   w->n_items = q->n_items;
   if (rc == 0) {
     pthread_rwlock_rdlock(&wc->lock);
-    rc = pl__warranty_decide(e, c, wc, w, 0, pl_engine_now_ms(e), NULL, err);
+    rc = pl__warranty_decide(e, c, wc, w, 0, pl__chain_now_ms(e, c), NULL, err);
     pthread_rwlock_unlock(&wc->lock);
   }
   if (rc == 0)

@@ -193,7 +193,7 @@ void pl__wo_step_event(pl__wo_step *s, pl_wo_event_kind kind, int32_t item_no,
   ev->wo_id = s->next->id;
   memcpy(ev->store, s->next->store, PL_CODE_MAX);
   ev->seq = ++s->next->last_seq;
-  ev->at_ms = pl_engine_now_ms(s->e);
+  ev->at_ms = pl__chain_now_ms(s->e, s->c);
   ev->item_no = item_no;
   snprintf(ev->actor, sizeof ev->actor, "%s", actor ? actor : "");
   snprintf(ev->note, sizeof ev->note, "%s", note ? note : "");
