@@ -209,6 +209,7 @@ static int single_before(const net *g, const single *a, const single *b) {
  * run shows that each kind was exercised). */
 typedef struct tally {
   int single, split, none;
+  int full; /* legs on a route of PL_ROUTE_MAX_HOPS lanes */
 } tally;
 
 /* One quote against the reference. */
@@ -252,6 +253,7 @@ static void check_quote(tally *ty, pl_engine *e, const char *chain,
                  p->legs[0].lead_min, g->code[ref[i].src], ref[i].cost,
                  ref[i].lead);
       check_leg_path(g, &p->legs[0], dest, ctx);
+      ty->full += p->legs[0].n_hops == PL_ROUTE_MAX_HOPS;
       check_plan_totals(p, qty, now, need_by, ctx);
     }
     ty->single++;
@@ -285,6 +287,7 @@ static void check_quote(tally *ty, pl_engine *e, const char *chain,
                ctx, i, l->source, l->qty, l->cost_fen, l->lead_min,
                g->code[legs[i].src], legs[i].qty, legs[i].cost, legs[i].lead);
     check_leg_path(g, l, dest, ctx);
+    ty->full += l->n_hops == PL_ROUTE_MAX_HOPS;
   }
   check_plan_totals(p, qty, now, need_by, ctx);
   ty->split++;
@@ -419,9 +422,9 @@ static void quotes_match_the_reference(void **state) {
   for (int k = 0; k < cases; k++)
     one_case(&ty, f->e, f->clk.now_ms, k, &rs);
   printf("transfers_quote_props: %d single-source quotes, %d splits, %d "
-         "with no plan\n",
-         ty.single, ty.split, ty.none);
-  assert_true(ty.single > 0 && ty.split > 0 && ty.none > 0);
+         "with no plan; %d legs on routes of %d lanes\n",
+         ty.single, ty.split, ty.none, ty.full, PL_ROUTE_MAX_HOPS);
+  assert_true(ty.single > 0 && ty.split > 0 && ty.none > 0 && ty.full > 0);
   void *st = f;
   test_fx_teardown(&st);
 }
